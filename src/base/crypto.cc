@@ -1,0 +1,82 @@
+#include "base/crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace holdfast {
+
+Status InitCrypto() {
+  if (sodium_init() < 0) return Internal("libsodium failed to initialise");
+  return Status::Ok();
+}
+
+Hash Sha256(std::span<const uint8_t> data) {
+  Hash h;
+  SHA256(data.data(), data.size(), h.data());
+  return h;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Stream::Update(std::span<const uint8_t> data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+Hash Sha256Stream::Finish() {
+  Hash h;
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), h.data(), &n);
+  return h;
+}
+
+Bytes Hmac(HmacAlgorithm algorithm, std::span<const uint8_t> key, std::span<const uint8_t> message) {
+  const EVP_MD* md = algorithm == HmacAlgorithm::kSha1     ? EVP_sha1()
+                     : algorithm == HmacAlgorithm::kSha256 ? EVP_sha256()
+                                                           : EVP_sha512();
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int n = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()), message.data(), message.size(), out.data(), &n);
+  out.resize(n);
+  return out;
+}
+
+KeyPair GenerateSigningKey() {
+  KeyPair k{Bytes(crypto_sign_PUBLICKEYBYTES), Bytes(crypto_sign_SECRETKEYBYTES)};
+  crypto_sign_keypair(k.public_key.data(), k.secret_key.data());
+  return k;
+}
+
+Bytes Sign(std::span<const uint8_t> secret_key, std::span<const uint8_t> message) {
+  Bytes sig(crypto_sign_BYTES);
+  assert(secret_key.size() == crypto_sign_SECRETKEYBYTES);
+  crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), secret_key.data());
+  return sig;
+}
+
+bool VerifySignature(std::span<const uint8_t> public_key, std::span<const uint8_t> message,
+                     std::span<const uint8_t> signature) {
+  if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) return false;
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+}
+
+void RandomBytes(std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); }
+
+Bytes RandomBytes(size_t n) {
+  Bytes b(n);
+  RandomBytes(b);
+  return b;
+}
+
+std::string RandomToken(size_t n) {
+  std::string s = Base32(RandomBytes(n));
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace holdfast

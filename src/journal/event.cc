@@ -1,0 +1,98 @@
+#include "journal/event.h"
+
+#include <fmt/format.h>
+
+namespace holdfast::journal {
+namespace {
+
+Status CheckEnvelope(const Event& e) {
+  if (!IsValidNodeId(e.feed)) return Corrupt(fmt::format("event feed {:?} is not a valid node id", e.feed));
+  if (e.seq < 1 || e.seq > kMaxSafeInteger) return Corrupt("event seq must be an integer >= 1");
+  if (e.seq == 1 ? !e.prev.empty() : (e.prev.size() != 64 || !FromHex(e.prev) ||
+                                     e.prev.find_first_of("ABCDEF") != std::string::npos)) {
+    return Corrupt(fmt::format("event {}/{} has a malformed prev link", e.feed, e.seq));
+  }
+  if (e.stamp.time < 0 || e.stamp.tick < 0 || e.stamp.time > kMaxSafeInteger || e.stamp.tick > kMaxSafeInteger) {
+    return Corrupt(fmt::format("event {}/{} has a malformed clock stamp", e.feed, e.seq));
+  }
+  if (e.actor.empty() || e.actor.size() > 100) return Corrupt(fmt::format("event {}/{} has no actor", e.feed, e.seq));
+  if (!IsValidEventType(e.type)) return Corrupt(fmt::format("event {}/{} has a malformed type", e.feed, e.seq));
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsValidNodeId(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id[0] == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsValidEventType(std::string_view type) {
+  if (type.empty() || type.size() > 100) return false;
+  for (char c : type) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+Result<StoredEvent> Encode(Event event) {
+  HF_RETURN_IF_ERROR(CheckEnvelope(event));
+  json::object o;
+  o["v"] = kEventVersion;
+  o["feed"] = event.feed;
+  o["seq"] = event.seq;
+  o["prev"] = event.prev;
+  o["time"] = event.stamp.time;
+  o["tick"] = event.stamp.tick;
+  o["actor"] = event.actor;
+  o["type"] = event.type;
+  o["data"] = event.data;
+  HF_ASSIGN_OR_RETURN(std::string bytes, Canonical(o));
+  StoredEvent s{std::move(event), std::move(bytes), {}};
+  s.hash = Sha256(s.bytes);
+  return s;
+}
+
+Result<StoredEvent> Decode(std::string_view bytes) {
+  auto parsed = ParseCanonical(bytes);
+  if (!parsed.ok()) return Corrupt("event bytes are not canonical JSON: " + parsed.error().detail);
+  const json::value& v = *parsed;
+  if (!v.is_object()) return Corrupt("event is not a JSON object");
+  const json::object& o = v.get_object();
+  if (o.size() != 9) return Corrupt("event must have exactly the members v, feed, seq, prev, time, tick, actor, type, data");
+  auto str = [&](const char* k) -> const json::string* {
+    const json::value* f = o.if_contains(k);
+    return f && f->is_string() ? &f->get_string() : nullptr;
+  };
+  auto num = [&](const char* k, int64_t* out) {
+    const json::value* f = o.if_contains(k);
+    if (!f) return false;
+    if (f->is_int64()) *out = f->get_int64();
+    else if (f->is_uint64()) *out = static_cast<int64_t>(f->get_uint64());
+    else return false;
+    return true;
+  };
+  int64_t version = 0;
+  Event e;
+  const json::string *feed = str("feed"), *prev = str("prev"), *actor = str("actor"), *type = str("type");
+  const json::value* data = o.if_contains("data");
+  if (!num("v", &version) || version != kEventVersion) return Corrupt("event version is not 1");
+  if (!feed || !prev || !actor || !type || !data || !data->is_object() || !num("seq", &e.seq) ||
+      !num("time", &e.stamp.time) || !num("tick", &e.stamp.tick)) {
+    return Corrupt("event envelope has a missing or mistyped member");
+  }
+  e.feed = std::string(*feed);
+  e.prev = std::string(*prev);
+  e.actor = std::string(*actor);
+  e.type = std::string(*type);
+  e.data = data->get_object();
+  HF_RETURN_IF_ERROR(CheckEnvelope(e));
+  StoredEvent s{std::move(e), std::string(bytes), {}};
+  s.hash = Sha256(s.bytes);
+  return s;
+}
+
+}  // namespace holdfast::journal

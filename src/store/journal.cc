@@ -1,0 +1,233 @@
+#include "store/journal.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace holdfast::store {
+namespace {
+
+const StateTable kEventAggregates{
+    "event_aggregates",
+    "CREATE TABLE IF NOT EXISTS event_aggregates(aggregate TEXT NOT NULL, time INTEGER NOT NULL, "
+    "tick INTEGER NOT NULL, feed TEXT NOT NULL, seq INTEGER NOT NULL, "
+    "PRIMARY KEY(aggregate, time, tick, feed, seq)) WITHOUT ROWID",
+    {"aggregate", "feed", "seq"}};
+
+constexpr std::string_view kJournalDdl = R"sql(
+CREATE TABLE IF NOT EXISTS events(
+  feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
+  time INTEGER NOT NULL, tick INTEGER NOT NULL, type TEXT NOT NULL, stored INTEGER NOT NULL,
+  PRIMARY KEY(feed, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS events_stored ON events(stored);
+CREATE INDEX IF NOT EXISTS events_order ON events(time, tick, feed, seq);
+CREATE TABLE IF NOT EXISTS seals(
+  feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
+  PRIMARY KEY(feed, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql";
+
+Status ApplyTo(Db& db, const Registry& registry, const journal::Event& e, std::string_view aggregate) {
+  const FoldRule* rule = registry.FindRule(e.type);
+  if (!rule) return Status::Ok();
+  Status s = rule->apply(db, e, aggregate);
+  if (!s.ok()) {
+    Error err = s.error();
+    err.detail = fmt::format("folding {} {}/{} into {}: {}", e.type, e.feed, e.seq, aggregate, err.detail);
+    return err;
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> AggregatesOf(const Registry& registry, const journal::Event& e) {
+  const FoldRule* rule = registry.FindRule(e.type);
+  return rule ? rule->aggregates(e) : std::vector<std::string>{};
+}
+
+Status IndexAggregates(Db& db, const Registry& registry, const journal::Event& e) {
+  for (const std::string& agg : AggregatesOf(registry, e)) {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR IGNORE INTO event_aggregates VALUES(?,?,?,?,?)"));
+    HF_RETURN_IF_ERROR(s->BindAll(agg, e.stamp.time, e.stamp.tick, e.feed, e.seq).Run());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<const StateTable*> DerivedTables(const Registry& registry) {
+  std::vector<const StateTable*> out{&kEventAggregates};
+  for (const auto& t : registry.tables()) out.push_back(&t);
+  std::sort(out.begin(), out.end(), [](const StateTable* a, const StateTable* b) { return a->name < b->name; });
+  return out;
+}
+
+Status CreateSchema(Db& db, const Registry& registry) {
+  HF_RETURN_IF_ERROR(db.Exec(kJournalDdl));
+  HF_RETURN_IF_ERROR(db.Exec(kEventAggregates.ddl));
+  HF_RETURN_IF_ERROR(registry.CreateTables(db));
+  HF_ASSIGN_OR_RETURN(auto version, GetMeta(db, "schema_version"));
+  if (!version) return SetMeta(db, "schema_version", std::to_string(kSchemaVersion));
+  if (*version != std::to_string(kSchemaVersion)) {
+    return IoError(fmt::format("database schema version {} is not the supported version {}", *version,
+                               kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> GetMeta(Db& db, std::string_view key) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT value FROM meta WHERE key=?"));
+  s->Bind(1, key);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s->Text(0));
+}
+
+Status SetMeta(Db& db, std::string_view key, std::string_view value) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT INTO meta VALUES(?,?) ON CONFLICT(key) DO UPDATE SET "
+                                            "value=excluded.value"));
+  return s->BindAll(key, value).Run();
+}
+
+Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT seq, hash FROM events WHERE feed=? ORDER BY seq DESC LIMIT 1"));
+  s->Bind(1, feed);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return FeedHead{};
+  return FeedHead{s->Int(0), Hex(s->Blob(1))};
+}
+
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+  const journal::Event& e = se.event;
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
+                                     "INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
+                                     "VALUES(?,?,?,?,?,?,?,(SELECT COALESCE(MAX(stored), -1) + 1 FROM events))"));
+  s->BindAll(e.feed, e.seq);
+  s->BindBlob(3, se.hash).BindBlob(4, AsBytes(se.bytes)).Bind(5, e.stamp.time).Bind(6, e.stamp.tick).Bind(7, e.type);
+  HF_RETURN_IF_ERROR(s->Run());
+  return IndexAggregates(db, registry, e);
+}
+
+Status InsertSeal(Db& db, const journal::Seal& seal) {
+  auto hash = FromHex(seal.hash);
+  if (!hash) return Internal("seal hash is not hex");
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO seals VALUES(?,?,?,?)"));
+  return s->BindAll(seal.feed, seal.seq).BindBlob(3, *hash).BindBlob(4, seal.signature).Run();
+}
+
+Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+  const journal::Event& e = se.event;
+  for (const std::string& agg : AggregatesOf(registry, e)) {
+    bool out_of_order = false;
+    {
+      HF_ASSIGN_OR_RETURN(StmtRef later, db.Prepare("SELECT 1 FROM event_aggregates WHERE aggregate=? AND "
+                                                    "(time, tick, feed, seq) > (?,?,?,?) LIMIT 1"));
+      later->BindAll(agg, e.stamp.time, e.stamp.tick, e.feed, e.seq);
+      HF_ASSIGN_OR_RETURN(out_of_order, later->Step());
+    }
+    if (out_of_order) {
+      HF_RETURN_IF_ERROR(RefoldAggregate(db, registry, agg));
+    } else {
+      HF_RETURN_IF_ERROR(ApplyTo(db, registry, e, agg));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate) {
+  const AggregateKind* kind = registry.FindAggregate(aggregate);
+  if (!kind) return Internal(fmt::format("no aggregate kind for {}", aggregate));
+  HF_RETURN_IF_ERROR(kind->clear(db, aggregate.substr(aggregate.find(':') + 1)));
+  std::vector<std::string> bodies;
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT e.body FROM event_aggregates a JOIN events e "
+                                              "ON e.feed=a.feed AND e.seq=a.seq WHERE a.aggregate=? "
+                                              "ORDER BY a.time, a.tick, a.feed, a.seq"));
+    s->Bind(1, aggregate);
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      bodies.emplace_back(AsChars(s->Blob(0)));
+    }
+  }
+  for (const std::string& body : bodies) {
+    HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
+    HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, aggregate));
+  }
+  return Status::Ok();
+}
+
+Status RebuildState(Db& db, const Registry& registry, const std::function<void(int64_t, int64_t)>& progress) {
+  HF_RETURN_IF_ERROR(registry.ClearTables(db));
+  HF_RETURN_IF_ERROR(db.Exec("DELETE FROM event_aggregates"));
+  HF_ASSIGN_OR_RETURN(int64_t total, db.QueryInt("SELECT COUNT(*) FROM events"));
+  // Read in pages so memory stays bounded, folding as we go, in canonical order.
+  journal::OrderKey after{-1, 0, "", 0};
+  int64_t done = 0;
+  for (;;) {
+    std::vector<std::string> bodies;
+    {
+      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body, time, tick, feed, seq FROM events "
+                                                "WHERE (time, tick, feed, seq) > (?,?,?,?) "
+                                                "ORDER BY time, tick, feed, seq LIMIT 1000"));
+      s->BindAll(after.time, after.tick, after.feed, after.seq);
+      for (;;) {
+        HF_ASSIGN_OR_RETURN(bool row, s->Step());
+        if (!row) break;
+        bodies.emplace_back(AsChars(s->Blob(0)));
+        after = {s->Int(1), s->Int(2), s->Text(3), s->Int(4)};
+      }
+    }
+    if (bodies.empty()) break;
+    for (const std::string& body : bodies) {
+      HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
+      HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
+      for (const std::string& agg : AggregatesOf(registry, se.event)) {
+        HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, agg));
+      }
+      ++done;
+    }
+    if (progress) progress(done, total);
+  }
+  return Status::Ok();
+}
+
+Result<Hash> StateDigest(Db& db, const Registry& registry) {
+  Sha256Stream digest;
+  for (const StateTable* t : DerivedTables(registry)) {
+    digest.Update(t->name);
+    digest.Update("\n");
+    HF_ASSIGN_OR_RETURN(StmtRef probe, db.Prepare(fmt::format("SELECT * FROM {} LIMIT 0", t->name)));
+    int columns = probe->ColumnCount();
+    std::string order;
+    for (int i = 1; i <= columns; ++i) order += (i > 1 ? "," : "") + std::to_string(i);
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT * FROM {} ORDER BY {}", t->name, order)));
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      json::array a;
+      for (int c = 0; c < columns; ++c) {
+        switch (s->ColumnType(c)) {
+          case SQLITE_NULL: a.emplace_back(nullptr); break;
+          case SQLITE_INTEGER: a.emplace_back(s->Int(c)); break;
+          case SQLITE_BLOB: a.emplace_back("x:" + Hex(s->Blob(c))); break;
+          default: a.emplace_back(s->TextView(c)); break;
+        }
+      }
+      HF_ASSIGN_OR_RETURN(std::string line, Canonical(a));
+      digest.Update(line);
+      digest.Update("\n");
+    }
+  }
+  return digest.Finish();
+}
+
+Result<std::optional<journal::StoredEvent>> LoadEvent(Db& db, std::string_view feed, int64_t seq) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events WHERE feed=? AND seq=?"));
+  s->BindAll(feed, seq);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<journal::StoredEvent>();
+  HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(AsChars(s->Blob(0))));
+  return std::optional<journal::StoredEvent>(std::move(se));
+}
+
+}  // namespace holdfast::store

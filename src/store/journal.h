@@ -1,0 +1,74 @@
+// The journal's tables in node.db and the operations on them: storing events and seals, folding events into the
+// state tables (refolding an aggregate when an event arrives that sorts before ones already folded), rebuilding
+// all state from the journal, and the state digest.
+//
+// Tables (SQLite; the event bytes are authoritative, every other column is a copy or index of them):
+//
+//   events(feed, seq, hash, body, time, tick, type, stored)
+//       body: the event's exact bytes (journal/event.h); hash: SHA-256(body), 32 bytes;
+//       stored: 0, 1, 2 … in the order this node stored events (the node log's leaf index).
+//   seals(feed, seq, hash, signature)          journal/seal.h
+//   event_aggregates(aggregate, time, tick, feed, seq)
+//       which aggregates each event belongs to, in canonical order: derived, rebuilt with the state tables.
+//   meta(key, value)                            node id, city, the persisted clock stamp, schema version
+//
+// Every function here runs on the caller's connection and inside the caller's transaction.
+#ifndef HOLDFAST_STORE_JOURNAL_H_
+#define HOLDFAST_STORE_JOURNAL_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/crypto.h"
+#include "journal/event.h"
+#include "journal/seal.h"
+#include "store/registry.h"
+#include "store/sqlite.h"
+
+namespace holdfast::store {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Creates the journal tables, the meta table, and the registry's state and local tables (all IF NOT EXISTS).
+Status CreateSchema(Db& db, const Registry& registry);
+
+Result<std::optional<std::string>> GetMeta(Db& db, std::string_view key);
+Status SetMeta(Db& db, std::string_view key, std::string_view value);
+
+struct FeedHead {
+  int64_t seq = 0;   // 0 for an empty feed
+  std::string hash;  // hex of the head event's hash, "" for an empty feed
+};
+Result<FeedHead> LoadHead(Db& db, std::string_view feed);
+
+// Stores an event (which must not be stored yet) and indexes its aggregates. Does not fold.
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
+Status InsertSeal(Db& db, const journal::Seal& seal);
+
+// Folds a stored event into each of its aggregates: applied directly when it sorts after every event already in
+// the aggregate, otherwise the aggregate is cleared and refolded from all its events in canonical order.
+Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
+
+// Clears and refolds one aggregate from its events.
+Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate);
+
+// Drops all derived rows (state tables and event_aggregates) and folds every event in canonical order.
+// `progress(done, total)` is called now and then.
+Status RebuildState(Db& db, const Registry& registry,
+                    const std::function<void(int64_t, int64_t)>& progress = nullptr);
+
+// SHA-256 over the derived tables, in name order; each table contributes its name, then each row (all columns,
+// rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers, blobs as hex
+// strings prefixed "x:", null as null).
+Result<Hash> StateDigest(Db& db, const Registry& registry);
+
+// Reads one event by feed and seq.
+Result<std::optional<journal::StoredEvent>> LoadEvent(Db& db, std::string_view feed, int64_t seq);
+
+// The names of every derived table (the registry's state tables plus event_aggregates), sorted.
+std::vector<const StateTable*> DerivedTables(const Registry& registry);
+
+}  // namespace holdfast::store
+
+#endif  // HOLDFAST_STORE_JOURNAL_H_

@@ -1,0 +1,41 @@
+#include "store/registry.h"
+
+#include <fmt/format.h>
+
+namespace holdfast::store {
+
+void Registry::AddTable(StateTable table) { tables_.push_back(std::move(table)); }
+
+void Registry::AddAggregate(AggregateKind kind) {
+  std::string prefix = kind.prefix;
+  aggregates_.emplace(std::move(prefix), std::move(kind));
+}
+
+void Registry::AddRule(FoldRule rule) {
+  std::string type = rule.type;
+  rules_.emplace(std::move(type), std::move(rule));
+}
+
+const AggregateKind* Registry::FindAggregate(std::string_view aggregate) const {
+  auto colon = aggregate.find(':');
+  if (colon == std::string_view::npos) return nullptr;
+  auto it = aggregates_.find(aggregate.substr(0, colon));
+  return it == aggregates_.end() ? nullptr : &it->second;
+}
+
+const FoldRule* Registry::FindRule(std::string_view type) const {
+  auto it = rules_.find(type);
+  return it == rules_.end() ? nullptr : &it->second;
+}
+
+Status Registry::CreateTables(Db& db) const {
+  for (const auto& t : tables_) HF_RETURN_IF_ERROR(db.Exec(t.ddl));
+  return Status::Ok();
+}
+
+Status Registry::ClearTables(Db& db) const {
+  for (const auto& t : tables_) HF_RETURN_IF_ERROR(db.Exec(fmt::format("DELETE FROM {}", t.name)));
+  return Status::Ok();
+}
+
+}  // namespace holdfast::store

@@ -1,0 +1,64 @@
+// What the domain layer tells the store about derived state: the state tables, the kinds of aggregate, and for
+// each event type which aggregates it belongs to and how it changes each of them.
+//
+// Contract for fold functions (DESIGN §4–§5): a fold reads only the event and the state of the aggregate it is
+// folding; it never consults clocks, fee tables, configuration or other aggregates, so the state tables are a
+// function of the set of events. `Apply(db, event, aggregate)` changes only rows that belong to `aggregate`;
+// `Clear(db, id)` deletes every row of one aggregate so it can be refolded from its events.
+#ifndef HOLDFAST_STORE_REGISTRY_H_
+#define HOLDFAST_STORE_REGISTRY_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "journal/event.h"
+#include "store/sqlite.h"
+
+namespace holdfast::store {
+
+struct StateTable {
+  std::string name;
+  std::string ddl;                        // CREATE TABLE ... (and its indexes), idempotent (IF NOT EXISTS)
+  std::vector<std::string> key_columns;   // how `verify` names a row
+};
+
+struct AggregateKind {
+  std::string prefix;  // aggregate ids look like "<prefix>:<id>"
+  std::function<Status(Db&, std::string_view id)> clear;
+};
+
+struct FoldRule {
+  std::string type;  // event type
+  // The aggregates ("party:p-central-1") this event belongs to; empty when it changes no state.
+  std::function<std::vector<std::string>(const journal::Event&)> aggregates;
+  std::function<Status(Db&, const journal::Event&, std::string_view aggregate)> apply;
+};
+
+class Registry {
+ public:
+  void AddTable(StateTable table);
+  void AddAggregate(AggregateKind kind);
+  void AddRule(FoldRule rule);
+
+  const std::vector<StateTable>& tables() const { return tables_; }
+  const AggregateKind* FindAggregate(std::string_view aggregate) const;  // by the part before ':'
+  const FoldRule* FindRule(std::string_view type) const;
+
+  // Creates every state table (IF NOT EXISTS).
+  Status CreateTables(Db& db) const;
+  // Deletes every row of every state table.
+  Status ClearTables(Db& db) const;
+
+ private:
+  std::vector<StateTable> tables_;
+  std::map<std::string, AggregateKind, std::less<>> aggregates_;
+  std::map<std::string, FoldRule, std::less<>> rules_;
+};
+
+}  // namespace holdfast::store
+
+#endif  // HOLDFAST_STORE_REGISTRY_H_

@@ -1,0 +1,131 @@
+// A thin wrapper over SQLite: one Db per connection (not thread-safe; one thread uses it at a time), prepared
+// statements cached by their SQL text, and SQLite result codes turned into Errors here and nowhere else.
+#ifndef HOLDFAST_STORE_SQLITE_H_
+#define HOLDFAST_STORE_SQLITE_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace holdfast::store {
+
+class Db;
+
+// A prepared statement. Bind with 1-based indexes, Step() until it returns false, read columns 0-based.
+class Stmt {
+ public:
+  Stmt(Db* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int i, int64_t v);
+  Stmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
+  Stmt& Bind(int i, std::string_view v);
+  Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  Stmt& BindBlob(int i, std::span<const uint8_t> v);
+  Stmt& BindNull(int i);
+  Stmt& Bind(int i, std::nullopt_t) { return BindNull(i); }
+  template <typename T>
+  Stmt& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+  // Binds every argument in order from index 1.
+  template <typename... Args>
+  Stmt& BindAll(const Args&... args) {
+    int i = 0;
+    (Bind(++i, args), ...);
+    return *this;
+  }
+
+  // Advances: true with a row ready, false when done; errors are Results.
+  Result<bool> Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const;
+  std::string_view TextView(int col) const;
+  std::span<const uint8_t> Blob(int col) const;
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int ColumnCount() const { return sqlite3_column_count(stmt_); }
+  int ColumnType(int col) const { return sqlite3_column_type(stmt_, col); }
+  std::string ColumnName(int col) const { return sqlite3_column_name(stmt_, col); }
+
+  void Reset();
+  sqlite3_stmt* raw() { return stmt_; }
+
+ private:
+  Db* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// A statement borrowed from the Db's cache; resets and clears its bindings when it goes out of scope.
+class StmtRef {
+ public:
+  explicit StmtRef(Stmt* s) : s_(s) {}
+  StmtRef(StmtRef&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+  StmtRef(const StmtRef&) = delete;
+  ~StmtRef() {
+    if (s_) s_->Reset();
+  }
+  Stmt* operator->() { return s_; }
+  Stmt& operator*() { return *s_; }
+
+ private:
+  Stmt* s_;
+};
+
+enum class OpenMode { kReadWrite, kReadOnly, kMemory };
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, OpenMode mode);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // Runs one or more statements that return no rows.
+  Status Exec(std::string_view sql);
+  // A cached prepared statement for `sql`. Fails only on a syntax error, which is our bug.
+  Result<StmtRef> Prepare(std::string_view sql);
+  // Runs a query expected to return one integer (0 when no row).
+  Result<int64_t> QueryInt(std::string_view sql);
+
+  int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+  int Changes() const { return sqlite3_changes(db_); }
+  Error LastError(std::string_view what) const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed by the time it is destroyed.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Db& db);
+  Transaction(Transaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+  Status Commit();
+  Db& db() { return *db_; }
+
+ private:
+  explicit Transaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
+}  // namespace holdfast::store
+
+#endif  // HOLDFAST_STORE_SQLITE_H_

@@ -1,0 +1,168 @@
+#include "store/writer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <future>
+
+#include "journal/seal.h"
+
+namespace holdfast::store {
+
+Result<journal::StoredEvent> CommandContext::Emit(std::string type, json::object data, std::string actor) {
+  journal::Event e;
+  e.feed = node_id_;
+  e.seq = head_.seq + 1;
+  e.prev = head_.hash;
+  e.stamp = hlc_.Now();
+  e.actor = std::move(actor);
+  e.type = std::move(type);
+  e.data = std::move(data);
+  HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Encode(std::move(e)));
+  HF_RETURN_IF_ERROR(InsertEvent(db_, registry_, se));
+  HF_RETURN_IF_ERROR(FoldEvent(db_, registry_, se));
+  head_ = {se.event.seq, se.HashHex()};
+  ++events_;
+  return se;
+}
+
+Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string node_id, Bytes secret_key,
+               FeedHead head, journal::Stamp last_stamp, size_t max_batch)
+    : db_(db),
+      registry_(registry),
+      clock_(clock),
+      node_id_(std::move(node_id)),
+      secret_key_(std::move(secret_key)),
+      head_(head),
+      hlc_(clock, last_stamp),
+      max_batch_(max_batch),
+      committed_head_(head) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void Writer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+FeedHead Writer::head() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return committed_head_;
+}
+
+void Writer::Submit(CommandFn command, CommandDone done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(command), std::move(done)});
+      stats_.queue_depth.store(static_cast<int64_t>(queue_.size()));
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(MakeError(Code::kUnavailable, "the node is shutting down; try again shortly", "shutting-down"));
+}
+
+Result<json::value> Writer::Execute(CommandFn command) {
+  std::promise<Result<json::value>> promise;
+  auto future = promise.get_future();
+  Submit(std::move(command), [&promise](Result<json::value> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Writer::Loop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to answer
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stats_.queue_depth.store(static_cast<int64_t>(queue_.size()));
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void Writer::RunBatch(std::vector<Pending>& batch) {
+  auto started = std::chrono::steady_clock::now();
+  const FeedHead batch_head = head_;
+  const journal::Stamp batch_stamp = hlc_.last();
+  std::vector<Result<json::value>> results;
+  results.reserve(batch.size());
+  int64_t events = 0;
+
+  auto fail_all = [&](const Error& e) {
+    head_ = batch_head;
+    hlc_.Restore(batch_stamp);
+    stats_.failed_commits.fetch_add(1);
+    for (auto& p : batch) p.done(e);
+  };
+
+  auto txn = Transaction::Begin(db_);
+  if (!txn.ok()) return fail_all(txn.error());
+
+  for (auto& p : batch) {
+    const FeedHead before = head_;
+    const journal::Stamp stamp_before = hlc_.last();
+    const int64_t events_before = events;
+    Status sp = db_.Exec("SAVEPOINT command");
+    if (!sp.ok()) {
+      results.emplace_back(sp.error());
+      continue;
+    }
+    CommandContext ctx(db_, clock_, node_id_, registry_, head_, hlc_, events);
+    Result<json::value> r = Internal("command did not run");
+    try {
+      r = p.command(ctx);
+    } catch (const std::exception& ex) {
+      r = Internal(fmt::format("command failed unexpectedly: {}", ex.what()));
+    }
+    if (r.ok()) {
+      Status rel = db_.Exec("RELEASE command");
+      if (!rel.ok()) r = rel.error();
+    }
+    if (!r.ok()) {
+      (void)db_.Exec("ROLLBACK TO command");
+      (void)db_.Exec("RELEASE command");
+      head_ = before;
+      hlc_.Restore(stamp_before);
+      events = events_before;
+      stats_.failed_commands.fetch_add(1);
+    }
+    results.push_back(std::move(r));
+  }
+
+  if (head_.seq != batch_head.seq) {
+    journal::Seal seal = journal::MakeSeal(secret_key_, node_id_, head_.seq, head_.hash);
+    Status s = InsertSeal(db_, seal);
+    if (!s.ok()) return fail_all(s.error());
+  }
+  journal::Stamp last = hlc_.last();
+  Status s = SetMeta(db_, "hlc", fmt::format("{} {}", last.time, last.tick));
+  if (s.ok()) s = txn->Commit();
+  if (!s.ok()) return fail_all(s.error());
+
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    committed_head_ = head_;
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  stats_.batches.fetch_add(1);
+  stats_.commands.fetch_add(static_cast<int64_t>(batch.size()));
+  stats_.events.fetch_add(events);
+  stats_.commit_micros_total.fetch_add(micros.count());
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+}  // namespace holdfast::store
