@@ -172,6 +172,37 @@ Result<json::value> ParseCanonical(std::string_view bytes) {
   return v;
 }
 
+std::string_view StringOr(const json::object& o, std::string_view key, std::string_view fallback) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : fallback;
+}
+
+int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback) {
+  const json::value* v = o.if_contains(key);
+  if (v && v->is_int64()) return v->get_int64();
+  if (v && v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(kMaxSafeInteger)) {
+    return static_cast<int64_t>(v->get_uint64());
+  }
+  return fallback;
+}
+
+bool BoolOr(const json::object& o, std::string_view key, bool fallback) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_bool() ? v->get_bool() : fallback;
+}
+
+const json::array& ArrayOr(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  const json::value* v = o.if_contains(key);
+  return v && v->is_array() ? v->get_array() : kEmpty;
+}
+
+const json::object& ObjectOr(const json::object& o, std::string_view key) {
+  static const json::object kEmpty;
+  const json::value* v = o.if_contains(key);
+  return v && v->is_object() ? v->get_object() : kEmpty;
+}
+
 ObjectReader::ObjectReader(const json::value& v, std::string prefix) : prefix_(std::move(prefix)) {
   if (v.is_object()) {
     object_ = &v.get_object();

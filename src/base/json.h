@@ -31,6 +31,14 @@ Result<json::value> ParseJson(std::string_view text, int max_depth = 32);
 // Parses bytes that must already be canonical: parse, re-serialise and compare byte for byte.
 Result<json::value> ParseCanonical(std::string_view bytes);
 
+// Lenient accessors for folds over stored events: a missing or mistyped member reads as "", 0, false or an
+// empty array, so a fold never crashes on data a command would not have written.
+std::string_view StringOr(const json::object& o, std::string_view key, std::string_view fallback = {});
+int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0);
+bool BoolOr(const json::object& o, std::string_view key, bool fallback = false);
+const json::array& ArrayOr(const json::object& o, std::string_view key);
+const json::object& ObjectOr(const json::object& o, std::string_view key);
+
 // Reads the fields of one request object strictly: each getter checks the type and records the key as known;
 // Finish() fails on any key not read (unknown fields are errors, not silently dropped). Errors name the field
 // with `prefix` (e.g. "address.") prepended.

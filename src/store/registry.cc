@@ -6,6 +6,8 @@ namespace holdfast::store {
 
 void Registry::AddTable(StateTable table) { tables_.push_back(std::move(table)); }
 
+void Registry::AddLocalTable(std::string ddl) { local_ddl_.push_back(std::move(ddl)); }
+
 void Registry::AddAggregate(AggregateKind kind) {
   std::string prefix = kind.prefix;
   aggregates_.emplace(std::move(prefix), std::move(kind));
@@ -30,6 +32,7 @@ const FoldRule* Registry::FindRule(std::string_view type) const {
 
 Status Registry::CreateTables(Db& db) const {
   for (const auto& t : tables_) HF_RETURN_IF_ERROR(db.Exec(t.ddl));
+  for (const auto& ddl : local_ddl_) HF_RETURN_IF_ERROR(db.Exec(ddl));
   return Status::Ok();
 }
 

@@ -43,18 +43,22 @@ class Registry {
   void AddTable(StateTable table);
   void AddAggregate(AggregateKind kind);
   void AddRule(FoldRule rule);
+  // A node-local table (sessions, idempotency records): created with the schema, never replicated, never part
+  // of the state digest or of a rebuild.
+  void AddLocalTable(std::string ddl);
 
   const std::vector<StateTable>& tables() const { return tables_; }
   const AggregateKind* FindAggregate(std::string_view aggregate) const;  // by the part before ':'
   const FoldRule* FindRule(std::string_view type) const;
 
-  // Creates every state table (IF NOT EXISTS).
+  // Creates every state and local table (IF NOT EXISTS).
   Status CreateTables(Db& db) const;
   // Deletes every row of every state table.
   Status ClearTables(Db& db) const;
 
  private:
   std::vector<StateTable> tables_;
+  std::vector<std::string> local_ddl_;
   std::map<std::string, AggregateKind, std::less<>> aggregates_;
   std::map<std::string, FoldRule, std::less<>> rules_;
 };

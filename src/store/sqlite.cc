@@ -54,7 +54,7 @@ void Stmt::Reset() {
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
-  int flags = SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (mode) {
     case OpenMode::kReadWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
     case OpenMode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;

@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# The Holdfast benchmark (`make bench`): a node against PostgreSQL 15 doing the equivalent durable write.
+#
+# 1. Node: `holdfast init` a fresh data directory, `holdfast serve` it on 127.0.0.1 (port chosen by the kernel),
+#    sign in, and run bench_loadgen (POST /api/v1/parties, one keep-alive connection per client) at each client
+#    count for the measured time after a warm-up.
+# 2. PostgreSQL 15 (Debian packages, default settings: fsync=on, synchronous_commit=on) in a temporary cluster on
+#    127.0.0.1 and a free port, run as the `postgres` user when we are root. The same write as one transaction:
+#    insert an event row (300-byte body, its sha256), insert a party row, bump the one-row feed-head counter.
+#    pgbench runs it at each client count, after a warm-up run, with a per-transaction log for percentiles.
+# 3. Prints a table, writes bench/out/latest.json and rewrites bench/RESULTS.md from this run.
+#
+# Usage: bench/run.sh [--only node|postgres] [--clients "16 64"] [--seconds 10] [--warmup 2]
+# Environment: BUILD (build directory, default build), TMPDIR (where the data directories go).
+# Everything runs on 127.0.0.1; every wait has a deadline; temporary directories and processes are removed on
+# exit, also on failure or Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+PG_BIN=/usr/lib/postgresql/15/bin
+OUT_DIR=bench/out
+RESULTS=bench/RESULTS.md
+only=""
+clients_list="16 64"
+run_seconds=10
+warmup=2
+if (($#)); then invocation="bench/run.sh $*"; else invocation="make bench"; fi
+
+usage() { sed -n 's/^# Usage: //p' "$0" >&2; exit 2; }
+while (($#)); do
+  case "$1" in
+    --only) only=${2:-}; shift 2 || usage ;;
+    --clients) clients_list=${2:-}; shift 2 || usage ;;
+    --seconds) run_seconds=${2:-}; shift 2 || usage ;;
+    --warmup) warmup=${2:-}; shift 2 || usage ;;
+    -h | --help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+case "$only" in "" | node | postgres) ;; *) usage ;; esac
+[[ "$run_seconds" =~ ^[0-9]+$ && "$warmup" =~ ^[0-9]+$ && "$clients_list" =~ ^[0-9\ ]+$ ]] || usage
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# --- temporary state and cleanup ---------------------------------------------------------------------------------
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-bench.XXXXXX")
+pg_work=""
+server_pid=""
+pg_started=0
+
+as_postgres() {
+  if ((EUID == 0)); then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+stop_server() {
+  [[ -n "$server_pid" ]] || return 0
+  if kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for ((i = 0; i < 200; i++)); do  # up to 20 s for a clean shutdown
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      echo "bench: the node did not stop within 20 s; killing it" >&2
+      kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+stop_postgres() {
+  ((pg_started)) || return 0
+  as_postgres "$PG_BIN/pg_ctl" -D "$pg_work/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+    as_postgres "$PG_BIN/pg_ctl" -D "$pg_work/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  pg_started=0
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_server
+  stop_postgres
+  rm -rf "$work"
+  [[ -z "$pg_work" ]] || rm -rf "$pg_work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- small helpers -----------------------------------------------------------------------------------------------
+
+json_escape() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  printf '%s' "$s"
+}
+
+# Prints the value of a top-level number or string field of a one-line JSON object (our own, flat output).
+json_field() {
+  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[-0-9.eE+]*\).*/\1/p" <<<"$1" | head -1 | tr -d '"'
+}
+
+# Nearest-rank percentile of numbers, one per line, on stdin.
+percentile() {
+  sort -n | awk -v p="$1" '{ v[NR] = $1 } END {
+    if (NR == 0) { print 0; exit }
+    r = int(p / 100 * NR); if (r < p / 100 * NR) r++; if (r < 1) r = 1; if (r > NR) r = NR
+    print v[r] }'
+}
+
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+
+# --- the node ----------------------------------------------------------------------------------------------------
+
+declare -A node_json  # clients -> the loadgen's JSON line
+
+run_node() {
+  local holdfast="$BUILD/holdfast" loadgen="$BUILD/bench_loadgen"
+  [[ -x "$holdfast" ]] || die "$holdfast not found; build first (make build)"
+  [[ -x "$loadgen" ]] || die "$loadgen not found; build first (make build)"
+  local data="$work/node"
+
+  log "node: init $data"
+  "$holdfast" init --data "$data" --city Bench --node central >"$work/init.out" 2>&1 ||
+    die "holdfast init failed: $(cat "$work/init.out")"
+  local username password
+  username=$(sed -n 's/^[[:space:]]*username:[[:space:]]*//p' "$work/init.out" | head -1)
+  password=$(sed -n 's/^[[:space:]]*password:[[:space:]]*//p' "$work/init.out" | head -1)
+  [[ -n "$username" && -n "$password" ]] ||
+    die "could not find 'username:' and 'password:' lines in the output of holdfast init: $(cat "$work/init.out")"
+
+  log "node: serve"
+  "$holdfast" serve --data "$data" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+  server_pid=$!
+  local port=""
+  for ((i = 0; i < 300; i++)); do  # up to 30 s
+    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$work/serve.out" | head -1)
+    [[ -z "$port" ]] || break
+    kill -0 "$server_pid" 2>/dev/null || die "holdfast serve exited: $(cat "$work/serve.out" "$work/serve.err")"
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || die "holdfast serve did not print 'listening on http://127.0.0.1:PORT' within 30 s"
+  log "node: listening on 127.0.0.1:$port"
+
+  local body status token
+  body=$(printf '{"username":"%s","password":"%s"}' "$(json_escape "$username")" "$(json_escape "$password")")
+  status=$(curl -sS --noproxy '*' --max-time 10 -o "$work/session.json" -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data-binary "$body" "http://127.0.0.1:$port/api/v1/sessions") ||
+    die "sign-in request failed"
+  [[ "$status" == 201 ]] || die "sign-in answered $status: $(cat "$work/session.json")"
+  token=$(sed -n 's/.*"token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$work/session.json" | head -1)
+  [[ -n "$token" ]] || die "no token in the sign-in answer: $(cat "$work/session.json")"
+
+  local n line
+  for n in $clients_list; do
+    log "node: $n clients, ${warmup} s warm-up + ${run_seconds} s"
+    timeout --kill-after=10 $((warmup + run_seconds + 60)) \
+      "$loadgen" --host 127.0.0.1 --port "$port" --token "$token" --clients "$n" --seconds "$run_seconds" \
+      --warmup "$warmup" >"$work/loadgen-$n.out" || die "bench_loadgen failed at $n clients: $(cat "$work/loadgen-$n.out")"
+    line=$(grep '^{"clients"' "$work/loadgen-$n.out" | tail -1)
+    [[ -n "$line" ]] || die "no JSON line from bench_loadgen"
+    head -n -1 "$work/loadgen-$n.out" >&2
+    node_json[$n]=$line
+  done
+  kill -0 "$server_pid" 2>/dev/null || die "the node died during the run: $(tail -20 "$work/serve.err")"
+  stop_server
+}
+
+# --- PostgreSQL --------------------------------------------------------------------------------------------------
+
+declare -A pg_json  # clients -> {"clients":..,"tps":..,...}
+
+# A TCP port on 127.0.0.1 that nothing listens on now (PostgreSQL cannot take port 0).
+free_port() {
+  local p
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+run_postgres() {
+  [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL 15 not found in $PG_BIN (make deps)"
+  command -v pgbench >/dev/null || die "pgbench not found"
+  pg_work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-bench-pg.XXXXXX")
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || die "running as root, but there is no 'postgres' user to run PostgreSQL as"
+    chown postgres: "$pg_work"
+  fi
+
+  log "postgres: initdb"
+  as_postgres "$PG_BIN/initdb" -D "$pg_work/data" -U bench --auth=trust -E UTF8 --no-locale \
+    >"$pg_work/initdb.log" 2>&1 || die "initdb failed: $(cat "$pg_work/initdb.log")"
+
+  local pg_port="" attempt
+  for ((attempt = 0; attempt < 5; attempt++)); do
+    pg_port=$(free_port) || die "no free port found"
+    if as_postgres "$PG_BIN/pg_ctl" -D "$pg_work/data" -l "$pg_work/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$pg_work" \
+      start >/dev/null 2>&1; then
+      pg_started=1
+      break
+    fi
+  done
+  ((pg_started)) || die "PostgreSQL did not start: $(tail -20 "$pg_work/server.log")"
+  log "postgres: listening on 127.0.0.1:$pg_port"
+  local conn=(-h 127.0.0.1 -p "$pg_port" -U bench)
+
+  local fsync sync_commit
+  fsync=$(psql "${conn[@]}" -d postgres -Atqc 'SHOW fsync')
+  sync_commit=$(psql "${conn[@]}" -d postgres -Atqc 'SHOW synchronous_commit')
+  [[ "$fsync" == on && "$sync_commit" == on ]] || die "expected fsync=on synchronous_commit=on, got $fsync/$sync_commit"
+
+  cat >"$work/schema.sql" <<'SQL'
+CREATE TABLE events (feed text, seq bigint, hash bytea, body bytea, time bigint, tick bigint, type text,
+                     stored bigserial, PRIMARY KEY (feed, seq));
+CREATE SEQUENCE feed_seq;
+CREATE TABLE parties (id text PRIMARY KEY, kind text, name text, email text, phone text, address jsonb,
+                      created_at bigint);
+CREATE TABLE feed_head (id int PRIMARY KEY, seq bigint NOT NULL, updated bigint NOT NULL);
+INSERT INTO feed_head VALUES (1, 0, 0);
+SQL
+  # One command as the node does it: append the event (300-byte body and its hash), write the party, move the
+  # feed head. The head row is one row for everyone, as the node's feed has one head.
+  cat >"$work/write.sql" <<'SQL'
+\set n random(1, 1000000000)
+BEGIN;
+INSERT INTO events (feed, seq, hash, body, time, tick, type)
+  SELECT 'central', nextval('feed_seq'), sha256(b), b, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, 0,
+         'party.registered'
+  FROM (SELECT convert_to(rpad('{"kind":"person","name":"Load Test ' || :n || '","email":"lt' || :n ||
+                               '@example.org","phone":"555-0100"}', 300, ' '), 'UTF8') AS b) AS e;
+INSERT INTO parties (id, kind, name, email, phone, address, created_at)
+  VALUES ('p-' || currval('feed_seq'), 'person', 'Load Test ' || :n, 'lt' || :n || '@example.org', '555-0100',
+          '{"line1":"1 Main St","city":"Springfield","state":"IL","postal_code":"62701"}',
+          (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+UPDATE feed_head SET seq = currval('feed_seq'), updated = (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+  WHERE id = 1;
+END;
+SQL
+  psql "${conn[@]}" -d postgres -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE bench' >/dev/null
+  psql "${conn[@]}" -d bench -v ON_ERROR_STOP=1 -q -f "$work/schema.sql" >/dev/null
+
+  local n dir tps lat_avg p50 p99 count failed
+  for n in $clients_list; do
+    dir="$work/pgbench-$n"
+    mkdir -p "$dir"
+    log "postgres: $n clients, ${warmup} s warm-up + ${run_seconds} s"
+    if ((warmup > 0)); then
+      timeout --kill-after=10 $((warmup + 60)) pgbench "${conn[@]}" -n -M prepared -c "$n" -j 2 -T "$warmup" \
+        -f "$work/write.sql" bench >"$dir/warmup.out" 2>&1 || die "pgbench warm-up failed: $(tail -20 "$dir/warmup.out")"
+    fi
+    (cd "$dir" && timeout --kill-after=10 $((run_seconds + 60)) pgbench "${conn[@]}" -n -M prepared -c "$n" -j 2 \
+      -T "$run_seconds" -f "$work/write.sql" --log --log-prefix=tx bench >run.out 2>&1) ||
+      die "pgbench failed: $(tail -20 "$dir/run.out")"
+    tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$dir/run.out" | head -1)
+    lat_avg=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$dir/run.out" | head -1)
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/run.out" | head -1)
+    [[ -n "$tps" && -n "$lat_avg" ]] || die "could not read tps and latency from pgbench: $(cat "$dir/run.out")"
+    # Per-transaction log lines: client_id transaction_no latency_us script_no epoch_s epoch_us.
+    awk '$3 ~ /^[0-9]+$/ { print $3 }' "$dir"/tx.* >"$dir/latencies"
+    count=$(wc -l <"$dir/latencies")
+    p50=$(percentile 50 <"$dir/latencies")
+    p99=$(percentile 99 <"$dir/latencies")
+    pg_json[$n]=$(printf '{"clients":%d,"seconds":%d,"transactions":%d,"tps":%s,"latency_avg_ms":%s,"p50_ms":%s,"p99_ms":%s,"errors":%d}' \
+      "$n" "$run_seconds" "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" \
+      "${failed:-0}")
+    printf '%d clients, %d s: %d transactions, %s tps, avg %s ms, p50 %s ms, p99 %s ms\n' "$n" "$run_seconds" \
+      "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" >&2
+  done
+  stop_postgres
+}
+
+# --- run and report ----------------------------------------------------------------------------------------------
+
+[[ "$only" == postgres ]] || run_node
+[[ "$only" == node ]] || run_postgres
+
+date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cpus=$(nproc)
+cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
+fs_type=$(stat -f -c %T "${TMPDIR:-/tmp}")
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit+dirty"; fi
+last_n=${clients_list##* }
+
+node_rate() { [[ -n "${node_json[$1]:-}" ]] && json_field "${node_json[$1]}" commands_per_s; }
+pg_rate() { [[ -n "${pg_json[$1]:-}" ]] && json_field "${pg_json[$1]}" tps; }
+
+ratio="" goal_met=""
+if [[ -n "${node_json[$last_n]:-}" && -n "${pg_json[$last_n]:-}" ]]; then
+  node_p99=$(json_field "${node_json[$last_n]}" p99_ms)
+  ratio=$(calc "$(node_rate "$last_n") / ($(pg_rate "$last_n") > 0 ? $(pg_rate "$last_n") : 1)" 1)
+  goal_met=$(awk -v r="$ratio" -v p="$node_p99" 'BEGIN { print (r >= 10 && p <= 10) ? "true" : "false" }')
+fi
+
+# Table.
+{
+  printf '\n%-16s %8s %12s %9s %9s %9s %7s\n' system clients 'writes/s' 'avg ms' 'p50 ms' 'p99 ms' errors
+  for n in $clients_list; do
+    if [[ -n "${node_json[$n]:-}" ]]; then
+      j=${node_json[$n]}
+      printf '%-16s %8d %12s %9s %9s %9s %7s\n' 'holdfast node' "$n" "$(json_field "$j" commands_per_s)" '-' \
+        "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
+    fi
+  done
+  for n in $clients_list; do
+    if [[ -n "${pg_json[$n]:-}" ]]; then
+      j=${pg_json[$n]}
+      printf '%-16s %8d %12s %9s %9s %9s %7s\n' 'PostgreSQL 15' "$n" "$(json_field "$j" tps)" \
+        "$(json_field "$j" latency_avg_ms)" "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" \
+        "$(json_field "$j" errors)"
+    fi
+  done
+  if [[ -n "$ratio" ]]; then
+    printf '\nat %d clients the node does %s× PostgreSQL'"'"'s rate with p99 %s ms (goal: ≥ 10× with p99 ≤ 10 ms: %s)\n' \
+      "$last_n" "$ratio" "$node_p99" "$([[ "$goal_met" == true ]] && echo met || echo NOT met)"
+  fi
+  echo
+}
+
+# bench/out/latest.json
+join_json() {
+  local -n map=$1
+  local out="" n
+  for n in $clients_list; do
+    [[ -n "${map[$n]:-}" ]] || continue
+    out+="${out:+,}${map[$n]}"
+  done
+  printf '[%s]' "$out"
+}
+mkdir -p "$OUT_DIR"
+printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","seconds":%d,"warmup":%d,"node":%s,"postgres":%s,"ratio_at_%d":%s,"goal_met":%s}\n' \
+  "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$run_seconds" "$warmup" \
+  "$(join_json node_json)" "$(join_json pg_json)" "$last_n" "${ratio:-null}" "${goal_met:-null}" \
+  >"$OUT_DIR/latest.json"
+log "wrote $OUT_DIR/latest.json"
+
+# bench/RESULTS.md
+row() {  # system clients json rate-field
+  local j=$3
+  if [[ -z "$j" ]]; then
+    printf '| %s | %s | not run | | | |\n' "$1" "$2"
+  else
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(json_field "$j" "$4")" "$(json_field "$j" p50_ms)" \
+      "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
+  fi
+}
+{
+  cat <<EOF
+# Benchmark results
+
+**Goal:** at 64 clients, a Holdfast node commits at least **10×** as many writes per second as PostgreSQL 15
+does the equivalent transaction on the same machine, with a node **p99 latency ≤ 10 ms**.
+
+Both sides make every write durable before answering (the node: one fsync per group-committed batch;
+PostgreSQL: \`fsync=on\`, \`synchronous_commit=on\`, otherwise default settings). One write is, on both sides:
+append one event (about 300 bytes, with its hash), store one party, move the single feed head. The node is
+driven over HTTP by \`bench_loadgen\` (\`POST /api/v1/parties\`, one keep-alive connection per client); PostgreSQL
+by \`pgbench -M prepared -j 2\` over TCP with the same transaction as three statements. Latency is measured at the
+client: the node's includes HTTP and JSON, PostgreSQL's the statements and the commit. A PostgreSQL transaction
+holds the feed-head row lock until its commit is on disk, so writes commit one after another, as they do behind
+the node's single writer; the node, unlike PostgreSQL here, puts a whole batch of them in one commit.
+
+Reproduce with \`make bench\` (it runs \`bench/run.sh\`; raw numbers of the last run go to \`bench/out/latest.json\`).
+
+## Latest run
+
+- Date: $date_utc
+- Commit: $commit
+- Machine: $cpus CPUs (\`nproc\`), $cpu_model; temporary data on $fs_type
+- Command: \`$invocation\` ($run_seconds s measured per point after a $warmup s warm-up)
+
+| System | Clients | Writes/s | p50 ms | p99 ms | Errors |
+|---|---:|---:|---:|---:|---:|
+EOF
+  for n in $clients_list; do row 'Holdfast node' "$n" "${node_json[$n]:-}" commands_per_s; done
+  for n in $clients_list; do row 'PostgreSQL 15' "$n" "${pg_json[$n]:-}" tps; done
+  echo
+  if [[ -n "$ratio" ]]; then
+    echo "At $last_n clients the node's rate is **${ratio}×** PostgreSQL's, with p99 $node_p99 ms:" \
+      "the goal is **$([[ "$goal_met" == true ]] && echo met || echo 'not met')**."
+  else
+    echo "At $last_n clients: ratio not available, because only the ${only:-?} side was run (\`bench/run.sh --only $only\`)."
+  fi
+} >"$RESULTS"
+log "wrote $RESULTS"

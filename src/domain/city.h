@@ -1,0 +1,27 @@
+// The city and its nodes as state: city.founded names the city and its key; node.enrolled certifies a node's key
+// (journal/certificate.h).
+//
+// Events:
+//   city.founded   {name, city_key}        city_key: hex of the city's Ed25519 public key
+//   node.enrolled  {node, public_key, certificate, role}
+#ifndef HOLDFAST_DOMAIN_CITY_H_
+#define HOLDFAST_DOMAIN_CITY_H_
+
+#include <string>
+
+#include "base/crypto.h"
+#include "store/registry.h"
+#include "store/writer.h"
+
+namespace holdfast::domain {
+
+void RegisterCity(store::Registry& registry);
+
+// The founding events of a new city, written by `holdfast init` on the first node: the city, this node's
+// enrollment certified by the city key.
+Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,
+                 const Bytes& node_public_key);
+
+}  // namespace holdfast::domain
+
+#endif  // HOLDFAST_DOMAIN_CITY_H_

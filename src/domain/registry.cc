@@ -1,0 +1,24 @@
+#include "domain/registry.h"
+
+#include "auth/users.h"
+#include "domain/city.h"
+#include "domain/parties.h"
+#include "store/idempotency.h"
+#include "store/series.h"
+
+namespace holdfast::domain {
+
+const store::Registry& NodeRegistry() {
+  static const store::Registry registry = [] {
+    store::Registry r;
+    store::RegisterSeries(r);
+    store::RegisterIdempotency(r);
+    RegisterCity(r);
+    auth::RegisterUsers(r);
+    RegisterParties(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace holdfast::domain

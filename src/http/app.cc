@@ -1,0 +1,226 @@
+#include "http/app.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "auth/sessions.h"
+#include "store/idempotency.h"
+
+namespace holdfast::http {
+
+void RegisterSystemRoutes(App& app);
+void RegisterAuthRoutes(App& app);
+void RegisterPartyRoutes(App& app);
+
+json::value ResponseToJson(const Response& r) {
+  json::array headers;
+  for (const auto& [k, v] : r.headers) headers.push_back(json::array{json::value(k), json::value(v)});
+  return json::object{{"status", r.status}, {"content_type", r.content_type}, {"body", r.body}, {"headers", headers}};
+}
+
+Response ResponseFromJson(const json::value& v) {
+  Response r;
+  const json::object& o = v.as_object();
+  r.status = static_cast<int>(IntOr(o, "status", 500));
+  r.content_type = std::string(StringOr(o, "content_type", "application/json"));
+  r.body = std::string(StringOr(o, "body"));
+  for (const auto& h : ArrayOr(o, "headers")) {
+    const auto& pair = h.as_array();
+    r.headers.emplace_back(std::string(pair.at(0).as_string()), std::string(pair.at(1).as_string()));
+  }
+  return r;
+}
+
+App::App(store::Node& node, AppOptions options) : node_(node), options_(std::move(options)) {
+  RegisterSystemRoutes(*this);
+  RegisterAuthRoutes(*this);
+  RegisterPartyRoutes(*this);
+}
+
+App::~App() { workers_.join(); }
+
+void App::Offload(std::function<void()> work) { boost::asio::post(workers_, std::move(work)); }
+
+std::string App::SessionCookie(std::string_view token, int64_t max_age_s) const {
+  return fmt::format("holdfast_session={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", token, max_age_s,
+                     options_.secure_cookies ? "; Secure" : "");
+}
+
+void App::Authenticate(Call& call) {
+  std::string token;
+  std::string_view authz = call.req.Header("authorization");
+  if (authz.starts_with("Bearer ")) {
+    token = std::string(authz.substr(7));
+  } else {
+    token = call.req.Cookie("holdfast_session");
+  }
+  if (token.empty() || token.size() > 200) return;
+  auto db = node_.Read();
+  if (!db.ok()) return;
+  auto session = auth::FindSession(**db, token, node_.clock().NowMs());
+  if (!session.ok() || !*session) return;
+  auto user = auth::FindUserById(**db, (*session)->user_id);
+  if (!user.ok() || !*user || (*user)->disabled) return;
+  call.who.user = std::move(**user);
+  call.who.token = std::move(token);
+}
+
+void App::Handle(Request&& req, Responder respond) {
+  auto started = std::chrono::steady_clock::now();
+  auto call = std::make_shared<Call>();
+  call->req = std::move(req);
+  call->app = this;
+  Router::Match match = router_.Find(call->req.method, call->req.path);
+  if (!match.route) {
+    unmatched_.fetch_add(1);
+    Error e = match.path_known
+                  ? MakeError(Code::kInvalid, fmt::format("{} is not allowed on {}", call->req.method, call->req.path),
+                              "method-not-allowed")
+                  : NotFound(fmt::format("there is nothing at {}", call->req.path));
+    return respond(Response::Problem(e, call->req.path));
+  }
+  const Route& route = *match.route;
+  call->route = &route;
+  call->params = std::move(match.params);
+  std::shared_ptr<RouteMetrics> metrics = route.metrics;
+  in_flight_.fetch_add(1);
+  call->respond = [this, metrics, started, respond = std::move(respond)](Response r) {
+    auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    metrics->by_class[std::clamp(r.status / 100, 0, 5)].fetch_add(1);
+    metrics->micros_total.fetch_add(micros);
+    double seconds = static_cast<double>(micros) / 1e6;
+    size_t b = 0;
+    while (b < std::size(RouteMetrics::kBuckets) && seconds > RouteMetrics::kBuckets[b]) ++b;
+    metrics->buckets[b].fetch_add(1);
+    in_flight_.fetch_sub(1);
+    respond(std::move(r));
+  };
+
+  Authenticate(*call);
+  if (!route.anyone) {
+    if (!call->who.signed_in()) {
+      return call->Fail(MakeError(Code::kUnauthorized, "sign in first: POST /api/v1/sessions", "sign-in-required"));
+    }
+    if (!route.roles.Intersects(call->who.user->roles)) {
+      return call->Fail(MakeError(Code::kForbidden,
+                                  fmt::format("your roles ({}) do not allow {} {}", call->who.user->roles.Joined(),
+                                              route.method, route.pattern),
+                                  "forbidden"));
+    }
+    if (call->who.user->must_change_password && !route.allowed_before_password_change) {
+      return call->Fail(MakeError(Code::kForbidden,
+                                  "choose a new password first: PUT /api/v1/users/me/password",
+                                  "password-change-required"));
+    }
+  }
+  try {
+    route.handler(*call);
+  } catch (const std::exception& ex) {
+    call->Fail(Internal(fmt::format("unexpected error: {}", ex.what())));
+  }
+}
+
+void App::Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer) {
+  std::string key(call.req.Header("idempotency-key"));
+  if (key.size() > 200) {
+    return call.Fail(Invalid("the Idempotency-Key header is longer than 200 characters", "Idempotency-Key"));
+  }
+  std::string actor = call.who.id();
+  std::string fingerprint =
+      Hex(Sha256(fmt::format("{} {}\n{}", call.req.method, call.req.path, call.req.body)));
+  const Clock& clock = node_.clock();
+  store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor, fingerprint,
+                              &clock](store::CommandContext& ctx) -> Result<json::value> {
+    if (!key.empty()) {
+      HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
+      if (seen) {
+        if (seen->fingerprint != fingerprint) {
+          return MakeError(Code::kInvalid,
+                           "this Idempotency-Key was already used for a different request; use a new key",
+                           "idempotency-key-reused", "Idempotency-Key");
+        }
+        Response replay{seen->status, seen->content_type, seen->body, {}};
+        if (!seen->location.empty()) replay.headers.emplace_back("Location", seen->location);
+        replay.headers.emplace_back("Idempotent-Replayed", "true");
+        return ResponseToJson(replay);
+      }
+    }
+    HF_ASSIGN_OR_RETURN(json::value result, command(ctx));
+    Response r = answer(result);
+    if (!key.empty()) {
+      std::string location;
+      for (const auto& [k, v] : r.headers) {
+        if (k == "Location") location = v;
+      }
+      HF_RETURN_IF_ERROR(store::RememberAnswer(ctx.db(), actor, key,
+                                               {fingerprint, r.status, r.content_type, r.body, location},
+                                               clock.NowMs()));
+    }
+    return ResponseToJson(r);
+  };
+  // The call outlives this function: the writer answers later.
+  Responder respond = call.respond;
+  std::string path = call.req.path;
+  node_.writer().Submit(std::move(wrapped), [respond, path](Result<json::value> r) {
+    if (!r.ok()) return respond(Response::Problem(r.error(), path));
+    respond(ResponseFromJson(*r));
+  });
+}
+
+std::string App::Metrics() const {
+  std::string out;
+  out += "# HELP holdfast_http_requests_total HTTP requests answered, by route and status class.\n";
+  out += "# TYPE holdfast_http_requests_total counter\n";
+  for (const auto& r : router_.routes()) {
+    for (int c = 1; c <= 5; ++c) {
+      int64_t n = r->metrics->by_class[c].load();
+      if (n) {
+        out += fmt::format("holdfast_http_requests_total{{method=\"{}\",route=\"{}\",code=\"{}xx\"}} {}\n", r->method,
+                           r->pattern, c, n);
+      }
+    }
+  }
+  out += fmt::format("holdfast_http_requests_total{{method=\"\",route=\"unmatched\",code=\"4xx\"}} {}\n",
+                     unmatched_.load());
+  out += "# HELP holdfast_http_request_duration_seconds Time from request to answer.\n";
+  out += "# TYPE holdfast_http_request_duration_seconds histogram\n";
+  for (const auto& r : router_.routes()) {
+    int64_t cumulative = 0;
+    std::string labels = fmt::format("method=\"{}\",route=\"{}\"", r->method, r->pattern);
+    for (size_t b = 0; b < std::size(RouteMetrics::kBuckets); ++b) {
+      cumulative += r->metrics->buckets[b].load();
+      out += fmt::format("holdfast_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", labels,
+                         RouteMetrics::kBuckets[b], cumulative);
+    }
+    cumulative += r->metrics->buckets[std::size(RouteMetrics::kBuckets)].load();
+    out += fmt::format("holdfast_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels, cumulative);
+    out += fmt::format("holdfast_http_request_duration_seconds_sum{{{}}} {}\n", labels,
+                       static_cast<double>(r->metrics->micros_total.load()) / 1e6);
+    out += fmt::format("holdfast_http_request_duration_seconds_count{{{}}} {}\n", labels, cumulative);
+  }
+  out += fmt::format("# TYPE holdfast_http_in_flight gauge\nholdfast_http_in_flight {}\n", in_flight_.load());
+  const store::WriterStats& w = node_.writer().stats();
+  auto counter = [&](std::string_view name, std::string_view help, int64_t v) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+  };
+  counter("holdfast_writer_batches_total", "Transactions committed by the writer.", w.batches.load());
+  counter("holdfast_writer_commands_total", "Commands run by the writer.", w.commands.load());
+  counter("holdfast_writer_failed_commands_total", "Commands refused or failed.", w.failed_commands.load());
+  counter("holdfast_writer_events_total", "Events appended to this node's feed.", w.events.load());
+  counter("holdfast_writer_failed_commits_total", "Batches whose commit failed.", w.failed_commits.load());
+  out += fmt::format("# HELP holdfast_writer_commit_seconds_total Time spent running and committing batches.\n"
+                     "# TYPE holdfast_writer_commit_seconds_total counter\nholdfast_writer_commit_seconds_total {}\n",
+                     static_cast<double>(w.commit_micros_total.load()) / 1e6);
+  out += fmt::format("# TYPE holdfast_writer_queue_depth gauge\nholdfast_writer_queue_depth {}\n",
+                     w.queue_depth.load());
+  store::FeedHead head = node_.writer().head();
+  out += fmt::format("# HELP holdfast_feed_seq The seq of this node's feed head.\n# TYPE holdfast_feed_seq gauge\n"
+                     "holdfast_feed_seq{{feed=\"{}\"}} {}\n",
+                     node_.id(), head.seq);
+  return out;
+}
+
+}  // namespace holdfast::http

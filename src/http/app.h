@@ -1,0 +1,69 @@
+// The node's HTTP application: authenticates each request, finds its route, checks the caller's roles (deny by
+// default), runs the handler, and counts it for /metrics. Writes go to the node's writer as commands, with
+// Idempotency-Key support; reads use the node's read connections.
+#ifndef HOLDFAST_HTTP_APP_H_
+#define HOLDFAST_HTTP_APP_H_
+
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "http/message.h"
+#include "http/router.h"
+#include "store/node.h"
+
+namespace holdfast::http {
+
+struct AppOptions {
+  std::string issuer = "Holdfast";  // shown in authenticator apps
+  bool secure_cookies = false;      // set the Secure attribute (behind TLS)
+};
+
+class App {
+ public:
+  App(store::Node& node, AppOptions options = {});
+  ~App();
+
+  // The Server's handler.
+  void Handle(Request&& req, Responder respond);
+
+  store::Node& node() { return node_; }
+  const AppOptions& options() const { return options_; }
+  const Router& router() const { return router_; }
+  Router& router() { return router_; }
+
+  // Runs `command` on the writer. On success `answer` turns its result into the response (on the writer thread,
+  // inside the transaction, so the answer can be remembered for the request's Idempotency-Key).
+  void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer);
+  // Runs slow work (password hashing) off the network threads.
+  void Offload(std::function<void()> work);
+  // Reads on a read connection; errors become problem answers.
+  template <typename F>
+  void Read(Call& call, F&& f) {
+    auto db = node_.Read();
+    if (!db.ok()) return call.Fail(db.error());
+    f(**db);
+  }
+
+  std::string Metrics() const;
+  std::string SessionCookie(std::string_view token, int64_t max_age_s) const;
+
+ private:
+  void Authenticate(Call& call);
+
+  store::Node& node_;
+  AppOptions options_;
+  Router router_;
+  boost::asio::thread_pool workers_{2};
+  std::atomic<int64_t> unmatched_{0};
+  std::atomic<int64_t> in_flight_{0};
+};
+
+// The JSON envelope a write command returns to carry its HTTP answer through the writer.
+json::value ResponseToJson(const Response& r);
+Response ResponseFromJson(const json::value& v);
+
+}  // namespace holdfast::http
+
+#endif  // HOLDFAST_HTTP_APP_H_

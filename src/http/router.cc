@@ -1,0 +1,62 @@
+#include "http/router.h"
+
+namespace holdfast::http {
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+Result<json::value> Call::Body() const {
+  std::string_view type = req.Header("content-type");
+  if (type.substr(0, type.find(';')) != "application/json") {
+    return MakeError(Code::kInvalid, "send the request body as JSON with Content-Type: application/json",
+                     "unsupported-media-type");
+  }
+  if (req.body.empty()) return MakeError(Code::kInvalid, "the request body is empty; send a JSON object", "malformed-json");
+  return ParseJson(req.body);
+}
+
+void Router::Add(Route route) { routes_.push_back(std::make_unique<Route>(std::move(route))); }
+
+Router::Match Router::Find(std::string_view method, std::string_view path) const {
+  Match m;
+  if (path.empty() || path[0] != '/') return m;
+  auto parts = Split(path);
+  for (const auto& r : routes_) {
+    auto pattern = Split(r->pattern);
+    if (pattern.size() != parts.size()) continue;
+    std::map<std::string, std::string, std::less<>> params;
+    bool ok = true;
+    for (size_t i = 0; i < parts.size() && ok; ++i) {
+      std::string_view p = pattern[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        if (parts[i].empty()) ok = false;
+        else params[std::string(p.substr(1, p.size() - 2))] = std::string(parts[i]);
+      } else {
+        ok = p == parts[i];
+      }
+    }
+    if (!ok) continue;
+    if (r->method != method) {
+      m.path_known = true;
+      continue;
+    }
+    m.route = r.get();
+    m.params = std::move(params);
+    return m;
+  }
+  return m;
+}
+
+}  // namespace holdfast::http
