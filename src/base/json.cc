@@ -213,6 +213,8 @@ ObjectReader::ObjectReader(const json::value& v, std::string prefix) : prefix_(s
   }
 }
 
+ObjectReader::ObjectReader(const json::object& o, std::string prefix) : object_(&o), prefix_(std::move(prefix)) {}
+
 const json::value* ObjectReader::Get(std::string_view key) {
   known_.emplace(key);
   if (!object_) return nullptr;

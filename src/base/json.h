@@ -44,7 +44,11 @@ const json::object& ObjectOr(const json::object& o, std::string_view key);
 // with `prefix` (e.g. "address.") prepended.
 class ObjectReader {
  public:
+  // The reader keeps a pointer to the object: it must outlive the reader.
   explicit ObjectReader(const json::value& v, std::string prefix = {});
+  explicit ObjectReader(const json::object& o, std::string prefix = {});
+  ObjectReader(json::value&&, std::string = {}) = delete;
+  ObjectReader(json::object&&, std::string = {}) = delete;
 
   // Each returns nullopt when the key is absent or null; a wrong type records an error.
   std::optional<std::string> String(std::string_view key, size_t max_length = 1000);

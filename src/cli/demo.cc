@@ -1,0 +1,125 @@
+// holdfast demo: a demo city with sample staff and parties, served at once.
+#include <fmt/format.h>
+
+#include "auth/password.h"
+#include "auth/users.h"
+#include "cli/verbs.h"
+#include "domain/parties.h"
+#include "domain/registry.h"
+
+namespace holdfast::cli {
+namespace {
+
+struct DemoUser {
+  const char* username;
+  const char* display_name;
+  const char* roles;
+};
+
+// Demo sign-ins: the password of each is "<username>-demo-pass". Demo data only: never on a real node.
+constexpr DemoUser kDemoUsers[] = {
+    {"admin", "Avery Admin", "admin"},
+    {"clerk", "Casey Clerk", "clerk"},
+    {"supervisor", "Sam Supervisor", "supervisor,clerk"},
+    {"permits", "Pat Permit-Tech", "permit_tech"},
+    {"inspector", "Indra Inspector", "inspector"},
+    {"auditor", "Audrey Auditor", "auditor"},
+};
+
+std::string DemoPassword(std::string_view username) { return fmt::format("{}-demo-pass", username); }
+
+struct DemoParty {
+  const char* kind;
+  const char* name;
+  const char* email;
+  const char* phone;
+  const char* line1;
+};
+
+constexpr DemoParty kDemoParties[] = {
+    {"person", "Maria Gonzalez", "maria.gonzalez@example.org", "555-0101", "12 Elm Street"},
+    {"person", "James Carter", "jcarter@example.org", "555-0102", "48 Oak Avenue"},
+    {"person", "Aisha Rahman", "aisha.rahman@example.org", "555-0103", "7 Birch Lane"},
+    {"person", "Tom O'Neill", "tom.oneill@example.org", "555-0104", "301 Maple Drive"},
+    {"person", "Linh Nguyen", "linh.nguyen@example.org", "555-0105", "90 Cedar Court"},
+    {"person", "Robert Johnson", "rjohnson@example.org", "555-0106", "15 Pine Road"},
+    {"person", "Grace Kim", "grace.kim@example.org", "555-0107", "222 Willow Way"},
+    {"person", "Dmitri Volkov", "dvolkov@example.org", "555-0108", "5 Spruce Street"},
+    {"person", "Fatima Al-Sayed", "fatima.alsayed@example.org", "555-0109", "63 Aspen Place"},
+    {"person", "Henry Wallace", "hwallace@example.org", "555-0110", "18 Chestnut Street"},
+    {"business", "Prairie Builders LLC", "office@prairiebuilders.example.com", "555-0201", "400 Industrial Pkwy"},
+    {"business", "Bright Spark Electric", "jobs@brightspark.example.com", "555-0202", "77 Commerce Drive"},
+    {"business", "Clearwater Plumbing Co.", "dispatch@clearwater.example.com", "555-0203", "12 Water Street"},
+    {"business", "Summit Roofing", "info@summitroofing.example.com", "555-0204", "950 Ridge Road"},
+    {"business", "Main Street Bakery", "hello@mainstbakery.example.com", "555-0205", "101 Main Street"},
+};
+
+Status CreateDemoData(const std::string& dir) {
+  auto init = InitNode(dir, "Springfield", "central", "admin");
+  if (!init.ok()) return init.error();
+  std::vector<auth::NewUser> users;
+  for (const auto& du : kDemoUsers) {
+    HF_ASSIGN_OR_RETURN(auto roles, auth::ParseRoleList(du.roles));
+    HF_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(DemoPassword(du.username)));
+    users.push_back({du.username, du.display_name, roles, hash, false, ""});
+  }
+  HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, domain::NodeRegistry()));
+  auto r = node->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+    for (const auto& nu : users) {
+      if (nu.username == "admin") {
+        HF_ASSIGN_OR_RETURN(auto admin, auth::FindUserByName(ctx.db(), "admin"));
+        HF_RETURN_IF_ERROR(auth::SetPassword(ctx, admin->id, nu.password_hash, false, "system"));
+      } else {
+        HF_RETURN_IF_ERROR(auth::CreateUser(ctx, nu, "system").status());
+      }
+    }
+    for (const auto& dp : kDemoParties) {
+      domain::PartyInput in;
+      in.kind = dp.kind;
+      in.name = dp.name;
+      in.email = dp.email;
+      in.phone = dp.phone;
+      in.address = json::object{{"line1", dp.line1}, {"line2", ""}, {"city", "Springfield"}, {"state", "IL"},
+                                {"postal_code", "62701"}};
+      HF_RETURN_IF_ERROR(domain::CreateParty(ctx, in, "system").status());
+    }
+    return json::value(nullptr);
+  });
+  return r.status();
+}
+
+}  // namespace
+
+void AddDemoVerb(CLI::App& app, Run* run) {
+  struct Args {
+    std::string data = "demo-data", listen = "127.0.0.1:8080";
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Create a demo city (Springfield) with sample staff and parties, if not there yet, and serve it");
+  cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
+  cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
+  cmd->callback([args, run] {
+    *run = [args] {
+      if (!FileExists(store::DataPaths(args->data).db())) {
+        fmt::print("Creating the demo city of Springfield in {} ...\n", args->data);
+        Status s = CreateDemoData(args->data);
+        if (!s.ok()) return ReportError(s.error());
+      }
+      auto node = store::Node::Open(args->data, domain::NodeRegistry());
+      if (!node.ok()) return ReportError(node.error());
+      return ServeNode(**node, args->listen, 2, [&](const std::string& url) {
+        fmt::print("\nHoldfast demo: the city of Springfield at {}\n\nDemo sign-ins (demo data only):\n", url);
+        for (const auto& du : kDemoUsers) {
+          fmt::print("  {:<11} password {:<24} roles {}\n", du.username, DemoPassword(du.username), du.roles);
+        }
+        fmt::print("\nTry: curl -s -X POST {0}/api/v1/sessions -H 'Content-Type: application/json' "
+                   "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
+                   "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n",
+                   url);
+      });
+    };
+  });
+}
+
+}  // namespace holdfast::cli

@@ -1,0 +1,68 @@
+// holdfast serve: run a node's HTTP API until told to stop.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <cstdio>
+
+#include "cli/verbs.h"
+#include "domain/registry.h"
+#include "http/app.h"
+#include "http/server.h"
+
+namespace holdfast::cli {
+
+int ServeNode(store::Node& node, const std::string& listen, int threads,
+              const std::function<void(const std::string&)>& on_listening) {
+  auto address = http::ParseListen(listen);
+  if (!address.ok()) return ReportError(address.error());
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  http::App app(node);
+  http::ServerOptions options;
+  options.host = address->first;
+  options.port = address->second;
+  options.threads = threads;
+  http::Server server(options, [&app](http::Request&& req, http::Responder respond) {
+    app.Handle(std::move(req), std::move(respond));
+  });
+  Status started = server.Start();
+  if (!started.ok()) return ReportError(started.error());
+  std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::string url = fmt::format("http://{}:{}", host, server.port());
+  if (on_listening) on_listening(url);
+  fmt::print("listening on {}\n", url);
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Stop();
+  return kExitOk;
+}
+
+void AddServeVerb(CLI::App& app, Run* run) {
+  struct Args {
+    std::string data, listen = "127.0.0.1:8080";
+    int threads = 2;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve a node's HTTP API (stop with Ctrl-C or SIGTERM)");
+  cmd->add_option("--data", args->data, "The node's data directory")->required();
+  cmd->add_option("--listen", args->listen, "Address and port to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Network threads")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->callback([args, run] {
+    *run = [args] {
+      auto node = store::Node::Open(args->data, domain::NodeRegistry());
+      if (!node.ok()) return ReportError(node.error());
+      return ServeNode(**node, args->listen, args->threads);
+    };
+  });
+}
+
+}  // namespace holdfast::cli

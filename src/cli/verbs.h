@@ -1,0 +1,46 @@
+// The verbs of the `holdfast` command. Each Add*Verb registers its subcommand, options and --help text with the
+// CLI11 app and sets `*run` to the function that carries it out and returns the process exit code:
+// 0 success, 1 the verb's own failure (verify: tampering found), 2 usage or I/O error.
+#ifndef HOLDFAST_CLI_VERBS_H_
+#define HOLDFAST_CLI_VERBS_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+#include "store/node.h"
+
+namespace holdfast::cli {
+
+using Run = std::function<int()>;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+void AddInitVerb(CLI::App& app, Run* run);
+void AddServeVerb(CLI::App& app, Run* run);
+void AddDemoVerb(CLI::App& app, Run* run);
+void AddUserVerb(CLI::App& app, Run* run);
+void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
+
+// Prints "holdfast: error: <detail>" to stderr and returns kExitUsage.
+int ReportError(const Error& e);
+
+// Creates a node: city key, node key, the founding events and a first administrator. Returns the admin's
+// one-time password.
+struct InitResult {
+  std::string admin_username;
+  std::string admin_password;
+};
+Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
+                            const std::string& admin_username);
+
+// Serves the node until SIGINT or SIGTERM. `on_listening(url)` runs once the port is bound.
+int ServeNode(store::Node& node, const std::string& listen, int threads,
+              const std::function<void(const std::string&)>& on_listening = nullptr);
+
+}  // namespace holdfast::cli
+
+#endif  // HOLDFAST_CLI_VERBS_H_
