@@ -101,8 +101,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->prepare_payload();
     stream_.expires_after(options_.read_timeout);
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !res->keep_alive()) return self->Close();
+      if (ec) return self->Close();
+      if (!res->keep_alive()) return self->LingerClose();
       self->Read();
+    });
+  }
+
+  // Closes after an answer the client may still be sending a body to (413, 408, 400): stop sending, then read and
+  // discard what arrives for a moment, so the kernel does not reset the connection and destroy the answer
+  // before the client reads it.
+  void LingerClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+
+  void Drain() {
+    discard_.resize(64 * 1024);
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > (64u << 20)) return self->Close();
+      self->Drain();
     });
   }
 
@@ -119,6 +140,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = false;
   bool first_ = true;
+  std::vector<char> discard_;
+  size_t drained_ = 0;
   unsigned version_ = 11;
 };
 

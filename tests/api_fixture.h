@@ -1,0 +1,144 @@
+// A node served over a real loopback connection (port 0) inside the test process, with a fake clock, and helpers
+// to sign in and call the API.
+#ifndef HOLDFAST_TESTS_API_FIXTURE_H_
+#define HOLDFAST_TESTS_API_FIXTURE_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "cli/verbs.h"
+#include "domain/registry.h"
+#include "http/app.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "store/node.h"
+#include "test_support.h"
+
+namespace holdfast::testing {
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto init = cli::InitNode(dir_.path(), "Springfield", "central", "admin");
+    ASSERT_TRUE(init.ok()) << init.status().ToString();
+    admin_password_ = init->admin_password;
+    clock_.Set(SystemClock::Get().NowMs());
+    Start();
+  }
+
+  void TearDown() override { Stop(); }
+
+  void Start() {
+    store::NodeOptions options;
+    options.clock = &clock_;
+    auto node = store::Node::Open(dir_.path(), domain::NodeRegistry(), options);
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+    node_ = std::move(*node);
+    app_ = std::make_unique<http::App>(*node_);
+    http::ServerOptions so;
+    so.port = 0;
+    server_ = std::make_unique<http::Server>(
+        so, [this](http::Request&& r, http::Responder respond) { app_->Handle(std::move(r), std::move(respond)); });
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  void Stop() {
+    server_.reset();
+    app_.reset();
+    node_.reset();
+  }
+
+  std::unique_ptr<http::Client> NewClient() {
+    return std::make_unique<http::Client>("127.0.0.1", server_->port());
+  }
+
+  struct Answer {
+    int status = 0;
+    json::value body;
+    http::ClientResponse raw;
+    std::string Type() const {
+      if (!body.is_object()) return "";
+      std::string t(StringOr(body.as_object(), "type"));
+      auto slash = t.rfind('/');
+      return slash == std::string::npos ? t : t.substr(slash + 1);
+    }
+    std::string Str(std::string_view key) const {
+      return body.is_object() ? std::string(StringOr(body.as_object(), key)) : "";
+    }
+  };
+
+  // Sends a request; `token` "" sends no Authorization header.
+  Answer Call(std::string_view method, std::string_view target, std::string_view body = {},
+              const std::string& token = {}, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    auto client = NewClient();
+    auto r = client->Request(method, target, body, headers);
+    Answer a;
+    if (!r.ok()) {
+      ADD_FAILURE() << "request failed: " << r.status().ToString();
+      return a;
+    }
+    a.status = r->status;
+    a.raw = *r;
+    auto parsed = ParseJson(r->body);
+    if (parsed.ok()) a.body = *parsed;
+    // The contract of every error: problem+json, never a 5xx.
+    EXPECT_LT(a.status, 500) << method << " " << target << " answered " << r->body;
+    if (a.status >= 400) {
+      EXPECT_EQ(r->Header("content-type"), "application/problem+json") << r->body;
+    }
+    return a;
+  }
+
+  Answer SignIn(const std::string& username, const std::string& password, const std::string& totp = {}) {
+    json::object body{{"username", username}, {"password", password}};
+    if (!totp.empty()) body["totp"] = totp;
+    return Call("POST", "/api/v1/sessions", json::serialize(body));
+  }
+
+  // Signs the first admin in and replaces the one-time password. Returns a token.
+  std::string AdminToken() {
+    Answer a = SignIn("admin", admin_password_);
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    std::string token = a.Str("token");
+    Answer p = Call("PUT", "/api/v1/users/me/password",
+                    json::serialize(json::object{{"current_password", admin_password_},
+                                                 {"new_password", "admin-password-2026"}}),
+                    token);
+    EXPECT_EQ(p.status, 200) << json::serialize(p.body);
+    admin_password_ = "admin-password-2026";
+    return token;
+  }
+
+  // Creates a user with `roles` through the API and returns a signed-in token for them (password changed).
+  std::string UserToken(const std::string& admin_token, const std::string& username, json::array roles,
+                        std::string* id = nullptr) {
+    Answer c = Call("POST", "/api/v1/users",
+                    json::serialize(json::object{{"username", username}, {"roles", std::move(roles)}}), admin_token);
+    EXPECT_EQ(c.status, 201) << json::serialize(c.body);
+    if (id) *id = c.Str("id");
+    Answer s = SignIn(username, c.Str("one_time_password"));
+    std::string token = s.Str("token");
+    Answer p = Call("PUT", "/api/v1/users/me/password",
+                    json::serialize(json::object{{"current_password", c.Str("one_time_password")},
+                                                 {"new_password", username + "-password-1"}}),
+                    token);
+    EXPECT_EQ(p.status, 200) << json::serialize(p.body);
+    return token;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::string admin_password_;
+  std::unique_ptr<store::Node> node_;
+  std::unique_ptr<http::App> app_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace holdfast::testing
+
+#endif  // HOLDFAST_TESTS_API_FIXTURE_H_
