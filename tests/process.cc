@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -29,9 +30,10 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// Starts `argv` with stdin from /dev/null and stdout, stderr on `out_fd`, `err_fd`. The child gets default signal
-// dispositions and an empty signal mask, and is killed when the thread that started it ends (PR_SET_PDEATHSIG),
-// so even a test process that crashes leaves no server behind. Returns the pid, or -1 with `error` set.
+// Starts `argv` with stdin from /dev/null and stdout, stderr on `out_fd`, `err_fd`. The child gets default
+// signal dispositions and an empty signal mask, and is killed when the thread that started it ends
+// (PR_SET_PDEATHSIG), so even a test process that crashes leaves no server behind. Returns the pid, or -1
+// with `error` set.
 pid_t Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd, std::string& error) {
   if (argv.empty()) {
     error = "no program to run";
@@ -114,9 +116,23 @@ std::string DescribeWaitStatus(int status) {
 }
 
 std::string RunResult::Describe() const {
-  std::string s = timed_out ? "timed out and was killed" : exit_code >= 0 ? "exit " + std::to_string(exit_code)
-                                                                          : "did not exit normally";
+  std::string s = timed_out        ? "timed out and was killed"
+                  : exit_code >= 0 ? "exit " + std::to_string(exit_code)
+                                   : "did not exit normally";
   return s + "\n--- stdout:\n" + out + "--- stderr:\n" + err + "---";
+}
+
+std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!rest.empty()) {
+    size_t colon = rest.find(':');
+    std::string dir(rest.substr(0, colon));
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
 }
 
 RunResult RunProcess(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
@@ -286,8 +302,8 @@ bool ServeProcess::Stop(std::string* why) {
   std::optional<int> status = child_.Wait(kChildTimeout);
   bool clean = status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
   if (!clean && why) {
-    *why = (status ? DescribeWaitStatus(*status) : std::string("did not stop after SIGTERM")) + "\n--- stderr:\n" +
-           Log() + "---";
+    *why = (status ? DescribeWaitStatus(*status) : std::string("did not stop after SIGTERM")) +
+           "\n--- stderr:\n" + Log() + "---";
   }
   return clean;
 }

@@ -1,6 +1,7 @@
-// Child processes for the tests that run the real `holdfast` binary: a command run to completion with its output
-// captured, and a long-running server whose stdout is read line by line. Every wait has a deadline, and a child
-// still running when its object goes is killed and reaped, so a failing test never leaves processes behind.
+// Child processes for the tests that run the real `holdfast` binary: a command run to completion with its
+// output captured, and a long-running server whose stdout is read line by line. Every wait has a deadline,
+// and a child still running when its object goes is killed and reaped, so a failing test never leaves
+// processes behind.
 #ifndef HOLDFAST_TESTS_PROCESS_H_
 #define HOLDFAST_TESTS_PROCESS_H_
 
@@ -17,6 +18,9 @@ namespace holdfast::testing {
 
 // The built `holdfast` executable (the one beside this test binary's build).
 inline std::string HoldfastBinary() { return HOLDFAST_BINARY; }
+
+// The full path of program `name` found on $PATH, or "" when there is none.
+std::string FindOnPath(const std::string& name);
 
 // How long a test waits for a child before it gives up. Generous: sanitizer builds are several times slower.
 inline constexpr std::chrono::seconds kChildTimeout{120};
@@ -36,7 +40,8 @@ struct RunResult {
 RunResult RunProcess(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = kChildTimeout);
 
 // Runs `holdfast args...`.
-RunResult RunHoldfast(const std::vector<std::string>& args, std::chrono::milliseconds timeout = kChildTimeout);
+RunResult RunHoldfast(const std::vector<std::string>& args,
+                      std::chrono::milliseconds timeout = kChildTimeout);
 
 // A child process started in the background: its stdout goes to a pipe read with ReadLineStartingWith, its
 // stderr to a file (appended), so a chatty child can never block on a full pipe.

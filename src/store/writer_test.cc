@@ -1,0 +1,174 @@
+#include "store/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "journal/seal.h"
+#include "store/journal.h"
+#include "store/node.h"
+#include "test_support.h"
+
+namespace holdfast::store {
+namespace {
+
+// A registry with one aggregate kind, "counter:<name>", folded from "counter.added" {name, n}.
+Registry CounterRegistry() {
+  Registry r;
+  r.AddTable({"counters", "CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, total INTEGER, last_n INTEGER)",
+              {"name"}});
+  r.AddAggregate({"counter", [](Db& db, std::string_view id) -> Status {
+                    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM counters WHERE name=?"));
+                    return s->Bind(1, id).Run();
+                  }});
+  r.AddRule({"counter.added",
+             [](const journal::Event& e) -> std::vector<std::string> {
+               return {"counter:" + std::string(StringOr(e.data, "name"))};
+             },
+             [](Db& db, const journal::Event& e, std::string_view) -> Status {
+               // last_n is order-dependent on purpose: it shows whether events were folded in canonical order.
+               HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
+                   "INSERT INTO counters VALUES(?1,?2,?2) ON CONFLICT(name) DO UPDATE SET total=total+?2, last_n=?2"));
+               return s->BindAll(StringOr(e.data, "name"), IntOr(e.data, "n")).Run();
+             }});
+  return r;
+}
+
+CommandFn Add(std::string name, int64_t n) {
+  return [name, n](CommandContext& ctx) -> Result<json::value> {
+    if (n < 0) return Invalid("negative");
+    HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", name}, {"n", n}}, "tester").status());
+    return json::value(n);
+  };
+}
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KeyPair key = GenerateSigningKey();
+    public_key_ = key.public_key;
+    ASSERT_TRUE(Node::Create(dir_.path(), "Testville", "n1", registry_, key).ok());
+    Open();
+  }
+  void Open() {
+    auto node = Node::Open(dir_.path(), registry_, {&clock_});
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+    node_ = std::move(*node);
+  }
+  int64_t Query(const std::string& sql) {
+    auto db = node_->Read();
+    return *(*db)->QueryInt(sql);
+  }
+
+  testing::TempDir dir_;
+  Registry registry_ = CounterRegistry();
+  FakeClock clock_;
+  Bytes public_key_;
+  std::unique_ptr<Node> node_;
+};
+
+TEST_F(WriterTest, FailedCommandLeavesNoTraceAndDoesNotFailItsBatch) {
+  std::atomic<int> answered{0};
+  std::vector<Result<json::value>> results(3, Internal("unanswered"));
+  // Submitted together so they share a batch.
+  node_->writer().Submit(Add("a", 1), [&](Result<json::value> r) { results[0] = std::move(r), ++answered; });
+  node_->writer().Submit(
+      [](CommandContext& ctx) -> Result<json::value> {
+        // Emits, then fails: its event must vanish with it.
+        HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "a"}, {"n", 100}}, "t").status());
+        return Conflict("changed my mind");
+      },
+      [&](Result<json::value> r) { results[1] = std::move(r), ++answered; });
+  node_->writer().Submit(Add("a", 2), [&](Result<json::value> r) { results[2] = std::move(r), ++answered; });
+  while (answered.load() < 3) std::this_thread::yield();
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].error().type, "conflict");
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='a'"), 3);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), 2);
+  // The chain has no gap where the failed command's event was.
+  EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 2);
+}
+
+TEST_F(WriterTest, CommandThatThrowsIsAnErrorNotACrash) {
+  auto r = node_->writer().Execute([](CommandContext&) -> Result<json::value> {
+    json::object o;
+    return o.at("missing");  // throws
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInternal);
+  EXPECT_TRUE(node_->writer().Execute(Add("b", 1)).ok());
+}
+
+TEST_F(WriterTest, ManyConcurrentCommandsShareCommitsAndEveryOneIsSealedInOrder) {
+  constexpr int kThreads = 8, kEach = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) ASSERT_TRUE(node_->writer().Execute(Add("c" + std::to_string(t), 1)).ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Query("SELECT SUM(total) FROM counters"), kThreads * kEach);
+  EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), kThreads * kEach);
+  const WriterStats& stats = node_->writer().stats();
+  EXPECT_EQ(stats.commands.load(), kThreads * kEach);
+  EXPECT_LT(stats.batches.load(), kThreads * kEach);  // group commit: fewer transactions than commands
+  // The head is sealed with the node key.
+  auto db = node_->Read();
+  auto s = (*db)->Prepare("SELECT feed, seq, hash, signature FROM seals ORDER BY seq DESC LIMIT 1");
+  ASSERT_TRUE(*(*s)->Step());
+  journal::Seal seal{(*s)->Text(0), (*s)->Int(1), Hex((*s)->Blob(2)),
+                     Bytes((*s)->Blob(3).begin(), (*s)->Blob(3).end())};
+  EXPECT_EQ(seal.seq, kThreads * kEach);
+  EXPECT_TRUE(journal::VerifySeal(public_key_, seal));
+}
+
+TEST_F(WriterTest, FeedHeadAndClockSurviveRestart) {
+  ASSERT_TRUE(node_->writer().Execute(Add("d", 1)).ok());
+  ASSERT_TRUE(node_->writer().Execute(Add("d", 1)).ok());
+  FeedHead head = node_->writer().head();
+  node_.reset();
+  clock_.Advance(-10000);
+  Open();
+  EXPECT_EQ(node_->writer().head().seq, head.seq);
+  ASSERT_TRUE(node_->writer().Execute(Add("d", 5)).ok());
+  auto db = node_->Read();
+  auto ev = LoadEvent(**db, "n1", 3);
+  ASSERT_TRUE(ev.ok() && ev->has_value());
+  EXPECT_EQ((*ev)->event.prev, head.hash);
+  auto prev = LoadEvent(**db, "n1", 2);
+  EXPECT_GT((*ev)->event.Order(), (*prev)->event.Order());
+}
+
+TEST_F(WriterTest, SecondOpenOfTheSameNodeIsRefused) {
+  auto again = Node::Open(dir_.path(), registry_, {&clock_});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().type, "node-busy");
+}
+
+// An event that sorts before ones already folded into its aggregate triggers a refold of that aggregate alone.
+TEST_F(WriterTest, LateEventRefoldsItsAggregate) {
+  ASSERT_TRUE(node_->writer().Execute(Add("e", 1)).ok());
+  ASSERT_TRUE(node_->writer().Execute(Add("e", 2)).ok());
+  ASSERT_TRUE(node_->writer().Execute(Add("f", 7)).ok());
+  EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"), 2);
+  // A foreign event stamped before both of e's events arrives late.
+  auto late = journal::Encode(journal::Event{"other", 1, "", {1000, 0}, "x", "counter.added",
+                                             json::object{{"name", "e"}, {"n", 40}}});
+  ASSERT_TRUE(late.ok());
+  auto r = node_->writer().Execute([&](CommandContext& ctx) -> Result<json::value> {
+    HF_RETURN_IF_ERROR(InsertEvent(ctx.db(), registry_, *late));
+    HF_RETURN_IF_ERROR(FoldEvent(ctx.db(), registry_, *late));
+    return json::value(nullptr);
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='e'"), 43);
+  EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"), 2);  // canonical order: the late one is first
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='f'"), 7);
+}
+
+}  // namespace
+}  // namespace holdfast::store
