@@ -46,9 +46,18 @@ bool ToUtf16(std::string_view s, std::u16string* out) {
   return true;
 }
 
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
 Status AppendString(std::string_view s, std::string* out) {
-  std::u16string scratch;
-  if (!ToUtf16(s, &scratch)) return Invalid("string is not valid UTF-8");
+  if (!IsAscii(s)) {
+    std::u16string scratch;
+    if (!ToUtf16(s, &scratch)) return Invalid("string is not valid UTF-8");
+  }
   out->push_back('"');
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
@@ -104,20 +113,32 @@ Status AppendCanonical(const json::value& v, std::string* out, int depth) {
     }
     case json::kind::object: {
       const auto& obj = v.get_object();
-      std::vector<std::pair<std::u16string, const json::key_value_pair*>> keys;
-      keys.reserve(obj.size());
+      // Keys sort by UTF-16 code units; for ASCII keys (the usual case) that is plain byte order.
+      std::vector<const json::key_value_pair*> order;
+      order.reserve(obj.size());
+      bool ascii = true;
       for (const auto& kv : obj) {
-        std::u16string k;
-        if (!ToUtf16(kv.key(), &k)) return Invalid("object key is not valid UTF-8");
-        keys.emplace_back(std::move(k), &kv);
+        order.push_back(&kv);
+        ascii = ascii && IsAscii(kv.key());
       }
-      std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      if (ascii) {
+        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+      } else {
+        std::vector<std::pair<std::u16string, const json::key_value_pair*>> keys;
+        for (const auto* kv : order) {
+          std::u16string k;
+          if (!ToUtf16(kv->key(), &k)) return Invalid("object key is not valid UTF-8");
+          keys.emplace_back(std::move(k), kv);
+        }
+        std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].second;
+      }
       out->push_back('{');
-      for (size_t i = 0; i < keys.size(); ++i) {
+      for (size_t i = 0; i < order.size(); ++i) {
         if (i) out->push_back(',');
-        HF_RETURN_IF_ERROR(AppendString(keys[i].second->key(), out));
+        HF_RETURN_IF_ERROR(AppendString(order[i]->key(), out));
         out->push_back(':');
-        HF_RETURN_IF_ERROR(AppendCanonical(keys[i].second->value(), out, depth + 1));
+        HF_RETURN_IF_ERROR(AppendCanonical(order[i]->value(), out, depth + 1));
       }
       out->push_back('}');
       return Status::Ok();

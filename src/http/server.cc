@@ -8,6 +8,8 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include <pthread.h>
+
 namespace holdfast::http {
 
 namespace asio = boost::asio;
@@ -68,9 +70,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!inserted) it->second += ", " + std::string(field.value());
     }
     req.body = std::move(msg.body());
-    beast::error_code rec;
-    auto ep = stream_.socket().remote_endpoint(rec);
-    if (!rec) req.remote = ep.address().to_string();
+    if (remote_.empty()) {
+      beast::error_code rec;
+      auto ep = stream_.socket().remote_endpoint(rec);
+      if (!rec) remote_ = ep.address().to_string();
+    }
+    req.remote = remote_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     Status parsed = ParseTarget(req.target, req);
@@ -140,6 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = false;
   bool first_ = true;
+  std::string remote_;
   std::vector<char> discard_;
   size_t drained_ = 0;
   unsigned version_ = 11;
@@ -192,7 +198,10 @@ Status Server::Start() {
   port_ = acceptor.local_endpoint().port();
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "hf-http");
+      impl_->ioc.run();
+    });
   }
   return Status::Ok();
 }

@@ -47,7 +47,7 @@ Result<Bytes> ReadCityPublicKey(const DataPaths& paths) {
 
 Result<std::unique_ptr<Db>> OpenWriteDb(const std::string& path) {
   HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, OpenMode::kReadWrite));
-  HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"));
+  HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"));
   return db;
 }
 

@@ -44,7 +44,8 @@ inline constexpr std::string_view kCityKeyLabel = "holdfast-city-key v1";
 inline constexpr std::string_view kCityPubLabel = "holdfast-city-pub v1";
 Result<Bytes> ReadCityPublicKey(const DataPaths& paths);
 
-// Opens (and configures) the read-write connection to node.db: WAL, synchronous=FULL, foreign keys off.
+// Opens (and configures) the read-write connection to node.db: WAL, synchronous=FULL, foreign keys off, and
+// temporary storage (the per-command savepoint journals) in memory rather than in temporary files.
 Result<std::unique_ptr<Db>> OpenWriteDb(const std::string& path);
 
 // Read-only connections for concurrent readers. Thread-safe.

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <future>
 
+#include <pthread.h>
+
 #include "journal/seal.h"
 
 namespace holdfast::store {
@@ -40,7 +42,12 @@ Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string
 
 Writer::~Writer() { Stop(); }
 
-void Writer::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Writer::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hf-writer");
+    Loop();
+  });
+}
 
 void Writer::Stop() {
   {
@@ -94,6 +101,11 @@ void Writer::Loop() {
   }
 }
 
+Status Writer::Run(std::string_view sql) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db_.Prepare(sql));
+  return s->Run();
+}
+
 void Writer::RunBatch(std::vector<Pending>& batch) {
   auto started = std::chrono::steady_clock::now();
   const FeedHead batch_head = head_;
@@ -116,7 +128,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
     const FeedHead before = head_;
     const journal::Stamp stamp_before = hlc_.last();
     const int64_t events_before = events;
-    Status sp = db_.Exec("SAVEPOINT command");
+    Status sp = Run("SAVEPOINT command");
     if (!sp.ok()) {
       results.emplace_back(sp.error());
       continue;
@@ -129,12 +141,12 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
       r = Internal(fmt::format("command failed unexpectedly: {}", ex.what()));
     }
     if (r.ok()) {
-      Status rel = db_.Exec("RELEASE command");
+      Status rel = Run("RELEASE command");
       if (!rel.ok()) r = rel.error();
     }
     if (!r.ok()) {
-      (void)db_.Exec("ROLLBACK TO command");
-      (void)db_.Exec("RELEASE command");
+      (void)Run("ROLLBACK TO command");
+      (void)Run("RELEASE command");
       head_ = before;
       hlc_.Restore(stamp_before);
       events = events_before;

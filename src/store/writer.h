@@ -97,6 +97,8 @@ class Writer {
   };
   void Loop();
   void RunBatch(std::vector<Pending>& batch);
+  // Runs a statement through the connection's statement cache (savepoints run once per command).
+  Status Run(std::string_view sql);
 
   Db& db_;
   const Registry& registry_;
