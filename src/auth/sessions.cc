@@ -20,15 +20,6 @@ Result<Session> CreateSession(store::Db& db, const std::string& user_id, int64_t
   return s;
 }
 
-Result<std::optional<Session>> FindSession(store::Db& db, std::string_view token, int64_t now_ms) {
-  HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("SELECT user_id, created_at, expires_at FROM local_sessions "
-                                                   "WHERE token_hash=? AND expires_at > ?"));
-  s->BindBlob(1, Sha256(token)).Bind(2, now_ms);
-  HF_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return std::optional<Session>();
-  return std::optional<Session>(Session{"", s->Text(0), s->Int(1), s->Int(2)});
-}
-
 Status DeleteSession(store::Db& db, std::string_view token) {
   HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("DELETE FROM local_sessions WHERE token_hash=?"));
   return s->BindBlob(1, Sha256(token)).Run();

@@ -25,8 +25,6 @@ struct Session {
 
 void RegisterSessions(store::Registry& registry);
 Result<Session> CreateSession(store::Db& db, const std::string& user_id, int64_t now_ms);
-// The live session for `token`, or nullopt (unknown or expired).
-Result<std::optional<Session>> FindSession(store::Db& db, std::string_view token, int64_t now_ms);
 Status DeleteSession(store::Db& db, std::string_view token);
 // Ends every session of the user except the one whose token is `keep_token` (if given).
 Status RevokeUserSessions(store::Db& db, std::string_view user_id, std::string_view keep_token = {});

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "auth/sessions.h"
+#include "base/crypto.h"
 #include "auth/totp.h"
 #include "store/series.h"
 
@@ -15,6 +16,9 @@ using store::StmtRef;
 constexpr std::string_view kUserColumns =
     "id, username, display_name, roles, password_hash, must_change_password, totp_secret, totp_last_step, "
     "failed_count, locked_until, disabled, party_id";
+constexpr std::string_view kQualifiedUserColumns =
+    "u.id, u.username, u.display_name, u.roles, u.password_hash, u.must_change_password, u.totp_secret, "
+    "u.totp_last_step, u.failed_count, u.locked_until, u.disabled, u.party_id";
 
 User ReadUser(store::Stmt& s) {
   User u;
@@ -154,6 +158,17 @@ Result<std::optional<User>> FindUserByName(Db& db, std::string_view username) {
 }
 
 Result<std::optional<User>> FindUserById(Db& db, std::string_view id) { return FindOne(db, "id=?", id); }
+
+Result<std::optional<User>> FindSessionUser(Db& db, std::string_view token, int64_t now_ms) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format(
+      "SELECT {} FROM local_sessions s JOIN users u ON u.id = s.user_id "
+      "WHERE s.token_hash=? AND s.expires_at > ? AND u.disabled = 0",
+      kQualifiedUserColumns)));
+  s->BindBlob(1, Sha256(token)).Bind(2, now_ms);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<User>();
+  return std::optional<User>(ReadUser(*s));
+}
 
 Result<std::vector<User>> ListUsers(Db& db) {
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM users ORDER BY username, id", kUserColumns)));

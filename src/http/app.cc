@@ -59,10 +59,8 @@ void App::Authenticate(Call& call) {
   if (token.empty() || token.size() > 200) return;
   auto db = node_.Read();
   if (!db.ok()) return;
-  auto session = auth::FindSession(**db, token, node_.clock().NowMs());
-  if (!session.ok() || !*session) return;
-  auto user = auth::FindUserById(**db, (*session)->user_id);
-  if (!user.ok() || !*user || (*user)->disabled) return;
+  auto user = auth::FindSessionUser(**db, token, node_.clock().NowMs());
+  if (!user.ok() || !*user) return;
   call.who.user = std::move(**user);
   call.who.token = std::move(token);
 }

@@ -44,8 +44,14 @@ std::vector<std::string> AggregatesOf(const Registry& registry, const journal::E
   return rule ? rule->aggregates(e) : std::vector<std::string>{};
 }
 
+bool IsCommutative(const Registry& registry, std::string_view aggregate) {
+  const AggregateKind* kind = registry.FindAggregate(aggregate);
+  return kind && kind->commutative;
+}
+
 Status IndexAggregates(Db& db, const Registry& registry, const journal::Event& e) {
   for (const std::string& agg : AggregatesOf(registry, e)) {
+    if (IsCommutative(registry, agg)) continue;
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR IGNORE INTO event_aggregates VALUES(?,?,?,?,?)"));
     HF_RETURN_IF_ERROR(s->BindAll(agg, e.stamp.time, e.stamp.tick, e.feed, e.seq).Run());
   }
@@ -118,7 +124,7 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& s
   const journal::Event& e = se.event;
   for (const std::string& agg : AggregatesOf(registry, e)) {
     bool out_of_order = false;
-    {
+    if (!IsCommutative(registry, agg)) {
       HF_ASSIGN_OR_RETURN(StmtRef later, db.Prepare("SELECT 1 FROM event_aggregates WHERE aggregate=? AND "
                                                     "(time, tick, feed, seq) > (?,?,?,?) LIMIT 1"));
       later->BindAll(agg, e.stamp.time, e.stamp.tick, e.feed, e.seq);

@@ -9,7 +9,8 @@
 //       stored: 0, 1, 2 … in the order this node stored events (the node log's leaf index).
 //   seals(feed, seq, hash, signature)          journal/seal.h
 //   event_aggregates(aggregate, time, tick, feed, seq)
-//       which aggregates each event belongs to, in canonical order: derived, rebuilt with the state tables.
+//       which aggregates each event belongs to, in canonical order (commutative aggregates are left out: they
+//       are never refolded): derived, rebuilt with the state tables.
 //   meta(key, value)                            node id, city, the persisted clock stamp, schema version
 //
 // Every function here runs on the caller's connection and inside the caller's transaction.

@@ -29,6 +29,9 @@ struct StateTable {
 struct AggregateKind {
   std::string prefix;  // aggregate ids look like "<prefix>:<id>"
   std::function<Status(Db&, std::string_view id)> clear;
+  // True when the fold's result does not depend on the order of the events (a maximum, a sum): such aggregates
+  // are never refolded, so their events are not indexed in event_aggregates.
+  bool commutative = false;
 };
 
 struct FoldRule {

@@ -14,7 +14,8 @@ void RegisterSeries(Registry& registry) {
   registry.AddAggregate({"series", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM series WHERE aggregate=?"));
                            return s->Bind(1, "series:" + std::string(id)).Run();
-                         }});
+                         },
+                         /*commutative=*/true});
 }
 
 std::string SeriesAggregate(std::string_view feed, std::string_view name) {
