@@ -47,6 +47,7 @@ class ApiTest : public ::testing::Test {
   }
 
   void Stop() {
+    if (server_) http::StopServing(*server_, *app_, *node_);
     server_.reset();
     app_.reset();
     node_.reset();

@@ -41,7 +41,7 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   int sig = 0;
   sigwait(&stop, &sig);
   fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  server.Stop();
+  http::StopServing(server, app, node);
   return kExitOk;
 }
 

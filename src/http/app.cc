@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "auth/sessions.h"
+#include "http/server.h"
 #include "store/idempotency.h"
 
 namespace holdfast::http {
@@ -14,25 +15,6 @@ void RegisterSystemRoutes(App& app);
 void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
 
-json::value ResponseToJson(const Response& r) {
-  json::array headers;
-  for (const auto& [k, v] : r.headers) headers.push_back(json::array{json::value(k), json::value(v)});
-  return json::object{{"status", r.status}, {"content_type", r.content_type}, {"body", r.body}, {"headers", headers}};
-}
-
-Response ResponseFromJson(const json::value& v) {
-  Response r;
-  const json::object& o = v.as_object();
-  r.status = static_cast<int>(IntOr(o, "status", 500));
-  r.content_type = std::string(StringOr(o, "content_type", "application/json"));
-  r.body = std::string(StringOr(o, "body"));
-  for (const auto& h : ArrayOr(o, "headers")) {
-    const auto& pair = h.as_array();
-    r.headers.emplace_back(std::string(pair.at(0).as_string()), std::string(pair.at(1).as_string()));
-  }
-  return r;
-}
-
 App::App(store::Node& node, AppOptions options) : node_(node), options_(std::move(options)) {
   RegisterSystemRoutes(*this);
   RegisterAuthRoutes(*this);
@@ -40,6 +22,12 @@ App::App(store::Node& node, AppOptions options) : node_(node), options_(std::mov
 }
 
 App::~App() { workers_.join(); }
+
+void StopServing(Server& server, App& app, store::Node& node) {
+  server.Stop();
+  app.DrainOffloaded();
+  node.writer().Stop();
+}
 
 void App::Offload(std::function<void()> work) { boost::asio::post(workers_, std::move(work)); }
 
@@ -130,8 +118,11 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   std::string fingerprint =
       Hex(Sha256(fmt::format("{} {}\n{}", call.req.method, call.req.path, call.req.body)));
   const Clock& clock = node_.clock();
+  // The answer is built inside the command (so it can be remembered with the command's effects) and handed to
+  // the completion through this slot rather than through the command's JSON result.
+  auto slot = std::make_shared<Response>();
   store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor, fingerprint,
-                              &clock](store::CommandContext& ctx) -> Result<json::value> {
+                              &clock, slot](store::CommandContext& ctx) -> Result<json::value> {
     if (!key.empty()) {
       HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
       if (seen) {
@@ -140,31 +131,30 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
                            "this Idempotency-Key was already used for a different request; use a new key",
                            "idempotency-key-reused", "Idempotency-Key");
         }
-        Response replay{seen->status, seen->content_type, seen->body, {}};
-        if (!seen->location.empty()) replay.headers.emplace_back("Location", seen->location);
-        replay.headers.emplace_back("Idempotent-Replayed", "true");
-        return ResponseToJson(replay);
+        *slot = Response{seen->status, seen->content_type, seen->body, {}};
+        if (!seen->location.empty()) slot->headers.emplace_back("Location", seen->location);
+        slot->headers.emplace_back("Idempotent-Replayed", "true");
+        return json::value(nullptr);
       }
     }
     HF_ASSIGN_OR_RETURN(json::value result, command(ctx));
-    Response r = answer(result);
+    *slot = answer(result);
     if (!key.empty()) {
       std::string location;
-      for (const auto& [k, v] : r.headers) {
+      for (const auto& [k, v] : slot->headers) {
         if (k == "Location") location = v;
       }
-      HF_RETURN_IF_ERROR(store::RememberAnswer(ctx.db(), actor, key,
-                                               {fingerprint, r.status, r.content_type, r.body, location},
-                                               clock.NowMs()));
+      HF_RETURN_IF_ERROR(store::RememberAnswer(
+          ctx.db(), actor, key, {fingerprint, slot->status, slot->content_type, slot->body, location}, clock.NowMs()));
     }
-    return ResponseToJson(r);
+    return json::value(nullptr);
   };
   // The call outlives this function: the writer answers later.
   Responder respond = call.respond;
   std::string path = call.req.path;
-  node_.writer().Submit(std::move(wrapped), [respond, path](Result<json::value> r) {
+  node_.writer().Submit(std::move(wrapped), [respond, path, slot](Result<json::value> r) {
     if (!r.ok()) return respond(Response::Problem(r.error(), path));
-    respond(ResponseFromJson(*r));
+    respond(std::move(*slot));
   });
 }
 

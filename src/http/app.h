@@ -47,6 +47,8 @@ class App {
   }
 
   std::string Metrics() const;
+  // Waits for offloaded work (sign-ins being checked) to finish. Call after the server stopped.
+  void DrainOffloaded() { workers_.join(); }
   std::string SessionCookie(std::string_view token, int64_t max_age_s) const;
 
  private:
@@ -60,9 +62,11 @@ class App {
   std::atomic<int64_t> in_flight_{0};
 };
 
-// The JSON envelope a write command returns to carry its HTTP answer through the writer.
-json::value ResponseToJson(const Response& r);
-Response ResponseFromJson(const json::value& v);
+class Server;
+// Stops serving in the only safe order: no more requests (the server's threads stop), then offloaded work and
+// queued writes finish (their answers go nowhere), so that nothing still holds a connection when the server and
+// its connections are destroyed. The node's writer is stopped: reopen the node to write again.
+void StopServing(Server& server, App& app, store::Node& node);
 
 }  // namespace holdfast::http
 

@@ -16,10 +16,9 @@ const StateTable kEventAggregates{
 
 constexpr std::string_view kJournalDdl = R"sql(
 CREATE TABLE IF NOT EXISTS events(
-  feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
-  time INTEGER NOT NULL, tick INTEGER NOT NULL, type TEXT NOT NULL, stored INTEGER NOT NULL,
-  PRIMARY KEY(feed, seq)) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS events_stored ON events(stored);
+  stored INTEGER PRIMARY KEY, feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
+  time INTEGER NOT NULL, tick INTEGER NOT NULL, type TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS events_feed_seq ON events(feed, seq);
 CREATE INDEX IF NOT EXISTS events_order ON events(time, tick, feed, seq);
 CREATE TABLE IF NOT EXISTS seals(
   feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,

@@ -4,9 +4,10 @@
 //
 // Tables (SQLite; the event bytes are authoritative, every other column is a copy or index of them):
 //
-//   events(feed, seq, hash, body, time, tick, type, stored)
-//       body: the event's exact bytes (journal/event.h); hash: SHA-256(body), 32 bytes;
-//       stored: 0, 1, 2 … in the order this node stored events (the node log's leaf index).
+//   events(stored, feed, seq, hash, body, time, tick, type)      unique (feed, seq)
+//       stored: 0, 1, 2 … in the order this node stored events (the node log's leaf index; the rowid, so new
+//       events append at the end of the table); body: the event's exact bytes (journal/event.h);
+//       hash: SHA-256(body), 32 bytes.
 //   seals(feed, seq, hash, signature)          journal/seal.h
 //   event_aggregates(aggregate, time, tick, feed, seq)
 //       which aggregates each event belongs to, in canonical order (commutative aggregates are left out: they
