@@ -53,7 +53,7 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-Status AppendString(std::string_view s, std::string* out) {
+Status AppendStringImpl(std::string_view s, std::string* out) {
   if (!IsAscii(s)) {
     std::u16string scratch;
     if (!ToUtf16(s, &scratch)) return Invalid("string is not valid UTF-8");
@@ -81,7 +81,9 @@ Status AppendString(std::string_view s, std::string* out) {
   return Status::Ok();
 }
 
-Status AppendCanonical(const json::value& v, std::string* out, int depth) {
+Status AppendObject(const json::object& obj, std::string* out, int depth);
+
+Status AppendValue(const json::value& v, std::string* out, int depth) {
   if (depth > 64) return Invalid("JSON nested too deeply");
   switch (v.kind()) {
     case json::kind::null: *out += "null"; return Status::Ok();
@@ -99,52 +101,54 @@ Status AppendCanonical(const json::value& v, std::string* out, int depth) {
       return Status::Ok();
     }
     case json::kind::double_: return Invalid("numbers must be integers (money in cents, times in ms)");
-    case json::kind::string: return AppendString(v.get_string(), out);
+    case json::kind::string: return AppendStringImpl(v.get_string(), out);
     case json::kind::array: {
       out->push_back('[');
       bool first = true;
       for (const auto& e : v.get_array()) {
         if (!first) out->push_back(',');
         first = false;
-        HF_RETURN_IF_ERROR(AppendCanonical(e, out, depth + 1));
+        HF_RETURN_IF_ERROR(AppendValue(e, out, depth + 1));
       }
       out->push_back(']');
       return Status::Ok();
     }
-    case json::kind::object: {
-      const auto& obj = v.get_object();
-      // Keys sort by UTF-16 code units; for ASCII keys (the usual case) that is plain byte order.
-      std::vector<const json::key_value_pair*> order;
-      order.reserve(obj.size());
-      bool ascii = true;
-      for (const auto& kv : obj) {
-        order.push_back(&kv);
-        ascii = ascii && IsAscii(kv.key());
-      }
-      if (ascii) {
-        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
-      } else {
-        std::vector<std::pair<std::u16string, const json::key_value_pair*>> keys;
-        for (const auto* kv : order) {
-          std::u16string k;
-          if (!ToUtf16(kv->key(), &k)) return Invalid("object key is not valid UTF-8");
-          keys.emplace_back(std::move(k), kv);
-        }
-        std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].second;
-      }
-      out->push_back('{');
-      for (size_t i = 0; i < order.size(); ++i) {
-        if (i) out->push_back(',');
-        HF_RETURN_IF_ERROR(AppendString(order[i]->key(), out));
-        out->push_back(':');
-        HF_RETURN_IF_ERROR(AppendCanonical(order[i]->value(), out, depth + 1));
-      }
-      out->push_back('}');
-      return Status::Ok();
-    }
+    case json::kind::object: return AppendObject(v.get_object(), out, depth);
   }
   return Internal("unknown JSON kind");
+}
+
+Status AppendObject(const json::object& obj, std::string* out, int depth) {
+  if (depth > 64) return Invalid("JSON nested too deeply");
+  // Keys sort by UTF-16 code units; for ASCII keys (the usual case) that is plain byte order.
+  std::vector<const json::key_value_pair*> order;
+  order.reserve(obj.size());
+  bool ascii = true;
+  for (const auto& kv : obj) {
+    order.push_back(&kv);
+    ascii = ascii && IsAscii(kv.key());
+  }
+  if (ascii) {
+    std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  } else {
+    std::vector<std::pair<std::u16string, const json::key_value_pair*>> keys;
+    for (const auto* kv : order) {
+      std::u16string k;
+      if (!ToUtf16(kv->key(), &k)) return Invalid("object key is not valid UTF-8");
+      keys.emplace_back(std::move(k), kv);
+    }
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].second;
+  }
+  out->push_back('{');
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i) out->push_back(',');
+    HF_RETURN_IF_ERROR(AppendStringImpl(order[i]->key(), out));
+    out->push_back(':');
+    HF_RETURN_IF_ERROR(AppendValue(order[i]->value(), out, depth + 1));
+  }
+  out->push_back('}');
+  return Status::Ok();
 }
 
 std::string_view KindName(json::kind k) {
@@ -163,9 +167,13 @@ std::string_view KindName(json::kind k) {
 
 }  // namespace
 
+Status AppendCanonical(const json::value& v, std::string* out) { return AppendValue(v, out, 0); }
+Status AppendCanonical(const json::object& o, std::string* out) { return AppendObject(o, out, 0); }
+Status AppendCanonicalString(std::string_view s, std::string* out) { return AppendStringImpl(s, out); }
+
 Result<std::string> Canonical(const json::value& v) {
   std::string out;
-  HF_RETURN_IF_ERROR(AppendCanonical(v, &out, 0));
+  HF_RETURN_IF_ERROR(AppendValue(v, &out, 0));
   return out;
 }
 

@@ -25,6 +25,11 @@ inline constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 // Serialises `v` canonically. Fails on non-integer or out-of-range numbers and on invalid UTF-8.
 Result<std::string> Canonical(const json::value& v);
 
+// Appends the canonical form of a value, an object or a string to `out` (on error `out` holds a partial value).
+Status AppendCanonical(const json::value& v, std::string* out);
+Status AppendCanonical(const json::object& o, std::string* out);
+Status AppendCanonicalString(std::string_view s, std::string* out);
+
 // Parses text; fails with a message that names the position of the first syntax error. `max_depth` bounds nesting.
 Result<json::value> ParseJson(std::string_view text, int max_depth = 32);
 

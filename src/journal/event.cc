@@ -40,17 +40,21 @@ bool IsValidEventType(std::string_view type) {
 
 Result<StoredEvent> Encode(Event event) {
   HF_RETURN_IF_ERROR(CheckEnvelope(event));
-  json::object o;
-  o["v"] = kEventVersion;
-  o["feed"] = event.feed;
-  o["seq"] = event.seq;
-  o["prev"] = event.prev;
-  o["time"] = event.stamp.time;
-  o["tick"] = event.stamp.tick;
-  o["actor"] = event.actor;
-  o["type"] = event.type;
-  o["data"] = event.data;
-  HF_ASSIGN_OR_RETURN(std::string bytes, Canonical(o));
+  // The envelope's members in canonical (sorted) order, written directly.
+  std::string bytes;
+  bytes.reserve(256);
+  bytes += "{\"actor\":";
+  HF_RETURN_IF_ERROR(AppendCanonicalString(event.actor, &bytes));
+  bytes += ",\"data\":";
+  HF_RETURN_IF_ERROR(AppendCanonical(event.data, &bytes));
+  bytes += ",\"feed\":";
+  HF_RETURN_IF_ERROR(AppendCanonicalString(event.feed, &bytes));
+  bytes += ",\"prev\":";
+  HF_RETURN_IF_ERROR(AppendCanonicalString(event.prev, &bytes));
+  bytes += fmt::format(",\"seq\":{},\"tick\":{},\"time\":{},\"type\":", event.seq, event.stamp.tick,
+                       event.stamp.time);
+  HF_RETURN_IF_ERROR(AppendCanonicalString(event.type, &bytes));
+  bytes += fmt::format(",\"v\":{}}}", kEventVersion);
   StoredEvent s{std::move(event), std::move(bytes), {}};
   s.hash = Sha256(s.bytes);
   return s;
