@@ -1,5 +1,5 @@
-// A node served over a real loopback connection (port 0) inside the test process, with a fake clock, and helpers
-// to sign in and call the API.
+// A node served over a real loopback connection (port 0) inside the test process, with a fake clock, and
+// helpers to sign in and call the API.
 #ifndef HOLDFAST_TESTS_API_FIXTURE_H_
 #define HOLDFAST_TESTS_API_FIXTURE_H_
 
@@ -41,8 +41,9 @@ class ApiTest : public ::testing::Test {
     app_ = std::make_unique<http::App>(*node_);
     http::ServerOptions so;
     so.port = 0;
-    server_ = std::make_unique<http::Server>(
-        so, [this](http::Request&& r, http::Responder respond) { app_->Handle(std::move(r), std::move(respond)); });
+    server_ = std::make_unique<http::Server>(so, [this](http::Request&& r, http::Responder respond) {
+      app_->Handle(std::move(r), std::move(respond));
+    });
     ASSERT_TRUE(server_->Start().ok());
   }
 
@@ -118,8 +119,9 @@ class ApiTest : public ::testing::Test {
   // Creates a user with `roles` through the API and returns a signed-in token for them (password changed).
   std::string UserToken(const std::string& admin_token, const std::string& username, json::array roles,
                         std::string* id = nullptr) {
-    Answer c = Call("POST", "/api/v1/users",
-                    json::serialize(json::object{{"username", username}, {"roles", std::move(roles)}}), admin_token);
+    Answer c =
+        Call("POST", "/api/v1/users",
+             json::serialize(json::object{{"username", username}, {"roles", std::move(roles)}}), admin_token);
     EXPECT_EQ(c.status, 201) << json::serialize(c.body);
     if (id) *id = c.Str("id");
     Answer s = SignIn(username, c.Str("one_time_password"));

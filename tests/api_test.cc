@@ -32,12 +32,13 @@ TEST_F(ApiTest, OneTimePasswordMustBeChangedBeforeAnythingElse) {
                      R"({"current_password":")" + admin_password_ + R"(","new_password":"short"})", token);
   EXPECT_EQ(weak.status, 422);
   EXPECT_EQ(weak.Type(), "weak-password");
-  Answer wrong = Call("PUT", "/api/v1/users/me/password",
-                      R"({"current_password":"not-the-password","new_password":"a-long-enough-password"})", token);
+  Answer wrong =
+      Call("PUT", "/api/v1/users/me/password",
+           R"({"current_password":"not-the-password","new_password":"a-long-enough-password"})", token);
   EXPECT_EQ(wrong.status, 401);
-  Answer changed = Call("PUT", "/api/v1/users/me/password",
-                        R"({"current_password":")" + admin_password_ + R"(","new_password":"a-long-enough-password"})",
-                        token);
+  Answer changed = Call(
+      "PUT", "/api/v1/users/me/password",
+      R"({"current_password":")" + admin_password_ + R"(","new_password":"a-long-enough-password"})", token);
   ASSERT_EQ(changed.status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/users", {}, token).status, 200);
   EXPECT_EQ(SignIn("admin", admin_password_).status, 401);  // the one-time password is gone
@@ -52,12 +53,14 @@ TEST_F(ApiTest, StaffSignInNeedsTotpOnceEnrolledAndCodesWorkOnce) {
   ASSERT_TRUE(secret);
   EXPECT_TRUE(fresh.Str("otpauth_uri").starts_with("otpauth://totp/"));
 
-  Answer bad_code = Call("POST", "/api/v1/users/me/totp",
-                         json::serialize(json::object{{"secret", fresh.Str("secret")}, {"code", "000000"}}), token);
+  Answer bad_code =
+      Call("POST", "/api/v1/users/me/totp",
+           json::serialize(json::object{{"secret", fresh.Str("secret")}, {"code", "000000"}}), token);
   EXPECT_EQ(bad_code.status, 422);
   std::string code = auth::TotpCode(*secret, clock_.NowMs() / 1000);
-  Answer enrolled = Call("POST", "/api/v1/users/me/totp",
-                         json::serialize(json::object{{"secret", fresh.Str("secret")}, {"code", code}}), token);
+  Answer enrolled =
+      Call("POST", "/api/v1/users/me/totp",
+           json::serialize(json::object{{"secret", fresh.Str("secret")}, {"code", code}}), token);
   ASSERT_EQ(enrolled.status, 201) << json::serialize(enrolled.body);
   EXPECT_TRUE(enrolled.body.at("totp_enrolled").as_bool());
 
@@ -178,11 +181,13 @@ TEST_F(ApiTest, BadInputGetsAClearProblemNeverAServerError) {
                        R"({"kind":"person","name":"Ann","address":{"line1":"1 Main","city":7}})", token);
   EXPECT_EQ(nested.status, 422);
   EXPECT_EQ(nested.Str("field"), "address.city");
-  Answer fraction = Call("POST", "/api/v1/users", R"({"username":"x","roles":["clerk"],"password":1.5})", token);
+  Answer fraction =
+      Call("POST", "/api/v1/users", R"({"username":"x","roles":["clerk"],"password":1.5})", token);
   EXPECT_EQ(fraction.status, 422);
   EXPECT_EQ(Call("POST", "/api/v1/parties", R"([1,2,3])", token).status, 422);
   EXPECT_EQ(Call("POST", "/api/v1/parties", R"({"kind":"robot","name":"R2"})", token).status, 422);
-  EXPECT_EQ(Call("POST", "/api/v1/parties", R"({"kind":"person","name":"A","email":"not-an-email"})", token).Str("field"),
+  EXPECT_EQ(Call("POST", "/api/v1/parties", R"({"kind":"person","name":"A","email":"not-an-email"})", token)
+                .Str("field"),
             "email");
 
   Answer no_type = Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Ann"})", token,
@@ -202,8 +207,9 @@ TEST_F(ApiTest, BadInputGetsAClearProblemNeverAServerError) {
 
   // Random bytes and random JSON-ish bodies: always a 4xx problem, never a crash or 5xx.
   std::mt19937 rng(20261122);
-  const char* pieces[] = {"{", "}", "[", "]", "\"", ":", ",", "kind", "name", "person", "1", "-", "null",
-                          "true", "\\", "\\u0000", "\xff", "address", " ", "1e999", "\"name\""};
+  const char* pieces[] = {"{",    "}",       "[",      "]",       "\"", ":",     ",",
+                          "kind", "name",    "person", "1",       "-",  "null",  "true",
+                          "\\",   "\\u0000", "\xff",   "address", " ",  "1e999", "\"name\""};
   for (int i = 0; i < 200; ++i) {
     std::string body;
     int n = static_cast<int>(rng() % 12) + 1;
@@ -257,7 +263,8 @@ TEST_F(ApiTest, PartiesAreCreatedUpdatedAndSearched) {
 
   for (int i = 0; i < 7; ++i) {
     Call("POST", "/api/v1/parties",
-         json::serialize(json::object{{"kind", "business"}, {"name", fmt::format("Garcia Roofing {}", i)}}), token);
+         json::serialize(json::object{{"kind", "business"}, {"name", fmt::format("Garcia Roofing {}", i)}}),
+         token);
   }
   Answer search = Call("GET", "/api/v1/parties?q=garcia&limit=3", {}, token);
   ASSERT_EQ(search.status, 200);
@@ -307,7 +314,8 @@ TEST_F(ApiTest, HealthReadinessAndMetrics) {
   ASSERT_TRUE(metrics.ok());
   EXPECT_EQ(metrics->status, 200);
   EXPECT_TRUE(metrics->Header("content-type").starts_with("text/plain; version=0.0.4"));
-  EXPECT_NE(metrics->body.find("holdfast_http_requests_total{method=\"POST\",route=\"/api/v1/parties\",code=\"2xx\"} 1"),
+  EXPECT_NE(metrics->body.find(
+                "holdfast_http_requests_total{method=\"POST\",route=\"/api/v1/parties\",code=\"2xx\"} 1"),
             std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("holdfast_writer_commands_total"), std::string::npos);

@@ -276,8 +276,8 @@ TEST(CrashTest, KilledUnderLoadKeepsEveryAcknowledgedWrite) {
   std::cout << "[ crash    ] seed " << seed << ", acknowledged@killed after:" << summary.str() << "\n";
 }
 
-// SIGTERM while writes are queued: the node answers or refuses what is in flight, exits 0 (under the sanitizers:
-// without touching freed connections), and keeps every acknowledged write.
+// SIGTERM while writes are queued: the node answers or refuses what is in flight, exits 0 (under the
+// sanitizers: without touching freed connections), and keeps every acknowledged write.
 TEST(CrashTest, StoppedUnderLoadExitsCleanlyAndKeepsEveryAcknowledgedWrite) {
   TempDir tmp;
   const std::string dir = tmp.Sub("node");

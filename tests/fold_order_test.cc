@@ -1,5 +1,6 @@
-// State is a function of the set of events, not of the order they arrive in (DESIGN §5): one set of events from
-// several feeds, folded in many random orders, always gives the digest that a rebuild in canonical order gives.
+// State is a function of the set of events, not of the order they arrive in (DESIGN §5): one set of events
+// from several feeds, folded in many random orders, always gives the digest that a rebuild in canonical order
+// gives.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -25,8 +26,10 @@ std::vector<journal::StoredEvent> MakeEvents(uint32_t seed) {
     auto& [seq, prev] = heads[feed];
     // Clocks of different nodes interleave, with ties broken by tick and feed.
     clocks[feed] += static_cast<int64_t>(rng() % 3);
-    journal::Event e{feed, seq + 1, prev, {1767225600000 + clocks[feed], static_cast<int64_t>(rng() % 2)}, "u-1",
-                     std::move(type), std::move(data)};
+    journal::Event e{feed,           seq + 1,
+                     prev,           {1767225600000 + clocks[feed], static_cast<int64_t>(rng() % 2)},
+                     "u-1",          std::move(type),
+                     std::move(data)};
     auto se = journal::Encode(std::move(e));
     EXPECT_TRUE(se.ok());
     seq += 1;
@@ -39,9 +42,15 @@ std::vector<journal::StoredEvent> MakeEvents(uint32_t seed) {
       std::string id = fmt::format("p-{}-{}", feed, heads[feed].first + 1);
       parties.push_back(id);
       emit(feed, "party.created",
-           json::object{{"id", id}, {"kind", "person"}, {"name", "Name " + id}, {"email", ""}, {"phone", ""},
-                        {"address", json::object{{"line1", ""}, {"line2", ""}, {"city", ""}, {"state", ""},
-                                                 {"postal_code", ""}}}});
+           json::object{
+               {"id", id},
+               {"kind", "person"},
+               {"name", "Name " + id},
+               {"email", ""},
+               {"phone", ""},
+               {"address",
+                json::object{
+                    {"line1", ""}, {"line2", ""}, {"city", ""}, {"state", ""}, {"postal_code", ""}}}});
     } else {
       // Concurrent edits of the same party from different offices, some of the same field.
       const std::string& id = parties[rng() % parties.size()];
@@ -96,9 +105,15 @@ TEST(FoldOrder, LaterEditOfAFieldWinsAndTheReplacedValueIsKept) {
   };
   json::object address{{"line1", ""}, {"line2", ""}, {"city", ""}, {"state", ""}, {"postal_code", ""}};
   add("a", 1, 100, "party.created",
-      {{"id", "p-a-1"}, {"kind", "person"}, {"name", "Ann"}, {"email", ""}, {"phone", ""}, {"address", address}});
+      {{"id", "p-a-1"},
+       {"kind", "person"},
+       {"name", "Ann"},
+       {"email", ""},
+       {"phone", ""},
+       {"address", address}});
   add("b", 1, 300, "party.updated", {{"id", "p-a-1"}, {"changes", {{"name", "Ann B"}}}});
-  add("c", 1, 200, "party.updated", {{"id", "p-a-1"}, {"changes", {{"name", "Ann C"}, {"phone", "555-0100"}}}});
+  add("c", 1, 200, "party.updated",
+      {{"id", "p-a-1"}, {"changes", {{"name", "Ann C"}, {"phone", "555-0100"}}}});
   for (int order = 0; order < 2; ++order) {
     if (order) std::reverse(events.begin(), events.end());
     const store::Registry& registry = domain::NodeRegistry();

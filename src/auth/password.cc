@@ -12,7 +12,8 @@ Status CheckPasswordPolicy(std::string_view password) {
                      "weak-password", "password");
   }
   if (password.size() > kMaxPasswordLength) {
-    return MakeError(Code::kInvalid, fmt::format("the password must be at most {} characters", kMaxPasswordLength),
+    return MakeError(Code::kInvalid,
+                     fmt::format("the password must be at most {} characters", kMaxPasswordLength),
                      "weak-password", "password");
   }
   return Status::Ok();

@@ -1,5 +1,5 @@
-// Passwords: Argon2id hashes in libsodium's self-describing string form ($argon2id$v=19$m=…,t=…,p=…$salt$hash),
-// so the cost can rise later without breaking stored hashes.
+// Passwords: Argon2id hashes in libsodium's self-describing string form
+// ($argon2id$v=19$m=…,t=…,p=…$salt$hash), so the cost can rise later without breaking stored hashes.
 #ifndef HOLDFAST_AUTH_PASSWORD_H_
 #define HOLDFAST_AUTH_PASSWORD_H_
 

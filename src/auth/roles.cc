@@ -6,13 +6,20 @@ namespace holdfast::auth {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kClerk: return "clerk";
-    case Role::kPermitTech: return "permit_tech";
-    case Role::kInspector: return "inspector";
-    case Role::kAuditor: return "auditor";
-    case Role::kPublic: return "public";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kClerk:
+      return "clerk";
+    case Role::kPermitTech:
+      return "permit_tech";
+    case Role::kInspector:
+      return "inspector";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kPublic:
+      return "public";
   }
   return "?";
 }
@@ -47,10 +54,11 @@ Result<RoleSet> ParseRoleArray(const json::array& names) {
     if (!v.is_string()) return Invalid("roles must be strings", "roles");
     auto r = ParseRole(v.get_string());
     if (!r) {
-      return Invalid(fmt::format("unknown role {:?}; roles are admin, supervisor, clerk, permit_tech, inspector, "
-                                 "auditor, public",
-                                 std::string(v.get_string())),
-                     "roles");
+      return Invalid(
+          fmt::format("unknown role {:?}; roles are admin, supervisor, clerk, permit_tech, inspector, "
+                      "auditor, public",
+                      std::string(v.get_string())),
+          "roles");
     }
     if (set.Has(*r)) return Invalid(fmt::format("role {} is listed twice", RoleName(*r)), "roles");
     set.Add(*r);

@@ -27,7 +27,8 @@ class RoleSet {
     for (Role r : roles) bits_ |= Bit(r);
   }
   static constexpr RoleSet Staff() {
-    return {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech, Role::kInspector, Role::kAuditor};
+    return {Role::kAdmin,      Role::kSupervisor, Role::kClerk,
+            Role::kPermitTech, Role::kInspector,  Role::kAuditor};
   }
   constexpr bool Has(Role r) const { return bits_ & Bit(r); }
   constexpr bool Intersects(RoleSet o) const { return bits_ & o.bits_; }

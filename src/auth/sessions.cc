@@ -16,7 +16,8 @@ Result<Session> CreateSession(store::Db& db, const std::string& user_id, int64_t
   HF_ASSIGN_OR_RETURN(store::StmtRef del, db.Prepare("DELETE FROM local_sessions WHERE expires_at <= ?"));
   HF_RETURN_IF_ERROR(del->Bind(1, now_ms).Run());
   HF_ASSIGN_OR_RETURN(store::StmtRef ins, db.Prepare("INSERT INTO local_sessions VALUES(?,?,?,?)"));
-  HF_RETURN_IF_ERROR(ins->BindBlob(1, Sha256(s.token)).Bind(2, user_id).Bind(3, now_ms).Bind(4, s.expires_at).Run());
+  HF_RETURN_IF_ERROR(
+      ins->BindBlob(1, Sha256(s.token)).Bind(2, user_id).Bind(3, now_ms).Bind(4, s.expires_at).Run());
   return s;
 }
 
@@ -26,7 +27,8 @@ Status DeleteSession(store::Db& db, std::string_view token) {
 }
 
 Status RevokeUserSessions(store::Db& db, std::string_view user_id, std::string_view keep_token) {
-  HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("DELETE FROM local_sessions WHERE user_id=? AND token_hash<>?"));
+  HF_ASSIGN_OR_RETURN(store::StmtRef s,
+                      db.Prepare("DELETE FROM local_sessions WHERE user_id=? AND token_hash<>?"));
   return s->Bind(1, user_id).BindBlob(2, Sha256(keep_token)).Run();
 }
 

@@ -15,7 +15,8 @@ std::string HotpCode(std::span<const uint8_t> secret, int64_t step, const TotpPa
   }
   Bytes mac = Hmac(params.algorithm, secret, counter);
   size_t offset = mac.back() & 0x0f;
-  uint32_t binary = (mac[offset] & 0x7fu) << 24 | mac[offset + 1] << 16 | mac[offset + 2] << 8 | mac[offset + 3];
+  uint32_t binary =
+      (mac[offset] & 0x7fu) << 24 | mac[offset + 1] << 16 | mac[offset + 2] << 8 | mac[offset + 3];
   uint32_t mod = 1;
   for (int i = 0; i < params.digits; ++i) mod *= 10;
   return fmt::format("{:0{}}", binary % mod, params.digits);
@@ -38,8 +39,8 @@ std::optional<int64_t> MatchTotp(std::span<const uint8_t> secret, std::string_vi
 
 std::string OtpAuthUri(std::string_view issuer, std::string_view account, std::span<const uint8_t> secret) {
   auto enc = [](std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); };
-  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer),
-                     enc(account), Base32(secret), enc(issuer));
+  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30",
+                     enc(issuer), enc(account), Base32(secret), enc(issuer));
 }
 
 Bytes NewTotpSecret() { return RandomBytes(20); }

@@ -22,12 +22,13 @@ struct TotpParams {
 std::string HotpCode(std::span<const uint8_t> secret, int64_t step, const TotpParams& params = {});
 std::string TotpCode(std::span<const uint8_t> secret, int64_t unix_seconds, const TotpParams& params = {});
 
-// Checks `code` against the steps within `window` of now (clock skew of ±window periods). Returns the matching
-// step, so the caller can refuse a step already used (a replayed code).
+// Checks `code` against the steps within `window` of now (clock skew of ±window periods). Returns the
+// matching step, so the caller can refuse a step already used (a replayed code).
 std::optional<int64_t> MatchTotp(std::span<const uint8_t> secret, std::string_view code, int64_t unix_seconds,
                                  int window = 1, const TotpParams& params = {});
 
-// otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER&algorithm=SHA1&digits=6&period=30 (for a QR code).
+// otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER&algorithm=SHA1&digits=6&period=30 (for a QR
+// code).
 std::string OtpAuthUri(std::string_view issuer, std::string_view account, std::span<const uint8_t> secret);
 
 // A new 20-byte secret.

@@ -40,7 +40,8 @@ TEST(Totp, AcceptsOneStepOfSkewAndReportsTheStep) {
 }
 
 TEST(Totp, OtpAuthUriCarriesBase32Secret) {
-  Bytes secret = {'1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '0'};
+  Bytes secret = {'1', '2', '3', '4', '5', '6', '7', '8', '9', '0',
+                  '1', '2', '3', '4', '5', '6', '7', '8', '9', '0'};
   EXPECT_EQ(OtpAuthUri("Springfield Holdfast", "ann", secret),
             "otpauth://totp/Springfield%20Holdfast:ann?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
             "&issuer=Springfield%20Holdfast&algorithm=SHA1&digits=6&period=30");

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "auth/sessions.h"
-#include "base/crypto.h"
 #include "auth/totp.h"
+#include "base/crypto.h"
 #include "store/series.h"
 
 namespace holdfast::auth {
@@ -40,7 +40,7 @@ User ReadUser(store::Stmt& s) {
 
 Result<std::optional<User>> FindOne(Db& db, std::string_view where, std::string_view value) {
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM users WHERE {} ORDER BY id LIMIT 1",
-                                                         kUserColumns, where)));
+                                                        kUserColumns, where)));
   s->Bind(1, value);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<User>();
@@ -59,7 +59,8 @@ std::string RolesText(const json::array& roles) {
 // The fold of every user.* and auth.* event into the users table.
 Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregate) {
   const json::object& d = e.data;
-  if (aggregate.starts_with("series:")) return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(d, "id")));
+  if (aggregate.starts_with("series:"))
+    return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(d, "id")));
   auto update = [&](std::string_view set, auto... args) -> Status {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("UPDATE users SET {} WHERE id=?", set)));
     s->BindAll(args...);
@@ -67,13 +68,15 @@ Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregat
     return s->Run();
   };
   if (e.type == "user.created") {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
-        "INSERT OR REPLACE INTO users(id, username, display_name, roles, password_hash, must_change_password, "
-        "totp_secret, totp_last_step, failed_count, locked_until, disabled, party_id, created_at, created_by) "
-        "VALUES(?,?,?,?,?,?,'',0,0,0,0,?,?,?)"));
-    return s->BindAll(aggregate.substr(5), StringOr(d, "username"), StringOr(d, "display_name"),
-                      RolesText(ArrayOr(d, "roles")), StringOr(d, "password_hash"),
-                      int64_t{BoolOr(d, "must_change_password")}, StringOr(d, "party_id"), e.stamp.time, e.actor)
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO users(id, username, display_name, "
+                                              "roles, password_hash, must_change_password, "
+                                              "totp_secret, totp_last_step, failed_count, locked_until, "
+                                              "disabled, party_id, created_at, created_by) "
+                                              "VALUES(?,?,?,?,?,?,'',0,0,0,0,?,?,?)"));
+    return s
+        ->BindAll(aggregate.substr(5), StringOr(d, "username"), StringOr(d, "display_name"),
+                  RolesText(ArrayOr(d, "roles")), StringOr(d, "password_hash"),
+                  int64_t{BoolOr(d, "must_change_password")}, StringOr(d, "party_id"), e.stamp.time, e.actor)
         .Run();
   }
   if (e.type == "user.password_set") {
@@ -85,14 +88,15 @@ Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregat
   if (e.type == "user.totp_reset") return update("totp_secret='', totp_last_step=0");
   if (e.type == "user.disabled") return update("disabled=?", int64_t{BoolOr(d, "disabled")});
   if (e.type == "auth.signed_in") {
-    return update("failed_count=0, totp_last_step=max(totp_last_step, ?), last_signin_at=?", IntOr(d, "totp_step"),
-                  e.stamp.time);
+    return update("failed_count=0, totp_last_step=max(totp_last_step, ?), last_signin_at=?",
+                  IntOr(d, "totp_step"), e.stamp.time);
   }
   if (e.type == "auth.signin_failed") {
     if (StringOr(d, "reason") == "locked") return Status::Ok();
     return update("failed_count=failed_count+1");
   }
-  if (e.type == "user.locked") return update("locked_until=max(locked_until, ?), failed_count=0", IntOr(d, "until"));
+  if (e.type == "user.locked")
+    return update("locked_until=max(locked_until, ?), failed_count=0", IntOr(d, "until"));
   return Status::Ok();
 }
 
@@ -119,15 +123,16 @@ json::object User::ToJson() const {
 }
 
 void RegisterUsers(store::Registry& registry) {
-  registry.AddTable({"users",
-                     "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, username TEXT NOT NULL, "
-                     "display_name TEXT NOT NULL, roles TEXT NOT NULL, password_hash TEXT NOT NULL, "
-                     "must_change_password INTEGER NOT NULL, totp_secret TEXT NOT NULL, "
-                     "totp_last_step INTEGER NOT NULL, failed_count INTEGER NOT NULL, locked_until INTEGER NOT NULL, "
-                     "disabled INTEGER NOT NULL, party_id TEXT NOT NULL, created_at INTEGER NOT NULL, "
-                     "created_by TEXT NOT NULL, last_signin_at INTEGER) WITHOUT ROWID;"
-                     "CREATE INDEX IF NOT EXISTS users_username ON users(username);",
-                     {"id"}});
+  registry.AddTable(
+      {"users",
+       "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, username TEXT NOT NULL, "
+       "display_name TEXT NOT NULL, roles TEXT NOT NULL, password_hash TEXT NOT NULL, "
+       "must_change_password INTEGER NOT NULL, totp_secret TEXT NOT NULL, "
+       "totp_last_step INTEGER NOT NULL, failed_count INTEGER NOT NULL, locked_until INTEGER NOT NULL, "
+       "disabled INTEGER NOT NULL, party_id TEXT NOT NULL, created_at INTEGER NOT NULL, "
+       "created_by TEXT NOT NULL, last_signin_at INTEGER) WITHOUT ROWID;"
+       "CREATE INDEX IF NOT EXISTS users_username ON users(username);",
+       {"id"}});
   registry.AddAggregate({"user", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM users WHERE id=?"));
                            return s->Bind(1, id).Run();
@@ -139,11 +144,12 @@ void RegisterUsers(store::Registry& registry) {
       return {fmt::format("user:{}", id)};
     };
   };
-  registry.AddRule({"user.created",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("user:{}", StringOr(e.data, "id")), store::SeriesAggregate(e.feed, "user")};
-                    },
-                    ApplyUserEvent});
+  registry.AddRule(
+      {"user.created",
+       [](const journal::Event& e) -> std::vector<std::string> {
+         return {fmt::format("user:{}", StringOr(e.data, "id")), store::SeriesAggregate(e.feed, "user")};
+       },
+       ApplyUserEvent});
   for (const char* type : {"user.password_set", "user.roles_set", "user.totp_enrolled", "user.totp_reset",
                            "user.disabled", "user.locked"}) {
     registry.AddRule({type, by_id("id"), ApplyUserEvent});
@@ -160,10 +166,10 @@ Result<std::optional<User>> FindUserByName(Db& db, std::string_view username) {
 Result<std::optional<User>> FindUserById(Db& db, std::string_view id) { return FindOne(db, "id=?", id); }
 
 Result<std::optional<User>> FindSessionUser(Db& db, std::string_view token, int64_t now_ms) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format(
-      "SELECT {} FROM local_sessions s JOIN users u ON u.id = s.user_id "
-      "WHERE s.token_hash=? AND s.expires_at > ? AND u.disabled = 0",
-      kQualifiedUserColumns)));
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s, db.Prepare(fmt::format("SELECT {} FROM local_sessions s JOIN users u ON u.id = s.user_id "
+                                        "WHERE s.token_hash=? AND s.expires_at > ? AND u.disabled = 0",
+                                        kQualifiedUserColumns)));
   s->BindBlob(1, Sha256(token)).Bind(2, now_ms);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<User>();
@@ -171,7 +177,8 @@ Result<std::optional<User>> FindSessionUser(Db& db, std::string_view token, int6
 }
 
 Result<std::vector<User>> ListUsers(Db& db) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM users ORDER BY username, id", kUserColumns)));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {} FROM users ORDER BY username, id", kUserColumns)));
   std::vector<User> out;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -188,8 +195,9 @@ Status CheckUsername(std::string_view username) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
   }
   if (!ok) {
-    return Invalid("a username is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
-                   "username");
+    return Invalid(
+        "a username is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+        "username");
   }
   return Status::Ok();
 }
@@ -222,7 +230,8 @@ Status SetPassword(store::CommandContext& ctx, const std::string& user_id, const
   return RevokeUserSessions(ctx.db(), user_id, keep_token);
 }
 
-Status SetRoles(store::CommandContext& ctx, const std::string& user_id, RoleSet roles, const std::string& actor) {
+Status SetRoles(store::CommandContext& ctx, const std::string& user_id, RoleSet roles,
+                const std::string& actor) {
   HF_RETURN_IF_ERROR(MustFind(ctx.db(), user_id).status());
   if (roles.empty()) return Invalid("a user needs at least one role", "roles");
   return ctx.Emit("user.roles_set", json::object{{"id", user_id}, {"roles", roles.ToJson()}}, actor).status();
@@ -231,7 +240,8 @@ Status SetRoles(store::CommandContext& ctx, const std::string& user_id, RoleSet 
 Status EnrollTotp(store::CommandContext& ctx, const std::string& user_id, std::span<const uint8_t> secret,
                   const std::string& actor) {
   HF_RETURN_IF_ERROR(MustFind(ctx.db(), user_id).status());
-  return ctx.Emit("user.totp_enrolled", json::object{{"id", user_id}, {"secret", Base32(secret)}}, actor).status();
+  return ctx.Emit("user.totp_enrolled", json::object{{"id", user_id}, {"secret", Base32(secret)}}, actor)
+      .status();
 }
 
 Status ResetTotp(store::CommandContext& ctx, const std::string& user_id, const std::string& actor) {
@@ -239,9 +249,11 @@ Status ResetTotp(store::CommandContext& ctx, const std::string& user_id, const s
   return ctx.Emit("user.totp_reset", json::object{{"id", user_id}}, actor).status();
 }
 
-Status SetDisabled(store::CommandContext& ctx, const std::string& user_id, bool disabled, const std::string& actor) {
+Status SetDisabled(store::CommandContext& ctx, const std::string& user_id, bool disabled,
+                   const std::string& actor) {
   HF_RETURN_IF_ERROR(MustFind(ctx.db(), user_id).status());
-  HF_RETURN_IF_ERROR(ctx.Emit("user.disabled", json::object{{"id", user_id}, {"disabled", disabled}}, actor).status());
+  HF_RETURN_IF_ERROR(
+      ctx.Emit("user.disabled", json::object{{"id", user_id}, {"disabled", disabled}}, actor).status());
   return disabled ? RevokeUserSessions(ctx.db(), user_id) : Status::Ok();
 }
 
@@ -254,11 +266,12 @@ Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& a)
     HF_RETURN_IF_ERROR(ctx.Emit("auth.signin_failed", std::move(d), found ? found->id : "system").status());
     if (found && reason != "locked" && found->failed_count + 1 >= kMaxFailures) {
       HF_RETURN_IF_ERROR(
-          ctx.Emit("user.locked", json::object{{"id", found->id}, {"until", now + kLockoutMs}}, "system").status());
-      error = MakeError(Code::kLocked,
-                        fmt::format("too many failed sign-ins: the account is locked for {} minutes",
-                                    kLockoutMs / 60000),
-                        "account-locked");
+          ctx.Emit("user.locked", json::object{{"id", found->id}, {"until", now + kLockoutMs}}, "system")
+              .status());
+      error = MakeError(
+          Code::kLocked,
+          fmt::format("too many failed sign-ins: the account is locked for {} minutes", kLockoutMs / 60000),
+          "account-locked");
     }
     out.refused = std::move(error);
     return out;
@@ -268,11 +281,12 @@ Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& a)
   if (!found) return refuse("unknown-user", bad_credentials);
   const User& u = *found;
   if (u.locked_until > now) {
-    return refuse("locked", MakeError(Code::kLocked,
-                                      fmt::format("the account is locked after repeated failed sign-ins until {}; "
-                                                  "try again later or ask an administrator",
-                                                  FormatTime(u.locked_until)),
-                                      "account-locked"));
+    return refuse("locked",
+                  MakeError(Code::kLocked,
+                            fmt::format("the account is locked after repeated failed sign-ins until {}; "
+                                        "try again later or ask an administrator",
+                                        FormatTime(u.locked_until)),
+                            "account-locked"));
   }
   if (u.disabled) {
     return refuse("disabled", MakeError(Code::kForbidden, "this account is disabled", "account-disabled"));
@@ -288,12 +302,14 @@ Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& a)
     }
     auto matched = MatchTotp(u.totp_secret, *a.totp, now / 1000);
     if (!matched) {
-      return refuse("bad-totp", MakeError(Code::kUnauthorized, "wrong authenticator code", "invalid-totp", "totp"));
+      return refuse("bad-totp",
+                    MakeError(Code::kUnauthorized, "wrong authenticator code", "invalid-totp", "totp"));
     }
     if (*matched <= u.totp_last_step) {
-      return refuse("totp-replayed", MakeError(Code::kUnauthorized,
-                                               "that authenticator code was already used; wait for the next one",
-                                               "invalid-totp", "totp"));
+      return refuse(
+          "totp-replayed",
+          MakeError(Code::kUnauthorized, "that authenticator code was already used; wait for the next one",
+                    "invalid-totp", "totp"));
     }
     step = *matched;
   }

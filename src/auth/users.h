@@ -8,9 +8,9 @@
 //   user.totp_enrolled  {id, secret}            secret: base32
 //   user.totp_reset     {id}
 //   user.disabled       {id, disabled}
-//   auth.signed_in      {user_id, method, totp_step}   method: "password" or "password+totp"; totp_step 0 if none
-//   auth.signin_failed  {username, user_id, reason}    user_id "" for an unknown username
-//   user.locked         {id, until}             Unix ms
+//   auth.signed_in      {user_id, method, totp_step}   method: "password" or "password+totp"; totp_step 0 if
+//   none auth.signin_failed  {username, user_id, reason}    user_id "" for an unknown username user.locked
+//   {id, until}             Unix ms
 //
 // Lockout: kMaxFailures failed sign-ins in a row lock the account for kLockoutMs; a successful sign-in resets
 // the count. The sign-in command decides the lock (with its clock) and records it as user.locked.
@@ -55,8 +55,8 @@ void RegisterUsers(store::Registry& registry);
 
 Result<std::optional<User>> FindUserByName(store::Db& db, std::string_view username);
 Result<std::optional<User>> FindUserById(store::Db& db, std::string_view id);
-// The user of the live session with `token` (auth/sessions.h), in one query: nullopt when the token is unknown or
-// expired, or the account is disabled.
+// The user of the live session with `token` (auth/sessions.h), in one query: nullopt when the token is
+// unknown or expired, or the account is disabled.
 Result<std::optional<User>> FindSessionUser(store::Db& db, std::string_view token, int64_t now_ms);
 Result<std::vector<User>> ListUsers(store::Db& db);
 
@@ -77,11 +77,13 @@ Result<User> CreateUser(store::CommandContext& ctx, const NewUser& user, const s
 // Ends the user's sessions on this node, except the one with `keep_token` (the session that changed it).
 Status SetPassword(store::CommandContext& ctx, const std::string& user_id, const std::string& password_hash,
                    bool must_change, const std::string& actor, std::string_view keep_token = {});
-Status SetRoles(store::CommandContext& ctx, const std::string& user_id, RoleSet roles, const std::string& actor);
+Status SetRoles(store::CommandContext& ctx, const std::string& user_id, RoleSet roles,
+                const std::string& actor);
 Status EnrollTotp(store::CommandContext& ctx, const std::string& user_id, std::span<const uint8_t> secret,
                   const std::string& actor);
 Status ResetTotp(store::CommandContext& ctx, const std::string& user_id, const std::string& actor);
-Status SetDisabled(store::CommandContext& ctx, const std::string& user_id, bool disabled, const std::string& actor);
+Status SetDisabled(store::CommandContext& ctx, const std::string& user_id, bool disabled,
+                   const std::string& actor);
 
 // A sign-in whose password was already checked against `checked_hash` off the writer thread.
 struct SignInAttempt {
@@ -100,8 +102,8 @@ struct SignInOutcome {
   std::optional<Error> refused;
 };
 
-// Decides a sign-in: records auth.signed_in and opens a session, or records auth.signin_failed (and user.locked
-// on the kMaxFailures-th failure in a row).
+// Decides a sign-in: records auth.signed_in and opens a session, or records auth.signin_failed (and
+// user.locked on the kMaxFailures-th failure in a row).
 Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& attempt);
 
 }  // namespace holdfast::auth

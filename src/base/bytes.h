@@ -1,5 +1,5 @@
-// Byte strings and their text encodings: lowercase hex, standard base64 (RFC 4648 §4) and base32 (RFC 4648 §6,
-// used by TOTP secrets). Decoders reject anything that is not exactly the encoding.
+// Byte strings and their text encodings: lowercase hex, standard base64 (RFC 4648 §4) and base32 (RFC 4648
+// §6, used by TOTP secrets). Decoders reject anything that is not exactly the encoding.
 #ifndef HOLDFAST_BASE_BYTES_H_
 #define HOLDFAST_BASE_BYTES_H_
 
@@ -27,7 +27,7 @@ std::optional<Bytes> FromHex(std::string_view hex);  // lowercase or uppercase, 
 std::string Base64(std::span<const uint8_t> bytes);
 std::optional<Bytes> FromBase64(std::string_view text);  // padded, no whitespace
 
-std::string Base32(std::span<const uint8_t> bytes);  // unpadded, upper case
+std::string Base32(std::span<const uint8_t> bytes);      // unpadded, upper case
 std::optional<Bytes> FromBase32(std::string_view text);  // case-insensitive, padding optional
 
 // Compares in time independent of where the inputs differ.

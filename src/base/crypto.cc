@@ -62,7 +62,8 @@ Bytes Sign(std::span<const uint8_t> secret_key, std::span<const uint8_t> message
 bool VerifySignature(std::span<const uint8_t> public_key, std::span<const uint8_t> message,
                      std::span<const uint8_t> signature) {
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) return false;
-  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) ==
+         0;
 }
 
 void RandomBytes(std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); }

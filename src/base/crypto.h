@@ -1,5 +1,5 @@
-// The cryptographic primitives Holdfast uses, in one place: SHA-256 and HMAC (OpenSSL), Ed25519 signatures and
-// secure randomness (libsodium). Call InitCrypto() once before any of them (main and the test runner do).
+// The cryptographic primitives Holdfast uses, in one place: SHA-256 and HMAC (OpenSSL), Ed25519 signatures
+// and secure randomness (libsodium). Call InitCrypto() once before any of them (main and the test runner do).
 #ifndef HOLDFAST_BASE_CRYPTO_H_
 #define HOLDFAST_BASE_CRYPTO_H_
 
@@ -39,7 +39,8 @@ class Sha256Stream {
 enum class HmacAlgorithm { kSha1, kSha256, kSha512 };
 Bytes Hmac(HmacAlgorithm algorithm, std::span<const uint8_t> key, std::span<const uint8_t> message);
 
-// Ed25519 (libsodium's crypto_sign). Public keys 32 bytes, secret keys 64 bytes (seed + public), signatures 64.
+// Ed25519 (libsodium's crypto_sign). Public keys 32 bytes, secret keys 64 bytes (seed + public),
+// signatures 64.
 struct KeyPair {
   Bytes public_key;
   Bytes secret_key;

@@ -62,13 +62,27 @@ Status AppendStringImpl(std::string_view s, std::string* out) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           *out += fmt::format("\\u{:04x}", c);
@@ -86,8 +100,12 @@ Status AppendObject(const json::object& obj, std::string* out, int depth);
 Status AppendValue(const json::value& v, std::string* out, int depth) {
   if (depth > 64) return Invalid("JSON nested too deeply");
   switch (v.kind()) {
-    case json::kind::null: *out += "null"; return Status::Ok();
-    case json::kind::bool_: *out += v.get_bool() ? "true" : "false"; return Status::Ok();
+    case json::kind::null:
+      *out += "null";
+      return Status::Ok();
+    case json::kind::bool_:
+      *out += v.get_bool() ? "true" : "false";
+      return Status::Ok();
     case json::kind::int64: {
       int64_t n = v.get_int64();
       if (n > kMaxSafeInteger || n < -kMaxSafeInteger) return Invalid("integer outside ±(2^53−1)");
@@ -100,8 +118,10 @@ Status AppendValue(const json::value& v, std::string* out, int depth) {
       *out += std::to_string(n);
       return Status::Ok();
     }
-    case json::kind::double_: return Invalid("numbers must be integers (money in cents, times in ms)");
-    case json::kind::string: return AppendStringImpl(v.get_string(), out);
+    case json::kind::double_:
+      return Invalid("numbers must be integers (money in cents, times in ms)");
+    case json::kind::string:
+      return AppendStringImpl(v.get_string(), out);
     case json::kind::array: {
       out->push_back('[');
       bool first = true;
@@ -113,7 +133,8 @@ Status AppendValue(const json::value& v, std::string* out, int depth) {
       out->push_back(']');
       return Status::Ok();
     }
-    case json::kind::object: return AppendObject(v.get_object(), out, depth);
+    case json::kind::object:
+      return AppendObject(v.get_object(), out, depth);
   }
   return Internal("unknown JSON kind");
 }
@@ -153,14 +174,21 @@ Status AppendObject(const json::object& obj, std::string* out, int depth) {
 
 std::string_view KindName(json::kind k) {
   switch (k) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a fractional number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::uint64:
+      return "an integer";
+    case json::kind::double_:
+      return "a fractional number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "unknown";
 }
@@ -185,7 +213,8 @@ Result<json::value> ParseJson(std::string_view text, int max_depth) {
   size_t n = p.write_some(text.data(), text.size(), ec);
   if (!ec) p.finish(ec);
   if (ec) {
-    return MakeError(Code::kInvalid, fmt::format("malformed JSON near byte {}: {}", n, ec.message()), "malformed-json");
+    return MakeError(Code::kInvalid, fmt::format("malformed JSON near byte {}: {}", n, ec.message()),
+                     "malformed-json");
   }
   if (n != text.size()) {
     return MakeError(Code::kInvalid, fmt::format("unexpected data after the JSON value at byte {}", n),
@@ -242,7 +271,8 @@ ObjectReader::ObjectReader(const json::value& v, std::string prefix) : prefix_(s
   }
 }
 
-ObjectReader::ObjectReader(const json::object& o, std::string prefix) : object_(&o), prefix_(std::move(prefix)) {}
+ObjectReader::ObjectReader(const json::object& o, std::string prefix)
+    : object_(&o), prefix_(std::move(prefix)) {}
 
 const json::value* ObjectReader::Get(std::string_view key) {
   known_.emplace(key);
@@ -318,7 +348,8 @@ const json::array* ObjectReader::Array(std::string_view key) {
 std::string ObjectReader::RequiredString(std::string_view key, size_t max_length) {
   auto s = String(key, max_length);
   if (!s) {
-    if (!Has(key) || (object_ && object_->at(key).is_null())) Fail(key, fmt::format("{} is required", Name(key)));
+    if (!Has(key) || (object_ && object_->at(key).is_null()))
+      Fail(key, fmt::format("{} is required", Name(key)));
     return {};
   }
   return *s;
@@ -327,7 +358,8 @@ std::string ObjectReader::RequiredString(std::string_view key, size_t max_length
 int64_t ObjectReader::RequiredInt(std::string_view key) {
   auto n = Int(key);
   if (!n) {
-    if (!Has(key) || (object_ && object_->at(key).is_null())) Fail(key, fmt::format("{} is required", Name(key)));
+    if (!Has(key) || (object_ && object_->at(key).is_null()))
+      Fail(key, fmt::format("{} is required", Name(key)));
     return 0;
   }
   return *n;

@@ -1,9 +1,9 @@
 // JSON for Holdfast: the canonical form that events are stored in, and a strict reader for request bodies.
 //
 // Canonical form (RFC 8785, restricted): objects with keys sorted by their UTF-16 code units, no whitespace,
-// strings escaped minimally (\" \\ \b \f \n \r \t, other controls as \u00xx with lowercase hex, everything else
-// as UTF-8), and numbers integers only, within ±(2^53−1). Fractions, exponents, -0 and larger integers are not
-// representable and are rejected rather than rounded, so money is always integer cents.
+// strings escaped minimally (\" \\ \b \f \n \r \t, other controls as \u00xx with lowercase hex, everything
+// else as UTF-8), and numbers integers only, within ±(2^53−1). Fractions, exponents, -0 and larger integers
+// are not representable and are rejected rather than rounded, so money is always integer cents.
 #ifndef HOLDFAST_BASE_JSON_H_
 #define HOLDFAST_BASE_JSON_H_
 
@@ -25,12 +25,14 @@ inline constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 // Serialises `v` canonically. Fails on non-integer or out-of-range numbers and on invalid UTF-8.
 Result<std::string> Canonical(const json::value& v);
 
-// Appends the canonical form of a value, an object or a string to `out` (on error `out` holds a partial value).
+// Appends the canonical form of a value, an object or a string to `out` (on error `out` holds a partial
+// value).
 Status AppendCanonical(const json::value& v, std::string* out);
 Status AppendCanonical(const json::object& o, std::string* out);
 Status AppendCanonicalString(std::string_view s, std::string* out);
 
-// Parses text; fails with a message that names the position of the first syntax error. `max_depth` bounds nesting.
+// Parses text; fails with a message that names the position of the first syntax error. `max_depth` bounds
+// nesting.
 Result<json::value> ParseJson(std::string_view text, int max_depth = 32);
 
 // Parses bytes that must already be canonical: parse, re-serialise and compare byte for byte.

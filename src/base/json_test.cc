@@ -11,8 +11,9 @@ TEST(CanonicalJson, SortsKeysByUtf16AndEscapesMinimally) {
   auto s = Canonical(*v);
   ASSERT_TRUE(s.ok());
   // U+1F600 is the surrogate pair D83D DE00, which sorts before U+E000 in UTF-16 order.
-  EXPECT_EQ(*s, "{\"a\":\"x\\u0001\\n\\\"/\xc3\xa9\",\"b\":1,\"c\":[true,null,-5],\"\xf0\x9f\x98\x80\":2,"
-                "\"\xee\x80\x80\":3}");
+  EXPECT_EQ(*s,
+            "{\"a\":\"x\\u0001\\n\\\"/\xc3\xa9\",\"b\":1,\"c\":[true,null,-5],\"\xf0\x9f\x98\x80\":2,"
+            "\"\xee\x80\x80\":3}");
 }
 
 TEST(CanonicalJson, RejectsFractionsAndUnsafeIntegers) {

@@ -54,7 +54,9 @@ inline Error Conflict(std::string detail, std::string type = "conflict") {
 }
 inline Error IoError(std::string detail) { return MakeError(Code::kIo, std::move(detail), "io"); }
 inline Error Corrupt(std::string detail) { return MakeError(Code::kCorrupt, std::move(detail), "corrupt"); }
-inline Error Internal(std::string detail) { return MakeError(Code::kInternal, std::move(detail), "internal"); }
+inline Error Internal(std::string detail) {
+  return MakeError(Code::kInternal, std::move(detail), "internal");
+}
 
 class [[nodiscard]] Status {
  public:
@@ -76,8 +78,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  Result(T value) : v_(std::move(value)) {}                             // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}                         // NOLINT
   Result(Status status) : v_(status.error()) { assert(!status.ok()); }  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -110,16 +112,17 @@ class [[nodiscard]] Result {
 }  // namespace holdfast
 
 // Returns early from the enclosing function with the error of a failed Status or Result expression.
-#define HF_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    auto hf_status_ = (expr);                     \
+#define HF_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    auto hf_status_ = (expr);                        \
     if (!hf_status_.ok()) return hf_status_.error(); \
   } while (0)
 
 #define HF_CONCAT_INNER_(a, b) a##b
 #define HF_CONCAT_(a, b) HF_CONCAT_INNER_(a, b)
 // `HF_ASSIGN_OR_RETURN(auto x, Compute());` declares x from a Result or returns its error.
-#define HF_ASSIGN_OR_RETURN(decl, expr) HF_ASSIGN_OR_RETURN_IMPL_(HF_CONCAT_(hf_result_, __LINE__), decl, expr)
+#define HF_ASSIGN_OR_RETURN(decl, expr) \
+  HF_ASSIGN_OR_RETURN_IMPL_(HF_CONCAT_(hf_result_, __LINE__), decl, expr)
 #define HF_ASSIGN_OR_RETURN_IMPL_(tmp, decl, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return tmp.error();               \

@@ -47,7 +47,8 @@ constexpr DemoParty kDemoParties[] = {
     {"person", "Dmitri Volkov", "dvolkov@example.org", "555-0108", "5 Spruce Street"},
     {"person", "Fatima Al-Sayed", "fatima.alsayed@example.org", "555-0109", "63 Aspen Place"},
     {"person", "Henry Wallace", "hwallace@example.org", "555-0110", "18 Chestnut Street"},
-    {"business", "Prairie Builders LLC", "office@prairiebuilders.example.com", "555-0201", "400 Industrial Pkwy"},
+    {"business", "Prairie Builders LLC", "office@prairiebuilders.example.com", "555-0201",
+     "400 Industrial Pkwy"},
     {"business", "Bright Spark Electric", "jobs@brightspark.example.com", "555-0202", "77 Commerce Drive"},
     {"business", "Clearwater Plumbing Co.", "dispatch@clearwater.example.com", "555-0203", "12 Water Street"},
     {"business", "Summit Roofing", "info@summitroofing.example.com", "555-0204", "950 Ridge Road"},
@@ -79,7 +80,10 @@ Status CreateDemoData(const std::string& dir) {
       in.name = dp.name;
       in.email = dp.email;
       in.phone = dp.phone;
-      in.address = json::object{{"line1", dp.line1}, {"line2", ""}, {"city", "Springfield"}, {"state", "IL"},
+      in.address = json::object{{"line1", dp.line1},
+                                {"line2", ""},
+                                {"city", "Springfield"},
+                                {"state", "IL"},
                                 {"postal_code", "62701"}};
       HF_RETURN_IF_ERROR(domain::CreateParty(ctx, in, "system").status());
     }
@@ -96,7 +100,8 @@ void AddDemoVerb(CLI::App& app, Run* run) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Create a demo city (Springfield) with sample staff and parties, if not there yet, and serve it");
+      "demo",
+      "Create a demo city (Springfield) with sample staff and parties, if not there yet, and serve it");
   cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
   cmd->callback([args, run] {
@@ -109,14 +114,16 @@ void AddDemoVerb(CLI::App& app, Run* run) {
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
       return ServeNode(**node, args->listen, 2, [&](const std::string& url) {
-        fmt::print("\nHoldfast demo: the city of Springfield at {}\n\nDemo sign-ins (demo data only):\n", url);
+        fmt::print("\nHoldfast demo: the city of Springfield at {}\n\nDemo sign-ins (demo data only):\n",
+                   url);
         for (const auto& du : kDemoUsers) {
           fmt::print("  {:<11} password {:<24} roles {}\n", du.username, DemoPassword(du.username), du.roles);
         }
-        fmt::print("\nTry: curl -s -X POST {0}/api/v1/sessions -H 'Content-Type: application/json' "
-                   "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
-                   "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n",
-                   url);
+        fmt::print(
+            "\nTry: curl -s -X POST {0}/api/v1/sessions -H 'Content-Type: application/json' "
+            "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
+            "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n",
+            url);
       });
     };
   });

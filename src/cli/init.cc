@@ -18,7 +18,8 @@ int ReportError(const Error& e) {
 Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
                             const std::string& admin_username) {
   if (!journal::IsValidNodeId(node_id)) {
-    return Invalid(fmt::format("{:?} is not a node id: use 1 to 64 lower-case letters, digits and '-'", node_id));
+    return Invalid(
+        fmt::format("{:?} is not a node id: use 1 to 64 lower-case letters, digits and '-'", node_id));
   }
   if (city.empty() || city.size() > 100 || city.find('\n') != std::string::npos) {
     return Invalid("the city name must be 1 to 100 characters on one line");
@@ -29,9 +30,10 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
   KeyPair node_key = GenerateSigningKey();
   HF_RETURN_IF_ERROR(store::Node::Create(dir, city, node_id, registry, node_key));
   store::DataPaths paths(dir);
-  HF_RETURN_IF_ERROR(WriteFileAtomic(paths.city_pub(), store::EncodePublicKey(store::kCityPubLabel, city_key.public_key)));
   HF_RETURN_IF_ERROR(
-      WriteFileAtomic(paths.city_key(), store::EncodeSecretKey(store::kCityKeyLabel, city_key.secret_key), 0600));
+      WriteFileAtomic(paths.city_pub(), store::EncodePublicKey(store::kCityPubLabel, city_key.public_key)));
+  HF_RETURN_IF_ERROR(WriteFileAtomic(
+      paths.city_key(), store::EncodeSecretKey(store::kCityKeyLabel, city_key.secret_key), 0600));
   InitResult result{admin_username, auth::GeneratePassword()};
   HF_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(result.admin_password));
   HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, registry));
@@ -50,11 +52,13 @@ void AddInitVerb(CLI::App& app, Run* run) {
     std::string data, city, node = "central", admin = "admin";
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("init", "Found a city on its first node: the city key, the node key and a "
-                                             "first administrator with a one-time password");
+  CLI::App* cmd = app.add_subcommand("init",
+                                     "Found a city on its first node: the city key, the node key and a "
+                                     "first administrator with a one-time password");
   cmd->add_option("--data", args->data, "Data directory to create")->required();
   cmd->add_option("--city", args->city, "The city's name, e.g. \"Springfield\"")->required();
-  cmd->add_option("--node", args->node, "This node's id: lower-case letters, digits and '-'")->capture_default_str();
+  cmd->add_option("--node", args->node, "This node's id: lower-case letters, digits and '-'")
+      ->capture_default_str();
   cmd->add_option("--admin", args->admin, "Username of the first administrator")->capture_default_str();
   cmd->callback([args, run] {
     *run = [args] {
@@ -62,10 +66,11 @@ void AddInitVerb(CLI::App& app, Run* run) {
       if (!r.ok()) return ReportError(r.error());
       store::DataPaths paths(args->data);
       fmt::print("Created node {} of {} in {}.\n\n", args->node, args->city, args->data);
-      fmt::print("The city key is in {}.\n"
-                 "  Copy it to offline storage (for example a USB stick kept in a safe), then delete it here.\n"
-                 "  It is needed only to enroll new office nodes; anyone holding it can enroll a node.\n\n",
-                 paths.city_key());
+      fmt::print(
+          "The city key is in {}.\n"
+          "  Copy it to offline storage (for example a USB stick kept in a safe), then delete it here.\n"
+          "  It is needed only to enroll new office nodes; anyone holding it can enroll a node.\n\n",
+          paths.city_key());
       fmt::print("First administrator (the password works once: you choose a new one at first sign-in):\n");
       fmt::print("username: {}\npassword: {}\n", r->admin_username, r->admin_password);
       fmt::print("\nNext: holdfast serve --data {} --listen 127.0.0.1:8080\n", args->data);

@@ -11,8 +11,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "holdfast: error: the crypto library failed to start\n");
     return kExitUsage;
   }
-  CLI::App app{"Holdfast: a city's system of record for counter services that keeps working through outages.\n"
-               "Exit codes: 0 success, 1 the verb found a problem (verify: tampering), 2 usage or I/O error."};
+  CLI::App app{
+      "Holdfast: a city's system of record for counter services that keeps working through outages.\n"
+      "Exit codes: 0 success, 1 the verb found a problem (verify: tampering), 2 usage or I/O error."};
   app.require_subcommand(1);
   Run run;
   AddInitVerb(app, &run);

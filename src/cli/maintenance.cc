@@ -24,9 +24,10 @@ int Verify(const std::string& dir, bool quiet) {
                report->events, report->feeds, report->seals, report->rows, seconds);
     return kExitOk;
   }
-  fmt::print("{} problem{} found in {} events ({:.2f} s). Restore this node from its vault or a peer, and keep a "
-             "copy of this database as evidence.\n",
-             report->problems.size(), report->problems.size() == 1 ? "" : "s", report->events, seconds);
+  fmt::print(
+      "{} problem{} found in {} events ({:.2f} s). Restore this node from its vault or a peer, and keep a "
+      "copy of this database as evidence.\n",
+      report->problems.size(), report->problems.size() == 1 ? "" : "s", report->events, seconds);
   return kExitFailed;
 }
 
@@ -34,7 +35,8 @@ int Rebuild(const std::string& dir) {
   auto started = std::chrono::steady_clock::now();
   const store::Registry& registry = domain::NodeRegistry();
   store::DataPaths paths(dir);
-  if (!FileExists(paths.db())) return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
+  if (!FileExists(paths.db()))
+    return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
   auto lock = DirectoryLock::Acquire(dir);
   if (!lock.ok()) return ReportError(lock.error());
   auto db = store::OpenWriteDb(paths.db());
@@ -44,7 +46,8 @@ int Rebuild(const std::string& dir) {
   int64_t last_percent = -1;
   Status s = store::RebuildState(**db, registry, [&](int64_t done, int64_t total) {
     int64_t percent = total ? done * 100 / total : 100;
-    if (percent / 10 != last_percent / 10) fmt::print(stderr, "rebuild: {} of {} events ({}%)\n", done, total, percent);
+    if (percent / 10 != last_percent / 10)
+      fmt::print(stderr, "rebuild: {} of {} events ({}%)\n", done, total, percent);
     last_percent = percent;
   });
   if (s.ok()) s = txn->Commit();
@@ -58,7 +61,8 @@ int Rebuild(const std::string& dir) {
 
 int Digest(const std::string& dir) {
   store::DataPaths paths(dir);
-  if (!FileExists(paths.db())) return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
+  if (!FileExists(paths.db()))
+    return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
   auto db = store::Db::Open(paths.db(), store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.error());
   auto digest = store::StateDigest(**db, domain::NodeRegistry());
@@ -77,19 +81,22 @@ void AddMaintenanceVerbs(CLI::App& app, Run* run) {
   auto args = std::make_shared<Args>();
   CLI::App* verify = app.add_subcommand(
       "verify",
-      "Check every event hash, chain link, seal and certificate, refold all state and compare it with the live "
+      "Check every event hash, chain link, seal and certificate, refold all state and compare it with the "
+      "live "
       "tables. Exit 0 intact, 1 tampering found (each problem printed with its place), 2 usage or I/O error");
   verify->add_option("--data", args->data, "The node's data directory")->required();
   verify->add_flag("--quiet", args->quiet, "Print only problems and the summary");
   verify->callback([args, run] { *run = [args] { return Verify(args->data, args->quiet); }; });
 
   CLI::App* rebuild = app.add_subcommand(
-      "rebuild", "Drop the state tables and rebuild them from the journal (node stopped); prints the new digest");
+      "rebuild",
+      "Drop the state tables and rebuild them from the journal (node stopped); prints the new digest");
   rebuild->add_option("--data", args->data, "The node's data directory")->required();
   rebuild->callback([args, run] { *run = [args] { return Rebuild(args->data); }; });
 
   CLI::App* digest = app.add_subcommand(
-      "digest", "Print the SHA-256 digest of the state tables: nodes holding the same events print the same digest");
+      "digest",
+      "Print the SHA-256 digest of the state tables: nodes holding the same events print the same digest");
   digest->add_option("--data", args->data, "The node's data directory")->required();
   digest->callback([args, run] { *run = [args] { return Digest(args->data); }; });
 }

@@ -40,7 +40,8 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
-  fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n",
+             sig == SIGINT ? "SIGINT" : "SIGTERM");
   http::StopServing(server, app, node);
   return kExitOk;
 }
@@ -55,7 +56,9 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option("--data", args->data, "The node's data directory")->required();
   cmd->add_option("--listen", args->listen, "Address and port to listen on (port 0: any free port)")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Network threads")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", args->threads, "Network threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->callback([args, run] {
     *run = [args] {
       auto node = store::Node::Open(args->data, domain::NodeRegistry());

@@ -10,7 +10,8 @@ namespace holdfast::cli {
 namespace {
 
 // Opens the node, runs `command` on its writer, and reports errors.
-int WithNode(const std::string& dir, const std::function<Result<json::value>(store::CommandContext&)>& command,
+int WithNode(const std::string& dir,
+             const std::function<Result<json::value>(store::CommandContext&)>& command,
              const std::function<void(const json::value&)>& print) {
   auto node = store::Node::Open(dir, domain::NodeRegistry());
   if (!node.ok()) return ReportError(node.error());
@@ -38,7 +39,8 @@ void AddUserVerb(CLI::App& app, Run* run) {
 
   CLI::App* add = user->add_subcommand("add", "Create a user; prints a one-time password");
   add->add_option("--data", args->data, "The node's data directory")->required();
-  add->add_option("--username", args->username, "Login name: lower-case letters, digits, '.', '_', '-'")->required();
+  add->add_option("--username", args->username, "Login name: lower-case letters, digits, '.', '_', '-'")
+      ->required();
   add->add_option("--roles", args->roles,
                   "Comma-separated roles: admin, supervisor, clerk, permit_tech, inspector, auditor, public")
       ->required();
@@ -94,7 +96,8 @@ void AddUserVerb(CLI::App& app, Run* run) {
     };
   });
 
-  CLI::App* passwd = user->add_subcommand("passwd", "Give a user a new one-time password (ends their sessions)");
+  CLI::App* passwd =
+      user->add_subcommand("passwd", "Give a user a new one-time password (ends their sessions)");
   passwd->add_option("--data", args->data, "The node's data directory")->required();
   passwd->add_option("--username", args->username, "Whose password")->required();
   passwd->callback([args, run] {
@@ -116,7 +119,8 @@ void AddUserVerb(CLI::App& app, Run* run) {
     };
   });
 
-  CLI::App* reset = user->add_subcommand("reset-totp", "Remove a user's authenticator enrollment (lost phone)");
+  CLI::App* reset =
+      user->add_subcommand("reset-totp", "Remove a user's authenticator enrollment (lost phone)");
   reset->add_option("--data", args->data, "The node's data directory")->required();
   reset->add_option("--username", args->username, "Whose enrollment")->required();
   reset->callback([args, run] {
@@ -129,8 +133,9 @@ void AddUserVerb(CLI::App& app, Run* run) {
             return json::value(nullptr);
           },
           [&](const json::value&) {
-            fmt::print("Removed the authenticator of {}; they sign in with their password and enroll again.\n",
-                       args->username);
+            fmt::print(
+                "Removed the authenticator of {}; they sign in with their password and enroll again.\n",
+                args->username);
           });
     };
   });

@@ -1,6 +1,6 @@
-// The verbs of the `holdfast` command. Each Add*Verb registers its subcommand, options and --help text with the
-// CLI11 app and sets `*run` to the function that carries it out and returns the process exit code:
-// 0 success, 1 the verb's own failure (verify: tampering found), 2 usage or I/O error.
+// The verbs of the `holdfast` command. Each Add*Verb registers its subcommand, options and --help text with
+// the CLI11 app and sets `*run` to the function that carries it out and returns the process exit code: 0
+// success, 1 the verb's own failure (verify: tampering found), 2 usage or I/O error.
 #ifndef HOLDFAST_CLI_VERBS_H_
 #define HOLDFAST_CLI_VERBS_H_
 

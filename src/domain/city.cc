@@ -10,13 +10,15 @@ using store::Db;
 using store::StmtRef;
 
 void RegisterCity(store::Registry& registry) {
-  registry.AddTable({"city", "CREATE TABLE IF NOT EXISTS city(name TEXT PRIMARY KEY, city_key TEXT NOT NULL, "
-                             "founded_at INTEGER NOT NULL) WITHOUT ROWID",
+  registry.AddTable({"city",
+                     "CREATE TABLE IF NOT EXISTS city(name TEXT PRIMARY KEY, city_key TEXT NOT NULL, "
+                     "founded_at INTEGER NOT NULL) WITHOUT ROWID",
                      {"name"}});
-  registry.AddTable({"nodes",
-                     "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, public_key TEXT NOT NULL, "
-                     "certificate TEXT NOT NULL, role TEXT NOT NULL, enrolled_at INTEGER NOT NULL) WITHOUT ROWID",
-                     {"id"}});
+  registry.AddTable(
+      {"nodes",
+       "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, public_key TEXT NOT NULL, "
+       "certificate TEXT NOT NULL, role TEXT NOT NULL, enrolled_at INTEGER NOT NULL) WITHOUT ROWID",
+       {"id"}});
   registry.AddAggregate({"city", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM city WHERE name=?"));
                            return s->Bind(1, id).Run();
@@ -25,31 +27,35 @@ void RegisterCity(store::Registry& registry) {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM nodes WHERE id=?"));
                            return s->Bind(1, id).Run();
                          }});
-  registry.AddRule({"city.founded",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("city:{}", StringOr(e.data, "name"))};
-                    },
-                    [](Db& db, const journal::Event& e, std::string_view) -> Status {
-                      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?)"));
-                      return s->BindAll(StringOr(e.data, "name"), StringOr(e.data, "city_key"), e.stamp.time).Run();
-                    }});
+  registry.AddRule(
+      {"city.founded",
+       [](const journal::Event& e) -> std::vector<std::string> {
+         return {fmt::format("city:{}", StringOr(e.data, "name"))};
+       },
+       [](Db& db, const journal::Event& e, std::string_view) -> Status {
+         HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?)"));
+         return s->BindAll(StringOr(e.data, "name"), StringOr(e.data, "city_key"), e.stamp.time).Run();
+       }});
   registry.AddRule({std::string(journal::kNodeEnrolledType),
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {fmt::format("node:{}", StringOr(e.data, "node"))};
                     },
                     [](Db& db, const journal::Event& e, std::string_view) -> Status {
-                      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO nodes VALUES(?,?,?,?,?)"));
-                      return s->BindAll(StringOr(e.data, "node"), StringOr(e.data, "public_key"),
-                                        StringOr(e.data, "certificate"), StringOr(e.data, "role"), e.stamp.time)
+                      HF_ASSIGN_OR_RETURN(StmtRef s,
+                                          db.Prepare("INSERT OR REPLACE INTO nodes VALUES(?,?,?,?,?)"));
+                      return s
+                          ->BindAll(StringOr(e.data, "node"), StringOr(e.data, "public_key"),
+                                    StringOr(e.data, "certificate"), StringOr(e.data, "role"), e.stamp.time)
                           .Run();
                     }});
 }
 
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,
                  const Bytes& node_public_key) {
-  HF_RETURN_IF_ERROR(
-      ctx.Emit("city.founded", json::object{{"name", city_name}, {"city_key", Hex(city_key.public_key)}}, "system")
-          .status());
+  HF_RETURN_IF_ERROR(ctx.Emit("city.founded",
+                              json::object{{"name", city_name}, {"city_key", Hex(city_key.public_key)}},
+                              "system")
+                         .status());
   Bytes cert = journal::CertifyNode(city_key.secret_key, city_name, ctx.node_id(), node_public_key);
   json::object d{{"node", ctx.node_id()},
                  {"public_key", Hex(node_public_key)},

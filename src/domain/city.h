@@ -1,5 +1,5 @@
-// The city and its nodes as state: city.founded names the city and its key; node.enrolled certifies a node's key
-// (journal/certificate.h).
+// The city and its nodes as state: city.founded names the city and its key; node.enrolled certifies a node's
+// key (journal/certificate.h).
 //
 // Events:
 //   city.founded   {name, city_key}        city_key: hex of the city's Ed25519 public key

@@ -48,7 +48,8 @@ Status CheckPhone(const std::string& phone) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
       ++digits;
     } else if (std::string_view(" +-().x").find(c) == std::string_view::npos) {
-      return Invalid(fmt::format("{:?} is not a phone number: use digits, spaces, + - ( ) . and x", phone), "phone");
+      return Invalid(fmt::format("{:?} is not a phone number: use digits, spaces, + - ( ) . and x", phone),
+                     "phone");
     }
   }
   if (digits < 3) return Invalid("a phone number needs at least 3 digits", "phone");
@@ -82,21 +83,25 @@ constexpr std::string_view kPartyColumns =
     "address_postal_code, created_at, updated_at, version";
 
 Status WriteRow(Db& db, const json::object& p, int64_t created_at, int64_t updated_at, int64_t version) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
-      "INSERT OR REPLACE INTO parties(id, kind, name, name_key, email, phone, address_line1, address_line2, "
-      "address_city, address_state, address_postal_code, created_at, updated_at, version) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s,
+      db.Prepare("INSERT OR REPLACE INTO parties(id, kind, name, name_key, email, phone, address_line1, "
+                 "address_line2, "
+                 "address_city, address_state, address_postal_code, created_at, updated_at, version) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   const json::object& a = ObjectOr(p, "address");
   s->BindAll(StringOr(p, "id"), StringOr(p, "kind"), StringOr(p, "name"), Lower(StringOr(p, "name")),
              StringOr(p, "email"), StringOr(p, "phone"), StringOr(a, "line1"), StringOr(a, "line2"),
-             StringOr(a, "city"), StringOr(a, "state"), StringOr(a, "postal_code"), created_at, updated_at, version);
+             StringOr(a, "city"), StringOr(a, "state"), StringOr(a, "postal_code"), created_at, updated_at,
+             version);
   return s->Run();
 }
 
 Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
   const json::object& d = e.data;
   std::string_view id = StringOr(d, "id");
-  if (aggregate.starts_with("series:")) return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(id));
+  if (aggregate.starts_with("series:"))
+    return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(id));
   if (e.type == "party.created") {
     json::object p = d;
     return WriteRow(db, p, e.stamp.time, e.stamp.time, 1);
@@ -109,11 +114,11 @@ Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
     if (std::find(std::begin(kFields), std::end(kFields), kv.key()) == std::end(kFields)) continue;
     HF_ASSIGN_OR_RETURN(std::string old_value, Canonical(FieldOf(p, kv.key())));
     HF_ASSIGN_OR_RETURN(std::string new_value, Canonical(kv.value()));
-    HF_ASSIGN_OR_RETURN(StmtRef h, db.Prepare("INSERT OR REPLACE INTO party_history VALUES(?,?,?,?,?,?,?,?)"));
-    HF_RETURN_IF_ERROR(
-        h->BindAll(std::string(id), e.stamp.time, e.stamp.tick, e.feed, e.seq, std::string(kv.key()), old_value,
-                   new_value)
-            .Run());
+    HF_ASSIGN_OR_RETURN(StmtRef h,
+                        db.Prepare("INSERT OR REPLACE INTO party_history VALUES(?,?,?,?,?,?,?,?)"));
+    HF_RETURN_IF_ERROR(h->BindAll(std::string(id), e.stamp.time, e.stamp.tick, e.feed, e.seq,
+                                  std::string(kv.key()), old_value, new_value)
+                           .Run());
     p[kv.key()] = kv.value();
   }
   return WriteRow(db, p, IntOr(p, "created_at"), e.stamp.time, IntOr(p, "version") + 1);
@@ -122,32 +127,35 @@ Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
 }  // namespace
 
 void RegisterParties(store::Registry& registry) {
-  registry.AddTable({"parties",
-                     "CREATE TABLE IF NOT EXISTS parties(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, "
-                     "name_key TEXT NOT NULL, email TEXT NOT NULL, phone TEXT NOT NULL, address_line1 TEXT NOT NULL, "
-                     "address_line2 TEXT NOT NULL, address_city TEXT NOT NULL, address_state TEXT NOT NULL, "
-                     "address_postal_code TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
-                     "version INTEGER NOT NULL) WITHOUT ROWID;"
-                     "CREATE INDEX IF NOT EXISTS parties_name ON parties(name_key, id);",
-                     {"id"}});
-  registry.AddTable({"party_history",
-                     "CREATE TABLE IF NOT EXISTS party_history(party_id TEXT NOT NULL, time INTEGER NOT NULL, "
-                     "tick INTEGER NOT NULL, feed TEXT NOT NULL, seq INTEGER NOT NULL, field TEXT NOT NULL, "
-                     "old_value TEXT NOT NULL, new_value TEXT NOT NULL, "
-                     "PRIMARY KEY(party_id, time, tick, feed, seq, field)) WITHOUT ROWID",
-                     {"party_id", "feed", "seq", "field"}});
+  registry.AddTable(
+      {"parties",
+       "CREATE TABLE IF NOT EXISTS parties(id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, "
+       "name_key TEXT NOT NULL, email TEXT NOT NULL, phone TEXT NOT NULL, address_line1 TEXT NOT NULL, "
+       "address_line2 TEXT NOT NULL, address_city TEXT NOT NULL, address_state TEXT NOT NULL, "
+       "address_postal_code TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+       "version INTEGER NOT NULL) WITHOUT ROWID;"
+       "CREATE INDEX IF NOT EXISTS parties_name ON parties(name_key, id);",
+       {"id"}});
+  registry.AddTable(
+      {"party_history",
+       "CREATE TABLE IF NOT EXISTS party_history(party_id TEXT NOT NULL, time INTEGER NOT NULL, "
+       "tick INTEGER NOT NULL, feed TEXT NOT NULL, seq INTEGER NOT NULL, field TEXT NOT NULL, "
+       "old_value TEXT NOT NULL, new_value TEXT NOT NULL, "
+       "PRIMARY KEY(party_id, time, tick, feed, seq, field)) WITHOUT ROWID",
+       {"party_id", "feed", "seq", "field"}});
   registry.AddAggregate({"party", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef a, db.Prepare("DELETE FROM parties WHERE id=?"));
                            HF_RETURN_IF_ERROR(a->Bind(1, id).Run());
-                           HF_ASSIGN_OR_RETURN(StmtRef b, db.Prepare("DELETE FROM party_history WHERE party_id=?"));
+                           HF_ASSIGN_OR_RETURN(StmtRef b,
+                                               db.Prepare("DELETE FROM party_history WHERE party_id=?"));
                            return b->Bind(1, id).Run();
                          }});
-  registry.AddRule({"party.created",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("party:{}", StringOr(e.data, "id")),
-                              store::SeriesAggregate(e.feed, "party")};
-                    },
-                    ApplyParty});
+  registry.AddRule(
+      {"party.created",
+       [](const journal::Event& e) -> std::vector<std::string> {
+         return {fmt::format("party:{}", StringOr(e.data, "id")), store::SeriesAggregate(e.feed, "party")};
+       },
+       ApplyParty});
   registry.AddRule({"party.updated",
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {fmt::format("party:{}", StringOr(e.data, "id"))};
@@ -183,7 +191,8 @@ Result<PartyInput> ParsePartyInput(const json::value& body, bool create) {
       address[key] = value;
     }
     for (const char* key : {"line1", "city", "state", "postal_code"}) {
-      if (address[key].as_string().empty()) ar.Fail(key, fmt::format("address.{} is required in an address", key));
+      if (address[key].as_string().empty())
+        ar.Fail(key, fmt::format("address.{} is required in an address", key));
     }
     Status s = ar.Finish();
     if (!s.ok()) return s.error();
@@ -228,7 +237,8 @@ Result<json::object> UpdateParty(store::CommandContext& ctx, const std::string& 
   set("phone", in.phone);
   set("address", in.address);
   if (changes.empty()) return *current;  // nothing differs: no event
-  HF_RETURN_IF_ERROR(ctx.Emit("party.updated", json::object{{"id", id}, {"changes", std::move(changes)}}, actor).status());
+  HF_RETURN_IF_ERROR(
+      ctx.Emit("party.updated", json::object{{"id", id}, {"changes", std::move(changes)}}, actor).status());
   HF_ASSIGN_OR_RETURN(auto p, GetParty(ctx.db(), id));
   return *p;
 }
@@ -254,11 +264,13 @@ Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
     after_id = text.substr(sep + 1);
   }
   std::string like = "%" + Lower(q.text) + "%";
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format(
-      "SELECT {}, name_key FROM parties WHERE (?1 = '' OR name_key LIKE ?2 ESCAPE '\\' OR lower(email) LIKE ?2 "
-      "ESCAPE '\\' OR phone LIKE ?2 ESCAPE '\\') AND (?3 = '' OR kind = ?3) AND (name_key, id) > (?4, ?5) "
-      "ORDER BY name_key, id LIMIT ?6",
-      kPartyColumns)));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {}, name_key FROM parties WHERE (?1 = '' OR name_key "
+                                             "LIKE ?2 ESCAPE '\\' OR lower(email) LIKE ?2 "
+                                             "ESCAPE '\\' OR phone LIKE ?2 ESCAPE '\\') AND (?3 = '' OR kind "
+                                             "= ?3) AND (name_key, id) > (?4, ?5) "
+                                             "ORDER BY name_key, id LIMIT ?6",
+                                             kPartyColumns)));
   // Escape LIKE wildcards typed by the user.
   std::string escaped;
   for (char c : like.substr(1, like.size() - 2)) {

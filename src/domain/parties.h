@@ -35,7 +35,8 @@ struct PartyInput {
 // Parses and validates a request body. `create` requires kind and name.
 Result<PartyInput> ParsePartyInput(const json::value& body, bool create);
 
-Result<json::object> CreateParty(store::CommandContext& ctx, const PartyInput& input, const std::string& actor);
+Result<json::object> CreateParty(store::CommandContext& ctx, const PartyInput& input,
+                                 const std::string& actor);
 Result<json::object> UpdateParty(store::CommandContext& ctx, const std::string& id, const PartyInput& input,
                                  const std::string& actor);
 

@@ -62,7 +62,8 @@ void App::Handle(Request&& req, Responder respond) {
   if (!match.route) {
     unmatched_.fetch_add(1);
     Error e = match.path_known
-                  ? MakeError(Code::kInvalid, fmt::format("{} is not allowed on {}", call->req.method, call->req.path),
+                  ? MakeError(Code::kInvalid,
+                              fmt::format("{} is not allowed on {}", call->req.method, call->req.path),
                               "method-not-allowed")
                   : NotFound(fmt::format("there is nothing at {}", call->req.path));
     return respond(Response::Problem(e, call->req.path));
@@ -74,7 +75,8 @@ void App::Handle(Request&& req, Responder respond) {
   in_flight_.fetch_add(1);
   call->respond = [this, metrics, started, respond = std::move(respond)](Response r) {
     auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+            .count();
     metrics->by_class[std::clamp(r.status / 100, 0, 5)].fetch_add(1);
     metrics->micros_total.fetch_add(micros);
     double seconds = static_cast<double>(micros) / 1e6;
@@ -88,12 +90,13 @@ void App::Handle(Request&& req, Responder respond) {
   Authenticate(*call);
   if (!route.anyone) {
     if (!call->who.signed_in()) {
-      return call->Fail(MakeError(Code::kUnauthorized, "sign in first: POST /api/v1/sessions", "sign-in-required"));
+      return call->Fail(
+          MakeError(Code::kUnauthorized, "sign in first: POST /api/v1/sessions", "sign-in-required"));
     }
     if (!route.roles.Intersects(call->who.user->roles)) {
       return call->Fail(MakeError(Code::kForbidden,
-                                  fmt::format("your roles ({}) do not allow {} {}", call->who.user->roles.Joined(),
-                                              route.method, route.pattern),
+                                  fmt::format("your roles ({}) do not allow {} {}",
+                                              call->who.user->roles.Joined(), route.method, route.pattern),
                                   "forbidden"));
     }
     if (call->who.user->must_change_password && !route.allowed_before_password_change) {
@@ -121,8 +124,8 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   // The answer is built inside the command (so it can be remembered with the command's effects) and handed to
   // the completion through this slot rather than through the command's JSON result.
   auto slot = std::make_shared<Response>();
-  store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor, fingerprint,
-                              &clock, slot](store::CommandContext& ctx) -> Result<json::value> {
+  store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor,
+                              fingerprint, &clock, slot](store::CommandContext& ctx) -> Result<json::value> {
     if (!key.empty()) {
       HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
       if (seen) {
@@ -145,7 +148,8 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
         if (k == "Location") location = v;
       }
       HF_RETURN_IF_ERROR(store::RememberAnswer(
-          ctx.db(), actor, key, {fingerprint, slot->status, slot->content_type, slot->body, location}, clock.NowMs()));
+          ctx.db(), actor, key, {fingerprint, slot->status, slot->content_type, slot->body, location},
+          clock.NowMs()));
     }
     return json::value(nullptr);
   };
@@ -166,8 +170,8 @@ std::string App::Metrics() const {
     for (int c = 1; c <= 5; ++c) {
       int64_t n = r->metrics->by_class[c].load();
       if (n) {
-        out += fmt::format("holdfast_http_requests_total{{method=\"{}\",route=\"{}\",code=\"{}xx\"}} {}\n", r->method,
-                           r->pattern, c, n);
+        out += fmt::format("holdfast_http_requests_total{{method=\"{}\",route=\"{}\",code=\"{}xx\"}} {}\n",
+                           r->method, r->pattern, c, n);
       }
     }
   }
@@ -184,7 +188,8 @@ std::string App::Metrics() const {
                          RouteMetrics::kBuckets[b], cumulative);
     }
     cumulative += r->metrics->buckets[std::size(RouteMetrics::kBuckets)].load();
-    out += fmt::format("holdfast_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels, cumulative);
+    out += fmt::format("holdfast_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels,
+                       cumulative);
     out += fmt::format("holdfast_http_request_duration_seconds_sum{{{}}} {}\n", labels,
                        static_cast<double>(r->metrics->micros_total.load()) / 1e6);
     out += fmt::format("holdfast_http_request_duration_seconds_count{{{}}} {}\n", labels, cumulative);
@@ -199,15 +204,17 @@ std::string App::Metrics() const {
   counter("holdfast_writer_failed_commands_total", "Commands refused or failed.", w.failed_commands.load());
   counter("holdfast_writer_events_total", "Events appended to this node's feed.", w.events.load());
   counter("holdfast_writer_failed_commits_total", "Batches whose commit failed.", w.failed_commits.load());
-  out += fmt::format("# HELP holdfast_writer_commit_seconds_total Time spent running and committing batches.\n"
-                     "# TYPE holdfast_writer_commit_seconds_total counter\nholdfast_writer_commit_seconds_total {}\n",
-                     static_cast<double>(w.commit_micros_total.load()) / 1e6);
+  out += fmt::format(
+      "# HELP holdfast_writer_commit_seconds_total Time spent running and committing batches.\n"
+      "# TYPE holdfast_writer_commit_seconds_total counter\nholdfast_writer_commit_seconds_total {}\n",
+      static_cast<double>(w.commit_micros_total.load()) / 1e6);
   out += fmt::format("# TYPE holdfast_writer_queue_depth gauge\nholdfast_writer_queue_depth {}\n",
                      w.queue_depth.load());
   store::FeedHead head = node_.writer().head();
-  out += fmt::format("# HELP holdfast_feed_seq The seq of this node's feed head.\n# TYPE holdfast_feed_seq gauge\n"
-                     "holdfast_feed_seq{{feed=\"{}\"}} {}\n",
-                     node_.id(), head.seq);
+  out += fmt::format(
+      "# HELP holdfast_feed_seq The seq of this node's feed head.\n# TYPE holdfast_feed_seq gauge\n"
+      "holdfast_feed_seq{{feed=\"{}\"}} {}\n",
+      node_.id(), head.seq);
   return out;
 }
 

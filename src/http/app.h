@@ -1,11 +1,11 @@
-// The node's HTTP application: authenticates each request, finds its route, checks the caller's roles (deny by
-// default), runs the handler, and counts it for /metrics. Writes go to the node's writer as commands, with
+// The node's HTTP application: authenticates each request, finds its route, checks the caller's roles (deny
+// by default), runs the handler, and counts it for /metrics. Writes go to the node's writer as commands, with
 // Idempotency-Key support; reads use the node's read connections.
 #ifndef HOLDFAST_HTTP_APP_H_
 #define HOLDFAST_HTTP_APP_H_
 
-#include <boost/asio/thread_pool.hpp>
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <string>
 
@@ -33,8 +33,8 @@ class App {
   const Router& router() const { return router_; }
   Router& router() { return router_; }
 
-  // Runs `command` on the writer. On success `answer` turns its result into the response (on the writer thread,
-  // inside the transaction, so the answer can be remembered for the request's Idempotency-Key).
+  // Runs `command` on the writer. On success `answer` turns its result into the response (on the writer
+  // thread, inside the transaction, so the answer can be remembered for the request's Idempotency-Key).
   void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer);
   // Runs slow work (password hashing) off the network threads.
   void Offload(std::function<void()> work);
@@ -64,8 +64,8 @@ class App {
 
 class Server;
 // Stops serving in the only safe order: no more requests (the server's threads stop), then offloaded work and
-// queued writes finish (their answers go nowhere), so that nothing still holds a connection when the server and
-// its connections are destroyed. The node's writer is stopped: reopen the node to write again.
+// queued writes finish (their answers go nowhere), so that nothing still holds a connection when the server
+// and its connections are destroyed. The node's writer is stopped: reopen the node to write again.
 void StopServing(Server& server, App& app, store::Node& node);
 
 }  // namespace holdfast::http

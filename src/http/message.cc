@@ -38,18 +38,28 @@ Response Response::Text(int status, std::string body, std::string content_type) 
 
 int StatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalid: return 422;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kUnauthorized: return 401;
-    case Code::kForbidden: return 403;
-    case Code::kLocked: return 423;
-    case Code::kTooLarge: return 413;
-    case Code::kUnavailable: return 503;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalid:
+      return 422;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kUnauthorized:
+      return 401;
+    case Code::kForbidden:
+      return 403;
+    case Code::kLocked:
+      return 423;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnavailable:
+      return 503;
     case Code::kIo:
     case Code::kCorrupt:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -57,20 +67,34 @@ int StatusFor(Code code) {
 namespace {
 std::string_view Title(int status) {
   switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Sign-in required";
-    case 403: return "Not allowed";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 408: return "Request timeout";
-    case 409: return "Conflict";
-    case 413: return "Request too large";
-    case 415: return "Unsupported media type";
-    case 422: return "Invalid request";
-    case 423: return "Locked";
-    case 431: return "Request headers too large";
-    case 503: return "Service unavailable";
-    default: return status >= 500 ? "Server error" : "Request refused";
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Sign-in required";
+    case 403:
+      return "Not allowed";
+    case 404:
+      return "Not found";
+    case 405:
+      return "Method not allowed";
+    case 408:
+      return "Request timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Request too large";
+    case 415:
+      return "Unsupported media type";
+    case 422:
+      return "Invalid request";
+    case 423:
+      return "Locked";
+    case 431:
+      return "Request headers too large";
+    case 503:
+      return "Service unavailable";
+    default:
+      return status >= 500 ? "Server error" : "Request refused";
   }
 }
 }  // namespace

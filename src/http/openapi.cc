@@ -14,8 +14,9 @@ json::value ProblemSchema() {
 json::object ProblemResponse(std::string description) {
   return json::object{
       {"description", std::move(description)},
-      {"content", json::object{{"application/problem+json",
-                                json::object{{"schema", json::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
+      {"content",
+       json::object{{"application/problem+json",
+                     json::object{{"schema", json::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
 }
 
 }  // namespace
@@ -31,11 +32,13 @@ json::value OpenApiDocument(const Router& router) {
       op["security"] = json::array{json::object{}};
       op["x-roles"] = json::array{json::value("anyone")};
     } else {
-      op["security"] = json::array{json::object{{"bearer", json::array{}}}, json::object{{"cookie", json::array{}}}};
+      op["security"] =
+          json::array{json::object{{"bearer", json::array{}}}, json::object{{"cookie", json::array{}}}};
       op["x-roles"] = r->roles.ToJson();
     }
     json::array parameters;
-    for (size_t open = r->pattern.find('{'); open != std::string::npos; open = r->pattern.find('{', open + 1)) {
+    for (size_t open = r->pattern.find('{'); open != std::string::npos;
+         open = r->pattern.find('{', open + 1)) {
       size_t close = r->pattern.find('}', open);
       parameters.push_back(json::object{{"name", r->pattern.substr(open + 1, close - open - 1)},
                                         {"in", "path"},
@@ -50,11 +53,12 @@ json::value OpenApiDocument(const Router& router) {
     }
     bool writes = r->method != "GET";
     if (writes && !r->anyone) {
-      parameters.push_back(json::object{
-          {"name", "Idempotency-Key"},
-          {"in", "header"},
-          {"description", "A retried request with the same key gets the first answer instead of running again"},
-          {"schema", json::object{{"type", "string"}, {"maxLength", 200}}}});
+      parameters.push_back(
+          json::object{{"name", "Idempotency-Key"},
+                       {"in", "header"},
+                       {"description",
+                        "A retried request with the same key gets the first answer instead of running again"},
+                       {"schema", json::object{{"type", "string"}, {"maxLength", 200}}}});
     }
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (!r->request_schema.is_null()) {
@@ -82,7 +86,8 @@ json::value OpenApiDocument(const Router& router) {
     responses["503"] = ProblemResponse("The node cannot serve this now");
     op["responses"] = std::move(responses);
     std::string method = r->method;
-    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(method.begin(), method.end(), method.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     json::value& path = paths[r->pattern];
     if (!path.is_object()) path = json::object{};
     path.as_object()[method] = std::move(op);
@@ -91,16 +96,17 @@ json::value OpenApiDocument(const Router& router) {
       {"openapi", "3.1.0"},
       {"info", json::object{{"title", "Holdfast node API"},
                             {"version", "1"},
-                            {"description", "The JSON API of one Holdfast node. Errors are application/problem+json "
-                                            "(RFC 9457). Writes accept an Idempotency-Key header."}}},
+                            {"description",
+                             "The JSON API of one Holdfast node. Errors are application/problem+json "
+                             "(RFC 9457). Writes accept an Idempotency-Key header."}}},
       {"paths", std::move(paths)},
       {"components",
-       json::object{{"schemas", json::object{{"Problem", ProblemSchema()}}},
-                    {"securitySchemes",
-                     json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
-                                  {"cookie", json::object{{"type", "apiKey"},
-                                                          {"in", "cookie"},
-                                                          {"name", "holdfast_session"}}}}}}}};
+       json::object{
+           {"schemas", json::object{{"Problem", ProblemSchema()}}},
+           {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
+                                            {"cookie", json::object{{"type", "apiKey"},
+                                                                    {"in", "cookie"},
+                                                                    {"name", "holdfast_session"}}}}}}}};
 }
 
 }  // namespace holdfast::http

@@ -1,4 +1,5 @@
-// The OpenAPI 3.1 document, generated from the routes themselves so that it lists every route exactly as served.
+// The OpenAPI 3.1 document, generated from the routes themselves so that it lists every route exactly as
+// served.
 #ifndef HOLDFAST_HTTP_OPENAPI_H_
 #define HOLDFAST_HTTP_OPENAPI_H_
 

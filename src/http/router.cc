@@ -23,7 +23,8 @@ Result<json::value> Call::Body() const {
     return MakeError(Code::kInvalid, "send the request body as JSON with Content-Type: application/json",
                      "unsupported-media-type");
   }
-  if (req.body.empty()) return MakeError(Code::kInvalid, "the request body is empty; send a JSON object", "malformed-json");
+  if (req.body.empty())
+    return MakeError(Code::kInvalid, "the request body is empty; send a JSON object", "malformed-json");
   return ParseJson(req.body);
 }
 
@@ -41,8 +42,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       std::string_view p = pattern[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        if (parts[i].empty()) ok = false;
-        else params[std::string(p.substr(1, p.size() - 2))] = std::string(parts[i]);
+        if (parts[i].empty())
+          ok = false;
+        else
+          params[std::string(p.substr(1, p.size() - 2))] = std::string(parts[i]);
       } else {
         ok = p == parts[i];
       }

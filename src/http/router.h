@@ -37,7 +37,8 @@ struct Call;
 using RouteHandler = std::function<void(Call&)>;
 
 struct RouteMetrics {
-  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05,   0.1,   0.25,   0.5,   1,    2.5};
   std::atomic<int64_t> by_class[6] = {};  // index: status / 100
   std::atomic<int64_t> buckets[std::size(kBuckets) + 1] = {};
   std::atomic<int64_t> micros_total{0};
@@ -59,8 +60,8 @@ struct Route {
   std::shared_ptr<RouteMetrics> metrics = std::make_shared<RouteMetrics>();
 };
 
-// One request being answered. Handlers answer through Reply/Fail exactly once, from any thread. A handler that
-// answers later keeps the call alive with shared_from_this().
+// One request being answered. Handlers answer through Reply/Fail exactly once, from any thread. A handler
+// that answers later keeps the call alive with shared_from_this().
 struct Call : std::enable_shared_from_this<Call> {
   Request req;
   Principal who;

@@ -63,10 +63,11 @@ void SignIn(Call& call) {
         [attempt](store::CommandContext& ctx) -> Result<json::value> {
           HF_ASSIGN_OR_RETURN(auth::SignInOutcome out, auth::SignIn(ctx, attempt));
           if (out.refused) {
-            return json::value(json::object{{"refused", json::object{{"code", static_cast<int>(out.refused->code)},
-                                                                     {"type", out.refused->type},
-                                                                     {"detail", out.refused->detail},
-                                                                     {"field", out.refused->field}}}});
+            return json::value(
+                json::object{{"refused", json::object{{"code", static_cast<int>(out.refused->code)},
+                                                      {"type", out.refused->type},
+                                                      {"detail", out.refused->detail},
+                                                      {"field", out.refused->field}}}});
           }
           return json::value(json::object{
               {"token", out.token}, {"expires_at", out.expires_at}, {"user", UserJson(*out.user)}});
@@ -120,7 +121,8 @@ void ChangeOwnPassword(Call& call) {
     e.field = "new_password";
     return call.Fail(e);
   }
-  if (next == current) return call.Fail(Invalid("the new password must differ from the current one", "new_password"));
+  if (next == current)
+    return call.Fail(Invalid("the new password must differ from the current one", "new_password"));
   auto keep = call.shared_from_this();
   App& app = *call.app;
   app.Offload([keep, &app, current = std::move(current), next = std::move(next)] {
@@ -165,10 +167,12 @@ void EnrollTotp(Call& call) {
   if (!s.ok()) return call.Fail(s.error());
   auto secret = FromBase32(secret_text);
   if (!secret || secret->size() < 16) {
-    return call.Fail(Invalid("secret must be the base32 secret from GET /api/v1/users/me/totp/new", "secret"));
+    return call.Fail(
+        Invalid("secret must be the base32 secret from GET /api/v1/users/me/totp/new", "secret"));
   }
   if (!auth::MatchTotp(*secret, code, call.app->node().clock().NowMs() / 1000)) {
-    return call.Fail(MakeError(Code::kInvalid, "that code does not match the secret; check the device's clock",
+    return call.Fail(MakeError(Code::kInvalid,
+                               "that code does not match the secret; check the device's clock",
                                "invalid-totp", "code"));
   }
   std::string id = call.who.user->id;
@@ -260,8 +264,8 @@ void UpdateUser(Call& call) {
   }
   std::string id = call.params["id"], actor = call.who.id();
   if (id == actor && (disabled.value_or(false) || (new_roles && !new_roles->Has(Role::kAdmin)))) {
-    return call.Fail(Conflict("you cannot disable your own account or remove your own admin role",
-                              "self-lockout"));
+    return call.Fail(
+        Conflict("you cannot disable your own account or remove your own admin role", "self-lockout"));
   }
   call.app->Write(
       call,
@@ -315,18 +319,20 @@ void ResetTotp(Call& call) {
 void RegisterAuthRoutes(App& app) {
   Router& r = app.router();
   json::value user_schema = json::parse(kUserSchema);
-  r.Add({.method = "POST",
-         .pattern = "/api/v1/sessions",
-         .anyone = true,
-         .summary = "Sign in with username, password and (for enrolled staff) a TOTP code; answers a bearer token "
-                    "and sets an HttpOnly SameSite=Strict session cookie",
-         .tag = "sessions",
-         .request_schema = json::parse(
-             R"({"type":"object","required":["username","password"],"additionalProperties":false,"properties":{"username":{"type":"string"},"password":{"type":"string"},"totp":{"type":"string","pattern":"^[0-9]{6}$"}}})"),
-         .response_schema = json::parse(
-             R"({"type":"object","properties":{"token":{"type":"string"},"expires_at":{"type":"integer"},"user":{"type":"object"}}})"),
-         .success_status = 201,
-         .handler = SignIn});
+  r.Add(
+      {.method = "POST",
+       .pattern = "/api/v1/sessions",
+       .anyone = true,
+       .summary =
+           "Sign in with username, password and (for enrolled staff) a TOTP code; answers a bearer token "
+           "and sets an HttpOnly SameSite=Strict session cookie",
+       .tag = "sessions",
+       .request_schema = json::parse(
+           R"({"type":"object","required":["username","password"],"additionalProperties":false,"properties":{"username":{"type":"string"},"password":{"type":"string"},"totp":{"type":"string","pattern":"^[0-9]{6}$"}}})"),
+       .response_schema = json::parse(
+           R"({"type":"object","properties":{"token":{"type":"string"},"expires_at":{"type":"integer"},"user":{"type":"object"}}})"),
+       .success_status = 201,
+       .handler = SignIn});
   r.Add({.method = "DELETE",
          .pattern = "/api/v1/sessions/current",
          .roles = kEveryone,
@@ -342,53 +348,58 @@ void RegisterAuthRoutes(App& app) {
          .tag = "users",
          .response_schema = user_schema,
          .handler = [](Call& c) { c.ReplyJson(200, UserJson(*c.who.user)); }});
-  r.Add({.method = "PUT",
-         .pattern = "/api/v1/users/me/password",
-         .roles = kEveryone,
-         .allowed_before_password_change = true,
-         .summary = "Change your own password (needed after a one-time password); other sessions end",
-         .tag = "users",
-         .request_schema = json::parse(
-             R"({"type":"object","required":["current_password","new_password"],"additionalProperties":false,"properties":{"current_password":{"type":"string"},"new_password":{"type":"string","minLength":12}}})"),
-         .response_schema = user_schema,
-         .handler = ChangeOwnPassword});
-  r.Add({.method = "GET",
-         .pattern = "/api/v1/users/me/totp/new",
-         .roles = RoleSet::Staff(),
-         .summary = "A fresh TOTP secret and otpauth:// URI to show as a QR code (nothing is stored yet)",
-         .tag = "users",
-         .response_schema = json::parse(
-             R"({"type":"object","properties":{"secret":{"type":"string"},"otpauth_uri":{"type":"string"}}})"),
-         .handler = NewTotpSecret});
-  r.Add({.method = "POST",
-         .pattern = "/api/v1/users/me/totp",
-         .roles = RoleSet::Staff(),
-         .summary = "Enroll a TOTP second factor: the secret and a current code from the authenticator",
-         .tag = "users",
-         .request_schema = json::parse(
-             R"({"type":"object","required":["secret","code"],"additionalProperties":false,"properties":{"secret":{"type":"string"},"code":{"type":"string"}}})"),
-         .response_schema = user_schema,
-         .success_status = 201,
-         .handler = EnrollTotp});
+  r.Add(
+      {.method = "PUT",
+       .pattern = "/api/v1/users/me/password",
+       .roles = kEveryone,
+       .allowed_before_password_change = true,
+       .summary = "Change your own password (needed after a one-time password); other sessions end",
+       .tag = "users",
+       .request_schema = json::parse(
+           R"({"type":"object","required":["current_password","new_password"],"additionalProperties":false,"properties":{"current_password":{"type":"string"},"new_password":{"type":"string","minLength":12}}})"),
+       .response_schema = user_schema,
+       .handler = ChangeOwnPassword});
+  r.Add(
+      {.method = "GET",
+       .pattern = "/api/v1/users/me/totp/new",
+       .roles = RoleSet::Staff(),
+       .summary = "A fresh TOTP secret and otpauth:// URI to show as a QR code (nothing is stored yet)",
+       .tag = "users",
+       .response_schema = json::parse(
+           R"({"type":"object","properties":{"secret":{"type":"string"},"otpauth_uri":{"type":"string"}}})"),
+       .handler = NewTotpSecret});
+  r.Add(
+      {.method = "POST",
+       .pattern = "/api/v1/users/me/totp",
+       .roles = RoleSet::Staff(),
+       .summary = "Enroll a TOTP second factor: the secret and a current code from the authenticator",
+       .tag = "users",
+       .request_schema = json::parse(
+           R"({"type":"object","required":["secret","code"],"additionalProperties":false,"properties":{"secret":{"type":"string"},"code":{"type":"string"}}})"),
+       .response_schema = user_schema,
+       .success_status = 201,
+       .handler = EnrollTotp});
   r.Add({.method = "GET",
          .pattern = "/api/v1/users",
          .roles = {Role::kAdmin, Role::kAuditor},
          .summary = "All user accounts",
          .tag = "users",
-         .response_schema = json::object{{"type", "object"},
-                                         {"properties", json::object{{"items", json::object{{"type", "array"},
-                                                                                            {"items", user_schema}}}}}},
+         .response_schema =
+             json::object{{"type", "object"},
+                          {"properties",
+                           json::object{{"items", json::object{{"type", "array"}, {"items", user_schema}}}}}},
          .handler = ListUsers});
-  r.Add({.method = "POST",
-         .pattern = "/api/v1/users",
-         .roles = {Role::kAdmin},
-         .summary = "Create a user; answers a one-time password to hand over (changed at first sign-in)",
-         .tag = "users",
-         .request_schema = json::parse(
-             R"({"type":"object","required":["username","roles"],"additionalProperties":false,"properties":{"username":{"type":"string"},"display_name":{"type":"string"},"roles":{"type":"array","items":{"type":"string"}},"password":{"type":"string","minLength":12},"party_id":{"type":"string"}}})"),
-         .response_schema = user_schema,
-         .success_status = 201,
-         .handler = CreateUser});
+  r.Add(
+      {.method = "POST",
+       .pattern = "/api/v1/users",
+       .roles = {Role::kAdmin},
+       .summary = "Create a user; answers a one-time password to hand over (changed at first sign-in)",
+       .tag = "users",
+       .request_schema = json::parse(
+           R"({"type":"object","required":["username","roles"],"additionalProperties":false,"properties":{"username":{"type":"string"},"display_name":{"type":"string"},"roles":{"type":"array","items":{"type":"string"}},"password":{"type":"string","minLength":12},"party_id":{"type":"string"}}})"),
+       .response_schema = user_schema,
+       .success_status = 201,
+       .handler = CreateUser});
   r.Add({.method = "GET",
          .pattern = "/api/v1/users/{id}",
          .roles = {Role::kAdmin, Role::kAuditor},
@@ -396,15 +407,16 @@ void RegisterAuthRoutes(App& app) {
          .tag = "users",
          .response_schema = user_schema,
          .handler = GetUser});
-  r.Add({.method = "PATCH",
-         .pattern = "/api/v1/users/{id}",
-         .roles = {Role::kAdmin},
-         .summary = "Change a user's roles or disable the account",
-         .tag = "users",
-         .request_schema = json::parse(
-             R"({"type":"object","additionalProperties":false,"properties":{"roles":{"type":"array","items":{"type":"string"}},"disabled":{"type":"boolean"}}})"),
-         .response_schema = user_schema,
-         .handler = UpdateUser});
+  r.Add(
+      {.method = "PATCH",
+       .pattern = "/api/v1/users/{id}",
+       .roles = {Role::kAdmin},
+       .summary = "Change a user's roles or disable the account",
+       .tag = "users",
+       .request_schema = json::parse(
+           R"({"type":"object","additionalProperties":false,"properties":{"roles":{"type":"array","items":{"type":"string"}},"disabled":{"type":"boolean"}}})"),
+       .response_schema = user_schema,
+       .handler = UpdateUser});
   r.Add({.method = "PUT",
          .pattern = "/api/v1/users/{id}/password",
          .roles = {Role::kAdmin},

@@ -22,16 +22,17 @@ constexpr std::string_view kAddressSchema = R"({"type":"object","additionalPrope
   "state":{"type":"string","maxLength":100},"postal_code":{"type":"string","maxLength":100}}})";
 
 json::value PartySchema() {
-  return json::object{{"type", "object"},
-                      {"properties", json::object{{"id", json::object{{"type", "string"}}},
-                                                  {"kind", json::object{{"enum", json::array{"person", "business"}}}},
-                                                  {"name", json::object{{"type", "string"}}},
-                                                  {"email", json::object{{"type", "string"}}},
-                                                  {"phone", json::object{{"type", "string"}}},
-                                                  {"address", json::parse(kAddressSchema)},
-                                                  {"created_at", json::object{{"type", "integer"}}},
-                                                  {"updated_at", json::object{{"type", "integer"}}},
-                                                  {"version", json::object{{"type", "integer"}}}}}};
+  return json::object{
+      {"type", "object"},
+      {"properties", json::object{{"id", json::object{{"type", "string"}}},
+                                  {"kind", json::object{{"enum", json::array{"person", "business"}}}},
+                                  {"name", json::object{{"type", "string"}}},
+                                  {"email", json::object{{"type", "string"}}},
+                                  {"phone", json::object{{"type", "string"}}},
+                                  {"address", json::parse(kAddressSchema)},
+                                  {"created_at", json::object{{"type", "integer"}}},
+                                  {"updated_at", json::object{{"type", "integer"}}},
+                                  {"version", json::object{{"type", "integer"}}}}}};
 }
 
 json::value InputSchema(bool create) {
@@ -62,7 +63,8 @@ void Create(Call& call) {
       },
       [](const json::value& party) {
         Response r = Response::Json(201, party);
-        r.headers.emplace_back("Location", fmt::format("/api/v1/parties/{}", StringOr(party.as_object(), "id")));
+        r.headers.emplace_back("Location",
+                               fmt::format("/api/v1/parties/{}", StringOr(party.as_object(), "id")));
         return r;
       });
 }
@@ -139,10 +141,11 @@ void RegisterPartyRoutes(App& app) {
          .roles = RoleSet::Staff(),
          .summary = "Search people and businesses by name, email or phone, in name order, 50 a page",
          .tag = "parties",
-         .response_schema = json::object{{"type", "object"},
-                                         {"properties",
-                                          json::object{{"items", json::object{{"type", "array"}, {"items", PartySchema()}}},
-                                                       {"next_cursor", json::object{{"type", "string"}}}}}},
+         .response_schema =
+             json::object{{"type", "object"},
+                          {"properties",
+                           json::object{{"items", json::object{{"type", "array"}, {"items", PartySchema()}}},
+                                        {"next_cursor", json::object{{"type", "string"}}}}}},
          .query_params = {{"q", "text to find in the name, email or phone"},
                           {"kind", "person or business"},
                           {"limit", "page size, 1 to 500 (default 50)"},

@@ -50,9 +50,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Fail(MakeError(Code::kInvalid, "the request was not received in time", "request-timeout"));
     }
     if (ec == bhttp::error::body_limit) {
-      return Fail(MakeError(Code::kTooLarge,
-                            fmt::format("the request body is larger than the limit of {} bytes", options_.body_limit),
-                            "body-too-large"));
+      return Fail(
+          MakeError(Code::kTooLarge,
+                    fmt::format("the request body is larger than the limit of {} bytes", options_.body_limit),
+                    "body-too-large"));
     }
     if (ec == bhttp::error::header_limit) {
       return Fail(MakeError(Code::kInvalid, "the request headers are too large", "headers-too-large"));
@@ -84,7 +85,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     auto self = shared_from_this();
     Responder respond = [self](Response r) {
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     };
     handler_(std::move(req), std::move(respond));
   }
@@ -95,7 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Write(Response r) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), version_);
+    auto res =
+        std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), version_);
     res->set(bhttp::field::server, "holdfast");
     res->set(bhttp::field::content_type, r.content_type);
     res->set("X-Content-Type-Options", "nosniff");
@@ -112,8 +115,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  // Closes after an answer the client may still be sending a body to (413, 408, 400): stop sending, then read and
-  // discard what arrives for a moment, so the kernel does not reset the connection and destroy the answer
+  // Closes after an answer the client may still be sending a body to (413, 408, 400): stop sending, then read
+  // and discard what arrives for a moment, so the kernel does not reset the connection and destroy the answer
   // before the client reads it.
   void LingerClose() {
     beast::error_code ec;
@@ -125,11 +128,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Drain() {
     discard_.resize(64 * 1024);
-    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > (64u << 20)) return self->Close();
-      self->Drain();
-    });
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (64u << 20)) return self->Close();
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -191,9 +195,10 @@ Status Server::Start() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return MakeError(Code::kUnavailable,
-                     fmt::format("cannot listen on {}:{}: {}", impl_->options.host, impl_->options.port, ec.message()),
-                     "listen-failed");
+    return MakeError(
+        Code::kUnavailable,
+        fmt::format("cannot listen on {}:{}: {}", impl_->options.host, impl_->options.port, ec.message()),
+        "listen-failed");
   }
   port_ = acceptor.local_endpoint().port();
   impl_->Accept();

@@ -1,5 +1,6 @@
-// The HTTP/1.1 server (Boost.Beast): accepts connections, reads requests within size and time limits, hands each
-// to one Handler and writes its answer, keeping connections alive. It knows nothing of routes or sign-in.
+// The HTTP/1.1 server (Boost.Beast): accepts connections, reads requests within size and time limits, hands
+// each to one Handler and writes its answer, keeping connections alive. It knows nothing of routes or
+// sign-in.
 //
 // Limits: a body over `body_limit` is answered 413, headers over `header_limit` 431, a request not fully read
 // within `read_timeout` 408 and the connection closed; an idle keep-alive connection is closed after

@@ -23,8 +23,9 @@ inline constexpr std::string_view kNodeEnrolledType = "node.enrolled";
 std::string CertificateMessage(std::string_view city, std::string_view node, std::string_view public_key_hex);
 Bytes CertifyNode(std::span<const uint8_t> city_secret_key, std::string_view city, std::string_view node,
                   std::span<const uint8_t> node_public_key);
-bool VerifyNodeCertificate(std::span<const uint8_t> city_public_key, std::string_view city, std::string_view node,
-                           std::string_view public_key_hex, std::span<const uint8_t> certificate);
+bool VerifyNodeCertificate(std::span<const uint8_t> city_public_key, std::string_view city,
+                           std::string_view node, std::string_view public_key_hex,
+                           std::span<const uint8_t> certificate);
 
 }  // namespace holdfast::journal
 

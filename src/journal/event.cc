@@ -8,15 +8,19 @@ namespace {
 Status CheckEnvelope(const Event& e) {
   if (!IsValidNodeId(e.feed)) return Corrupt(fmt::format("event feed {:?} is not a valid node id", e.feed));
   if (e.seq < 1 || e.seq > kMaxSafeInteger) return Corrupt("event seq must be an integer >= 1");
-  if (e.seq == 1 ? !e.prev.empty() : (e.prev.size() != 64 || !FromHex(e.prev) ||
-                                     e.prev.find_first_of("ABCDEF") != std::string::npos)) {
+  if (e.seq == 1 ? !e.prev.empty()
+                 : (e.prev.size() != 64 || !FromHex(e.prev) ||
+                    e.prev.find_first_of("ABCDEF") != std::string::npos)) {
     return Corrupt(fmt::format("event {}/{} has a malformed prev link", e.feed, e.seq));
   }
-  if (e.stamp.time < 0 || e.stamp.tick < 0 || e.stamp.time > kMaxSafeInteger || e.stamp.tick > kMaxSafeInteger) {
+  if (e.stamp.time < 0 || e.stamp.tick < 0 || e.stamp.time > kMaxSafeInteger ||
+      e.stamp.tick > kMaxSafeInteger) {
     return Corrupt(fmt::format("event {}/{} has a malformed clock stamp", e.feed, e.seq));
   }
-  if (e.actor.empty() || e.actor.size() > 100) return Corrupt(fmt::format("event {}/{} has no actor", e.feed, e.seq));
-  if (!IsValidEventType(e.type)) return Corrupt(fmt::format("event {}/{} has a malformed type", e.feed, e.seq));
+  if (e.actor.empty() || e.actor.size() > 100)
+    return Corrupt(fmt::format("event {}/{} has no actor", e.feed, e.seq));
+  if (!IsValidEventType(e.type))
+    return Corrupt(fmt::format("event {}/{} has a malformed type", e.feed, e.seq));
   return Status::Ok();
 }
 
@@ -66,7 +70,8 @@ Result<StoredEvent> Decode(std::string_view bytes) {
   const json::value& v = *parsed;
   if (!v.is_object()) return Corrupt("event is not a JSON object");
   const json::object& o = v.get_object();
-  if (o.size() != 9) return Corrupt("event must have exactly the members v, feed, seq, prev, time, tick, actor, type, data");
+  if (o.size() != 9)
+    return Corrupt("event must have exactly the members v, feed, seq, prev, time, tick, actor, type, data");
   auto str = [&](const char* k) -> const json::string* {
     const json::value* f = o.if_contains(k);
     return f && f->is_string() ? &f->get_string() : nullptr;
@@ -74,9 +79,12 @@ Result<StoredEvent> Decode(std::string_view bytes) {
   auto num = [&](const char* k, int64_t* out) {
     const json::value* f = o.if_contains(k);
     if (!f) return false;
-    if (f->is_int64()) *out = f->get_int64();
-    else if (f->is_uint64()) *out = static_cast<int64_t>(f->get_uint64());
-    else return false;
+    if (f->is_int64())
+      *out = f->get_int64();
+    else if (f->is_uint64())
+      *out = static_cast<int64_t>(f->get_uint64());
+    else
+      return false;
     return true;
   };
   int64_t version = 0;

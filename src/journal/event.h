@@ -6,17 +6,15 @@
 //   "actor"  string, 1..100 bytes: the user id that caused the event, or "system"
 //   "data"   object: the event's own fields, defined per type
 //   "feed"   string, the writing node's id: 1..64 bytes of [a-z0-9-], starting with a letter or digit
-//   "prev"   string: "" when seq is 1, otherwise 64 lowercase hex digits, the hash of event seq-1 of this feed
-//   "seq"    integer >= 1: position in the feed, without gaps
-//   "tick"   integer >= 0: the hybrid logical clock's counter
-//   "time"   integer >= 0: the hybrid logical clock's Unix milliseconds
-//   "type"   string, 1..100 bytes of [a-z0-9_.]: what happened, e.g. "party.created"
-//   "v"      integer 1
+//   "prev"   string: "" when seq is 1, otherwise 64 lowercase hex digits, the hash of event seq-1 of this
+//   feed "seq"    integer >= 1: position in the feed, without gaps "tick"   integer >= 0: the hybrid logical
+//   clock's counter "time"   integer >= 0: the hybrid logical clock's Unix milliseconds "type" string, 1..100
+//   bytes of [a-z0-9_.]: what happened, e.g. "party.created" "v"      integer 1
 //
 // Canonical form fixes the key order: actor, data, feed, prev, seq, tick, time, type, v.
-// An event's hash (its id) is SHA-256 over exactly these stored bytes. Verification hashes the stored bytes and
-// never a re-serialisation. Valid bytes are those that parse, re-serialise to themselves, and meet the rules
-// above; anything else is rejected, whoever sent it.
+// An event's hash (its id) is SHA-256 over exactly these stored bytes. Verification hashes the stored bytes
+// and never a re-serialisation. Valid bytes are those that parse, re-serialise to themselves, and meet the
+// rules above; anything else is rejected, whoever sent it.
 //
 // Canonical order of events, used by every fold: (time, tick, feed, seq), compared in that order; feed ids
 // compare as byte strings.

@@ -10,7 +10,12 @@ namespace holdfast::journal {
 namespace {
 
 Event Sample() {
-  return Event{"central", 1, "", {1767225600000, 0}, "u-central-1", "party.created",
+  return Event{"central",
+               1,
+               "",
+               {1767225600000, 0},
+               "u-central-1",
+               "party.created",
                json::object{{"name", "Zoë"}, {"amount_cents", 1250}}};
 }
 
@@ -18,7 +23,8 @@ TEST(Event, EncodesCanonicallyWithSortedEnvelope) {
   auto se = Encode(Sample());
   ASSERT_TRUE(se.ok());
   EXPECT_EQ(se->bytes,
-            "{\"actor\":\"u-central-1\",\"data\":{\"amount_cents\":1250,\"name\":\"Zo\xc3\xab\"},\"feed\":\"central\","
+            "{\"actor\":\"u-central-1\",\"data\":{\"amount_cents\":1250,\"name\":\"Zo\xc3\xab\"},\"feed\":"
+            "\"central\","
             "\"prev\":\"\",\"seq\":1,\"tick\":0,\"time\":1767225600000,\"type\":\"party.created\",\"v\":1}");
   EXPECT_EQ(se->hash, Sha256(se->bytes));
   auto back = Decode(se->bytes);
@@ -29,8 +35,8 @@ TEST(Event, EncodesCanonicallyWithSortedEnvelope) {
 
 TEST(Event, DecodeRejectsAnythingNotExactlyAValidEvent) {
   std::string good = Encode(Sample())->bytes;
-  EXPECT_FALSE(Decode(good + " ").ok());                                            // not canonical
-  EXPECT_FALSE(Decode("{\"v\":1}").ok());                                           // members missing
+  EXPECT_FALSE(Decode(good + " ").ok());   // not canonical
+  EXPECT_FALSE(Decode("{\"v\":1}").ok());  // members missing
   std::string bad_version = good;
   bad_version.replace(bad_version.find("\"v\":1"), 5, "\"v\":2");
   EXPECT_FALSE(Decode(bad_version).ok());
@@ -52,7 +58,8 @@ TEST(Event, DecodeRejectsAnythingNotExactlyAValidEvent) {
 TEST(Seal, VerifiesOnlyTheSignedHead) {
   KeyPair k = GenerateSigningKey();
   Seal s = MakeSeal(k.secret_key, "central", 7, std::string(64, 'b'));
-  EXPECT_EQ(SealMessage("central", 7, std::string(64, 'b')), "holdfast-seal v1\ncentral\n7\n" + std::string(64, 'b') + "\n");
+  EXPECT_EQ(SealMessage("central", 7, std::string(64, 'b')),
+            "holdfast-seal v1\ncentral\n7\n" + std::string(64, 'b') + "\n");
   EXPECT_TRUE(VerifySeal(k.public_key, s));
   Seal other = s;
   other.seq = 8;

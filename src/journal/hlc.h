@@ -1,5 +1,6 @@
-// The hybrid logical clock (Kulkarni et al., 2014). Stamps never go backwards, even when the wall clock does or
-// the process restarts (the writer persists the last stamp in the same transaction as the events it stamped).
+// The hybrid logical clock (Kulkarni et al., 2014). Stamps never go backwards, even when the wall clock does
+// or the process restarts (the writer persists the last stamp in the same transaction as the events it
+// stamped).
 //
 // Thread-compatible: the writer thread owns it.
 #ifndef HOLDFAST_JOURNAL_HLC_H_

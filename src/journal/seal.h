@@ -1,8 +1,9 @@
 // Seals: a node's Ed25519 signature over the head of its feed, written after each commit batch in the same
-// transaction as the events it covers. A seal on (feed, seq, hash) vouches for that event and, through the prev
-// links, for every earlier event of the feed.
+// transaction as the events it covers. A seal on (feed, seq, hash) vouches for that event and, through the
+// prev links, for every earlier event of the feed.
 //
-// Signed message, bytes exactly (UTF-8, "\n" is 0x0a, seq in decimal without leading zeros, hash lowercase hex):
+// Signed message, bytes exactly (UTF-8, "\n" is 0x0a, seq in decimal without leading zeros, hash lowercase
+// hex):
 //
 //   "holdfast-seal v1\n" feed "\n" seq "\n" hash "\n"
 //

@@ -12,8 +12,9 @@ void RegisterIdempotency(Registry& registry) {
 
 Result<std::optional<RememberedAnswer>> FindAnswer(Db& db, std::string_view actor, std::string_view key,
                                                    int64_t now_ms) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT fingerprint, status, content_type, body, location "
-                                            "FROM local_idempotency WHERE actor=? AND key=? AND created_at > ?"));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("SELECT fingerprint, status, content_type, body, location "
+                                 "FROM local_idempotency WHERE actor=? AND key=? AND created_at > ?"));
   s->BindAll(actor, key, now_ms - kIdempotencyMs);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<RememberedAnswer>();
@@ -25,8 +26,10 @@ Status RememberAnswer(Db& db, std::string_view actor, std::string_view key, cons
                       int64_t now_ms) {
   HF_ASSIGN_OR_RETURN(StmtRef old, db.Prepare("DELETE FROM local_idempotency WHERE created_at <= ?"));
   HF_RETURN_IF_ERROR(old->Bind(1, now_ms - kIdempotencyMs).Run());
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO local_idempotency VALUES(?,?,?,?,?,?,?,?)"));
-  return s->BindAll(actor, key, a.fingerprint, int64_t{a.status}, a.content_type, a.body, a.location, now_ms).Run();
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("INSERT OR REPLACE INTO local_idempotency VALUES(?,?,?,?,?,?,?,?)"));
+  return s->BindAll(actor, key, a.fingerprint, int64_t{a.status}, a.content_type, a.body, a.location, now_ms)
+      .Run();
 }
 
 }  // namespace holdfast::store

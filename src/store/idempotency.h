@@ -1,6 +1,6 @@
-// Idempotency-Key records (DESIGN §11): the answer to a write, kept so that a retried request (same user, same
-// key) gets the original answer instead of running twice. Node-local, written in the same transaction as the
-// write's events, kept for kIdempotencyMs.
+// Idempotency-Key records (DESIGN §11): the answer to a write, kept so that a retried request (same user,
+// same key) gets the original answer instead of running twice. Node-local, written in the same transaction as
+// the write's events, kept for kIdempotencyMs.
 //
 // Table local_idempotency(actor, key, fingerprint, status, content_type, body, location, created_at).
 // `fingerprint` is SHA-256 of the request's method, path and body: the same key with a different request is

@@ -62,7 +62,8 @@ Status IndexAggregates(Db& db, const Registry& registry, const journal::Event& e
 std::vector<const StateTable*> DerivedTables(const Registry& registry) {
   std::vector<const StateTable*> out{&kEventAggregates};
   for (const auto& t : registry.tables()) out.push_back(&t);
-  std::sort(out.begin(), out.end(), [](const StateTable* a, const StateTable* b) { return a->name < b->name; });
+  std::sort(out.begin(), out.end(),
+            [](const StateTable* a, const StateTable* b) { return a->name < b->name; });
   return out;
 }
 
@@ -73,8 +74,8 @@ Status CreateSchema(Db& db, const Registry& registry) {
   HF_ASSIGN_OR_RETURN(auto version, GetMeta(db, "schema_version"));
   if (!version) return SetMeta(db, "schema_version", std::to_string(kSchemaVersion));
   if (*version != std::to_string(kSchemaVersion)) {
-    return IoError(fmt::format("database schema version {} is not the supported version {}", *version,
-                               kSchemaVersion));
+    return IoError(
+        fmt::format("database schema version {} is not the supported version {}", *version, kSchemaVersion));
   }
   return Status::Ok();
 }
@@ -94,7 +95,8 @@ Status SetMeta(Db& db, std::string_view key, std::string_view value) {
 }
 
 Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT seq, hash FROM events WHERE feed=? ORDER BY seq DESC LIMIT 1"));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("SELECT seq, hash FROM events WHERE feed=? ORDER BY seq DESC LIMIT 1"));
   s->Bind(1, feed);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return FeedHead{};
@@ -103,11 +105,15 @@ Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
 
 Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
   const journal::Event& e = se.event;
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
-                                     "INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
-                                     "VALUES(?,?,?,?,?,?,?,(SELECT COALESCE(MAX(stored), -1) + 1 FROM events))"));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
+                                 "VALUES(?,?,?,?,?,?,?,(SELECT COALESCE(MAX(stored), -1) + 1 FROM events))"));
   s->BindAll(e.feed, e.seq);
-  s->BindBlob(3, se.hash).BindBlob(4, AsBytes(se.bytes)).Bind(5, e.stamp.time).Bind(6, e.stamp.tick).Bind(7, e.type);
+  s->BindBlob(3, se.hash)
+      .BindBlob(4, AsBytes(se.bytes))
+      .Bind(5, e.stamp.time)
+      .Bind(6, e.stamp.tick)
+      .Bind(7, e.type);
   HF_RETURN_IF_ERROR(s->Run());
   return IndexAggregates(db, registry, e);
 }
@@ -212,10 +218,18 @@ Result<Hash> StateDigest(Db& db, const Registry& registry) {
       json::array a;
       for (int c = 0; c < columns; ++c) {
         switch (s->ColumnType(c)) {
-          case SQLITE_NULL: a.emplace_back(nullptr); break;
-          case SQLITE_INTEGER: a.emplace_back(s->Int(c)); break;
-          case SQLITE_BLOB: a.emplace_back("x:" + Hex(s->Blob(c))); break;
-          default: a.emplace_back(s->TextView(c)); break;
+          case SQLITE_NULL:
+            a.emplace_back(nullptr);
+            break;
+          case SQLITE_INTEGER:
+            a.emplace_back(s->Int(c));
+            break;
+          case SQLITE_BLOB:
+            a.emplace_back("x:" + Hex(s->Blob(c)));
+            break;
+          default:
+            a.emplace_back(s->TextView(c));
+            break;
         }
       }
       HF_ASSIGN_OR_RETURN(std::string line, Canonical(a));

@@ -1,6 +1,6 @@
-// The journal's tables in node.db and the operations on them: storing events and seals, folding events into the
-// state tables (refolding an aggregate when an event arrives that sorts before ones already folded), rebuilding
-// all state from the journal, and the state digest.
+// The journal's tables in node.db and the operations on them: storing events and seals, folding events into
+// the state tables (refolding an aggregate when an event arrives that sorts before ones already folded),
+// rebuilding all state from the journal, and the state digest.
 //
 // Tables (SQLite; the event bytes are authoritative, every other column is a copy or index of them):
 //
@@ -48,8 +48,8 @@ Result<FeedHead> LoadHead(Db& db, std::string_view feed);
 Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
 Status InsertSeal(Db& db, const journal::Seal& seal);
 
-// Folds a stored event into each of its aggregates: applied directly when it sorts after every event already in
-// the aggregate, otherwise the aggregate is cleared and refolded from all its events in canonical order.
+// Folds a stored event into each of its aggregates: applied directly when it sorts after every event already
+// in the aggregate, otherwise the aggregate is cleared and refolded from all its events in canonical order.
 Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
 
 // Clears and refolds one aggregate from its events.
@@ -60,9 +60,9 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
 Status RebuildState(Db& db, const Registry& registry,
                     const std::function<void(int64_t, int64_t)>& progress = nullptr);
 
-// SHA-256 over the derived tables, in name order; each table contributes its name, then each row (all columns,
-// rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers, blobs as hex
-// strings prefixed "x:", null as null).
+// SHA-256 over the derived tables, in name order; each table contributes its name, then each row (all
+// columns, rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers,
+// blobs as hex strings prefixed "x:", null as null).
 Result<Hash> StateDigest(Db& db, const Registry& registry);
 
 // Reads one event by feed and seq.

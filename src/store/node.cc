@@ -25,7 +25,8 @@ std::string EncodeSecretKey(std::string_view label, std::span<const uint8_t> sec
 Result<Bytes> DecodeSecretKey(std::string_view label, std::string_view text) {
   HF_ASSIGN_OR_RETURN(std::string body, KeyBody(label, text));
   auto key = FromBase64(body);
-  if (!key || key->size() != crypto_sign_SECRETKEYBYTES) return Invalid(fmt::format("malformed {} file", label));
+  if (!key || key->size() != crypto_sign_SECRETKEYBYTES)
+    return Invalid(fmt::format("malformed {} file", label));
   return *key;
 }
 
@@ -36,7 +37,8 @@ std::string EncodePublicKey(std::string_view label, std::span<const uint8_t> pub
 Result<Bytes> DecodePublicKey(std::string_view label, std::string_view text) {
   HF_ASSIGN_OR_RETURN(std::string body, KeyBody(label, text));
   auto key = FromHex(body);
-  if (!key || key->size() != crypto_sign_PUBLICKEYBYTES) return Invalid(fmt::format("malformed {} file", label));
+  if (!key || key->size() != crypto_sign_PUBLICKEYBYTES)
+    return Invalid(fmt::format("malformed {} file", label));
   return *key;
 }
 
@@ -47,7 +49,9 @@ Result<Bytes> ReadCityPublicKey(const DataPaths& paths) {
 
 Result<std::unique_ptr<Db>> OpenWriteDb(const std::string& path) {
   HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, OpenMode::kReadWrite));
-  HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"));
+  HF_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA "
+               "temp_store=MEMORY;"));
   return db;
 }
 
@@ -77,7 +81,8 @@ Status Node::Create(const std::string& dir, const std::string& city, const std::
   if (FileExists(paths.db())) return Conflict(fmt::format("{} already holds a node", dir), "node-exists");
   HF_RETURN_IF_ERROR(MakeDirectories(dir));
   HF_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(dir));
-  HF_RETURN_IF_ERROR(WriteFileAtomic(paths.node_key(), EncodeSecretKey(kNodeKeyLabel, node_key.secret_key), 0600));
+  HF_RETURN_IF_ERROR(
+      WriteFileAtomic(paths.node_key(), EncodeSecretKey(kNodeKeyLabel, node_key.secret_key), 0600));
   HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenWriteDb(paths.db()));
   HF_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db));
   HF_RETURN_IF_ERROR(CreateSchema(*db, registry));
@@ -87,7 +92,8 @@ Status Node::Create(const std::string& dir, const std::string& city, const std::
   return txn.Commit();
 }
 
-Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry& registry, NodeOptions options) {
+Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry& registry,
+                                         NodeOptions options) {
   DataPaths paths(dir);
   if (!FileExists(paths.db())) {
     return NotFound(fmt::format("no node in {} (create one with `holdfast init --data {}`)", dir, dir));
@@ -107,14 +113,16 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry&
   HF_ASSIGN_OR_RETURN(auto id, GetMeta(db, "node_id"));
   HF_ASSIGN_OR_RETURN(auto city, GetMeta(db, "city"));
   HF_ASSIGN_OR_RETURN(auto hlc, GetMeta(db, "hlc"));
-  if (!id || !city || !hlc) return Corrupt(fmt::format("{} is missing its node id, city or clock", paths.db()));
+  if (!id || !city || !hlc)
+    return Corrupt(fmt::format("{} is missing its node id, city or clock", paths.db()));
   node->id_ = *id;
   node->city_ = *city;
   journal::Stamp stamp;
-  if (std::sscanf(hlc->c_str(), "%ld %ld", &stamp.time, &stamp.tick) != 2) return Corrupt("malformed stored clock");
+  if (std::sscanf(hlc->c_str(), "%ld %ld", &stamp.time, &stamp.tick) != 2)
+    return Corrupt("malformed stored clock");
   HF_ASSIGN_OR_RETURN(FeedHead head, LoadHead(db, node->id_));
-  node->writer_ = std::make_unique<Writer>(db, registry, *options.clock, node->id_, std::move(secret_key), head,
-                                           stamp, options.max_batch);
+  node->writer_ = std::make_unique<Writer>(db, registry, *options.clock, node->id_, std::move(secret_key),
+                                           head, stamp, options.max_batch);
   node->writer_->Start();
   return node;
 }

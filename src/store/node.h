@@ -5,7 +5,8 @@
 //   node.db   SQLite database (WAL, synchronous=FULL): journal tables, state tables, node-local tables
 //   node.key  this node's Ed25519 secret key, mode 0600: "holdfast-node-key v1\n" base64(64 bytes) "\n"
 //   city.pub  the city's Ed25519 public key: "holdfast-city-pub v1\n" hex(32 bytes) "\n"
-//   city.key  (only where the city was founded, until the administrator moves it offline) the city secret key,
+//   city.key  (only where the city was founded, until the administrator moves it offline) the city secret
+//   key,
 //             mode 0600: "holdfast-city-key v1\n" base64(64 bytes) "\n"
 //   lock      held (flock) by the process that has the node open for writing
 #ifndef HOLDFAST_STORE_NODE_H_
@@ -99,7 +100,10 @@ class Node {
 
  private:
   Node(std::string dir, const Registry& registry, NodeOptions options, DirectoryLock lock)
-      : paths_(std::move(dir)), registry_(registry), options_(options), lock_(std::move(lock)),
+      : paths_(std::move(dir)),
+        registry_(registry),
+        options_(options),
+        lock_(std::move(lock)),
         reads_(paths_.db()) {}
 
   DataPaths paths_;

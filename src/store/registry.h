@@ -1,10 +1,10 @@
-// What the domain layer tells the store about derived state: the state tables, the kinds of aggregate, and for
-// each event type which aggregates it belongs to and how it changes each of them.
+// What the domain layer tells the store about derived state: the state tables, the kinds of aggregate, and
+// for each event type which aggregates it belongs to and how it changes each of them.
 //
-// Contract for fold functions (DESIGN §4–§5): a fold reads only the event and the state of the aggregate it is
-// folding; it never consults clocks, fee tables, configuration or other aggregates, so the state tables are a
-// function of the set of events. `Apply(db, event, aggregate)` changes only rows that belong to `aggregate`;
-// `Clear(db, id)` deletes every row of one aggregate so it can be refolded from its events.
+// Contract for fold functions (DESIGN §4–§5): a fold reads only the event and the state of the aggregate it
+// is folding; it never consults clocks, fee tables, configuration or other aggregates, so the state tables
+// are a function of the set of events. `Apply(db, event, aggregate)` changes only rows that belong to
+// `aggregate`; `Clear(db, id)` deletes every row of one aggregate so it can be refolded from its events.
 #ifndef HOLDFAST_STORE_REGISTRY_H_
 #define HOLDFAST_STORE_REGISTRY_H_
 
@@ -22,15 +22,15 @@ namespace holdfast::store {
 
 struct StateTable {
   std::string name;
-  std::string ddl;                        // CREATE TABLE ... (and its indexes), idempotent (IF NOT EXISTS)
-  std::vector<std::string> key_columns;   // how `verify` names a row
+  std::string ddl;                       // CREATE TABLE ... (and its indexes), idempotent (IF NOT EXISTS)
+  std::vector<std::string> key_columns;  // how `verify` names a row
 };
 
 struct AggregateKind {
   std::string prefix;  // aggregate ids look like "<prefix>:<id>"
   std::function<Status(Db&, std::string_view id)> clear;
-  // True when the fold's result does not depend on the order of the events (a maximum, a sum): such aggregates
-  // are never refolded, so their events are not indexed in event_aggregates.
+  // True when the fold's result does not depend on the order of the events (a maximum, a sum): such
+  // aggregates are never refolded, so their events are not indexed in event_aggregates.
   bool commutative = false;
 };
 

@@ -11,7 +11,8 @@ void RegisterSeries(Registry& registry) {
                      "CREATE TABLE IF NOT EXISTS series(aggregate TEXT PRIMARY KEY, last INTEGER NOT NULL) "
                      "WITHOUT ROWID",
                      {"aggregate"}});
-  registry.AddAggregate({"series", [](Db& db, std::string_view id) -> Status {
+  registry.AddAggregate({"series",
+                         [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM series WHERE aggregate=?"));
                            return s->Bind(1, "series:" + std::string(id)).Run();
                          },
@@ -43,8 +44,9 @@ int64_t SeriesNumberOf(std::string_view id) {
 }
 
 Status ApplySeriesNumber(Db& db, std::string_view aggregate, int64_t n) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT INTO series VALUES(?,?) ON CONFLICT(aggregate) DO UPDATE SET "
-                                            "last=max(last, excluded.last)"));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("INSERT INTO series VALUES(?,?) ON CONFLICT(aggregate) DO UPDATE SET "
+                                 "last=max(last, excluded.last)"));
   return s->BindAll(aggregate, n).Run();
 }
 

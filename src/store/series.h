@@ -1,5 +1,6 @@
-// Number series: each node numbers what it issues (parties, users, and later licenses, receipts, permits) from
-// its own series, so numbers issued by offices that are cut off from each other never collide. A number is
+// Number series: each node numbers what it issues (parties, users, and later licenses, receipts, permits)
+// from its own series, so numbers issued by offices that are cut off from each other never collide. A number
+// is
 // "<prefix>-<feed>-<n>", n = 1, 2, 3 … per (feed, series name).
 //
 // The series table is derived state like any other: the event that takes a number belongs to the aggregate

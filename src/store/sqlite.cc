@@ -56,9 +56,15 @@ void Stmt::Reset() {
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (mode) {
-    case OpenMode::kReadWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case OpenMode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
-    case OpenMode::kMemory: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY; break;
+    case OpenMode::kReadWrite:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case OpenMode::kReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+    case OpenMode::kMemory:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY;
+      break;
   }
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(mode == OpenMode::kMemory ? ":memory:" : path.c_str(), &raw, flags, nullptr);
@@ -84,13 +90,18 @@ Error Db::LastError(std::string_view what) const {
   int rc = sqlite3_extended_errcode(db_);
   std::string msg = fmt::format("{}: {}", what, sqlite3_errmsg(db_));
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT: return MakeError(Code::kConflict, msg, "constraint");
-    case SQLITE_FULL: return MakeError(Code::kUnavailable, msg, "disk-full");
+    case SQLITE_CONSTRAINT:
+      return MakeError(Code::kConflict, msg, "constraint");
+    case SQLITE_FULL:
+      return MakeError(Code::kUnavailable, msg, "disk-full");
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return MakeError(Code::kUnavailable, msg, "busy");
+    case SQLITE_LOCKED:
+      return MakeError(Code::kUnavailable, msg, "busy");
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Corrupt(msg);
-    default: return IoError(msg);
+    case SQLITE_NOTADB:
+      return Corrupt(msg);
+    default:
+      return IoError(msg);
   }
 }
 
@@ -112,8 +123,8 @@ Result<StmtRef> Db::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                                nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &raw, nullptr);
     if (rc != SQLITE_OK) return LastError(fmt::format("cannot prepare [{}]", sql));
     it = cache_.emplace(std::string(sql), std::make_unique<Stmt>(this, raw)).first;
   }

@@ -54,7 +54,8 @@ class Verifier {
     HF_RETURN_IF_ERROR(CheckSeals());
     say("refolding every aggregate from the journal");
     HF_RETURN_IF_ERROR(scratch_->Exec("INSERT OR IGNORE INTO main.events SELECT * FROM live.events"));
-    // Events already reported as unreadable are left out of the refold; the state they fed is then reported too.
+    // Events already reported as unreadable are left out of the refold; the state they fed is then reported
+    // too.
     for (const auto& [feed, seq] : unreadable_) {
       HF_ASSIGN_OR_RETURN(StmtRef del, scratch_->Prepare("DELETE FROM main.events WHERE feed=? AND seq=?"));
       HF_RETURN_IF_ERROR(del->BindAll(feed, seq).Run());
@@ -66,7 +67,9 @@ class Verifier {
   }
 
  private:
-  void Add(std::string where, std::string what) { report_.problems.push_back({std::move(where), std::move(what)}); }
+  void Add(std::string where, std::string what) {
+    report_.problems.push_back({std::move(where), std::move(what)});
+  }
 
   Result<std::string> ScalarText(std::string_view sql) {
     HF_ASSIGN_OR_RETURN(StmtRef s, scratch_->Prepare(sql));
@@ -99,7 +102,8 @@ class Verifier {
       } else {
         const journal::Event& e = decoded->event;
         if (e.feed != feed || e.seq != seq) {
-          Add(where, fmt::format("its bytes say it is event {}/{} (events were moved or swapped)", e.feed, e.seq));
+          Add(where,
+              fmt::format("its bytes say it is event {}/{} (events were moved or swapped)", e.feed, e.seq));
         }
         if (e.stamp.time != s->Int(4) || e.stamp.tick != s->Int(5) || e.type != s->TextView(6)) {
           Add(where, "its time, tick or type columns differ from its bytes");
@@ -107,12 +111,13 @@ class Verifier {
         if (e.type == journal::kNodeEnrolledType) enrollments_.push_back(e);
         FeedState& f = feeds_[feed];
         if (seq != f.last_seq + 1) {
-          Add(where, f.last_seq + 1 == seq - 1
-                         ? fmt::format("event {}/{} is missing (deleted)", feed, f.last_seq + 1)
-                         : fmt::format("events {}/{}..{} are missing (deleted)", feed, f.last_seq + 1, seq - 1));
+          Add(where,
+              f.last_seq + 1 == seq - 1
+                  ? fmt::format("event {}/{} is missing (deleted)", feed, f.last_seq + 1)
+                  : fmt::format("events {}/{}..{} are missing (deleted)", feed, f.last_seq + 1, seq - 1));
         } else if (e.prev != f.last_hash) {
-          Add(where, fmt::format("its prev link does not match the hash of event {}/{} (the chain is broken)", feed,
-                                 seq - 1));
+          Add(where, fmt::format("its prev link does not match the hash of event {}/{} (the chain is broken)",
+                                 feed, seq - 1));
         }
       }
       feeds_[feed].last_seq = seq;
@@ -120,8 +125,9 @@ class Verifier {
     }
     report_.feeds = static_cast<int64_t>(feeds_.size());
     if (max_stored + 1 != report_.events) {
-      Add("node log", fmt::format("the log has gaps: {} events stored at positions 0 to {} (events were deleted)",
-                                  report_.events, max_stored));
+      Add("node log",
+          fmt::format("the log has gaps: {} events stored at positions 0 to {} (events were deleted)",
+                      report_.events, max_stored));
     }
     return Status::Ok();
   }
@@ -135,15 +141,18 @@ class Verifier {
       auto key = FromHex(pub);
       if (!cert || !key || !journal::VerifyNodeCertificate(city_key_, city_, node, pub, *cert)) {
         Add(fmt::format("event {}/{}", e.feed, e.seq),
-            fmt::format("the enrollment of node {} is not certified by the city key in {}", node, paths_.city_pub()));
+            fmt::format("the enrollment of node {} is not certified by the city key in {}", node,
+                        paths_.city_pub()));
         continue;
       }
       keys[node] = *key;
     }
     std::map<std::string, int64_t> sealed_head;
-    HF_ASSIGN_OR_RETURN(StmtRef s, scratch_->Prepare(
-        "SELECT s.feed, s.seq, s.hash, s.signature, e.hash FROM live.seals s "
-        "LEFT JOIN live.events e ON e.feed = s.feed AND e.seq = s.seq ORDER BY s.feed, s.seq"));
+    HF_ASSIGN_OR_RETURN(
+        StmtRef s,
+        scratch_->Prepare(
+            "SELECT s.feed, s.seq, s.hash, s.signature, e.hash FROM live.seals s "
+            "LEFT JOIN live.events e ON e.feed = s.feed AND e.seq = s.seq ORDER BY s.feed, s.seq"));
     for (;;) {
       HF_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
@@ -170,9 +179,10 @@ class Verifier {
       if (!keys.contains(feed)) Add(fmt::format("feed {}", feed), "no certified key for this feed");
       if (sealed_head[feed] < state.last_seq) {
         Add(fmt::format("event {}/{}", feed, state.last_seq),
-            fmt::format("feed {} ends at seq {} but is sealed only up to seq {} (events were added or the seal "
-                        "removed)",
-                        feed, state.last_seq, sealed_head[feed]));
+            fmt::format(
+                "feed {} ends at seq {} but is sealed only up to seq {} (events were added or the seal "
+                "removed)",
+                feed, state.last_seq, sealed_head[feed]));
       }
     }
     return Status::Ok();
@@ -180,10 +190,13 @@ class Verifier {
 
   Status CompareTables() {
     for (const StateTable* t : DerivedTables(registry_)) {
-      HF_ASSIGN_OR_RETURN(int64_t n, scratch_->QueryInt(fmt::format("SELECT COUNT(*) FROM live.{}", t->name)));
+      HF_ASSIGN_OR_RETURN(int64_t n,
+                          scratch_->QueryInt(fmt::format("SELECT COUNT(*) FROM live.{}", t->name)));
       report_.rows += n;
-      HF_RETURN_IF_ERROR(Diff(*t, "live", "main", "the live row is not what the journal gives (edited or added directly)"));
-      HF_RETURN_IF_ERROR(Diff(*t, "main", "live", "the row the journal gives is missing or different in the live table"));
+      HF_RETURN_IF_ERROR(
+          Diff(*t, "live", "main", "the live row is not what the journal gives (edited or added directly)"));
+      HF_RETURN_IF_ERROR(
+          Diff(*t, "main", "live", "the row the journal gives is missing or different in the live table"));
     }
     return Status::Ok();
   }
@@ -192,9 +205,11 @@ class Verifier {
   Status Diff(const StateTable& t, std::string_view from, std::string_view other, std::string_view message) {
     std::string keys;
     for (const auto& k : t.key_columns) keys += (keys.empty() ? "" : ", ") + k;
-    HF_ASSIGN_OR_RETURN(StmtRef s, scratch_->Prepare(fmt::format(
-        "SELECT {0} FROM (SELECT * FROM {1}.{2} EXCEPT SELECT * FROM {3}.{2}) ORDER BY {0} LIMIT 1000", keys, from,
-        t.name, other)));
+    HF_ASSIGN_OR_RETURN(
+        StmtRef s,
+        scratch_->Prepare(fmt::format(
+            "SELECT {0} FROM (SELECT * FROM {1}.{2} EXCEPT SELECT * FROM {3}.{2}) ORDER BY {0} LIMIT 1000",
+            keys, from, t.name, other)));
     std::string last;
     for (;;) {
       HF_ASSIGN_OR_RETURN(bool row, s->Step());

@@ -1,10 +1,12 @@
 // `holdfast verify`: checks a node's database against itself, trusting nothing in it but the city key file.
 //
-//  1. Every event: its stored hash is SHA-256 of its stored bytes; the bytes are a valid event (journal/event.h)
+//  1. Every event: its stored hash is SHA-256 of its stored bytes; the bytes are a valid event
+//  (journal/event.h)
 //     whose feed, seq, clock and type match the row they sit in.
 //  2. Every feed: seq runs 1, 2, 3 … without gaps; each event's prev is the hash of the one before; the log
 //     order (`stored`) has no gaps.
-//  3. Trust: each node.enrolled event's certificate verifies under the city key (DIR/city.pub); each feed that
+//  3. Trust: each node.enrolled event's certificate verifies under the city key (DIR/city.pub); each feed
+//  that
 //     has events has an enrolled key.
 //  4. Seals: every seal's signature verifies under its feed's key and names the hash of the event at its seq;
 //     every feed's head is sealed.

@@ -169,7 +169,8 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
     std::lock_guard<std::mutex> lock(mu_);
     committed_head_ = head_;
   }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   stats_.batches.fetch_add(1);
   stats_.commands.fetch_add(static_cast<int64_t>(batch.size()));
   stats_.events.fetch_add(events);

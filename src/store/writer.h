@@ -1,11 +1,11 @@
-// The node's single writer (DESIGN §6). Commands from any thread wait in a queue; the writer thread takes them in
-// batches and, in one SQLite transaction per batch: runs each command against the current state under its own
-// savepoint, appends the events it emits to this node's feed and folds them, seals the new feed head, persists
-// the clock, and commits with one fsync. Then it answers every command of the batch.
+// The node's single writer (DESIGN §6). Commands from any thread wait in a queue; the writer thread takes
+// them in batches and, in one SQLite transaction per batch: runs each command against the current state under
+// its own savepoint, appends the events it emits to this node's feed and folds them, seals the new feed head,
+// persists the clock, and commits with one fsync. Then it answers every command of the batch.
 //
 // A command that fails (returns an error, or throws) is rolled back to its savepoint and answered with its
-// error; it leaves no trace and does not fail the batch. If the commit itself fails, every command of the batch
-// is answered with that error and nothing of the batch is kept.
+// error; it leaves no trace and does not fail the batch. If the commit itself fails, every command of the
+// batch is answered with that error and nothing of the batch is kept.
 #ifndef HOLDFAST_STORE_WRITER_H_
 #define HOLDFAST_STORE_WRITER_H_
 
@@ -36,15 +36,21 @@ class CommandContext {
   const std::string& node_id() const { return node_id_; }
   const Registry& registry() const { return registry_; }
 
-  // Appends an event to this node's feed (next seq, a fresh clock stamp, prev = the head's hash), stores it and
-  // folds it, so the rest of the command and later commands in the batch see its effect.
+  // Appends an event to this node's feed (next seq, a fresh clock stamp, prev = the head's hash), stores it
+  // and folds it, so the rest of the command and later commands in the batch see its effect.
   Result<journal::StoredEvent> Emit(std::string type, json::object data, std::string actor);
 
  private:
   friend class Writer;
   CommandContext(Db& db, const Clock& clock, const std::string& node_id, const Registry& registry,
                  FeedHead& head, journal::HybridClock& hlc, int64_t& events)
-      : db_(db), clock_(clock), node_id_(node_id), registry_(registry), head_(head), hlc_(hlc), events_(events) {}
+      : db_(db),
+        clock_(clock),
+        node_id_(node_id),
+        registry_(registry),
+        head_(head),
+        hlc_(hlc),
+        events_(events) {}
   Db& db_;
   const Clock& clock_;
   const std::string& node_id_;

@@ -16,7 +16,8 @@ namespace {
 // A registry with one aggregate kind, "counter:<name>", folded from "counter.added" {name, n}.
 Registry CounterRegistry() {
   Registry r;
-  r.AddTable({"counters", "CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, total INTEGER, last_n INTEGER)",
+  r.AddTable({"counters",
+              "CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, total INTEGER, last_n INTEGER)",
               {"name"}});
   r.AddAggregate({"counter", [](Db& db, std::string_view id) -> Status {
                     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM counters WHERE name=?"));
@@ -27,9 +28,11 @@ Registry CounterRegistry() {
                return {"counter:" + std::string(StringOr(e.data, "name"))};
              },
              [](Db& db, const journal::Event& e, std::string_view) -> Status {
-               // last_n is order-dependent on purpose: it shows whether events were folded in canonical order.
-               HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(
-                   "INSERT INTO counters VALUES(?1,?2,?2) ON CONFLICT(name) DO UPDATE SET total=total+?2, last_n=?2"));
+               // last_n is order-dependent on purpose: it shows whether events were folded in canonical
+               // order.
+               HF_ASSIGN_OR_RETURN(StmtRef s,
+                                   db.Prepare("INSERT INTO counters VALUES(?1,?2,?2) ON CONFLICT(name) DO "
+                                              "UPDATE SET total=total+?2, last_n=?2"));
                return s->BindAll(StringOr(e.data, "name"), IntOr(e.data, "n")).Run();
              }});
   return r;
@@ -107,7 +110,8 @@ TEST_F(WriterTest, ManyConcurrentCommandsShareCommitsAndEveryOneIsSealedInOrder)
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kEach; ++i) ASSERT_TRUE(node_->writer().Execute(Add("c" + std::to_string(t), 1)).ok());
+      for (int i = 0; i < kEach; ++i)
+        ASSERT_TRUE(node_->writer().Execute(Add("c" + std::to_string(t), 1)).ok());
     });
   }
   for (auto& t : threads) t.join();
@@ -149,15 +153,16 @@ TEST_F(WriterTest, SecondOpenOfTheSameNodeIsRefused) {
   EXPECT_EQ(again.error().type, "node-busy");
 }
 
-// An event that sorts before ones already folded into its aggregate triggers a refold of that aggregate alone.
+// An event that sorts before ones already folded into its aggregate triggers a refold of that aggregate
+// alone.
 TEST_F(WriterTest, LateEventRefoldsItsAggregate) {
   ASSERT_TRUE(node_->writer().Execute(Add("e", 1)).ok());
   ASSERT_TRUE(node_->writer().Execute(Add("e", 2)).ok());
   ASSERT_TRUE(node_->writer().Execute(Add("f", 7)).ok());
   EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"), 2);
   // A foreign event stamped before both of e's events arrives late.
-  auto late = journal::Encode(journal::Event{"other", 1, "", {1000, 0}, "x", "counter.added",
-                                             json::object{{"name", "e"}, {"n", 40}}});
+  auto late = journal::Encode(journal::Event{
+      "other", 1, "", {1000, 0}, "x", "counter.added", json::object{{"name", "e"}, {"n", 40}}});
   ASSERT_TRUE(late.ok());
   auto r = node_->writer().Execute([&](CommandContext& ctx) -> Result<json::value> {
     HF_RETURN_IF_ERROR(InsertEvent(ctx.db(), registry_, *late));
@@ -166,7 +171,8 @@ TEST_F(WriterTest, LateEventRefoldsItsAggregate) {
   });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(Query("SELECT total FROM counters WHERE name='e'"), 43);
-  EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"), 2);  // canonical order: the late one is first
+  EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"),
+            2);  // canonical order: the late one is first
   EXPECT_EQ(Query("SELECT total FROM counters WHERE name='f'"), 7);
 }
 
