@@ -66,6 +66,20 @@ std::string SignIn(http::Client& client, const std::string& password) {
   return std::string(StringOr(body->as_object(), "token"));
 }
 
+// Signs the admin in: with the one-time password from init (then replaced by kPassword) when `one_time` is
+// given, otherwise with kPassword. Returns the token, or "" after recording a failure.
+std::string SignInAdmin(uint16_t port, const std::string& one_time) {
+  http::Client client("127.0.0.1", port);
+  std::string token = SignIn(client, one_time.empty() ? kPassword : one_time);
+  if (token.empty() || one_time.empty()) return token;
+  client.SetHeader("Authorization", "Bearer " + token);
+  auto changed = client.Request(
+      "PUT", "/api/v1/users/me/password",
+      json::serialize(json::object{{"current_password", one_time}, {"new_password", kPassword}}));
+  EXPECT_TRUE(changed.ok() && changed->status == 200) << Describe(changed);
+  return changed.ok() && changed->status == 200 ? token : "";
+}
+
 // Writers creating parties on one server until it dies or they are told to stop.
 class WriteLoad {
  public:
@@ -221,16 +235,8 @@ TEST(CrashTest, KilledUnderLoadKeepsEveryAcknowledgedWrite) {
     SCOPED_TRACE("round " + std::to_string(round));
     ServeProcess server(dir, log);
     ASSERT_TRUE(server.ready()) << server.error();
-    http::Client client("127.0.0.1", server.port());
-    std::string token = SignIn(client, round == 0 ? one_time : kPassword);
+    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "");
     ASSERT_NE(token, "") << server.Log();
-    if (round == 0) {
-      client.SetHeader("Authorization", "Bearer " + token);
-      auto changed = client.Request(
-          "PUT", "/api/v1/users/me/password",
-          json::serialize(json::object{{"current_password", one_time}, {"new_password", kPassword}}));
-      ASSERT_TRUE(changed.ok() && changed->status == 200) << Describe(changed);
-    }
     // What the killed server acknowledged is served by the restarted one.
     ExpectPartiesServed(server.port(), token, last_round);
     if (round == kRounds) {
@@ -289,16 +295,8 @@ TEST(CrashTest, StoppedUnderLoadExitsCleanlyAndKeepsEveryAcknowledgedWrite) {
     SCOPED_TRACE("round " + std::to_string(round));
     ServeProcess server(dir, tmp.Sub("serve.log"));
     ASSERT_TRUE(server.ready()) << server.error();
-    http::Client client("127.0.0.1", server.port());
-    std::string token = SignIn(client, round == 0 ? one_time : kPassword);
+    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "");
     ASSERT_NE(token, "") << server.Log();
-    if (round == 0) {
-      client.SetHeader("Authorization", "Bearer " + token);
-      auto changed = client.Request(
-          "PUT", "/api/v1/users/me/password",
-          json::serialize(json::object{{"current_password", one_time}, {"new_password", kPassword}}));
-      ASSERT_TRUE(changed.ok() && changed->status == 200) << Describe(changed);
-    }
     ExpectPartiesServed(server.port(), token, acknowledged);
     WriteLoad load(server.port(), token, round);
     ASSERT_TRUE(load.WaitForFirstAck(kChildTimeout)) << server.Log();
