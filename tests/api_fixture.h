@@ -39,7 +39,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(node.ok()) << node.status().ToString();
     node_ = std::move(*node);
     app_ = std::make_unique<http::App>(*node_);
-    http::ServerOptions so;
+    http::ServerOptions so = server_options_;
     so.port = 0;
     server_ = std::make_unique<http::Server>(so, [this](http::Request&& r, http::Responder respond) {
       app_->Handle(std::move(r), std::move(respond));
@@ -135,6 +135,7 @@ class ApiTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  http::ServerOptions server_options_;
   FakeClock clock_;
   std::string admin_password_;
   std::unique_ptr<store::Node> node_;

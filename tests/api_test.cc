@@ -10,6 +10,8 @@
 #include "api_fixture.h"
 #include "auth/totp.h"
 
+#include <boost/asio.hpp>
+
 namespace holdfast::testing {
 namespace {
 
@@ -340,6 +342,47 @@ TEST_F(ApiTest, ClockNeverRunsBackwardsAcrossRestarts) {
     ++n;
   }
   EXPECT_GT(n, 5);
+}
+
+// Reads from a raw connection until the server closes it; returns what arrived.
+std::string ReadUntilClosed(boost::asio::ip::tcp::socket& socket) {
+  std::string got;
+  char buf[4096];
+  boost::system::error_code ec;
+  for (;;) {
+    size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) return got;
+  }
+}
+
+TEST_F(ApiTest, SlowAndSilentConnectionsAreCutOffInTime) {
+  Stop();
+  server_options_.read_timeout = std::chrono::milliseconds(300);
+  server_options_.idle_timeout = std::chrono::milliseconds(300);
+  Start();
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server_->port());
+
+  // A request that never finishes arriving is answered 408 and the connection closed.
+  asio::ip::tcp::socket slow(io);
+  slow.connect(endpoint);
+  asio::write(slow, asio::buffer(std::string("POST /api/v1/parties HTTP/1.1\r\nHost: x\r\n"
+                                             "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")));
+  auto started = std::chrono::steady_clock::now();
+  std::string answer = ReadUntilClosed(slow);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408")) << answer;
+  EXPECT_NE(answer.find("request-timeout"), std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+  // A connection that never sends anything is closed without an answer.
+  asio::ip::tcp::socket silent(io);
+  silent.connect(endpoint);
+  EXPECT_EQ(ReadUntilClosed(silent), "");
+
+  // The server still serves.
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ void AddUserVerb(CLI::App& app, Run* run) {
                                   : BoolOr(u, "must_change_password") ? "must change password"
                                                                       : "active";
               fmt::print("{:<20} {:<18} {:<30} {:<5} {}\n", StringOr(u, "username"), StringOr(u, "id"),
-                         fmt::join(roles, ","), BoolOr(u, "totp_enrolled") ? "yes" : "no", state);
+                         fmt::format("{}", fmt::join(roles, ",")), BoolOr(u, "totp_enrolled") ? "yes" : "no",
+                         state);
             }
           });
     };

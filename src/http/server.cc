@@ -22,7 +22,7 @@ namespace {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, const ServerOptions& options, const Handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+      : stream_(std::move(socket)), deadline_(stream_.get_executor()), options_(options), handler_(handler) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -33,19 +33,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
-    // The first request on a connection gets the read timeout; later ones the idle timeout, which the read
-    // timeout replaces once the request starts arriving.
-    stream_.expires_after(first_ ? options_.read_timeout : options_.idle_timeout);
+    // The first request on a connection must arrive within the read timeout; later ones within the idle
+    // timeout. The deadline is a timer of our own rather than the stream's, which would close the socket and
+    // leave no way to answer 408.
+    stream_.expires_never();
+    timed_out_ = false;
+    deadline_.expires_after(first_ ? options_.read_timeout : options_.idle_timeout);
     first_ = false;
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the request arrived
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    deadline_.cancel();
     if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof) {
       return Close();
     }
-    if (ec == beast::error::timeout) {
+    if (ec && timed_out_) {  // a read that completed just as the deadline fired is still served
       if (buffer_.size() == 0 && !parser_->got_some()) return Close();  // idle keep-alive connection
       return Fail(MakeError(Code::kInvalid, "the request was not received in time", "request-timeout"));
     }
@@ -81,7 +91,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     version_ = msg.version();
     Status parsed = ParseTarget(req.target, req);
     if (!parsed.ok()) return Fail(parsed.error());
-    stream_.expires_never();
 
     auto self = shared_from_this();
     Responder respond = [self](Response r) {
@@ -143,6 +152,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer deadline_;
+  bool timed_out_ = false;
   const ServerOptions& options_;
   const Handler& handler_;
   beast::flat_buffer buffer_;

@@ -1,0 +1,92 @@
+// The holdfast command line: help on every verb, exit codes, and the user verbs on a stopped node.
+#include <gtest/gtest.h>
+
+#include "process.h"
+#include "test_support.h"
+
+namespace holdfast::testing {
+namespace {
+
+std::string ValueAfter(const std::string& text, const std::string& prefix) {
+  auto at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  auto end = text.find('\n', at);
+  return text.substr(at + prefix.size(), end - at - prefix.size());
+}
+
+TEST(Cli, EveryVerbHasHelp) {
+  for (std::vector<std::string> verb : std::vector<std::vector<std::string>>{
+           {"init"}, {"serve"}, {"demo"}, {"verify"}, {"rebuild"}, {"digest"}, {"user", "add"}, {"user", "list"},
+           {"user", "passwd"}, {"user", "reset-totp"}}) {
+    verb.push_back("--help");
+    RunResult r = RunHoldfast(verb);
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_NE(r.out.find("--data"), std::string::npos) << r.Describe();
+  }
+  RunResult top = RunHoldfast({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("Exit codes"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExit2WithAMessage) {
+  TempDir tmp;
+  RunResult no_verb = RunHoldfast({});
+  EXPECT_EQ(no_verb.exit_code, 2);
+  RunResult missing = RunHoldfast({"init", "--data", tmp.Sub("n")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--city"), std::string::npos) << missing.Describe();
+  RunResult bad_id = RunHoldfast({"init", "--data", tmp.Sub("n"), "--city", "X", "--node", "Bad Node"});
+  EXPECT_EQ(bad_id.exit_code, 2);
+  EXPECT_NE(bad_id.err.find("is not a node id"), std::string::npos) << bad_id.Describe();
+  RunResult no_node = RunHoldfast({"user", "list", "--data", tmp.Sub("nothing")});
+  EXPECT_EQ(no_node.exit_code, 2);
+  EXPECT_NE(no_node.err.find("holdfast init"), std::string::npos) << no_node.Describe();
+}
+
+TEST(Cli, InitPrintsTheFirstAdminAndRefusesToOverwrite) {
+  TempDir tmp;
+  std::string dir = tmp.Sub("node");
+  RunResult init = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
+  ASSERT_EQ(init.exit_code, 0) << init.Describe();
+  EXPECT_EQ(ValueAfter(init.out, "username: "), "admin");
+  EXPECT_GE(ValueAfter(init.out, "password: ").size(), 12u);
+  EXPECT_TRUE(FileExists(dir + "/city.key"));
+  EXPECT_TRUE(FileExists(dir + "/node.key"));
+  RunResult again = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already holds a node"), std::string::npos) << again.Describe();
+}
+
+TEST(Cli, UserVerbsManageAccountsOnAStoppedNode) {
+  TempDir tmp;
+  std::string dir = tmp.Sub("node");
+  ASSERT_EQ(RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  RunResult add = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles", "clerk,supervisor",
+                               "--display-name", "Casey Clerk"});
+  ASSERT_EQ(add.exit_code, 0) << add.Describe();
+  std::string first = ValueAfter(add.out, "password: ");
+  EXPECT_GE(first.size(), 12u);
+  RunResult dup = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles", "clerk"});
+  EXPECT_EQ(dup.exit_code, 2);
+  EXPECT_NE(dup.err.find("taken"), std::string::npos) << dup.Describe();
+  RunResult bad_role = RunHoldfast({"user", "add", "--data", dir, "--username", "x", "--roles", "wizard"});
+  EXPECT_EQ(bad_role.exit_code, 2);
+  EXPECT_NE(bad_role.err.find("unknown role"), std::string::npos) << bad_role.Describe();
+
+  RunResult list = RunHoldfast({"user", "list", "--data", dir});
+  ASSERT_EQ(list.exit_code, 0) << list.Describe();
+  EXPECT_NE(list.out.find("casey"), std::string::npos);
+  EXPECT_NE(list.out.find("supervisor,clerk"), std::string::npos) << list.out;
+
+  RunResult passwd = RunHoldfast({"user", "passwd", "--data", dir, "--username", "casey"});
+  ASSERT_EQ(passwd.exit_code, 0) << passwd.Describe();
+  EXPECT_NE(ValueAfter(passwd.out, "password: "), first);
+  EXPECT_EQ(RunHoldfast({"user", "reset-totp", "--data", dir, "--username", "casey"}).exit_code, 0);
+  EXPECT_EQ(RunHoldfast({"user", "passwd", "--data", dir, "--username", "nobody"}).exit_code, 2);
+  // Every change was an event: the journal still verifies.
+  RunResult verify = RunHoldfast({"verify", "--data", dir});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+}
+
+}  // namespace
+}  // namespace holdfast::testing
