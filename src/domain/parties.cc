@@ -263,7 +263,6 @@ Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
     after_key = text.substr(0, sep);
     after_id = text.substr(sep + 1);
   }
-  std::string like = "%" + Lower(q.text) + "%";
   HF_ASSIGN_OR_RETURN(StmtRef s,
                       db.Prepare(fmt::format("SELECT {}, name_key FROM parties WHERE (?1 = '' OR name_key "
                                              "LIKE ?2 ESCAPE '\\' OR lower(email) LIKE ?2 "
@@ -271,13 +270,14 @@ Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
                                              "= ?3) AND (name_key, id) > (?4, ?5) "
                                              "ORDER BY name_key, id LIMIT ?6",
                                              kPartyColumns)));
-  // Escape LIKE wildcards typed by the user.
-  std::string escaped;
-  for (char c : like.substr(1, like.size() - 2)) {
-    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-    escaped += c;
+  // The text matches anywhere; LIKE wildcards the user typed match themselves.
+  std::string pattern = "%";
+  for (char c : Lower(q.text)) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
   }
-  s->BindAll(q.text, "%" + escaped + "%", q.kind, after_key, after_id, int64_t{q.limit + 1});
+  pattern += '%';
+  s->BindAll(q.text, pattern, q.kind, after_key, after_id, int64_t{q.limit + 1});
   PartyPage page;
   std::string last_key, last_id;
   for (;;) {

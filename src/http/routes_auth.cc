@@ -53,12 +53,15 @@ void SignIn(Call& call) {
   auto keep = call.shared_from_this();
   app.Offload([keep, &app, attempt = std::move(attempt), password = std::move(password)]() mutable {
     Call& c = *keep;
+    bool checked = false;
     app.Read(c, [&](store::Db& db) {
       auto user = auth::FindUserByName(db, attempt.username);
       if (!user.ok()) return c.Fail(user.error());
       attempt.checked_hash = *user ? (*user)->password_hash : DummyHash();
       attempt.password_ok = auth::VerifyPassword(attempt.checked_hash, password) && user->has_value();
+      checked = true;
     });
+    if (!checked) return;  // already answered with the error
     app.node().writer().Submit(
         [attempt](store::CommandContext& ctx) -> Result<json::value> {
           HF_ASSIGN_OR_RETURN(auth::SignInOutcome out, auth::SignIn(ctx, attempt));
