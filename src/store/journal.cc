@@ -125,11 +125,11 @@ Status InsertSeal(Db& db, const journal::Seal& seal) {
   return s->BindAll(seal.feed, seal.seq).BindBlob(3, *hash).BindBlob(4, seal.signature).Run();
 }
 
-Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& se, FoldOrder order) {
   const journal::Event& e = se.event;
   for (const std::string& agg : AggregatesOf(registry, e)) {
     bool out_of_order = false;
-    if (!IsCommutative(registry, agg)) {
+    if (order == FoldOrder::kCheck && !IsCommutative(registry, agg)) {
       HF_ASSIGN_OR_RETURN(StmtRef later, db.Prepare("SELECT 1 FROM event_aggregates WHERE aggregate=? AND "
                                                     "(time, tick, feed, seq) > (?,?,?,?) LIMIT 1"));
       later->BindAll(agg, e.stamp.time, e.stamp.tick, e.feed, e.seq);

@@ -50,7 +50,13 @@ Status InsertSeal(Db& db, const journal::Seal& seal);
 
 // Folds a stored event into each of its aggregates: applied directly when it sorts after every event already
 // in the aggregate, otherwise the aggregate is cleared and refolded from all its events in canonical order.
-Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
+//
+// kLatest skips the check, for an event known to sort after every event stored: the writer's own new events,
+// whose clock stamps are later than every stamp this node has issued or observed (journal/hlc.h; whatever stores
+// events from other nodes must let the clock observe their stamps).
+enum class FoldOrder { kCheck, kLatest };
+Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
+                 FoldOrder order = FoldOrder::kCheck);
 
 // Clears and refolds one aggregate from its events.
 Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate);

@@ -22,7 +22,7 @@ Result<journal::StoredEvent> CommandContext::Emit(std::string type, json::object
   e.data = std::move(data);
   HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Encode(std::move(e)));
   HF_RETURN_IF_ERROR(InsertEvent(db_, registry_, se));
-  HF_RETURN_IF_ERROR(FoldEvent(db_, registry_, se));
+  HF_RETURN_IF_ERROR(FoldEvent(db_, registry_, se, FoldOrder::kLatest));
   head_ = {se.event.seq, se.HashHex()};
   ++events_;
   return se;
