@@ -53,7 +53,20 @@ void Stmt::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+namespace {
+// Process-wide SQLite settings, applied before SQLite initialises: no memory statistics, whose global mutex
+// every allocation would otherwise take. Each connection is used by one thread at a time (NOMUTEX below).
+void ConfigureSqliteOnce() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize() == SQLITE_OK;
+  }();
+  (void)configured;
+}
+}  // namespace
+
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
+  ConfigureSqliteOnce();
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (mode) {
     case OpenMode::kReadWrite:
