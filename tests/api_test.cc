@@ -368,8 +368,9 @@ TEST_F(ApiTest, SlowAndSilentConnectionsAreCutOffInTime) {
   // A request that never finishes arriving is answered 408 and the connection closed.
   asio::ip::tcp::socket slow(io);
   slow.connect(endpoint);
-  asio::write(slow, asio::buffer(std::string("POST /api/v1/parties HTTP/1.1\r\nHost: x\r\n"
-                                             "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")));
+  asio::write(slow,
+              asio::buffer(std::string("POST /api/v1/parties HTTP/1.1\r\nHost: x\r\n"
+                                       "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")));
   auto started = std::chrono::steady_clock::now();
   std::string answer = ReadUntilClosed(slow);
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 408")) << answer;

@@ -15,9 +15,16 @@ std::string ValueAfter(const std::string& text, const std::string& prefix) {
 }
 
 TEST(Cli, EveryVerbHasHelp) {
-  for (std::vector<std::string> verb : std::vector<std::vector<std::string>>{
-           {"init"}, {"serve"}, {"demo"}, {"verify"}, {"rebuild"}, {"digest"}, {"user", "add"}, {"user", "list"},
-           {"user", "passwd"}, {"user", "reset-totp"}}) {
+  for (std::vector<std::string> verb : std::vector<std::vector<std::string>>{{"init"},
+                                                                             {"serve"},
+                                                                             {"demo"},
+                                                                             {"verify"},
+                                                                             {"rebuild"},
+                                                                             {"digest"},
+                                                                             {"user", "add"},
+                                                                             {"user", "list"},
+                                                                             {"user", "passwd"},
+                                                                             {"user", "reset-totp"}}) {
     verb.push_back("--help");
     RunResult r = RunHoldfast(verb);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
@@ -61,8 +68,8 @@ TEST(Cli, UserVerbsManageAccountsOnAStoppedNode) {
   TempDir tmp;
   std::string dir = tmp.Sub("node");
   ASSERT_EQ(RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"}).exit_code, 0);
-  RunResult add = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles", "clerk,supervisor",
-                               "--display-name", "Casey Clerk"});
+  RunResult add = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles",
+                               "clerk,supervisor", "--display-name", "Casey Clerk"});
   ASSERT_EQ(add.exit_code, 0) << add.Describe();
   std::string first = ValueAfter(add.out, "password: ");
   EXPECT_GE(first.size(), 12u);

@@ -52,8 +52,8 @@ Status InsertSeal(Db& db, const journal::Seal& seal);
 // in the aggregate, otherwise the aggregate is cleared and refolded from all its events in canonical order.
 //
 // kLatest skips the check, for an event known to sort after every event stored: the writer's own new events,
-// whose clock stamps are later than every stamp this node has issued or observed (journal/hlc.h; whatever stores
-// events from other nodes must let the clock observe their stamps).
+// whose clock stamps are later than every stamp this node has issued or observed (journal/hlc.h; whatever
+// stores events from other nodes must let the clock observe their stamps).
 enum class FoldOrder { kCheck, kLatest };
 Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
                  FoldOrder order = FoldOrder::kCheck);
