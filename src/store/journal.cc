@@ -19,7 +19,6 @@ CREATE TABLE IF NOT EXISTS events(
   stored INTEGER PRIMARY KEY, feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
   time INTEGER NOT NULL, tick INTEGER NOT NULL, type TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS events_feed_seq ON events(feed, seq);
-CREATE INDEX IF NOT EXISTS events_order ON events(time, tick, feed, seq);
 CREATE TABLE IF NOT EXISTS seals(
   feed TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
   PRIMARY KEY(feed, seq)) WITHOUT ROWID;
@@ -170,34 +169,34 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
 Status RebuildState(Db& db, const Registry& registry, const std::function<void(int64_t, int64_t)>& progress) {
   HF_RETURN_IF_ERROR(registry.ClearTables(db));
   HF_RETURN_IF_ERROR(db.Exec("DELETE FROM event_aggregates"));
-  HF_ASSIGN_OR_RETURN(int64_t total, db.QueryInt("SELECT COUNT(*) FROM events"));
-  // Read in pages so memory stays bounded, folding as we go, in canonical order.
-  journal::OrderKey after{-1, 0, "", 0};
+  // The canonical order of the log positions first (a sort of small keys: no index is kept for an order
+  // needed only here), then each event by its position, folding as we go.
+  std::vector<int64_t> order;
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT stored FROM events ORDER BY time, tick, feed, seq"));
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      order.push_back(s->Int(0));
+    }
+  }
+  const auto total = static_cast<int64_t>(order.size());
   int64_t done = 0;
-  for (;;) {
-    std::vector<std::string> bodies;
+  for (int64_t stored : order) {
+    std::string body;
     {
-      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body, time, tick, feed, seq FROM events "
-                                                "WHERE (time, tick, feed, seq) > (?,?,?,?) "
-                                                "ORDER BY time, tick, feed, seq LIMIT 1000"));
-      s->BindAll(after.time, after.tick, after.feed, after.seq);
-      for (;;) {
-        HF_ASSIGN_OR_RETURN(bool row, s->Step());
-        if (!row) break;
-        bodies.emplace_back(AsChars(s->Blob(0)));
-        after = {s->Int(1), s->Int(2), s->Text(3), s->Int(4)};
-      }
+      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events WHERE stored=?"));
+      s->Bind(1, stored);
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return Internal("an event vanished during the rebuild");
+      body.assign(AsChars(s->Blob(0)));
     }
-    if (bodies.empty()) break;
-    for (const std::string& body : bodies) {
-      HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
-      HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
-      for (const std::string& agg : AggregatesOf(registry, se.event)) {
-        HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, agg));
-      }
-      ++done;
+    HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
+    HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
+    for (const std::string& agg : AggregatesOf(registry, se.event)) {
+      HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, agg));
     }
-    if (progress) progress(done, total);
+    if (progress && (++done % 10000 == 0 || done == total)) progress(done, total);
   }
   return Status::Ok();
 }
