@@ -255,6 +255,10 @@ TEST_F(ApiTest, PartiesAreCreatedUpdatedAndSearched) {
   EXPECT_EQ(id, "p-central-1");
   EXPECT_EQ(created.raw.Header("location"), "/api/v1/parties/" + id);
   EXPECT_EQ(created.Str("name"), "Maria Gonzalez");
+  // The answer to the create is the party as stored.
+  Answer fetched = Call("GET", "/api/v1/parties/" + id, {}, token);
+  ASSERT_EQ(fetched.status, 200);
+  EXPECT_EQ(fetched.body, created.body);
 
   Answer updated = Call("PATCH", "/api/v1/parties/" + id, R"({"phone":"555-0199"})", token);
   ASSERT_EQ(updated.status, 200);
