@@ -347,22 +347,14 @@ const json::array* ObjectReader::Array(std::string_view key) {
 
 std::string ObjectReader::RequiredString(std::string_view key, size_t max_length) {
   auto s = String(key, max_length);
-  if (!s) {
-    if (!Has(key) || (object_ && object_->at(key).is_null()))
-      Fail(key, fmt::format("{} is required", Name(key)));
-    return {};
-  }
-  return *s;
+  if (!s) Fail(key, fmt::format("{} is required", Name(key)));  // no-op when String already reported this key
+  return s.value_or("");
 }
 
 int64_t ObjectReader::RequiredInt(std::string_view key) {
   auto n = Int(key);
-  if (!n) {
-    if (!Has(key) || (object_ && object_->at(key).is_null()))
-      Fail(key, fmt::format("{} is required", Name(key)));
-    return 0;
-  }
-  return *n;
+  if (!n) Fail(key, fmt::format("{} is required", Name(key)));  // no-op when Int already reported this key
+  return n.value_or(0);
 }
 
 Status ObjectReader::Finish() {

@@ -32,6 +32,12 @@ Response Response::Json(int status, const json::value& body) {
   return Response{status, "application/json", json::serialize(body), {}};
 }
 
+Response Response::Created(const json::value& body, std::string location) {
+  Response r = Json(201, body);
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
 Response Response::Text(int status, std::string body, std::string content_type) {
   return Response{status, std::move(content_type), std::move(body), {}};
 }

@@ -36,6 +36,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 
   static Response Json(int status, const json::value& body);
+  // 201 with the new resource and its Location.
+  static Response Created(const json::value& body, std::string location);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
   // An application/problem+json answer: type "https://holdfast.city/problems/<slug>", title, status, detail,
   // and the field at fault (as "field") when known.

@@ -33,12 +33,6 @@ const std::string& DummyHash() {
 
 json::value UserJson(const auth::User& u) { return u.ToJson(); }
 
-Response Created(const json::value& body, const std::string& location) {
-  Response r = Response::Json(201, body);
-  r.headers.emplace_back("Location", location);
-  return r;
-}
-
 void SignIn(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -85,9 +79,8 @@ void SignIn(Call& call) {
                                 std::string(StringOr(e, "detail")), std::string(StringOr(e, "field"))});
           }
           int64_t max_age = (IntOr(o, "expires_at") - app.node().clock().NowMs()) / 1000;
-          Response resp = Response::Json(201, o);
+          Response resp = Response::Created(o, "/api/v1/sessions/current");
           resp.headers.emplace_back("Set-Cookie", app.SessionCookie(StringOr(o, "token"), max_age));
-          resp.headers.emplace_back("Location", "/api/v1/sessions/current");
           c.Reply(std::move(resp));
         });
   });
@@ -186,7 +179,7 @@ void EnrollTotp(Call& call) {
         HF_ASSIGN_OR_RETURN(auto u, auth::FindUserById(ctx.db(), id));
         return UserJson(*u);
       },
-      [](const json::value& user) { return Created(user, "/api/v1/users/me"); });
+      [](const json::value& user) { return Response::Created(user, "/api/v1/users/me"); });
 }
 
 void ListUsers(Call& call) {
@@ -245,7 +238,7 @@ void CreateUser(Call& call) {
         [one_time](const json::value& user) {
           json::object body = user.as_object();
           body["one_time_password"] = one_time;
-          return Created(body, fmt::format("/api/v1/users/{}", StringOr(user.as_object(), "id")));
+          return Response::Created(body, fmt::format("/api/v1/users/{}", StringOr(user.as_object(), "id")));
         });
   });
 }

@@ -62,10 +62,7 @@ void Create(Call& call) {
         return json::value(std::move(p));
       },
       [](const json::value& party) {
-        Response r = Response::Json(201, party);
-        r.headers.emplace_back("Location",
-                               fmt::format("/api/v1/parties/{}", StringOr(party.as_object(), "id")));
-        return r;
+        return Response::Created(party, fmt::format("/api/v1/parties/{}", StringOr(party.as_object(), "id")));
       });
 }
 

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,11 +32,6 @@ class Stmt {
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& BindBlob(int i, std::span<const uint8_t> v);
   Stmt& BindNull(int i);
-  Stmt& Bind(int i, std::nullopt_t) { return BindNull(i); }
-  template <typename T>
-  Stmt& Bind(int i, const std::optional<T>& v) {
-    return v ? Bind(i, *v) : BindNull(i);
-  }
   // Binds every argument in order from index 1.
   template <typename... Args>
   Stmt& BindAll(const Args&... args) {
@@ -58,7 +52,6 @@ class Stmt {
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int ColumnCount() const { return sqlite3_column_count(stmt_); }
   int ColumnType(int col) const { return sqlite3_column_type(stmt_, col); }
-  std::string ColumnName(int col) const { return sqlite3_column_name(stmt_, col); }
 
   void Reset();
   sqlite3_stmt* raw() { return stmt_; }
@@ -100,8 +93,6 @@ class Db {
   // Runs a query expected to return one integer (0 when no row).
   Result<int64_t> QueryInt(std::string_view sql);
 
-  int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
-  int Changes() const { return sqlite3_changes(db_); }
   Error LastError(std::string_view what) const;
   sqlite3* raw() { return db_; }
 
