@@ -1,55 +1,89 @@
-// Load generator for a running node: N client threads, each with one keep-alive connection, POST new parties
-// as fast as the node answers, for a fixed time after a warm-up.
+// Load generator for a running node: N keep-alive connections POST new parties as fast as the node answers,
+// for a fixed time after a warm-up.
 //
-//   bench_loadgen --host 127.0.0.1 --port P --token T --clients N --seconds S [--warmup S]
+//   bench_loadgen --host 127.0.0.1 --port P --token T --clients N --seconds S [--warmup S] [--threads K]
+//
+// Design: the generator must cost the machine little, since it shares the CPU with the node it measures. It
+// uses plain non-blocking sockets (TCP_NODELAY), one keep-alive connection per client, each with one request
+// in flight, driven by K epoll threads (default 2, at most N) that each own an equal share of the
+// connections. Each request is written into a reusable per-connection buffer (a precomputed header prefix,
+// then Content-Length and the body) and sent with one send(); each answer is read into a reusable
+// per-connection buffer and parsed just enough: the status line, Content-Length and Connection headers, then
+// the body. A partial write waits for EPOLLOUT; a partial read waits for more input.
 //
 // A command counts when it started inside the measured window (after the warm-up) and was answered 201. Any
-// other answer, or a failure to get one, is an error; the first error's status and body go to stderr. Latency
-// is the time from sending a request to reading its whole response, on the client. The last two lines of
-// stdout are a summary for people and the same numbers as one JSON object for scripts (bench/run.sh):
+// other answer, or a failure to get one, is an error; the first error's status and body go to stderr. A
+// failure (connect refused, connection closed or reset, malformed answer, no whole answer within 10 s) closes
+// the connection, which is opened again for the next request, 10 ms later so that an unreachable node does
+// not make it spin; an answer with `Connection: close` also makes the next request use a new connection.
+// Latency is the time from starting a request (sending it, or connecting first when needed) to reading its
+// whole response, on the client. At the end of the window no new request starts; those in flight get up to
+// 2 s more to finish, then count as errors. The last two lines of stdout are a summary for people and the
+// same numbers as one JSON object for scripts (bench/run.sh):
 //
 //   {"clients":N,"seconds":S,"commands":C,"commands_per_s":X,"p50_ms":...,"p99_ms":...,"errors":E}
 //
 // Exit status: 0 if at least one command counted, 1 if none did, 2 on bad arguments.
 #include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
+#include <cstring>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
-
-#include "http/client.h"
 
 namespace holdfast::bench {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+constexpr auto kRequestTimeout = std::chrono::seconds(10);       // per request, connecting included
+constexpr auto kReconnectPause = std::chrono::milliseconds(10);  // after a failure, before the next try
+constexpr auto kGrace = std::chrono::seconds(2);                 // for requests in flight at the end
+constexpr auto kMaxIdleWait = std::chrono::milliseconds(100);    // longest epoll_wait
+constexpr size_t kMaxHeaderBytes = 64 << 10;
+constexpr size_t kMaxBodyBytes = size_t{64} << 20;
+constexpr size_t kInitialReadBuffer = 16 << 10;
 
 struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string token;
   int clients = 16;
+  int threads = 2;
   double seconds = 10;
   double warmup = 0;
   std::string target = "/api/v1/parties";
 };
 
-// What one client thread saw inside the measured window.
+// What one thread's connections saw inside the measured window.
 struct Tally {
   std::vector<uint32_t> latencies_us;  // of counted commands
   int64_t errors = 0;
 };
 
-std::string PartyBody(uint64_t n) {
-  return fmt::format(
+// Appends the body of request number `n` to `out`.
+void AppendPartyBody(std::string& out, uint64_t n) {
+  fmt::format_to(
+      std::back_inserter(out),
       R"({{"kind":"person","name":"Load Test {0}","email":"lt{0}@example.org","phone":"555-0100",)"
       R"("address":{{"line1":"{1} Main St","city":"Springfield","state":"IL","postal_code":"62701"}}}})",
       n, n % 9999 + 1);
@@ -60,35 +94,476 @@ void ReportFirstError(std::atomic<bool>& reported, const std::string& what) {
   if (!reported.exchange(true)) std::fprintf(stderr, "first error: %s\n", what.c_str());
 }
 
-void RunClient(const Options& opt, SteadyClock::time_point measure_from, SteadyClock::time_point stop_at,
-               std::atomic<uint64_t>& next_number, std::atomic<bool>& error_reported, Tally& tally) {
-  http::Client client(opt.host, opt.port);
-  client.SetHeader("Authorization", "Bearer " + opt.token);
-  client.SetTimeout(std::chrono::seconds(10));
-  tally.latencies_us.reserve(1 << 16);
-  for (;;) {
-    auto start = SteadyClock::now();
-    if (start >= stop_at) break;
-    std::string body = PartyBody(next_number.fetch_add(1, std::memory_order_relaxed));
-    auto r = client.Post(opt.target, body);
-    auto end = SteadyClock::now();
-    bool measured = start >= measure_from;
-    if (r.ok() && r->status == 201) {
-      if (measured) {
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(end - start).count();
-        tally.latencies_us.push_back(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
-      }
-      continue;
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Whether a Connection header value lists the token "close".
+bool ListsClose(std::string_view value) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    if (EqualsNoCase(Trim(value.substr(0, comma)), "close")) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// The head of a response: status line and the headers that frame it.
+struct ResponseHead {
+  int status = 0;
+  size_t content_length = 0;
+  bool close = false;
+};
+
+// Parses `head` (the status line and headers, without the final empty line). Returns "" or what is wrong.
+std::string ParseHead(std::string_view head, ResponseHead& out) {
+  size_t eol = head.find("\r\n");
+  std::string_view line = head.substr(0, eol);
+  // "HTTP/1.1 201 Created": the version, a space, three digits, then a space or the end of the line.
+  if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ' ||
+      (line.size() > 12 && line[12] != ' ')) {
+    return fmt::format("malformed status line '{}'", line.substr(0, 100));
+  }
+  auto [p, ec] = std::from_chars(line.data() + 9, line.data() + 12, out.status);
+  if (ec != std::errc() || p != line.data() + 12 || out.status < 100) {
+    return fmt::format("malformed status line '{}'", line.substr(0, 100));
+  }
+  out.close = line.substr(0, 8) == "HTTP/1.0";  // 1.0 closes unless it says keep-alive
+  bool has_length = false;
+  while (eol != std::string_view::npos) {
+    head.remove_prefix(eol + 2);
+    eol = head.find("\r\n");
+    line = head.substr(0, eol);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return fmt::format("malformed header line '{}'", line.substr(0, 100));
     }
-    if (measured) ++tally.errors;
-    if (r.ok()) {
-      ReportFirstError(error_reported, fmt::format("HTTP {}: {}", r->status, r->body));
-    } else {
-      ReportFirstError(error_reported, r.error().detail);
-      // The node is unreachable: do not spin on connection attempts.
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (EqualsNoCase(name, "content-length")) {
+      size_t n = 0;
+      auto [q, ec2] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec2 != std::errc() || q != value.data() + value.size() ||
+          (has_length && n != out.content_length)) {
+        return fmt::format("bad Content-Length '{}'", value.substr(0, 100));
+      }
+      out.content_length = n;
+      has_length = true;
+    } else if (EqualsNoCase(name, "transfer-encoding")) {
+      return fmt::format("unsupported Transfer-Encoding '{}'", value.substr(0, 100));
+    } else if (EqualsNoCase(name, "connection")) {
+      if (ListsClose(value)) {
+        out.close = true;
+      } else if (EqualsNoCase(value, "keep-alive")) {
+        out.close = false;
+      }
     }
   }
+  bool no_body = out.status < 200 || out.status == 204 || out.status == 304;
+  if (no_body) {
+    out.content_length = 0;
+  } else if (!has_length) {
+    return "answer without Content-Length";
+  }
+  if (out.content_length > kMaxBodyBytes) {
+    return fmt::format("answer body of {} bytes is too large", out.content_length);
+  }
+  return "";
+}
+
+// Where the node is, resolved once; connections try its addresses in turn.
+struct Endpoint {
+  std::string name;  // "host:port", for messages
+  std::vector<sockaddr_storage> addrs;
+  std::vector<socklen_t> addr_lens;
+  std::string resolve_error;  // non-empty when the host could not be resolved
+};
+
+Endpoint Resolve(const Options& opt) {
+  Endpoint ep;
+  ep.name = fmt::format("{}:{}", opt.host, opt.port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(opt.port);
+  int rc = getaddrinfo(opt.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) {
+    ep.resolve_error = fmt::format("cannot resolve {}: {}", opt.host, gai_strerror(rc));
+    return ep;
+  }
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    sockaddr_storage s{};
+    std::memcpy(&s, a->ai_addr, a->ai_addrlen);
+    ep.addrs.push_back(s);
+    ep.addr_lens.push_back(a->ai_addrlen);
+  }
+  freeaddrinfo(res);
+  if (ep.addrs.empty()) ep.resolve_error = fmt::format("cannot resolve {}: no address", opt.host);
+  return ep;
+}
+
+// What is shared, read-only or atomic, by all threads.
+struct Shared {
+  Endpoint endpoint;
+  std::string request_prefix;  // request line and headers up to "Content-Length: "
+  std::string where;           // "POST http://host:port/target", for messages
+  TimePoint measure_from;
+  TimePoint stop_at;
+  std::atomic<uint64_t> next_number{0};
+  std::atomic<bool> error_reported{false};
+};
+
+// One client: a connection with at most one request in flight.
+struct Conn {
+  enum class State {
+    kIdle,        // no request; the next one starts at once
+    kPaused,      // no request, no socket; the next one starts at retry_at
+    kConnecting,  // request built, connect in progress
+    kInFlight,    // request being sent or answered
+    kDone,        // the run is over for this client
+  };
+  State state = State::kIdle;
+  int fd = -1;
+  bool want_out = false;  // EPOLLOUT is registered
+  size_t addr_index = 0;  // the address to connect to next
+  size_t connect_tries = 0;
+  TimePoint start;     // when the request in flight started
+  TimePoint deadline;  // when it fails if not answered
+  TimePoint retry_at;  // kPaused: when to start the next request
+  bool measured = false;
+  std::string body;
+  std::string out;
+  size_t out_sent = 0;
+  std::string in;  // in.size() is the capacity; in_len bytes are filled
+  size_t in_len = 0;
+  size_t head_scanned = 0;  // bytes of `in` known not to start the "\r\n\r\n" ending the head
+  size_t head_len = 0;      // with the "\r\n\r\n"; 0 until the head is complete
+  ResponseHead head;
+};
+
+class Worker {
+ public:
+  Worker(Shared& shared, int clients, Tally& tally) : shared_(shared), conns_(clients), tally_(tally) {}
+
+  void Run() {
+    tally_.latencies_us.reserve(1 << 20);
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) {
+      ReportFirstError(shared_.error_reported, fmt::format("epoll_create1: {}", std::strerror(errno)));
+      ++tally_.errors;
+      return;
+    }
+    TimePoint now = SteadyClock::now();
+    for (auto& c : conns_) {
+      c.in.resize(kInitialReadBuffer);
+      StartRequest(c, now);
+    }
+    std::vector<epoll_event> events(std::max<size_t>(conns_.size(), 1));
+    next_timer_ = now;
+    while (done_ < conns_.size()) {
+      now = SteadyClock::now();
+      if (now >= next_timer_) {
+        CheckTimers(now);
+        continue;
+      }
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_timer_ - now).count();
+      int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), static_cast<int>(wait));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        ReportFirstError(shared_.error_reported, fmt::format("epoll_wait: {}", std::strerror(errno)));
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        HandleEvent(*static_cast<Conn*>(events[i].data.ptr), events[i].events);
+      }
+    }
+    for (auto& c : conns_) CloseSocket(c);
+    close(epoll_);
+  }
+
+ private:
+  void WakeBy(TimePoint t) { next_timer_ = std::min(next_timer_, t); }
+
+  void CloseSocket(Conn& c) {
+    if (c.fd < 0) return;
+    close(c.fd);  // also removes it from the epoll set
+    c.fd = -1;
+    c.want_out = false;
+  }
+
+  void Finish(Conn& c) {
+    CloseSocket(c);
+    c.state = Conn::State::kDone;
+    ++done_;
+  }
+
+  // Starts the next request of `c` at `now`, on its open connection or a new one.
+  void StartRequest(Conn& c, TimePoint now) {
+    if (now >= shared_.stop_at) return Finish(c);
+    c.start = now;
+    c.deadline = now + kRequestTimeout;
+    c.measured = now >= shared_.measure_from;
+    c.body.clear();
+    AppendPartyBody(c.body, shared_.next_number.fetch_add(1, std::memory_order_relaxed));
+    c.out.assign(shared_.request_prefix);
+    fmt::format_to(std::back_inserter(c.out), "{}\r\n\r\n", c.body.size());
+    c.out.append(c.body);
+    c.out_sent = 0;
+    c.in_len = 0;
+    c.head_scanned = 0;
+    c.head_len = 0;
+    if (c.fd >= 0) {
+      c.state = Conn::State::kInFlight;
+      Send(c);
+    } else {
+      c.connect_tries = 0;
+      Connect(c);
+    }
+  }
+
+  // Opens a connection to the current address of `c` for the request already built.
+  void Connect(Conn& c) {
+    const Endpoint& ep = shared_.endpoint;
+    if (!ep.resolve_error.empty()) return Fail(c, ep.resolve_error);
+    const auto* addr = reinterpret_cast<const sockaddr*>(&ep.addrs[c.addr_index]);
+    c.fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c.fd < 0) return Fail(c, fmt::format("cannot create a socket: {}", std::strerror(errno)));
+    int one = 1;
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ++c.connect_tries;
+    int rc = connect(c.fd, addr, ep.addr_lens[c.addr_index]);
+    if (rc != 0 && errno != EINPROGRESS && errno != EINTR) return ConnectFailed(c, errno);
+    epoll_event ev{};
+    ev.events = rc == 0 ? uint32_t{EPOLLIN} : uint32_t{EPOLLIN | EPOLLOUT};
+    ev.data.ptr = &c;
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd, &ev) != 0) {
+      return Fail(c, fmt::format("epoll_ctl: {}", std::strerror(errno)));
+    }
+    c.want_out = rc != 0;
+    if (rc == 0) {
+      c.state = Conn::State::kInFlight;
+      Send(c);
+    } else {
+      c.state = Conn::State::kConnecting;
+    }
+  }
+
+  // The connect of `c` failed with `err`: tries the node's next address, or fails the request once each
+  // address was tried.
+  void ConnectFailed(Conn& c, int err) {
+    CloseSocket(c);
+    const Endpoint& ep = shared_.endpoint;
+    c.addr_index = (c.addr_index + 1) % ep.addrs.size();
+    if (c.connect_tries < ep.addrs.size()) return Connect(c);
+    Fail(c, fmt::format("cannot connect to {}: {}", ep.name, std::strerror(err)));
+  }
+
+  // The request in flight on `c` got no answer: counts an error, drops the connection and pauses the client.
+  void Fail(Conn& c, const std::string& what) {
+    if (c.measured) ++tally_.errors;
+    ReportFirstError(shared_.error_reported, what);
+    CloseSocket(c);
+    c.state = Conn::State::kPaused;
+    c.retry_at = SteadyClock::now() + kReconnectPause;
+    WakeBy(c.retry_at);
+  }
+
+  void FailIo(Conn& c, const char* what, int err) {
+    Fail(c, fmt::format("{}: {}: {}", shared_.where, what, std::strerror(err)));
+  }
+
+  void WantOut(Conn& c, bool want) {
+    if (c.want_out == want) return;
+    epoll_event ev{};
+    ev.events = want ? uint32_t{EPOLLIN | EPOLLOUT} : uint32_t{EPOLLIN};
+    ev.data.ptr = &c;
+    if (epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev) != 0) return FailIo(c, "epoll_ctl", errno);
+    c.want_out = want;
+  }
+
+  // Sends what is left of the request of `c`; waits for EPOLLOUT if the socket is full.
+  void Send(Conn& c) {
+    while (c.out_sent < c.out.size()) {
+      ssize_t n = send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+      if (n >= 0) {
+        c.out_sent += static_cast<size_t>(n);
+      } else if (errno == EINTR) {
+        continue;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return WantOut(c, true);
+      } else {
+        return FailIo(c, "send", errno);
+      }
+    }
+    WantOut(c, false);
+  }
+
+  void HandleEvent(Conn& c, uint32_t events) {
+    if (c.state == Conn::State::kConnecting) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err != 0) return ConnectFailed(c, err);
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;  // not connected yet
+      c.state = Conn::State::kInFlight;
+      Send(c);
+      return;
+    }
+    if (c.state != Conn::State::kInFlight) return;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+      Receive(c);
+      if (c.state != Conn::State::kInFlight || c.fd < 0) return;
+    }
+    if ((events & EPOLLOUT) && c.out_sent < c.out.size()) Send(c);
+  }
+
+  // Reads what the socket of `c` has, and handles the answer once it is whole.
+  void Receive(Conn& c) {
+    if (c.in_len == c.in.size()) c.in.resize(c.in.size() * 2);
+    ssize_t n;
+    do {
+      n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      return FailIo(c, "recv", errno);
+    }
+    if (n == 0) {
+      return Fail(c, fmt::format("{}: the node closed the connection {}", shared_.where,
+                                 c.in_len == 0 ? "before answering" : "in the middle of an answer"));
+    }
+    c.in_len += static_cast<size_t>(n);
+    for (;;) {
+      if (c.head_len == 0) {
+        std::string_view in(c.in.data(), c.in_len);
+        size_t end = in.find("\r\n\r\n", c.head_scanned);
+        if (end == std::string_view::npos) {
+          if (c.in_len > kMaxHeaderBytes) {
+            return Fail(c,
+                        fmt::format("{}: answer head larger than {} bytes", shared_.where, kMaxHeaderBytes));
+          }
+          c.head_scanned = c.in_len >= 3 ? c.in_len - 3 : 0;
+          return;
+        }
+        c.head = ResponseHead{};
+        std::string problem = ParseHead(in.substr(0, end), c.head);
+        if (!problem.empty()) return Fail(c, fmt::format("{}: {}", shared_.where, problem));
+        c.head_len = end + 4;
+        if (c.head.status < 200) {  // an interim answer (100 Continue): drop it and read on
+          c.in.erase(0, c.head_len);
+          c.in.resize(std::max(c.in.size(), kInitialReadBuffer));
+          c.in_len -= c.head_len;
+          c.head_len = 0;
+          c.head_scanned = 0;
+          continue;
+        }
+      }
+      size_t total = c.head_len + c.head.content_length;
+      if (c.in_len < total) {
+        if (c.in.size() < total) c.in.resize(total);
+        return;
+      }
+      return Complete(c, total);
+    }
+  }
+
+  // The whole answer to the request of `c` is in c.in[0, total).
+  void Complete(Conn& c, size_t total) {
+    TimePoint now = SteadyClock::now();
+    const int status = c.head.status;
+    if (status == 201) {
+      if (c.measured) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - c.start).count();
+        tally_.latencies_us.push_back(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
+      }
+    } else {
+      if (c.measured) ++tally_.errors;
+      if (!shared_.error_reported.load(std::memory_order_relaxed)) {
+        std::string_view body(c.in.data() + c.head_len, c.head.content_length);
+        ReportFirstError(shared_.error_reported, fmt::format("HTTP {}: {}", status, body));
+      }
+    }
+    if (c.in_len > total) {  // the node sent more than one answer to one request
+      return Fail(c, fmt::format("{}: {} unexpected bytes after an answer", shared_.where, c.in_len - total));
+    }
+    // An answer before the whole request was sent leaves the connection unusable.
+    if (c.head.close || c.out_sent < c.out.size()) CloseSocket(c);
+    c.state = Conn::State::kIdle;
+    StartRequest(c, now);
+  }
+
+  // Handles pauses that ended, requests past their deadline and the end of the run; sets next_timer_.
+  void CheckTimers(TimePoint now) {
+    const bool over = now >= shared_.stop_at;
+    const bool grace_over = now >= shared_.stop_at + kGrace;
+    next_timer_ = now + kMaxIdleWait;
+    if (!over) WakeBy(shared_.stop_at);
+    for (auto& c : conns_) {
+      switch (c.state) {
+        case Conn::State::kDone:
+          break;
+        case Conn::State::kIdle:  // not expected between events; handled for safety
+          StartRequest(c, now);
+          break;
+        case Conn::State::kPaused:
+          if (over) {
+            Finish(c);
+          } else if (now >= c.retry_at) {
+            StartRequest(c, now);
+          } else {
+            WakeBy(c.retry_at);
+          }
+          break;
+        case Conn::State::kConnecting:
+        case Conn::State::kInFlight:
+          if (grace_over) {
+            if (c.measured) ++tally_.errors;
+            ReportFirstError(shared_.error_reported,
+                             fmt::format("{}: no answer {} s after the end of the run", shared_.where,
+                                         std::chrono::duration_cast<std::chrono::seconds>(kGrace).count()));
+            Finish(c);
+          } else if (now >= c.deadline) {
+            Fail(c, fmt::format("{}: no answer within {} s", shared_.where,
+                                std::chrono::duration_cast<std::chrono::seconds>(kRequestTimeout).count()));
+            if (over) Finish(c);
+          }
+          break;
+      }
+    }
+    if (over && !grace_over) WakeBy(shared_.stop_at + kGrace);
+  }
+
+  Shared& shared_;
+  std::vector<Conn> conns_;  // never resized: epoll events point at its elements
+  Tally& tally_;
+  int epoll_ = -1;
+  size_t done_ = 0;
+  TimePoint next_timer_;
+};
+
+// Lets the process open one socket per client.
+void RaiseFileLimit(int clients) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t want = static_cast<rlim_t>(clients) + 64;
+  if (lim.rlim_cur >= want) return;
+  lim.rlim_cur = std::min(want, lim.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &lim);
 }
 
 // The nearest-rank percentile of sorted values, in milliseconds.
@@ -100,25 +575,32 @@ double PercentileMs(const std::vector<uint32_t>& sorted_us, double p) {
 }
 
 int Run(const Options& opt) {
-  std::atomic<uint64_t> next_number{
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count())};
-  std::atomic<bool> error_reported{false};
-  std::vector<Tally> tallies(opt.clients);
+  RaiseFileLimit(opt.clients);
+  Shared shared;
+  shared.endpoint = Resolve(opt);
+  shared.request_prefix = fmt::format(
+      "POST {} HTTP/1.1\r\nHost: {}:{}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n"
+      "Content-Length: ",
+      opt.target, opt.host, opt.port, opt.token);
+  shared.where = fmt::format("POST http://{}:{}{}", opt.host, opt.port, opt.target);
+  shared.next_number = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
+  const int threads = std::min(opt.threads, opt.clients);
+  std::vector<Tally> tallies(threads);
   auto t0 = SteadyClock::now();
-  auto measure_from =
+  shared.measure_from =
       t0 + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.warmup));
-  auto stop_at = measure_from + std::chrono::duration_cast<SteadyClock::duration>(
-                                    std::chrono::duration<double>(opt.seconds));
+  shared.stop_at = shared.measure_from + std::chrono::duration_cast<SteadyClock::duration>(
+                                             std::chrono::duration<double>(opt.seconds));
 
-  std::vector<std::thread> threads;
-  threads.reserve(opt.clients);
-  for (int i = 0; i < opt.clients; ++i) {
-    threads.emplace_back(RunClient, std::cref(opt), measure_from, stop_at, std::ref(next_number),
-                         std::ref(error_reported), std::ref(tallies[i]));
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (int i = 0; i < threads; ++i) {
+    int clients = (i + 1) * opt.clients / threads - i * opt.clients / threads;
+    workers.emplace_back([&shared, &tallies, clients, i] { Worker(shared, clients, tallies[i]).Run(); });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : workers) t.join();
 
   std::vector<uint32_t> all;
   int64_t errors = 0;
@@ -154,8 +636,10 @@ int main(int argc, char** argv) {
   app.add_option("--host", opt.host, "node address (IP or name)");
   app.add_option("--port", opt.port, "node port")->required()->check(CLI::Range(1, 65535));
   app.add_option("--token", opt.token, "session token, sent as 'Authorization: Bearer <token>'")->required();
-  app.add_option("--clients", opt.clients, "concurrent connections, one thread each")
+  app.add_option("--clients", opt.clients, "concurrent connections, one request in flight each")
       ->check(CLI::Range(1, 4096));
+  app.add_option("--threads", opt.threads, "event-loop threads sharing the connections (at most --clients)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--seconds", opt.seconds, "length of the measured window")->check(CLI::Range(0.1, 86400.0));
   app.add_option("--warmup", opt.warmup, "seconds of load before measuring")->check(CLI::Range(0.0, 3600.0));
   app.add_option("--target", opt.target, "request target to POST to");

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api_fixture.h"
+#include "auth/sessions.h"
 #include "auth/totp.h"
 
 #include <boost/asio.hpp>
@@ -144,6 +145,36 @@ TEST_F(ApiTest, RoutesRefuseTheWrongRoleAndStrangers) {
   std::string other = UserToken(admin, "dana", json::array{"clerk"}, &clerk_id);
   EXPECT_EQ(Call("PATCH", "/api/v1/users/" + clerk_id, R"({"disabled":true})", admin).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, other).status, 401);
+}
+
+// Callers are remembered between requests; every change to who may do what still counts from the next
+// request.
+TEST_F(ApiTest, AccountAndSessionChangesTakeEffectOnTheNextRequest) {
+  std::string admin = AdminToken();
+  std::string casey_id, dana_id;
+  std::string casey = UserToken(admin, "casey", json::array{"clerk"}, &casey_id);
+  std::string dana = UserToken(admin, "dana", json::array{"clerk"}, &dana_id);
+  const std::string party = R"({"kind":"person","name":"Ann"})";
+  // Each token has been used, and other writes happen in between.
+  ASSERT_EQ(Call("POST", "/api/v1/parties", party, casey).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/parties", party, dana).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/parties", party, casey).status, 201);
+
+  // Fewer roles: refused at once.
+  ASSERT_EQ(Call("PATCH", "/api/v1/users/" + casey_id, R"({"roles":["auditor"]})", admin).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/parties", party, casey).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, casey).status, 200);
+  // Disabled: refused at once.
+  ASSERT_EQ(Call("PATCH", "/api/v1/users/" + dana_id, R"({"disabled":true})", admin).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, dana).status, 401);
+  // Signed out: refused at once.
+  ASSERT_EQ(Call("GET", "/api/v1/users/me", {}, casey).status, 200);
+  ASSERT_EQ(Call("DELETE", "/api/v1/sessions/current", {}, casey).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, casey).status, 401);
+  // Expired, with nothing written since it was last used: refused.
+  ASSERT_EQ(Call("GET", "/api/v1/users/me", {}, admin).status, 200);
+  clock_.Advance(auth::kSessionMs);
+  EXPECT_EQ(Call("GET", "/api/v1/users/me", {}, admin).status, 401);
 }
 
 TEST_F(ApiTest, PublicUsersSeeOnlyTheirOwnParty) {

@@ -165,15 +165,16 @@ Result<std::optional<User>> FindUserByName(Db& db, std::string_view username) {
 
 Result<std::optional<User>> FindUserById(Db& db, std::string_view id) { return FindOne(db, "id=?", id); }
 
-Result<std::optional<User>> FindSessionUser(Db& db, std::string_view token, int64_t now_ms) {
-  HF_ASSIGN_OR_RETURN(
-      StmtRef s, db.Prepare(fmt::format("SELECT {} FROM local_sessions s JOIN users u ON u.id = s.user_id "
-                                        "WHERE s.token_hash=? AND s.expires_at > ? AND u.disabled = 0",
-                                        kQualifiedUserColumns)));
+Result<std::optional<SessionUser>> FindSessionUser(Db& db, std::string_view token, int64_t now_ms) {
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {}, s.expires_at FROM local_sessions s JOIN users u "
+                                             "ON u.id = s.user_id "
+                                             "WHERE s.token_hash=? AND s.expires_at > ? AND u.disabled = 0",
+                                             kQualifiedUserColumns)));
   s->BindBlob(1, Sha256(token)).Bind(2, now_ms);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return std::optional<User>();
-  return std::optional<User>(ReadUser(*s));
+  if (!row) return std::optional<SessionUser>();
+  return std::optional<SessionUser>(SessionUser{ReadUser(*s), s->Int(12)});
 }
 
 Result<std::vector<User>> ListUsers(Db& db) {

@@ -55,9 +55,13 @@ void RegisterUsers(store::Registry& registry);
 
 Result<std::optional<User>> FindUserByName(store::Db& db, std::string_view username);
 Result<std::optional<User>> FindUserById(store::Db& db, std::string_view id);
-// The user of the live session with `token` (auth/sessions.h), in one query: nullopt when the token is
-// unknown or expired, or the account is disabled.
-Result<std::optional<User>> FindSessionUser(store::Db& db, std::string_view token, int64_t now_ms);
+// The user of the live session with `token` (auth/sessions.h) and when that session expires, in one query:
+// nullopt when the token is unknown or expired, or the account is disabled.
+struct SessionUser {
+  User user;
+  int64_t expires_at = 0;
+};
+Result<std::optional<SessionUser>> FindSessionUser(store::Db& db, std::string_view token, int64_t now_ms);
 Result<std::vector<User>> ListUsers(store::Db& db);
 
 // Usernames: 1..64 of [a-z0-9._-], starting with a letter or digit.

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "auth/sessions.h"
+#include "base/crypto.h"
 #include "http/server.h"
 #include "store/idempotency.h"
 
@@ -15,7 +16,10 @@ void RegisterSystemRoutes(App& app);
 void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
 
-App::App(store::Node& node, AppOptions options) : node_(node), options_(std::move(options)) {
+App::App(store::Node& node, AppOptions options)
+    : node_(node),
+      options_(std::move(options)),
+      session_watch_(node.writer().Watch({"users", "local_sessions"})) {
   RegisterSystemRoutes(*this);
   RegisterAuthRoutes(*this);
   RegisterPartyRoutes(*this);
@@ -45,11 +49,30 @@ void App::Authenticate(Call& call) {
     token = call.req.Cookie("holdfast_session");
   }
   if (token.empty() || token.size() > 200) return;
+  const int64_t now = node_.clock().NowMs();
+  const Hash digest = Sha256(token);
+  std::string key(reinterpret_cast<const char*>(digest.data()), digest.size());
+  const uint64_t generation = session_watch_->generation();
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    auto it = sessions_.find(key);
+    if (it != sessions_.end() && it->second.generation == generation && it->second.expires_at > now) {
+      call.who.user = it->second.user;
+      call.who.token = std::move(token);
+      return;
+    }
+  }
   auto db = node_.Read();
   if (!db.ok()) return;
-  auto user = auth::FindSessionUser(**db, token, node_.clock().NowMs());
-  if (!user.ok() || !*user) return;
-  call.who.user = std::move(**user);
+  auto found = auth::FindSessionUser(**db, token, now);
+  if (!found.ok() || !*found) return;
+  auto user = std::make_shared<const auth::User>(std::move((*found)->user));
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    if (sessions_.size() >= kSessionCacheLimit) sessions_.clear();
+    sessions_[key] = {user, (*found)->expires_at, generation};
+  }
+  call.who.user = std::move(user);
   call.who.token = std::move(token);
 }
 

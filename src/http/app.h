@@ -7,7 +7,10 @@
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "http/message.h"
 #include "http/router.h"
@@ -60,6 +63,20 @@ class App {
   boost::asio::thread_pool workers_{2};
   std::atomic<int64_t> unmatched_{0};
   std::atomic<int64_t> in_flight_{0};
+
+  // Signed-in users by the SHA-256 of their session token, so that most requests need no database read to
+  // know their caller. An entry is trusted only while no commit has changed the users or sessions tables
+  // since it was read (sign-out, disabling, role changes all take effect at once) and its session is
+  // unexpired.
+  struct CachedSession {
+    std::shared_ptr<const auth::User> user;
+    int64_t expires_at = 0;
+    uint64_t generation = 0;
+  };
+  static constexpr size_t kSessionCacheLimit = 4096;
+  std::shared_ptr<const store::TableWatch> session_watch_;
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, CachedSession> sessions_;
 };
 
 class Server;

@@ -22,9 +22,9 @@ class App;
 
 // Who is calling: nobody, or a signed-in user.
 struct Principal {
-  std::optional<auth::User> user;
-  std::string token;  // the session token used, if any
-  bool signed_in() const { return user.has_value(); }
+  std::shared_ptr<const auth::User> user;  // as of the request's sign-in check
+  std::string token;                       // the session token used, if any
+  bool signed_in() const { return user != nullptr; }
   const std::string& id() const {
     static const std::string kNobody = "anonymous";
     return user ? user->id : kNobody;

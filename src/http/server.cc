@@ -2,11 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <mutex>
+#include <unordered_map>
+
+#include <sys/socket.h>
 
 #include <pthread.h>
 
@@ -19,43 +25,94 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(tcp::socket socket, const ServerOptions& options, const Handler& handler)
-      : stream_(std::move(socket)), deadline_(stream_.get_executor()), options_(options), handler_(handler) {}
+using SteadyClock = std::chrono::steady_clock;
 
-  void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+class Connection;
+
+// The live connections, so that one sweep over them enforces every connection's deadline: per-request timers
+// would cost more than the requests they guard.
+class Registry {
+ public:
+  void Add(const std::shared_ptr<Connection>& c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_[c.get()] = c;
+  }
+  void Remove(Connection* c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(c);
+  }
+  std::vector<std::shared_ptr<Connection>> Snapshot() {
+    std::vector<std::shared_ptr<Connection>> out;
+    std::lock_guard<std::mutex> lock(mu_);
+    out.reserve(live_.size());
+    for (auto& [_, weak] : live_) {
+      if (auto c = weak.lock()) out.push_back(std::move(c));
+    }
+    return out;
   }
 
  private:
+  std::mutex mu_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> live_;
+};
+
+// One client connection. Its operations are strictly sequential (read a request, wait for its answer, write
+// it, read the next), so they need no strand; the only other thread that touches it is the sweep, through
+// Expire(), which uses only the atomic deadline and the socket's descriptor under close_mu_.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, const ServerOptions& options, const Handler& handler, Registry& registry)
+      : socket_(std::move(socket)), options_(options), handler_(handler), registry_(registry) {}
+  ~Connection() { registry_.Remove(this); }
+
+  void Start() {
+    registry_.Add(shared_from_this());
+    Read();
+  }
+
+  // Called by the sweep: when the connection's deadline has passed, stops what it waits for. A read then
+  // ends (and is answered 408 if a request had begun); a write or a drain ends with an error and the
+  // connection closes.
+  void Expire(SteadyClock::time_point now) {
+    if (!Due(now)) return;
+    std::lock_guard<std::mutex> lock(close_mu_);
+    if (!Due(now) || !socket_.is_open() || timed_out_.exchange(true)) return;
+    ::shutdown(socket_.native_handle(), writing_.load() ? SHUT_RDWR : SHUT_RD);
+  }
+
+ private:
+  void SetDeadline(std::chrono::milliseconds after, bool writing) {
+    writing_.store(writing);
+    deadline_ns_.store((SteadyClock::now() + after).time_since_epoch().count(), std::memory_order_release);
+  }
+  // Under close_mu_, so that once it returns the sweep can no longer act on the old deadline.
+  void ClearDeadline() {
+    std::lock_guard<std::mutex> lock(close_mu_);
+    deadline_ns_.store(0, std::memory_order_release);
+  }
+  bool Due(SteadyClock::time_point now) const {
+    int64_t deadline = deadline_ns_.load(std::memory_order_acquire);
+    return deadline != 0 && now.time_since_epoch().count() >= deadline;
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
     // The first request on a connection must arrive within the read timeout; later ones within the idle
-    // timeout. The deadline is a timer of our own rather than the stream's, which would close the socket and
-    // leave no way to answer 408.
-    stream_.expires_never();
-    timed_out_ = false;
-    deadline_.expires_after(first_ ? options_.read_timeout : options_.idle_timeout);
+    // timeout.
+    SetDeadline(first_ ? options_.read_timeout : options_.idle_timeout, false);
     first_ = false;
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // cancelled: the request arrived
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
-    bhttp::async_read(stream_, buffer_, *parser_,
+    bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
-    deadline_.cancel();
+    ClearDeadline();
     if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof) {
       return Close();
     }
-    if (ec && timed_out_) {  // a read that completed just as the deadline fired is still served
+    if (ec && timed_out_) {                                             // the sweep ended the read
       if (buffer_.size() == 0 && !parser_->got_some()) return Close();  // idle keep-alive connection
       return Fail(MakeError(Code::kInvalid, "the request was not received in time", "request-timeout"));
     }
@@ -83,7 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.body = std::move(msg.body());
     if (remote_.empty()) {
       beast::error_code rec;
-      auto ep = stream_.socket().remote_endpoint(rec);
+      auto ep = socket_.remote_endpoint(rec);
       if (!rec) remote_ = ep.address().to_string();
     }
     req.remote = remote_;
@@ -94,7 +151,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     auto self = shared_from_this();
     Responder respond = [self](Response r) {
-      asio::post(self->stream_.get_executor(),
+      asio::post(self->socket_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     };
     handler_(std::move(req), std::move(respond));
@@ -105,23 +162,47 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Write(Response::Problem(e));
   }
 
+  // The answer's bytes: status line, headers, body.
+  std::string Serialize(Response& r) const {
+    std::string out;
+    out.reserve(256 + r.body.size());
+    auto header = [&out](std::string_view name, std::string_view value) {
+      out += name;
+      out += ": ";
+      for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;  // never a header injected
+      out += "\r\n";
+    };
+    out += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += std::to_string(r.status);
+    out += ' ';
+    out += bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    out += "\r\n";
+    header("Server", "holdfast");
+    header("Content-Type", r.content_type);
+    header("X-Content-Type-Options", "nosniff");
+    header("Cache-Control", "no-store");
+    for (const auto& [k, v] : r.headers) header(k, v);
+    header("Content-Length", std::to_string(r.body.size()));
+    if (!keep_alive_) {
+      header("Connection", "close");
+    } else if (version_ == 10) {
+      header("Connection", "keep-alive");
+    }
+    out += "\r\n";
+    out += r.body;
+    return out;
+  }
+
   void Write(Response r) {
-    auto res =
-        std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), version_);
-    res->set(bhttp::field::server, "holdfast");
-    res->set(bhttp::field::content_type, r.content_type);
-    res->set("X-Content-Type-Options", "nosniff");
-    res->set(bhttp::field::cache_control, "no-store");
-    for (auto& [k, v] : r.headers) res->insert(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive_);
-    res->prepare_payload();
-    stream_.expires_after(options_.read_timeout);
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
-      if (!res->keep_alive()) return self->LingerClose();
-      self->Read();
-    });
+    auto bytes = std::make_shared<std::string>(Serialize(r));
+    SetDeadline(options_.read_timeout, true);
+    asio::async_write(socket_, asio::buffer(*bytes),
+                      [self = shared_from_this(), bytes](beast::error_code ec, size_t) {
+                        self->ClearDeadline();
+                        if (ec || self->timed_out_) return self->Close();
+                        if (!self->keep_alive_) return self->LingerClose();
+                        self->Read();
+                      });
   }
 
   // Closes after an answer the client may still be sending a body to (413, 408, 400): stop sending, then read
@@ -129,15 +210,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // before the client reads it.
   void LingerClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return Close();
-    stream_.expires_after(std::chrono::seconds(2));
+    SetDeadline(std::chrono::seconds(2), true);
     Drain();
   }
 
   void Drain() {
     discard_.resize(64 * 1024);
-    stream_.async_read_some(asio::buffer(discard_),
+    socket_.async_read_some(asio::buffer(discard_),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > (64u << 20)) return self->Close();
@@ -146,16 +227,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Close() {
+    std::lock_guard<std::mutex> lock(close_mu_);
+    deadline_ns_.store(0, std::memory_order_release);
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
-  beast::tcp_stream stream_;
-  asio::steady_timer deadline_;
-  bool timed_out_ = false;
+  tcp::socket socket_;
   const ServerOptions& options_;
   const Handler& handler_;
+  Registry& registry_;
+  std::atomic<int64_t> deadline_ns_{0};  // steady clock; 0: none
+  std::atomic<bool> writing_{false};
+  std::atomic<bool> timed_out_{false};
+  std::mutex close_mu_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = false;
@@ -169,24 +255,41 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)), acceptor(ioc) {}
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)), handler(std::move(h)), acceptor(ioc), sweeper(ioc) {}
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         beast::error_code opt;
         socket.set_option(tcp::no_delay(true), opt);
-        std::make_shared<Connection>(std::move(socket), options, handler)->Start();
+        std::make_shared<Connection>(std::move(socket), options, handler, registry)->Start();
       }
       Accept();
     });
   }
 
+  // Every connection's deadline is checked a few times per timeout.
+  void Sweep() {
+    auto shortest = std::min(options.read_timeout, options.idle_timeout);
+    auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(10),
+                                                        std::chrono::milliseconds(1000));
+    sweeper.expires_after(period);
+    sweeper.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      auto now = SteadyClock::now();
+      for (auto& c : registry.Snapshot()) c->Expire(now);
+      Sweep();
+    });
+  }
+
   ServerOptions options;
   Handler handler;
+  Registry registry;  // outlives the io_context, whose pending handlers hold connections
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer sweeper;
   std::vector<std::thread> threads;
 };
 
@@ -213,6 +316,7 @@ Status Server::Start() {
   }
   port_ = acceptor.local_endpoint().port();
   impl_->Accept();
+  impl_->Sweep();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] {
       pthread_setname_np(pthread_self(), "hf-http");
@@ -227,6 +331,7 @@ void Server::Stop() {
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->sweeper.cancel();
   });
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -161,6 +161,11 @@ Status Transaction::Commit() {
   return s;
 }
 
+Status Transaction::Restart() {
+  HF_RETURN_IF_ERROR(db_->Exec("ROLLBACK"));
+  return db_->Exec("BEGIN IMMEDIATE");
+}
+
 Transaction::~Transaction() {
   if (db_ && !sqlite3_get_autocommit(db_->raw())) (void)db_->Exec("ROLLBACK");
 }

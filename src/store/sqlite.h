@@ -110,6 +110,8 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   ~Transaction();
   Status Commit();
+  // Rolls back everything done so far and begins again.
+  Status Restart();
   Db& db() { return *db_; }
 
  private:

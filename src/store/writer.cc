@@ -1,7 +1,11 @@
+// Row-change reports (sqlite3_preupdate_hook) are declared only when this is defined; the library reports
+// whether it was built with them (sqlite3_compileoption_used), and the writer falls back when it was not.
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include "store/writer.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -38,9 +42,46 @@ Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string
       head_(head),
       hlc_(clock, last_stamp),
       max_batch_(max_batch),
-      committed_head_(head) {}
+      committed_head_(head) {
+  touch_reports_ = sqlite3_compileoption_used("ENABLE_PREUPDATE_HOOK") == 1;
+  if (touch_reports_) {
+    sqlite3_preupdate_hook(
+        db_.raw(),
+        [](void* self, sqlite3*, int, const char*, const char* table, sqlite3_int64, sqlite3_int64) {
+          static_cast<Writer*>(self)->Touched(table);
+        },
+        this);
+  }
+}
 
-Writer::~Writer() { Stop(); }
+Writer::~Writer() {
+  Stop();
+  if (touch_reports_) sqlite3_preupdate_hook(db_.raw(), nullptr, nullptr);
+}
+
+void Writer::Touched(std::string_view table) {
+  for (const auto& t : touched_) {
+    if (t == table) return;
+  }
+  touched_.emplace_back(table);
+}
+
+std::shared_ptr<const TableWatch> Writer::Watch(std::vector<std::string> tables) {
+  auto watch = std::make_shared<TableWatch>(std::move(tables));
+  std::lock_guard<std::mutex> lock(mu_);
+  watches_.push_back(watch);
+  return watch;
+}
+
+void Writer::AdvanceWatches() {
+  for (auto& w : watches_) {
+    bool changed = !touch_reports_;
+    for (const auto& t : w->tables_)
+      changed = changed || std::find(touched_.begin(), touched_.end(), t) != touched_.end();
+    if (changed) w->generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  touched_.clear();
+}
 
 void Writer::Start() {
   thread_ = std::thread([this] {
@@ -106,6 +147,50 @@ Status Writer::Run(std::string_view sql) {
   return s->Run();
 }
 
+bool Writer::RunCommands(std::vector<Pending>& batch, bool savepoints,
+                         std::vector<Result<json::value>>& results, int64_t& events) {
+  for (auto& p : batch) {
+    const FeedHead before = head_;
+    const journal::Stamp stamp_before = hlc_.last();
+    const int64_t events_before = events;
+    const int64_t changes_before = sqlite3_total_changes64(db_.raw());
+    if (savepoints) {
+      Status sp = Run("SAVEPOINT command");
+      if (!sp.ok()) {
+        results.emplace_back(sp.error());
+        continue;
+      }
+    }
+    CommandContext ctx(db_, clock_, node_id_, registry_, head_, hlc_, events);
+    Result<json::value> r = Internal("command did not run");
+    try {
+      r = p.command(ctx);
+    } catch (const std::exception& ex) {
+      r = Internal(fmt::format("command failed unexpectedly: {}", ex.what()));
+    }
+    if (savepoints) {
+      if (r.ok()) {
+        Status rel = Run("RELEASE command");
+        if (!rel.ok()) r = rel.error();
+      }
+      if (!r.ok()) {
+        (void)Run("ROLLBACK TO command");
+        (void)Run("RELEASE command");
+      }
+    } else if (!r.ok() && (sqlite3_total_changes64(db_.raw()) != changes_before || events != events_before)) {
+      return false;  // its changes cannot be undone alone
+    }
+    if (!r.ok()) {
+      head_ = before;
+      hlc_.Restore(stamp_before);
+      events = events_before;
+      stats_.failed_commands.fetch_add(1);
+    }
+    results.push_back(std::move(r));
+  }
+  return true;
+}
+
 void Writer::RunBatch(std::vector<Pending>& batch) {
   auto started = std::chrono::steady_clock::now();
   const FeedHead batch_head = head_;
@@ -115,6 +200,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   int64_t events = 0;
 
   auto fail_all = [&](const Error& e) {
+    touched_.clear();  // rolled back: nothing changed
     head_ = batch_head;
     hlc_.Restore(batch_stamp);
     stats_.failed_commits.fetch_add(1);
@@ -124,35 +210,20 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   auto txn = Transaction::Begin(db_);
   if (!txn.ok()) return fail_all(txn.error());
 
-  for (auto& p : batch) {
-    const FeedHead before = head_;
-    const journal::Stamp stamp_before = hlc_.last();
-    const int64_t events_before = events;
-    Status sp = Run("SAVEPOINT command");
-    if (!sp.ok()) {
-      results.emplace_back(sp.error());
-      continue;
-    }
-    CommandContext ctx(db_, clock_, node_id_, registry_, head_, hlc_, events);
-    Result<json::value> r = Internal("command did not run");
-    try {
-      r = p.command(ctx);
-    } catch (const std::exception& ex) {
-      r = Internal(fmt::format("command failed unexpectedly: {}", ex.what()));
-    }
-    if (r.ok()) {
-      Status rel = Run("RELEASE command");
-      if (!rel.ok()) r = rel.error();
-    }
-    if (!r.ok()) {
-      (void)Run("ROLLBACK TO command");
-      (void)Run("RELEASE command");
-      head_ = before;
-      hlc_.Restore(stamp_before);
-      events = events_before;
-      stats_.failed_commands.fetch_add(1);
-    }
-    results.push_back(std::move(r));
+  // First without savepoints, which cost a copy of every page a command touches: a command that fails before
+  // changing anything (the usual refusal) needs nothing undone. Only when a command fails after changing
+  // something is the batch rolled back and run again with a savepoint around each command.
+  bool clean = RunCommands(batch, /*savepoints=*/false, results, events);
+  if (!clean) {
+    Status restarted = txn->Restart();
+    touched_.clear();
+    head_ = batch_head;
+    hlc_.Restore(batch_stamp);
+    results.clear();
+    events = 0;
+    stats_.reruns.fetch_add(1);
+    if (!restarted.ok()) return fail_all(restarted.error());
+    RunCommands(batch, /*savepoints=*/true, results, events);
   }
 
   if (head_.seq != batch_head.seq) {
@@ -170,6 +241,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_head_ = head_;
+    AdvanceWatches();
   }
   auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);

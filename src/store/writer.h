@@ -3,9 +3,12 @@
 // its own savepoint, appends the events it emits to this node's feed and folds them, seals the new feed head,
 // persists the clock, and commits with one fsync. Then it answers every command of the batch.
 //
-// A command that fails (returns an error, or throws) is rolled back to its savepoint and answered with its
-// error; it leaves no trace and does not fail the batch. If the commit itself fails, every command of the
-// batch is answered with that error and nothing of the batch is kept.
+// A command that fails (returns an error, or throws) is answered with its error; it leaves no trace and does
+// not fail the batch. Commands run without savepoints (which cost a copy of each page they touch) as long as
+// every failing command failed before changing anything; when one fails after changing something, the batch
+// is rolled back and run again with a savepoint around each command, and that command alone is undone. If the
+// commit itself fails, every command of the batch is answered with that error and nothing of the batch is
+// kept.
 #ifndef HOLDFAST_STORE_WRITER_H_
 #define HOLDFAST_STORE_WRITER_H_
 
@@ -13,6 +16,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -63,12 +67,28 @@ class CommandContext {
 using CommandFn = std::function<Result<json::value>(CommandContext&)>;
 using CommandDone = std::function<void(Result<json::value>)>;
 
+// Counts the commits that changed any of some tables, so a reader that caches rows of those tables can tell
+// whether its copy may be stale: it notes generation() before reading the rows and trusts the copy only while
+// generation() is unchanged. The count moves after the commit, so a copy read before it is never trusted
+// after.
+class TableWatch {
+ public:
+  explicit TableWatch(std::vector<std::string> tables) : tables_(std::move(tables)) {}
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  friend class Writer;
+  const std::vector<std::string> tables_;
+  std::atomic<uint64_t> generation_{0};
+};
+
 struct WriterStats {
   std::atomic<int64_t> batches{0};
   std::atomic<int64_t> commands{0};
   std::atomic<int64_t> failed_commands{0};
   std::atomic<int64_t> events{0};
   std::atomic<int64_t> failed_commits{0};
+  std::atomic<int64_t> reruns{0};  // batches run again with savepoints after a command failed midway
   std::atomic<int64_t> commit_micros_total{0};
   std::atomic<int64_t> queue_depth{0};
 };
@@ -95,6 +115,8 @@ class Writer {
   const WriterStats& stats() const { return stats_; }
   // The feed head as of the last commit. Thread-safe.
   FeedHead head() const;
+  // A watch over `tables` (their names as in the schema). Thread-safe.
+  std::shared_ptr<const TableWatch> Watch(std::vector<std::string> tables);
 
  private:
   struct Pending {
@@ -103,8 +125,16 @@ class Writer {
   };
   void Loop();
   void RunBatch(std::vector<Pending>& batch);
+  // Runs every command of the batch in the open transaction, each under its own savepoint or not. Without
+  // savepoints, returns false (and stops) at the first command that failed after changing something.
+  bool RunCommands(std::vector<Pending>& batch, bool savepoints, std::vector<Result<json::value>>& results,
+                   int64_t& events);
   // Runs a statement through the connection's statement cache (savepoints run once per command).
   Status Run(std::string_view sql);
+  // Called by SQLite before each row change on the writer's connection.
+  void Touched(std::string_view table);
+  // Moves the generation of every watch over a table the committed batch changed. Called with mu_ held.
+  void AdvanceWatches();
 
   Db& db_;
   const Registry& registry_;
@@ -120,6 +150,11 @@ class Writer {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   FeedHead committed_head_;
+  std::vector<std::shared_ptr<TableWatch>> watches_;
+  // Tables changed by the batch being written (writer thread only); when SQLite cannot report row changes,
+  // every commit counts as changing every table.
+  std::vector<std::string> touched_;
+  bool touch_reports_ = false;
   std::thread thread_;
   WriterStats stats_;
 };

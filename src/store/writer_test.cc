@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "journal/seal.h"
@@ -93,6 +94,58 @@ TEST_F(WriterTest, FailedCommandLeavesNoTraceAndDoesNotFailItsBatch) {
   EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), 2);
   // The chain has no gap where the failed command's event was.
   EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 2);
+}
+
+// Runs `commands` in one batch: the writer is held by a command that waits until all are queued.
+std::vector<Result<json::value>> RunInOneBatch(Writer& writer, std::vector<CommandFn> commands) {
+  std::promise<void> queued;
+  std::shared_future<void> all_queued = queued.get_future().share();
+  std::atomic<size_t> answered{0};
+  std::vector<Result<json::value>> results(commands.size(), Internal("unanswered"));
+  writer.Submit(
+      [all_queued](CommandContext&) -> Result<json::value> {
+        all_queued.wait();
+        return json::value(nullptr);
+      },
+      [&](Result<json::value>) { ++answered; });
+  while (writer.stats().queue_depth.load() != 0) std::this_thread::yield();  // the holder is running
+  for (size_t i = 0; i < commands.size(); ++i) {
+    writer.Submit(std::move(commands[i]), [&, i](Result<json::value> r) {
+      results[i] = std::move(r);
+      ++answered;
+    });
+  }
+  queued.set_value();
+  while (answered.load() < results.size() + 1) std::this_thread::yield();
+  return results;
+}
+
+TEST_F(WriterTest, RefusalBeforeAnyChangeCostsNoRerunButAFailureMidwayIsUndoneAlone) {
+  Writer& w = node_->writer();
+  auto refused = RunInOneBatch(w, {Add("r", 1), Add("r", -1), Add("r", 2)});
+  EXPECT_TRUE(refused[0].ok());
+  EXPECT_FALSE(refused[1].ok());
+  EXPECT_TRUE(refused[2].ok());
+  EXPECT_EQ(w.stats().reruns.load(), 0);
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='r'"), 3);
+
+  CommandFn emit_then_fail = [](CommandContext& ctx) -> Result<json::value> {
+    HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "m"}, {"n", 100}}, "t").status());
+    return Conflict("changed my mind");
+  };
+  auto midway = RunInOneBatch(w, {Add("m", 1), emit_then_fail, Add("m", 2), Add("m", -5), Add("m", 4)});
+  EXPECT_TRUE(midway[0].ok());
+  ASSERT_FALSE(midway[1].ok());
+  EXPECT_EQ(midway[1].error().type, "conflict");
+  EXPECT_TRUE(midway[2].ok());
+  EXPECT_FALSE(midway[3].ok());
+  EXPECT_TRUE(midway[4].ok());
+  EXPECT_EQ(w.stats().reruns.load(), 1);
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='m'"), 7);
+  // Two holders, two successful adds before, three now: no event of the failed command, no gap in the chain.
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), 5);
+  EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 5);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events WHERE body LIKE '%\"n\":100%'"), 0);
 }
 
 TEST_F(WriterTest, CommandThatThrowsIsAnErrorNotACrash) {
