@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # The Holdfast benchmark (`make bench`): a node against PostgreSQL 15 doing the equivalent durable write.
 #
-# 1. Node: `holdfast init` a fresh data directory, `holdfast serve` it on 127.0.0.1 (port chosen by the kernel),
-#    sign in, and run bench_loadgen (POST /api/v1/parties, one keep-alive connection per client) at each client
-#    count for the measured time after a warm-up.
+# 1. Node: `holdfast init` a fresh data directory, `holdfast serve` it on 127.0.0.1 (port chosen by the kernel) and
+#    sign in. Load: bench_loadgen (POST /api/v1/parties, one keep-alive connection per client) for the measured
+#    time after a warm-up.
 # 2. PostgreSQL 15 (Debian packages, default settings: fsync=on, synchronous_commit=on) in a temporary cluster on
 #    127.0.0.1 and a free port, run as the `postgres` user when we are root. The same write as one transaction:
 #    insert an event row (300-byte body, its sha256), insert a party row, insert the event's aggregate-index row
 #    (three statements, as the node's command writes them; no shared hot row, so PostgreSQL is not serialised on
 #    a row lock and gets its best group-commit rate).
-#    pgbench runs it at each client count, after a warm-up run, with a per-transaction log for percentiles.
-# 3. Prints a table, writes bench/out/latest.json and rewrites bench/RESULTS.md from this run.
+#    Load: pgbench for the measured time after a warm-up run, with a per-transaction log for percentiles.
+# 3. Both systems are started once and stay up for the whole run (the idle one costs almost nothing). The speed of
+#    a small VM drifts from minute to minute, so the two are measured in alternation: each of the R rounds runs,
+#    at each client count in order, the node and then PostgreSQL back to back, so the two sides of a comparison
+#    are measured within seconds of each other.
+# 4. Per system and client count the median round by rate is reported (for an even R the lower of the two middle
+#    ones), with that round's latencies and errors, and the lowest and highest rate of all rounds. The ratio at the
+#    last client count is the median node rate over the median PostgreSQL rate; the ratio of each round (node rate
+#    over PostgreSQL rate in that round) and the median of those are reported beside it.
+# 5. Prints a table, writes bench/out/latest.json and rewrites bench/RESULTS.md from this run.
 #
-# Usage: bench/run.sh [--only node|postgres] [--clients "16 64"] [--seconds 10] [--warmup 2]
+# Usage: bench/run.sh [--only node|postgres] [--clients "16 64"] [--rounds 3] [--seconds 10] [--warmup 2]
 # Environment: BUILD (build directory, default build), TMPDIR (where the data directories go).
 # Everything runs on 127.0.0.1; every wait has a deadline; temporary directories and processes are removed on
 # exit, also on failure or Ctrl-C.
@@ -25,6 +33,7 @@ OUT_DIR=bench/out
 RESULTS=bench/RESULTS.md
 only=""
 clients_list="16 64"
+rounds=3
 run_seconds=10
 warmup=2
 if (($#)); then invocation="bench/run.sh $*"; else invocation="make bench"; fi
@@ -34,6 +43,7 @@ while (($#)); do
   case "$1" in
     --only) only=${2:-}; shift 2 || usage ;;
     --clients) clients_list=${2:-}; shift 2 || usage ;;
+    --rounds) rounds=${2:-}; shift 2 || usage ;;
     --seconds) run_seconds=${2:-}; shift 2 || usage ;;
     --warmup) warmup=${2:-}; shift 2 || usage ;;
     -h | --help) usage ;;
@@ -42,6 +52,7 @@ while (($#)); do
 done
 case "$only" in "" | node | postgres) ;; *) usage ;; esac
 [[ "$run_seconds" =~ ^[0-9]+$ && "$warmup" =~ ^[0-9]+$ && "$clients_list" =~ ^[0-9\ ]+$ ]] || usage
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || usage  # at least one round
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -123,13 +134,18 @@ percentile() {
     print v[r] }'
 }
 
+# The median of numbers, one per line, on stdin; of an even count the lower of the two middle ones.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 
 # --- the node ----------------------------------------------------------------------------------------------------
 
-declare -A node_json  # clients -> the loadgen's JSON line
+declare -A node_runs  # "round:clients" -> the loadgen's JSON line
+node_port=""
+node_token=""
 
-run_node() {
+start_node() {
   local holdfast="$BUILD/holdfast" loadgen="$BUILD/bench_loadgen"
   [[ -x "$holdfast" ]] || die "$holdfast not found; build first (make build)"
   [[ -x "$loadgen" ]] || die "$loadgen not found; build first (make build)"
@@ -171,25 +187,27 @@ run_node() {
     -H 'Content-Type: application/json' -H "Authorization: Bearer $token" --data-binary "$body" \
     "http://127.0.0.1:$port/api/v1/users/me/password") || die "password change request failed"
   [[ "$status" == 200 ]] || die "password change answered $status: $(cat "$work/passwd.json")"
+  node_port=$port
+  node_token=$token
+}
 
-  local n line
-  for n in $clients_list; do
-    log "node: $n clients, ${warmup} s warm-up + ${run_seconds} s"
-    timeout --kill-after=10 $((warmup + run_seconds + 60)) \
-      "$loadgen" --host 127.0.0.1 --port "$port" --token "$token" --clients "$n" --seconds "$run_seconds" \
-      --warmup "$warmup" >"$work/loadgen-$n.out" || die "bench_loadgen failed at $n clients: $(cat "$work/loadgen-$n.out")"
-    line=$(grep '^{"clients"' "$work/loadgen-$n.out" | tail -1)
-    [[ -n "$line" ]] || die "no JSON line from bench_loadgen"
-    head -n -1 "$work/loadgen-$n.out" >&2
-    node_json[$n]=$line
-  done
+measure_node() {  # round clients
+  local r=$1 n=$2 out="$work/loadgen-$1-$2.out" line
   kill -0 "$server_pid" 2>/dev/null || die "the node died during the run: $(tail -20 "$work/serve.err")"
-  stop_server
+  log "round $r/$rounds: node: $n clients, ${warmup} s warm-up + ${run_seconds} s"
+  timeout --kill-after=10 $((warmup + run_seconds + 60)) \
+    "$BUILD/bench_loadgen" --host 127.0.0.1 --port "$node_port" --token "$node_token" --clients "$n" \
+    --seconds "$run_seconds" --warmup "$warmup" >"$out" || die "bench_loadgen failed at $n clients: $(cat "$out")"
+  line=$(grep '^{"clients"' "$out" | tail -1)
+  [[ -n "$line" ]] || die "no JSON line from bench_loadgen"
+  head -n -1 "$out" >&2
+  node_runs[$r:$n]=$line
 }
 
 # --- PostgreSQL --------------------------------------------------------------------------------------------------
 
-declare -A pg_json  # clients -> {"clients":..,"tps":..,...}
+declare -A pg_runs  # "round:clients" -> {"clients":..,"tps":..,...}
+pg_conn=()
 
 # A TCP port on 127.0.0.1 that nothing listens on now (PostgreSQL cannot take port 0).
 free_port() {
@@ -204,7 +222,9 @@ free_port() {
   return 1
 }
 
-run_postgres() {
+pg_sql() { timeout --kill-after=10 120 psql "${pg_conn[@]}" -v ON_ERROR_STOP=1 "$@"; }
+
+start_postgres() {
   [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL 15 not found in $PG_BIN (make deps)"
   command -v pgbench >/dev/null || die "pgbench not found"
   pg_work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-bench-pg.XXXXXX")
@@ -229,11 +249,11 @@ run_postgres() {
   done
   ((pg_started)) || die "PostgreSQL did not start: $(tail -20 "$pg_work/server.log")"
   log "postgres: listening on 127.0.0.1:$pg_port"
-  local conn=(-h 127.0.0.1 -p "$pg_port" -U bench)
+  pg_conn=(-h 127.0.0.1 -p "$pg_port" -U bench)
 
   local fsync sync_commit
-  fsync=$(psql "${conn[@]}" -d postgres -Atqc 'SHOW fsync')
-  sync_commit=$(psql "${conn[@]}" -d postgres -Atqc 'SHOW synchronous_commit')
+  fsync=$(pg_sql -d postgres -Atqc 'SHOW fsync')
+  sync_commit=$(pg_sql -d postgres -Atqc 'SHOW synchronous_commit')
   [[ "$fsync" == on && "$sync_commit" == on ]] || die "expected fsync=on synchronous_commit=on, got $fsync/$sync_commit"
 
   cat >"$work/schema.sql" <<'SQL'
@@ -264,43 +284,75 @@ INSERT INTO event_aggregates (aggregate, time, tick, feed, seq)
           currval('feed_seq'));
 END;
 SQL
-  psql "${conn[@]}" -d postgres -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE bench' >/dev/null
-  psql "${conn[@]}" -d bench -v ON_ERROR_STOP=1 -q -f "$work/schema.sql" >/dev/null
-
-  local n dir tps lat_avg p50 p99 count failed
-  for n in $clients_list; do
-    dir="$work/pgbench-$n"
-    mkdir -p "$dir"
-    log "postgres: $n clients, ${warmup} s warm-up + ${run_seconds} s"
-    if ((warmup > 0)); then
-      timeout --kill-after=10 $((warmup + 60)) pgbench "${conn[@]}" -n -M prepared -c "$n" -j 2 -T "$warmup" \
-        -f "$work/write.sql" bench >"$dir/warmup.out" 2>&1 || die "pgbench warm-up failed: $(tail -20 "$dir/warmup.out")"
-    fi
-    (cd "$dir" && timeout --kill-after=10 $((run_seconds + 60)) pgbench "${conn[@]}" -n -M prepared -c "$n" -j 2 \
-      -T "$run_seconds" -f "$work/write.sql" --log --log-prefix=tx bench >run.out 2>&1) ||
-      die "pgbench failed: $(tail -20 "$dir/run.out")"
-    tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$dir/run.out" | head -1)
-    lat_avg=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$dir/run.out" | head -1)
-    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/run.out" | head -1)
-    [[ -n "$tps" && -n "$lat_avg" ]] || die "could not read tps and latency from pgbench: $(cat "$dir/run.out")"
-    # Per-transaction log lines: client_id transaction_no latency_us script_no epoch_s epoch_us.
-    awk '$3 ~ /^[0-9]+$/ { print $3 }' "$dir"/tx.* >"$dir/latencies"
-    count=$(wc -l <"$dir/latencies")
-    p50=$(percentile 50 <"$dir/latencies")
-    p99=$(percentile 99 <"$dir/latencies")
-    pg_json[$n]=$(printf '{"clients":%d,"seconds":%d,"transactions":%d,"tps":%s,"latency_avg_ms":%s,"p50_ms":%s,"p99_ms":%s,"errors":%d}' \
-      "$n" "$run_seconds" "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" \
-      "${failed:-0}")
-    printf '%d clients, %d s: %d transactions, %s tps, avg %s ms, p50 %s ms, p99 %s ms\n' "$n" "$run_seconds" \
-      "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" >&2
-  done
-  stop_postgres
+  pg_sql -d postgres -q -c 'CREATE DATABASE bench' >/dev/null || die "CREATE DATABASE failed"
+  pg_sql -d bench -q -f "$work/schema.sql" >/dev/null || die "creating the schema failed"
 }
 
-# --- run and report ----------------------------------------------------------------------------------------------
+measure_postgres() {  # round clients
+  local r=$1 n=$2 dir="$work/pgbench-$1-$2" tps lat_avg p50 p99 count failed
+  mkdir -p "$dir"
+  log "round $r/$rounds: postgres: $n clients, ${warmup} s warm-up + ${run_seconds} s"
+  if ((warmup > 0)); then
+    timeout --kill-after=10 $((warmup + 60)) pgbench "${pg_conn[@]}" -n -M prepared -c "$n" -j 2 -T "$warmup" \
+      -f "$work/write.sql" bench >"$dir/warmup.out" 2>&1 || die "pgbench warm-up failed: $(tail -20 "$dir/warmup.out")"
+  fi
+  (cd "$dir" && timeout --kill-after=10 $((run_seconds + 60)) pgbench "${pg_conn[@]}" -n -M prepared -c "$n" -j 2 \
+    -T "$run_seconds" -f "$work/write.sql" --log --log-prefix=tx bench >run.out 2>&1) ||
+    die "pgbench failed: $(tail -20 "$dir/run.out")"
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$dir/run.out" | head -1)
+  lat_avg=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' "$dir/run.out" | head -1)
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/run.out" | head -1)
+  [[ -n "$tps" && -n "$lat_avg" ]] || die "could not read tps and latency from pgbench: $(cat "$dir/run.out")"
+  # Per-transaction log lines: client_id transaction_no latency_us script_no epoch_s epoch_us.
+  awk '$3 ~ /^[0-9]+$/ { print $3 }' "$dir"/tx.* >"$dir/latencies"
+  count=$(wc -l <"$dir/latencies")
+  p50=$(percentile 50 <"$dir/latencies")
+  p99=$(percentile 99 <"$dir/latencies")
+  pg_runs[$r:$n]=$(printf '{"clients":%d,"seconds":%d,"transactions":%d,"tps":%s,"latency_avg_ms":%s,"p50_ms":%s,"p99_ms":%s,"errors":%d}' \
+    "$n" "$run_seconds" "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" \
+    "${failed:-0}")
+  printf '%d clients, %d s: %d transactions, %s tps, avg %s ms, p50 %s ms, p99 %s ms\n' "$n" "$run_seconds" \
+    "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" >&2
+}
 
-[[ "$only" == postgres ]] || run_node
-[[ "$only" == node ]] || run_postgres
+# --- run ---------------------------------------------------------------------------------------------------------
+
+[[ "$only" == postgres ]] || start_node
+[[ "$only" == node ]] || start_postgres
+for ((r = 1; r <= rounds; r++)); do
+  for n in $clients_list; do
+    [[ "$only" == postgres ]] || measure_node "$r" "$n"
+    [[ "$only" == node ]] || measure_postgres "$r" "$n"
+  done
+done
+if [[ -n "$server_pid" ]]; then
+  kill -0 "$server_pid" 2>/dev/null || die "the node died during the run: $(tail -20 "$work/serve.err")"
+fi
+stop_server
+stop_postgres
+
+# --- medians -----------------------------------------------------------------------------------------------------
+
+declare -A node_json pg_json  # clients -> the JSON line of the median round
+declare -A node_range pg_range  # clients -> "min–max" rate over the rounds
+
+# Fills $3 (clients -> median round's line) and $4 (clients -> "min–max") from the rounds in $1, by the rate field $2.
+# shellcheck disable=SC2034,SC2004  # median_of and range_of are namerefs to associative arrays of the caller
+summarize() {
+  local -n runs=$1 median_of=$3 range_of=$4
+  local field=$2 n r sorted
+  for n in $clients_list; do
+    [[ -n "${runs[1:$n]:-}" ]] || continue
+    sorted=$(for ((r = 1; r <= rounds; r++)); do
+      printf '%s %d\n' "$(json_field "${runs[$r:$n]}" "$field")" "$r"
+    done | sort -g -k1,1 -k2,2n)
+    r=$(sed -n "$(((rounds + 1) / 2))p" <<<"$sorted" | cut -d' ' -f2)
+    median_of[$n]=${runs[$r:$n]}
+    range_of[$n]="$(head -1 <<<"$sorted" | cut -d' ' -f1)–$(tail -1 <<<"$sorted" | cut -d' ' -f1)"
+  done
+}
+summarize node_runs commands_per_s node_json node_range
+summarize pg_runs tps pg_json pg_range
 
 date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpus=$(nproc)
@@ -312,41 +364,59 @@ last_n=${clients_list##* }
 
 node_rate() { [[ -n "${node_json[$1]:-}" ]] && json_field "${node_json[$1]}" commands_per_s; }
 pg_rate() { [[ -n "${pg_json[$1]:-}" ]] && json_field "${pg_json[$1]}" tps; }
+ratio_of() { calc "$1 / ($2 > 0 ? $2 : 1)" 1; }  # node rate, PostgreSQL rate
 
-ratio="" goal_met=""
+ratio="" goal_met="" round_ratios=() round_ratio_median=""
 if [[ -n "${node_json[$last_n]:-}" && -n "${pg_json[$last_n]:-}" ]]; then
   node_p99=$(json_field "${node_json[$last_n]}" p99_ms)
-  ratio=$(calc "$(node_rate "$last_n") / ($(pg_rate "$last_n") > 0 ? $(pg_rate "$last_n") : 1)" 1)
+  ratio=$(ratio_of "$(node_rate "$last_n")" "$(pg_rate "$last_n")")
   goal_met=$(awk -v r="$ratio" -v p="$node_p99" 'BEGIN { print (r >= 10 && p <= 10) ? "true" : "false" }')
+  for ((r = 1; r <= rounds; r++)); do
+    round_ratios+=("$(ratio_of "$(json_field "${node_runs[$r:$last_n]}" commands_per_s)" \
+      "$(json_field "${pg_runs[$r:$last_n]}" tps)")")
+  done
+  round_ratio_median=$(printf '%s\n' "${round_ratios[@]}" | median)
 fi
+list_ratios() {  # separator, suffix
+  local i
+  for ((i = 0; i < ${#round_ratios[@]}; i++)); do
+    ((i == 0)) || printf '%s' "$1"
+    printf '%s%s' "${round_ratios[i]}" "${2:-}"
+  done
+}
+
+# --- report ------------------------------------------------------------------------------------------------------
 
 # Table.
 {
-  printf '\n%-16s %8s %12s %9s %9s %9s %7s\n' system clients 'writes/s' 'avg ms' 'p50 ms' 'p99 ms' errors
+  printf '\nmedian of %d round(s) per system and client count; min-max: the rates over all rounds\n' "$rounds"
+  printf '%-16s %8s %12s %19s %9s %9s %9s %7s\n' system clients 'writes/s' 'min-max writes/s' 'avg ms' 'p50 ms' \
+    'p99 ms' errors
   for n in $clients_list; do
     if [[ -n "${node_json[$n]:-}" ]]; then
       j=${node_json[$n]}
-      printf '%-16s %8d %12s %9s %9s %9s %7s\n' 'holdfast node' "$n" "$(json_field "$j" commands_per_s)" '-' \
-        "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
+      printf '%-16s %8d %12s %19s %9s %9s %9s %7s\n' 'holdfast node' "$n" "$(json_field "$j" commands_per_s)" \
+        "${node_range[$n]/–/-}" '-' "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
     fi
   done
   for n in $clients_list; do
     if [[ -n "${pg_json[$n]:-}" ]]; then
       j=${pg_json[$n]}
-      printf '%-16s %8d %12s %9s %9s %9s %7s\n' 'PostgreSQL 15' "$n" "$(json_field "$j" tps)" \
-        "$(json_field "$j" latency_avg_ms)" "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" \
-        "$(json_field "$j" errors)"
+      printf '%-16s %8d %12s %19s %9s %9s %9s %7s\n' 'PostgreSQL 15' "$n" "$(json_field "$j" tps)" \
+        "${pg_range[$n]/–/-}" "$(json_field "$j" latency_avg_ms)" "$(json_field "$j" p50_ms)" \
+        "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
     fi
   done
   if [[ -n "$ratio" ]]; then
-    printf '\nat %d clients the node does %s× PostgreSQL'"'"'s rate with p99 %s ms (goal: ≥ 10× with p99 ≤ 10 ms: %s)\n' \
+    printf '\nat %d clients the node does %s× PostgreSQL'"'"'s rate (median over median) with p99 %s ms in its median round (goal: ≥ 10× with p99 ≤ 10 ms: %s)\n' \
       "$last_n" "$ratio" "$node_p99" "$([[ "$goal_met" == true ]] && echo met || echo NOT met)"
+    printf 'per-round ratios at %d clients: %s (median %s×)\n' "$last_n" "$(list_ratios ', ' ×)" "$round_ratio_median"
   fi
   echo
 }
 
 # bench/out/latest.json
-join_json() {
+join_json() {  # map clients -> JSON line: [line, line, ...] in client order
   local -n map=$1
   local out="" n
   for n in $clients_list; do
@@ -355,21 +425,36 @@ join_json() {
   done
   printf '[%s]' "$out"
 }
+join_rounds() {  # map "round:clients" -> JSON line: [[round 1's lines], [round 2's lines], ...], or [] if not run
+  local -n runs=$1
+  local out="" r n line
+  for ((r = 1; r <= rounds; r++)); do
+    line=""
+    for n in $clients_list; do
+      [[ -n "${runs[$r:$n]:-}" ]] || continue
+      line+="${line:+,}${runs[$r:$n]}"
+    done
+    [[ -z "$line" ]] || out+="${out:+,}[$line]"
+  done
+  printf '[%s]' "$out"
+}
+if ((${#round_ratios[@]})); then round_ratios_json="[$(list_ratios ,)]"; else round_ratios_json=null; fi
 mkdir -p "$OUT_DIR"
-printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","seconds":%d,"warmup":%d,"node":%s,"postgres":%s,"ratio_at_%d":%s,"goal_met":%s}\n' \
-  "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$run_seconds" "$warmup" \
+printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","seconds":%d,"warmup":%d,"rounds":%d,"node":%s,"postgres":%s,"ratio_at_%d":%s,"goal_met":%s,"node_rounds":%s,"postgres_rounds":%s,"round_ratios_at_%d":%s,"round_ratio_median_at_%d":%s}\n' \
+  "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$run_seconds" "$warmup" "$rounds" \
   "$(join_json node_json)" "$(join_json pg_json)" "$last_n" "${ratio:-null}" "${goal_met:-null}" \
-  >"$OUT_DIR/latest.json"
+  "$(join_rounds node_runs)" "$(join_rounds pg_runs)" "$last_n" "$round_ratios_json" "$last_n" \
+  "${round_ratio_median:-null}" >"$OUT_DIR/latest.json"
 log "wrote $OUT_DIR/latest.json"
 
 # bench/RESULTS.md
-row() {  # system clients json rate-field
+row() {  # system clients json rate-field min–max
   local j=$3
   if [[ -z "$j" ]]; then
-    printf '| %s | %s | not run | | | |\n' "$1" "$2"
+    printf '| %s | %s | not run | | | | |\n' "$1" "$2"
   else
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(json_field "$j" "$4")" "$(json_field "$j" p50_ms)" \
-      "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(json_field "$j" "$4")" "$5" \
+      "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
   fi
 }
 {
@@ -390,24 +475,36 @@ and the commit. The PostgreSQL transaction touches no shared hot row, so concurr
 commit freely: this is PostgreSQL at its best for this write. The load generator runs on the same two cores as
 the server on both sides.
 
-Reproduce with \`make bench\` (it runs \`bench/run.sh\`; raw numbers of the last run go to \`bench/out/latest.json\`).
+The speed of the benchmark machine drifts from minute to minute, so the two systems are measured in alternation.
+Both are started once and stay up for the whole run; each round measures, at each client count in turn, the node
+and then PostgreSQL back to back (each a warm-up, then the measured run), so the two sides of one comparison are
+measured within seconds of each other. The table shows, per system and client count, the median round by rate
+(of an even number of rounds the lower middle one) with that round's latencies and errors, and the lowest and
+highest rate of all rounds. The ratio is the node's median rate over PostgreSQL's median rate; the ratio of each
+round (node over PostgreSQL in the same round) shows how steady it is.
+
+Reproduce with \`make bench\` (it runs \`bench/run.sh\`; raw numbers of the last run, all rounds, go to
+\`bench/out/latest.json\`).
 
 ## Latest run
 
 - Date: $date_utc
 - Commit: $commit
 - Machine: $cpus CPUs (\`nproc\`), $cpu_model; temporary data on $fs_type
-- Command: \`$invocation\` ($run_seconds s measured per point after a $warmup s warm-up)
+- Command: \`$invocation\` ($rounds rounds; $run_seconds s measured per point after a $warmup s warm-up)
 
-| System | Clients | Writes/s | p50 ms | p99 ms | Errors |
-|---|---:|---:|---:|---:|---:|
+| System | Clients | Writes/s (median) | min–max writes/s | p50 ms | p99 ms | Errors |
+|---|---:|---:|---:|---:|---:|---:|
 EOF
-  for n in $clients_list; do row 'Holdfast node' "$n" "${node_json[$n]:-}" commands_per_s; done
-  for n in $clients_list; do row 'PostgreSQL 15' "$n" "${pg_json[$n]:-}" tps; done
+  for n in $clients_list; do row 'Holdfast node' "$n" "${node_json[$n]:-}" commands_per_s "${node_range[$n]:-}"; done
+  for n in $clients_list; do row 'PostgreSQL 15' "$n" "${pg_json[$n]:-}" tps "${pg_range[$n]:-}"; done
   echo
   if [[ -n "$ratio" ]]; then
-    echo "At $last_n clients the node's rate is **${ratio}×** PostgreSQL's, with p99 $node_p99 ms:" \
-      "the goal is **$([[ "$goal_met" == true ]] && echo met || echo 'not met')**."
+    echo "At $last_n clients the node's median rate is **${ratio}×** PostgreSQL's, with p99 $node_p99 ms in its" \
+      "median round: the goal is **$([[ "$goal_met" == true ]] && echo met || echo 'not met')**."
+    echo
+    echo "Ratio of each round at $last_n clients (node over PostgreSQL in the same round):" \
+      "$(list_ratios ', ' ×) (rounds 1 to $rounds; median ${round_ratio_median}×)."
   else
     echo "At $last_n clients: ratio not available, because only the ${only:-?} side was run (\`bench/run.sh --only $only\`)."
   fi
