@@ -1,6 +1,7 @@
 // The holdfast command line: help on every verb, exit codes, and the user verbs on a stopped node.
 #include <gtest/gtest.h>
 
+#include "base/files.h"
 #include "process.h"
 #include "test_support.h"
 
@@ -24,7 +25,9 @@ TEST(Cli, EveryVerbHasHelp) {
                                                                              {"user", "add"},
                                                                              {"user", "list"},
                                                                              {"user", "passwd"},
-                                                                             {"user", "reset-totp"}}) {
+                                                                             {"user", "reset-totp"},
+                                                                             {"fees", "show"},
+                                                                             {"fees", "load"}}) {
     verb.push_back("--help");
     RunResult r = RunHoldfast(verb);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
@@ -93,6 +96,42 @@ TEST(Cli, UserVerbsManageAccountsOnAStoppedNode) {
   // Every change was an event: the journal still verifies.
   RunResult verify = RunHoldfast({"verify", "--data", dir});
   EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+}
+
+TEST(Cli, FeesAreShownAndLoadedOnAStoppedNode) {
+  TempDir tmp;
+  std::string dir = tmp.Sub("node");
+  ASSERT_EQ(RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  RunResult none = RunHoldfast({"fees", "show", "--data", dir});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("holdfast fees load"), std::string::npos) << none.Describe();
+
+  RunResult example = RunHoldfast({"fees", "show", "--example"});
+  ASSERT_EQ(example.exit_code, 0) << example.Describe();
+  std::string file = tmp.Sub("fees.json");
+  std::string text = example.out;
+  // Make it apply from a fixed day in the past.
+  auto at = text.find("\"effective_from\":\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at + 18, 10, "2020-01-01");
+  ASSERT_TRUE(WriteFileAtomic(file, text).ok());
+  RunResult load = RunHoldfast({"fees", "load", "--data", dir, file});
+  ASSERT_EQ(load.exit_code, 0) << load.Describe();
+  EXPECT_NE(load.out.find("in effect from 2020-01-01"), std::string::npos) << load.Describe();
+
+  RunResult shown = RunHoldfast({"fees", "show", "--data", dir, "--date", "2021-06-01"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.Describe();
+  EXPECT_NE(shown.out.find("\"DOG-ALT-1\""), std::string::npos) << shown.Describe();
+  EXPECT_EQ(RunHoldfast({"fees", "show", "--data", dir, "--date", "2019-12-31"}).exit_code, 2);
+
+  ASSERT_TRUE(WriteFileAtomic(file, R"({"effective_from":"2021-01-01","licenses":[]})").ok());
+  RunResult bad = RunHoldfast({"fees", "load", "--data", dir, file});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("late_fee"), std::string::npos) << bad.Describe();
+  ASSERT_TRUE(WriteFileAtomic(file, "not json").ok());
+  EXPECT_NE(RunHoldfast({"fees", "load", "--data", dir, file}).err.find("is not JSON"), std::string::npos);
+  RunResult all = RunHoldfast({"fees", "show", "--data", dir, "--all"});
+  EXPECT_NE(all.out.find("\"id\":\"fs-central-1\""), std::string::npos) << all.Describe();
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include "auth/password.h"
 #include "auth/users.h"
 #include "cli/verbs.h"
+#include "domain/fees.h"
 #include "domain/parties.h"
+#include "domain/pets.h"
 #include "domain/registry.h"
 
 namespace holdfast::cli {
@@ -55,6 +57,26 @@ constexpr DemoParty kDemoParties[] = {
     {"business", "Main Street Bakery", "hello@mainstbakery.example.com", "555-0205", "101 Main Street"},
 };
 
+// Pets of the first demo parties: {owner index, species, name, breed, sex, altered, months until rabies
+// expiry}. A negative expiry is a vaccination that has lapsed, so the counter has a renewal to refuse.
+struct DemoPet {
+  int owner;
+  const char* species;
+  const char* name;
+  const char* breed;
+  const char* sex;
+  bool altered;
+  int rabies_months_left;
+};
+
+constexpr DemoPet kDemoPets[] = {
+    {0, "dog", "Biscuit", "Golden Retriever", "female", true, 20},
+    {0, "dog", "Tango", "Border Collie", "male", false, 8},
+    {1, "dog", "Duke", "Boxer", "male", true, -2},
+    {2, "cat", "Mochi", "Domestic Shorthair", "female", true, 30},
+    {4, "dog", "Pepper", "Labrador Retriever", "female", false, 14},
+};
+
 Status CreateDemoData(const std::string& dir) {
   auto init = InitNode(dir, "Springfield", "central", "admin");
   if (!init.ok()) return init.error();
@@ -65,6 +87,7 @@ Status CreateDemoData(const std::string& dir) {
     users.push_back({du.username, du.display_name, roles, hash, false, ""});
   }
   HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, domain::NodeRegistry()));
+  std::vector<std::string> party_ids;
   auto r = node->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
     for (const auto& nu : users) {
       if (nu.username == "admin") {
@@ -85,7 +108,29 @@ Status CreateDemoData(const std::string& dir) {
                                 {"city", "Springfield"},
                                 {"state", "IL"},
                                 {"postal_code", "62701"}};
-      HF_RETURN_IF_ERROR(domain::CreateParty(ctx, in, "system").status());
+      HF_ASSIGN_OR_RETURN(json::object party, domain::CreateParty(ctx, in, "system"));
+      party_ids.emplace_back(StringOr(party, "id"));
+    }
+    // A fee schedule in effect since long before today, and some pets with their vaccinations.
+    Date today = Date::FromUnixMs(ctx.clock().NowMs());
+    HF_RETURN_IF_ERROR(
+        domain::SetFeeSchedule(ctx, domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)), "system")
+            .status());
+    int certificate = 1000;
+    for (const auto& dp : kDemoPets) {
+      domain::PetInput pet;
+      pet.owner_party_id = party_ids[dp.owner];
+      pet.species = dp.species;
+      pet.name = dp.name;
+      pet.breed = dp.breed;
+      pet.sex = dp.sex;
+      pet.altered = dp.altered;
+      HF_ASSIGN_OR_RETURN(json::object p, domain::RegisterPet(ctx, pet, "system"));
+      Date expires = today.AddDays(static_cast<int64_t>(dp.rabies_months_left) * 30);
+      domain::Vaccination v{fmt::format("RV-{}", ++certificate), "Springfield Animal Hospital",
+                            expires.AddYears(-3).AddDays(1), expires};
+      HF_RETURN_IF_ERROR(
+          domain::RecordVaccination(ctx, std::string(StringOr(p, "id")), v, "system").status());
     }
     return json::value(nullptr);
   });
@@ -99,9 +144,9 @@ void AddDemoVerb(CLI::App& app, Run* run) {
     std::string data = "demo-data", listen = "127.0.0.1:8080";
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand(
-      "demo",
-      "Create a demo city (Springfield) with sample staff and parties, if not there yet, and serve it");
+  CLI::App* cmd = app.add_subcommand("demo",
+                                     "Create a demo city (Springfield) with sample staff, parties, pets and "
+                                     "fees, if not there yet, and serve it");
   cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
   cmd->callback([args, run] {

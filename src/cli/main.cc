@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   AddDemoVerb(app, &run);
   AddUserVerb(app, &run);
   AddMaintenanceVerbs(app, &run);
+  AddFeesVerb(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,9 +7,7 @@
 #include "domain/registry.h"
 
 namespace holdfast::cli {
-namespace {
 
-// Opens the node, runs `command` on its writer, and reports errors.
 int WithNode(const std::string& dir,
              const std::function<Result<json::value>(store::CommandContext&)>& command,
              const std::function<void(const json::value&)>& print) {
@@ -20,6 +18,8 @@ int WithNode(const std::string& dir,
   print(*r);
   return kExitOk;
 }
+
+namespace {
 
 Result<auth::User> UserNamed(store::CommandContext& ctx, const std::string& username) {
   HF_ASSIGN_OR_RETURN(auto u, auth::FindUserByName(ctx.db(), username));

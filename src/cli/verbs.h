@@ -24,6 +24,13 @@ void AddServeVerb(CLI::App& app, Run* run);
 void AddDemoVerb(CLI::App& app, Run* run);
 void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
+void AddFeesVerb(CLI::App& app, Run* run);
+
+// Opens the (stopped) node in `dir`, runs `command` on its writer, prints the result with `print`; errors are
+// reported (ReportError) and give kExitUsage.
+int WithNode(const std::string& dir,
+             const std::function<Result<json::value>(store::CommandContext&)>& command,
+             const std::function<void(const json::value&)>& print);
 
 // Prints "holdfast: error: <detail>" to stderr and returns kExitUsage.
 int ReportError(const Error& e);

@@ -2,7 +2,9 @@
 
 #include "auth/users.h"
 #include "domain/city.h"
+#include "domain/fees.h"
 #include "domain/parties.h"
+#include "domain/pets.h"
 #include "store/idempotency.h"
 #include "store/series.h"
 
@@ -16,6 +18,8 @@ const store::Registry& NodeRegistry() {
     RegisterCity(r);
     auth::RegisterUsers(r);
     RegisterParties(r);
+    RegisterFees(r);
+    RegisterPets(r);
     return r;
   }();
   return registry;

@@ -15,6 +15,7 @@ namespace holdfast::http {
 void RegisterSystemRoutes(App& app);
 void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
+void RegisterLicensingRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -23,6 +24,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterSystemRoutes(*this);
   RegisterAuthRoutes(*this);
   RegisterPartyRoutes(*this);
+  RegisterLicensingRoutes(*this);
 }
 
 App::~App() { workers_.join(); }

@@ -1,0 +1,21 @@
+// Money is an integer number of cents everywhere: in events, tables, the API and reports (DESIGN §4 allows no
+// fractions in the journal). Amounts in requests are `*_cents` integers.
+#ifndef HOLDFAST_DOMAIN_MONEY_H_
+#define HOLDFAST_DOMAIN_MONEY_H_
+
+#include <cstdint>
+#include <string>
+
+namespace holdfast::domain {
+
+using Cents = int64_t;
+
+// The largest single amount accepted: $10,000,000.00. Sums of many such amounts stay far inside ±(2^53−1).
+inline constexpr Cents kMaxAmountCents = 1'000'000'000;
+
+// "12.34", "-0.05", "1000.00": for reports and messages; never parsed back.
+std::string FormatCents(Cents cents);
+
+}  // namespace holdfast::domain
+
+#endif  // HOLDFAST_DOMAIN_MONEY_H_

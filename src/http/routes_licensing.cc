@@ -1,0 +1,300 @@
+// Routes: animal licensing — the fee schedule and pets. Staff register pets and record vaccinations; admins
+// add fee schedule versions; a public user sees only their own pets.
+#include <fmt/format.h>
+
+#include "domain/fees.h"
+#include "domain/pets.h"
+#include "http/app.h"
+
+namespace holdfast::http {
+namespace {
+
+using auth::Role;
+using auth::RoleSet;
+
+const RoleSet kCounter = {Role::kAdmin, Role::kSupervisor, Role::kClerk};
+const RoleSet kPetReaders = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor, Role::kPublic};
+
+json::value Obj(json::object properties, json::array required = {}) {
+  json::object s{{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) s["required"] = std::move(required);
+  return s;
+}
+json::value Type(const char* t) { return json::object{{"type", t}}; }
+
+json::value FeeItemSchema() {
+  return Obj({{"code", Type("string")}, {"description", Type("string")}, {"amount_cents", Type("integer")}},
+             {"code", "description", "amount_cents"});
+}
+
+json::value FeeScheduleSchema(bool with_id) {
+  json::object license = Obj({{"species", json::object{{"enum", json::array{"dog", "cat", "ferret"}}}},
+                              {"altered", Type("boolean")},
+                              {"term_years", json::object{{"enum", json::array{1, 3}}}},
+                              {"code", Type("string")},
+                              {"description", Type("string")},
+                              {"amount_cents", Type("integer")}},
+                             {"species", "altered", "term_years", "code", "description", "amount_cents"})
+                             .as_object();
+  json::object s =
+      Obj({{"effective_from", json::object{{"type", "string"}, {"format", "date"}}},
+           {"licenses", json::object{{"type", "array"}, {"items", std::move(license)}}},
+           {"senior_discount_percent", json::object{{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}},
+           {"service_animals_exempt", Type("boolean")},
+           {"late_fee", FeeItemSchema()},
+           {"replacement_tag", FeeItemSchema()},
+           {"transfer", FeeItemSchema()},
+           {"renewal_window_days", json::object{{"type", "integer"}, {"minimum", 0}, {"maximum", 365}}}},
+          {"effective_from", "licenses", "late_fee", "replacement_tag", "transfer"})
+          .as_object();
+  if (with_id) {
+    s["properties"].as_object()["id"] = Type("string");
+  } else {
+    s["additionalProperties"] = false;
+  }
+  return s;
+}
+
+json::object ScheduleJson(const domain::FeeSchedule& s) {
+  json::object o = s.ToJson();
+  o["id"] = s.id;
+  return o;
+}
+
+json::value PetSchema(bool input, bool create) {
+  json::object p{{"name", json::object{{"type", "string"}, {"maxLength", 100}}},
+                 {"breed", json::object{{"type", "string"}, {"maxLength", 100}}},
+                 {"sex", json::object{{"enum", json::array{"male", "female", "unknown"}}}},
+                 {"altered", Type("boolean")},
+                 {"birth_date", json::object{{"type", "string"}, {"format", "date"}}},
+                 {"color", json::object{{"type", "string"}, {"maxLength", 100}}},
+                 {"microchip", json::object{{"type", "string"}, {"maxLength", 40}}},
+                 {"service_animal", Type("boolean")}};
+  if (!input || create) {
+    p["owner_party_id"] = Type("string");
+    p["species"] = json::object{{"enum", json::array{"dog", "cat", "ferret"}}};
+  }
+  if (!input) {
+    p["id"] = Type("string");
+    p["rabies"] = json::object{
+        {"type", json::array{"object", "null"}},
+        {"properties", json::object{{"certificate", Type("string")},
+                                    {"veterinarian", Type("string")},
+                                    {"given_on", json::object{{"type", "string"}, {"format", "date"}}},
+                                    {"expires_on", json::object{{"type", "string"}, {"format", "date"}}}}}};
+    p["created_at"] = Type("integer");
+    p["updated_at"] = Type("integer");
+    return Obj(std::move(p));
+  }
+  json::object s =
+      Obj(std::move(p), create ? json::array{"owner_party_id", "species", "name", "altered"} : json::array{})
+          .as_object();
+  s["additionalProperties"] = false;
+  return s;
+}
+
+json::value VaccinationSchema() {
+  json::object s = Obj({{"certificate", json::object{{"type", "string"}, {"maxLength", 60}}},
+                        {"veterinarian", json::object{{"type", "string"}, {"maxLength", 200}}},
+                        {"given_on", json::object{{"type", "string"}, {"format", "date"}}},
+                        {"expires_on", json::object{{"type", "string"}, {"format", "date"}}}},
+                       {"certificate", "veterinarian", "given_on", "expires_on"})
+                       .as_object();
+  s["additionalProperties"] = false;
+  return s;
+}
+
+// --- fee schedules
+// -------------------------------------------------------------------------------------------
+
+void ListSchedules(Call& call) {
+  call.app->Read(call, [&](store::Db& db) {
+    auto list = domain::ListFeeSchedules(db);
+    if (!list.ok()) return call.Fail(list.error());
+    json::array items;
+    for (const auto& s : *list) items.push_back(ScheduleJson(s));
+    call.ReplyJson(200, json::object{{"items", std::move(items)}});
+  });
+}
+
+void CurrentSchedule(Call& call) {
+  Date day = Date::FromUnixMs(call.app->node().clock().NowMs());
+  if (std::string_view d = call.req.Query("date"); !d.empty()) {
+    auto parsed = Date::Parse(d, "date");
+    if (!parsed.ok()) return call.Fail(parsed.error());
+    day = *parsed;
+  }
+  call.app->Read(call, [&](store::Db& db) {
+    auto s = domain::ScheduleInEffect(db, day);
+    if (!s.ok()) return call.Fail(s.error());
+    call.ReplyJson(200, ScheduleJson(*s));
+  });
+}
+
+void AddSchedule(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  auto schedule = domain::ParseFeeSchedule(*body);
+  if (!schedule.ok()) return call.Fail(schedule.error());
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [schedule = std::move(*schedule), actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(domain::FeeSchedule s, domain::SetFeeSchedule(ctx, schedule, actor));
+        return json::value(ScheduleJson(s));
+      },
+      [](const json::value& s) { return Response::Created(s, "/api/v1/fee-schedules/current"); });
+}
+
+// --- pets
+// ----------------------------------------------------------------------------------------------------
+
+// A public user may see only pets their own party owns; others are told the pet does not exist.
+bool MaySee(const Call& call, const json::object& pet) {
+  return !call.who.IsPublicOnly() || StringOr(pet, "owner_party_id") == call.who.user->party_id;
+}
+
+void CreatePet(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  auto input = domain::ParsePetInput(*body, true);
+  if (!input.ok()) return call.Fail(input.error());
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [input = std::move(*input), actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object p, domain::RegisterPet(ctx, input, actor));
+        return json::value(std::move(p));
+      },
+      [](const json::value& pet) {
+        return Response::Created(pet, fmt::format("/api/v1/pets/{}", StringOr(pet.as_object(), "id")));
+      });
+}
+
+void UpdatePet(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  auto input = domain::ParsePetInput(*body, false);
+  if (!input.ok()) return call.Fail(input.error());
+  std::string actor = call.who.id(), id = call.params["id"];
+  call.app->Write(
+      call,
+      [input = std::move(*input), actor, id](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object p, domain::UpdatePet(ctx, id, input, actor));
+        return json::value(std::move(p));
+      },
+      [](const json::value& pet) { return Response::Json(200, pet); });
+}
+
+void Vaccinate(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  auto v = domain::ParseVaccination(*body);
+  if (!v.ok()) return call.Fail(v.error());
+  std::string actor = call.who.id(), id = call.params["id"];
+  call.app->Write(
+      call,
+      [v = *v, actor, id](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object p, domain::RecordVaccination(ctx, id, v, actor));
+        return json::value(std::move(p));
+      },
+      [](const json::value& pet) {
+        return Response::Created(pet, fmt::format("/api/v1/pets/{}", StringOr(pet.as_object(), "id")));
+      });
+}
+
+void GetPet(Call& call) {
+  const std::string& id = call.params["id"];
+  call.app->Read(call, [&](store::Db& db) {
+    auto p = domain::GetPet(db, id);
+    if (!p.ok()) return call.Fail(p.error());
+    if (!*p || !MaySee(call, **p)) return call.Fail(NotFound(fmt::format("no pet {}", id)));
+    call.ReplyJson(200, **p);
+  });
+}
+
+void PetsOfParty(Call& call) {
+  const std::string& id = call.params["id"];
+  if (call.who.IsPublicOnly() && call.who.user->party_id != id) {
+    return call.Fail(NotFound(fmt::format("no party {}", id)));
+  }
+  call.app->Read(call, [&](store::Db& db) {
+    auto pets = domain::PetsOfOwner(db, id);
+    if (!pets.ok()) return call.Fail(pets.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*pets)}});
+  });
+}
+
+}  // namespace
+
+void RegisterLicensingRoutes(App& app) {
+  Router& r = app.router();
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/fee-schedules",
+         .roles = RoleSet::Staff(),
+         .summary = "Every licensing fee schedule version, newest effective date first",
+         .tag = "licensing",
+         .response_schema =
+             Obj({{"items", json::object{{"type", "array"}, {"items", FeeScheduleSchema(true)}}}}),
+         .handler = ListSchedules});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/fee-schedules/current",
+         .roles = RoleSet::Staff(),
+         .summary = "The licensing fee schedule in effect today (or on ?date=YYYY-MM-DD)",
+         .tag = "licensing",
+         .response_schema = FeeScheduleSchema(true),
+         .query_params = {{"date", "the day, YYYY-MM-DD (default: today)"}},
+         .handler = CurrentSchedule});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/fee-schedules",
+         .roles = {Role::kAdmin},
+         .summary = "Add a fee schedule version; it applies from its effective_from date",
+         .tag = "licensing",
+         .request_schema = FeeScheduleSchema(false),
+         .response_schema = FeeScheduleSchema(true),
+         .success_status = 201,
+         .handler = AddSchedule});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/pets",
+         .roles = kCounter,
+         .summary = "Register a pet to its owner",
+         .tag = "licensing",
+         .request_schema = PetSchema(true, true),
+         .response_schema = PetSchema(false, false),
+         .success_status = 201,
+         .handler = CreatePet});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/pets/{id}",
+         .roles = kPetReaders,
+         .summary = "One pet with its latest rabies vaccination (a public user: only their own)",
+         .tag = "licensing",
+         .response_schema = PetSchema(false, false),
+         .handler = GetPet});
+  r.Add({.method = "PATCH",
+         .pattern = "/api/v1/pets/{id}",
+         .roles = kCounter,
+         .summary = "Change a pet's details (only the fields given; the owner changes by license transfer)",
+         .tag = "licensing",
+         .request_schema = PetSchema(true, false),
+         .response_schema = PetSchema(false, false),
+         .handler = UpdatePet});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/pets/{id}/vaccinations",
+         .roles = kCounter,
+         .summary = "Record a rabies vaccination from its certificate",
+         .tag = "licensing",
+         .request_schema = VaccinationSchema(),
+         .response_schema = PetSchema(false, false),
+         .success_status = 201,
+         .handler = Vaccinate});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/parties/{id}/pets",
+         .roles = kPetReaders,
+         .summary = "The pets a party owns (a public user: only their own)",
+         .tag = "licensing",
+         .response_schema =
+             Obj({{"items", json::object{{"type", "array"}, {"items", PetSchema(false, false)}}}}),
+         .handler = PetsOfParty});
+}
+
+}  // namespace holdfast::http
