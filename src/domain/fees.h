@@ -31,17 +31,6 @@
 
 namespace holdfast::domain {
 
-// One charge (or discount, negative) on a receipt.
-struct FeeLine {
-  std::string code;
-  std::string description;
-  Cents amount_cents = 0;
-  std::string ref;  // what it pays for, e.g. a license number
-
-  json::object ToJson() const;
-  static Result<FeeLine> FromJson(const json::value& v);
-};
-
 struct FeeItem {
   std::string code;
   std::string description;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/json.h"
+
 namespace holdfast::domain {
 
 using Cents = int64_t;
@@ -15,6 +17,17 @@ inline constexpr Cents kMaxAmountCents = 1'000'000'000;
 
 // "12.34", "-0.05", "1000.00": for reports and messages; never parsed back.
 std::string FormatCents(Cents cents);
+
+// One charge (or discount, negative) on a receipt.
+struct FeeLine {
+  std::string code;
+  std::string description;
+  Cents amount_cents = 0;
+  std::string ref;  // what it pays for, e.g. a license number
+
+  json::object ToJson() const;
+  static Result<FeeLine> FromJson(const json::value& v);
+};
 
 }  // namespace holdfast::domain
 
