@@ -129,5 +129,33 @@ TEST_F(LicensingApiTest, PetsAreRegisteredVaccinatedAndSeenOnlyByTheirOwner) {
   EXPECT_EQ(Call("POST", "/api/v1/pets/" + id + "/vaccinations", R"({})", olga).status, 403);
 }
 
+TEST_F(LicensingApiTest, TagRangesAreReceivedWithoutOverlapAndTagsTrackedOneByOne) {
+  std::string admin = AdminToken();
+  std::string clerk = UserToken(admin, "casey", json::array{"clerk"});
+  EXPECT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", clerk).status, 403);
+  Answer got = Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", admin);
+  ASSERT_EQ(got.status, 201) << json::serialize(got.body);
+  EXPECT_EQ(got.Str("office"), "central");
+  Answer overlap = Call("POST", "/api/v1/tag-ranges", R"({"first":1050,"last":1200})", admin);
+  EXPECT_EQ(overlap.status, 409);
+  EXPECT_EQ(overlap.Type(), "tag-range-overlap");
+  EXPECT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":10,"last":5})", admin).status, 422);
+
+  EXPECT_EQ(Call("GET", "/api/v1/tags/1005", {}, clerk).Str("status"), "available");
+  EXPECT_EQ(Call("GET", "/api/v1/tags/5000", {}, clerk).Str("status"), "not-ours");
+  EXPECT_EQ(Call("GET", "/api/v1/tags/abc", {}, clerk).status, 404);
+  Answer spoiled = Call("POST", "/api/v1/tags/1005/spoil", R"({"reason":"bent in the drawer"})", clerk);
+  ASSERT_EQ(spoiled.status, 200) << json::serialize(spoiled.body);
+  EXPECT_EQ(spoiled.Str("status"), "spoiled");
+  Answer twice = Call("POST", "/api/v1/tags/1005/spoil", R"({"reason":"again"})", clerk);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "tag-used");
+  Answer ranges = Call("GET", "/api/v1/tag-ranges", {}, clerk);
+  ASSERT_EQ(ranges.status, 200);
+  EXPECT_EQ(ranges.body.at("items").at(0).at("used").as_int64(), 1);
+  EXPECT_EQ(ranges.body.at("items").at(0).at("available").as_int64(), 99);
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/L-central-1", {}, clerk).status, 404);
+}
+
 }  // namespace
 }  // namespace holdfast::testing

@@ -3,8 +3,10 @@
 #include "auth/users.h"
 #include "domain/city.h"
 #include "domain/fees.h"
+#include "domain/licenses.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
+#include "domain/tags.h"
 #include "store/idempotency.h"
 #include "store/series.h"
 
@@ -20,6 +22,8 @@ const store::Registry& NodeRegistry() {
     RegisterParties(r);
     RegisterFees(r);
     RegisterPets(r);
+    RegisterTags(r);
+    RegisterLicenses(r);
     return r;
   }();
   return registry;

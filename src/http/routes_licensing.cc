@@ -2,8 +2,12 @@
 // add fee schedule versions; a public user sees only their own pets.
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "domain/fees.h"
+#include "domain/licenses.h"
 #include "domain/pets.h"
+#include "domain/tags.h"
 #include "http/app.h"
 
 namespace holdfast::http {
@@ -225,6 +229,141 @@ void PetsOfParty(Call& call) {
   });
 }
 
+// --- tags
+// ----------------------------------------------------------------------------------------------------
+
+Result<int64_t> TagNumber(const Call& call) {
+  const std::string& text = call.params.at("number");
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < 1 || n > domain::kMaxTagNumber) {
+    return NotFound(fmt::format("no tag {}", text));
+  }
+  return n;
+}
+
+void ReceiveTags(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  int64_t first = r.RequiredInt("first"), last = r.RequiredInt("last");
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [first, last, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object range, domain::ReceiveTags(ctx, first, last, actor));
+        return json::value(std::move(range));
+      },
+      [](const json::value& range) { return Response::Created(range, "/api/v1/tag-ranges"); });
+}
+
+void ListTagRanges(Call& call) {
+  call.app->Read(call, [&](store::Db& db) {
+    auto ranges = domain::ListTagRanges(db);
+    if (!ranges.ok()) return call.Fail(ranges.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*ranges)}});
+  });
+}
+
+void GetTag(Call& call) {
+  auto n = TagNumber(call);
+  if (!n.ok()) return call.Fail(n.error());
+  call.app->Read(call, [&](store::Db& db) {
+    auto tag = domain::GetTag(db, *n);
+    if (!tag.ok()) return call.Fail(tag.error());
+    if (*tag) return call.ReplyJson(200, **tag);
+    // Not used yet: say whether this office may issue it.
+    Status available = domain::CheckTagAvailable(db, call.app->node().id(), *n);
+    call.ReplyJson(200, json::object{{"number", *n},
+                                     {"status", available.ok() ? "available" : "not-ours"},
+                                     {"license", ""},
+                                     {"reason", available.ok() ? "" : available.error().detail}});
+  });
+}
+
+void SpoilTag(Call& call) {
+  auto n = TagNumber(call);
+  if (!n.ok()) return call.Fail(n.error());
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string reason = r.RequiredString("reason", 200);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [tag = *n, reason, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object t, domain::SpoilTag(ctx, tag, reason, actor));
+        return json::value(std::move(t));
+      },
+      [](const json::value& t) { return Response::Json(200, t); });
+}
+
+// --- licenses
+// ------------------------------------------------------------------------------------------------
+
+Date Today(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
+
+void GetLicense(Call& call) {
+  const std::string& number = call.params["number"];
+  call.app->Read(call, [&](store::Db& db) {
+    auto lic = domain::GetLicense(db, number, Today(call));
+    if (!lic.ok()) return call.Fail(lic.error());
+    if (!*lic || !MaySee(call, **lic)) return call.Fail(NotFound(fmt::format("no license {}", number)));
+    call.ReplyJson(200, **lic);
+  });
+}
+
+void LicensesOfPet(Call& call) {
+  const std::string& id = call.params["id"];
+  call.app->Read(call, [&](store::Db& db) {
+    auto pet = domain::GetPet(db, id);
+    if (!pet.ok()) return call.Fail(pet.error());
+    if (!*pet || !MaySee(call, **pet)) return call.Fail(NotFound(fmt::format("no pet {}", id)));
+    auto list = domain::LicensesOf(db, "pet_id", id, Today(call));
+    if (!list.ok()) return call.Fail(list.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+  });
+}
+
+void LicensesOfParty(Call& call) {
+  const std::string& id = call.params["id"];
+  if (call.who.IsPublicOnly() && call.who.user->party_id != id) {
+    return call.Fail(NotFound(fmt::format("no party {}", id)));
+  }
+  call.app->Read(call, [&](store::Db& db) {
+    auto list = domain::LicensesOf(db, "owner_party_id", id, Today(call));
+    if (!list.ok()) return call.Fail(list.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+  });
+}
+
+json::value LicenseSchema() {
+  return Obj({{"number", Type("string")},
+              {"pet_id", Type("string")},
+              {"owner_party_id", Type("string")},
+              {"species", Type("string")},
+              {"tag", Type("integer")},
+              {"term_years", Type("integer")},
+              {"issued_on", json::object{{"type", "string"}, {"format", "date"}}},
+              {"starts_on", json::object{{"type", "string"}, {"format", "date"}}},
+              {"expires_on", json::object{{"type", "string"}, {"format", "date"}}},
+              {"status", json::object{{"enum", json::array{"active", "voided"}}}},
+              {"state", json::object{{"enum", json::array{"active", "expired", "voided"}}}},
+              {"renewals", Type("integer")},
+              {"void_reason", Type("string")},
+              {"updated_at", Type("integer")}});
+}
+
+json::value TagSchema() {
+  return Obj({{"number", Type("integer")},
+              {"status", json::object{{"enum", json::array{"available", "not-ours", "issued", "lost",
+                                                           "damaged", "spoiled"}}}},
+              {"license", Type("string")},
+              {"reason", Type("string")}});
+}
+
 }  // namespace
 
 void RegisterLicensingRoutes(App& app) {
@@ -295,6 +434,62 @@ void RegisterLicensingRoutes(App& app) {
          .response_schema =
              Obj({{"items", json::object{{"type", "array"}, {"items", PetSchema(false, false)}}}}),
          .handler = PetsOfParty});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/tag-ranges",
+         .roles = {Role::kAdmin, Role::kSupervisor},
+         .summary = "Record a range of license tags this office received",
+         .tag = "licensing",
+         .request_schema = Obj({{"first", Type("integer")}, {"last", Type("integer")}}, {"first", "last"}),
+         .response_schema = Obj({{"id", Type("string")},
+                                 {"office", Type("string")},
+                                 {"first", Type("integer")},
+                                 {"last", Type("integer")}}),
+         .success_status = 201,
+         .handler = ReceiveTags});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/tag-ranges",
+         .roles = RoleSet::Staff(),
+         .summary = "Tag ranges of every office, with how many tags of each are used",
+         .tag = "licensing",
+         .response_schema = Obj({{"items", json::object{{"type", "array"}}}}),
+         .handler = ListTagRanges});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/tags/{number}",
+         .roles = RoleSet::Staff(),
+         .summary = "One tag: issued (and to which license), lost, damaged, spoiled, or available here",
+         .tag = "licensing",
+         .response_schema = TagSchema(),
+         .handler = GetTag});
+  r.Add(
+      {.method = "POST",
+       .pattern = "/api/v1/tags/{number}/spoil",
+       .roles = kCounter,
+       .summary = "Record a tag from this office's stock as spoiled, so it is never issued",
+       .tag = "licensing",
+       .request_schema = Obj({{"reason", json::object{{"type", "string"}, {"maxLength", 200}}}}, {"reason"}),
+       .response_schema = TagSchema(),
+       .handler = SpoilTag});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/licenses/{number}",
+         .roles = kPetReaders,
+         .summary = "One license (a public user: only their own)",
+         .tag = "licensing",
+         .response_schema = LicenseSchema(),
+         .handler = GetLicense});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/pets/{id}/licenses",
+         .roles = kPetReaders,
+         .summary = "A pet's licenses, latest expiry first",
+         .tag = "licensing",
+         .response_schema = Obj({{"items", json::object{{"type", "array"}, {"items", LicenseSchema()}}}}),
+         .handler = LicensesOfPet});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/parties/{id}/licenses",
+         .roles = kPetReaders,
+         .summary = "The licenses a party holds, latest expiry first",
+         .tag = "licensing",
+         .response_schema = Obj({{"items", json::object{{"type", "array"}, {"items", LicenseSchema()}}}}),
+         .handler = LicensesOfParty});
 }
 
 }  // namespace holdfast::http

@@ -1,0 +1,361 @@
+#include "domain/licenses.h"
+
+#include <fmt/format.h>
+
+#include "domain/fees.h"
+#include "domain/pets.h"
+#include "domain/tags.h"
+#include "store/series.h"
+
+namespace holdfast::domain {
+namespace {
+
+using store::Db;
+using store::StmtRef;
+
+constexpr std::string_view kColumns =
+    "number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on, expires_on, status, "
+    "renewals, void_reason, updated_at";
+
+json::object ReadLicense(store::Stmt& s, Date today) {
+  json::object l{{"number", s.Text(0)},    {"pet_id", s.Text(1)},    {"owner_party_id", s.Text(2)},
+                 {"species", s.Text(3)},   {"tag", s.Int(4)},        {"term_years", s.Int(5)},
+                 {"issued_on", s.Text(6)}, {"starts_on", s.Text(7)}, {"expires_on", s.Text(8)},
+                 {"status", s.Text(9)},    {"renewals", s.Int(10)},  {"void_reason", s.Text(11)},
+                 {"updated_at", s.Int(12)}};
+  std::string state =
+      s.Text(9) == "voided" ? "voided" : (s.Text(8) < today.ToString() ? "expired" : "active");
+  l["state"] = state;
+  return l;
+}
+
+json::array FeesJson(const std::vector<FeeLine>& fees) {
+  json::array a;
+  for (const auto& f : fees) a.push_back(f.ToJson());
+  return a;
+}
+
+Status Update(Db& db, std::string_view sql, std::string_view number, auto... args) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(sql));
+  s->BindAll(args...);
+  s->Bind(static_cast<int>(sizeof...(args)) + 1, number);
+  return s->Run();
+}
+
+Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate) {
+  const json::object& d = e.data;
+  std::string_view number = StringOr(d, "number");
+  if (aggregate.starts_with("series:")) {
+    return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(number));
+  }
+  if (aggregate.starts_with("pet:")) {  // issue and transfer decide who owns the pet
+    std::string_view owner =
+        e.type == "license.issued" ? StringOr(d, "owner_party_id") : StringOr(d, "to_party_id");
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("UPDATE pets SET owner_party_id=?, updated_at=? WHERE id=?"));
+    return s->BindAll(owner, e.stamp.time, StringOr(d, "pet_id")).Run();
+  }
+  const std::string& type = e.type;
+  if (type == "license.issued") {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO licenses VALUES(?,?,?,?,?,?,?,?,?,"
+                                              "'active',0,'',?)"));
+    HF_RETURN_IF_ERROR(s->BindAll(number, StringOr(d, "pet_id"), StringOr(d, "owner_party_id"),
+                                  StringOr(d, "species"), IntOr(d, "tag"), IntOr(d, "term_years"),
+                                  StringOr(d, "starts_on"), StringOr(d, "starts_on"),
+                                  StringOr(d, "expires_on"), e.stamp.time)
+                           .Run());
+    return RecordTag(db, IntOr(d, "tag"), "issued", number, "");
+  }
+  if (type == "license.renewed") {
+    HF_RETURN_IF_ERROR(Update(db,
+                              "UPDATE licenses SET tag=?, term_years=?, starts_on=?, expires_on=?, "
+                              "renewals=renewals+1, updated_at=? WHERE number=?",
+                              number, IntOr(d, "tag"), IntOr(d, "term_years"), StringOr(d, "starts_on"),
+                              StringOr(d, "expires_on"), e.stamp.time));
+    return RecordTag(db, IntOr(d, "tag"), "issued", number, "");
+  }
+  if (type == "license.tag_replaced") {
+    HF_RETURN_IF_ERROR(RecordTag(db, IntOr(d, "old_tag"), StringOr(d, "reason"), number, ""));
+    HF_RETURN_IF_ERROR(RecordTag(db, IntOr(d, "tag"), "issued", number, ""));
+    return Update(db, "UPDATE licenses SET tag=?, updated_at=? WHERE number=?", number, IntOr(d, "tag"),
+                  e.stamp.time);
+  }
+  if (type == "license.transferred") {
+    return Update(db, "UPDATE licenses SET owner_party_id=?, updated_at=? WHERE number=?", number,
+                  StringOr(d, "to_party_id"), e.stamp.time);
+  }
+  if (type == "license.voided") {
+    return Update(db, "UPDATE licenses SET status='voided', void_reason=?, updated_at=? WHERE number=?",
+                  number, StringOr(d, "reason"), e.stamp.time);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> LicenseAggregates(const journal::Event& e) {
+  std::vector<std::string> out{fmt::format("license:{}", StringOr(e.data, "number"))};
+  if (e.type == "license.issued") out.push_back(store::SeriesAggregate(e.feed, "license"));
+  if (e.type == "license.issued" || e.type == "license.transferred") {
+    out.push_back(fmt::format("pet:{}", StringOr(e.data, "pet_id")));
+  }
+  return out;
+}
+
+Error Refused(std::string type, std::string detail, std::string field = {}) {
+  return MakeError(Code::kInvalid, std::move(detail), std::move(type), std::move(field));
+}
+
+// The last day of a term of `term_years` from `starts`, within the pet's rabies vaccination.
+Result<Date> TermEnd(const json::object& pet, Date starts, int term_years, Date today) {
+  std::string name(StringOr(pet, "name"));
+  const json::value* rabies = pet.if_contains("rabies");
+  if (!rabies || !rabies->is_object()) {
+    return Refused("rabies-missing",
+                   fmt::format("{} has no rabies vaccination on record: record the certificate first", name));
+  }
+  HF_ASSIGN_OR_RETURN(Date rabies_expires, Date::Parse(StringOr(rabies->get_object(), "expires_on")));
+  if (rabies_expires <= today) {
+    return Refused("rabies-expired",
+                   fmt::format("{}'s rabies vaccination expired on {}: a license needs a current vaccination",
+                               name, rabies_expires.ToString()));
+  }
+  Date end = starts.AddYears(term_years);
+  if (end > rabies_expires) {
+    if (term_years > 1) {
+      return Refused(
+          "rabies-too-short",
+          fmt::format("{}'s rabies vaccination expires on {}, before the end of a {}-year term ({}): "
+                      "choose a 1-year term or record the new vaccination",
+                      name, rabies_expires.ToString(), term_years, end.ToString()),
+          "term_years");
+    }
+    end = rabies_expires;  // a 1-year license ends with the vaccination
+  }
+  return end;
+}
+
+Status CheckTerm(int term_years) {
+  if (term_years != 1 && term_years != 3) return Invalid("term_years must be 1 or 3", "term_years");
+  return Status::Ok();
+}
+
+Result<json::object> Pet(Db& db, std::string_view pet_id) {
+  HF_ASSIGN_OR_RETURN(auto pet, GetPet(db, pet_id));
+  if (!pet) return NotFound(fmt::format("no pet {}", pet_id));
+  return *pet;
+}
+
+// The license row, refused when voided.
+Result<json::object> Live(Db& db, std::string_view number, Date today) {
+  HF_ASSIGN_OR_RETURN(auto lic, GetLicense(db, number, today));
+  if (!lic) return NotFound(fmt::format("no license {}", number));
+  if (StringOr(*lic, "status") == "voided") {
+    return Conflict(fmt::format("license {} was voided", number), "license-voided");
+  }
+  return *lic;
+}
+
+LicenseFeeRequest FeeRequestFor(const json::object& pet, int term_years, bool senior, bool late) {
+  return {.species = std::string(StringOr(pet, "species")),
+          .altered = BoolOr(pet, "altered"),
+          .service_animal = BoolOr(pet, "service_animal"),
+          .senior_owner = senior,
+          .term_years = term_years,
+          .late = late};
+}
+
+Result<LicenseCharge> Charged(Db& db, std::string_view number, Date today, std::vector<FeeLine> fees) {
+  HF_ASSIGN_OR_RETURN(auto lic, GetLicense(db, number, today));
+  if (!lic) return Internal(fmt::format("license {} vanished after its event", number));
+  return LicenseCharge{std::move(*lic), std::move(fees)};
+}
+
+}  // namespace
+
+void RegisterLicenses(store::Registry& registry) {
+  registry.AddTable(
+      {"licenses",
+       "CREATE TABLE IF NOT EXISTS licenses(number TEXT PRIMARY KEY, pet_id TEXT NOT NULL, "
+       "owner_party_id TEXT NOT NULL, species TEXT NOT NULL, tag INTEGER NOT NULL, term_years INTEGER NOT "
+       "NULL, "
+       "issued_on TEXT NOT NULL, starts_on TEXT NOT NULL, expires_on TEXT NOT NULL, status TEXT NOT NULL, "
+       "renewals INTEGER NOT NULL, void_reason TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+       "CREATE INDEX IF NOT EXISTS licenses_pet ON licenses(pet_id);"
+       "CREATE INDEX IF NOT EXISTS licenses_owner ON licenses(owner_party_id);",
+       {"number"}});
+  registry.AddAggregate({"license", [](Db& db, std::string_view number) -> Status {
+                           HF_ASSIGN_OR_RETURN(StmtRef a, db.Prepare("DELETE FROM licenses WHERE number=?"));
+                           HF_RETURN_IF_ERROR(a->Bind(1, number).Run());
+                           HF_ASSIGN_OR_RETURN(StmtRef b, db.Prepare("DELETE FROM tags WHERE license=?"));
+                           return b->Bind(1, number).Run();
+                         }});
+  for (const char* type : {"license.issued", "license.renewed", "license.tag_replaced", "license.transferred",
+                           "license.voided"}) {
+    registry.AddRule({type, LicenseAggregates, ApplyLicense});
+  }
+}
+
+Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueRequest& req, Date today,
+                                   const std::string& actor) {
+  Db& db = ctx.db();
+  HF_RETURN_IF_ERROR(CheckTerm(req.term_years));
+  HF_ASSIGN_OR_RETURN(json::object pet, Pet(db, req.pet_id));
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT number, expires_on FROM licenses WHERE pet_id=? AND "
+                                              "status='active' AND expires_on >= ? LIMIT 1"));
+    s->BindAll(req.pet_id, today.ToString());
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) {
+      return Conflict(fmt::format("{} already has license {} until {}: renew it instead",
+                                  StringOr(pet, "name"), s->Text(0), s->Text(1)),
+                      "already-licensed");
+    }
+  }
+  HF_ASSIGN_OR_RETURN(Date expires, TermEnd(pet, today, req.term_years, today));
+  HF_RETURN_IF_ERROR(CheckTagAvailable(db, ctx.node_id(), req.tag));
+  HF_ASSIGN_OR_RETURN(FeeSchedule schedule, ScheduleInEffect(db, today));
+  HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(db, ctx.node_id(), "license"));
+  std::string number = store::SeriesId("L", ctx.node_id(), n);
+  HF_ASSIGN_OR_RETURN(
+      std::vector<FeeLine> fees,
+      LicenseFees(schedule, FeeRequestFor(pet, req.term_years, req.senior_owner, false), number));
+  HF_RETURN_IF_ERROR(ctx.Emit("license.issued",
+                              json::object{{"number", number},
+                                           {"pet_id", req.pet_id},
+                                           {"owner_party_id", StringOr(pet, "owner_party_id")},
+                                           {"species", StringOr(pet, "species")},
+                                           {"tag", req.tag},
+                                           {"term_years", req.term_years},
+                                           {"starts_on", today.ToString()},
+                                           {"expires_on", expires.ToString()},
+                                           {"fees", FeesJson(fees)}},
+                              actor)
+                         .status());
+  return Charged(db, number, today, std::move(fees));
+}
+
+Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewRequest& req, Date today,
+                                   const std::string& actor) {
+  Db& db = ctx.db();
+  HF_RETURN_IF_ERROR(CheckTerm(req.term_years));
+  HF_ASSIGN_OR_RETURN(json::object lic, Live(db, req.number, today));
+  HF_ASSIGN_OR_RETURN(json::object pet, Pet(db, StringOr(lic, "pet_id")));
+  HF_ASSIGN_OR_RETURN(FeeSchedule schedule, ScheduleInEffect(db, today));
+  HF_ASSIGN_OR_RETURN(Date expires_on, Date::Parse(StringOr(lic, "expires_on")));
+  Date opens = expires_on.AddDays(-schedule.renewal_window_days);
+  if (today < opens) {
+    return Conflict(fmt::format("license {} already runs to {}; renewals open on {}", req.number,
+                                expires_on.ToString(), opens.ToString()),
+                    "renewal-too-early");
+  }
+  const bool late = today > expires_on;
+  Date starts = late ? today : expires_on;
+  HF_ASSIGN_OR_RETURN(Date ends, TermEnd(pet, starts, req.term_years, today));
+  int64_t tag = IntOr(lic, "tag");
+  if (req.tag != 0 && req.tag != tag) {
+    HF_RETURN_IF_ERROR(CheckTagAvailable(db, ctx.node_id(), req.tag));
+    tag = req.tag;
+  }
+  HF_ASSIGN_OR_RETURN(
+      std::vector<FeeLine> fees,
+      LicenseFees(schedule, FeeRequestFor(pet, req.term_years, req.senior_owner, late), req.number));
+  HF_RETURN_IF_ERROR(ctx.Emit("license.renewed",
+                              json::object{{"number", req.number},
+                                           {"tag", tag},
+                                           {"term_years", req.term_years},
+                                           {"previous_expires_on", expires_on.ToString()},
+                                           {"starts_on", starts.ToString()},
+                                           {"expires_on", ends.ToString()},
+                                           {"late", late},
+                                           {"fees", FeesJson(fees)}},
+                              actor)
+                         .status());
+  return Charged(db, req.number, today, std::move(fees));
+}
+
+Result<LicenseCharge> ReplaceTag(store::CommandContext& ctx, const ReplaceTagRequest& req, Date today,
+                                 const std::string& actor) {
+  Db& db = ctx.db();
+  if (req.reason != "lost" && req.reason != "damaged")
+    return Invalid("reason must be lost or damaged", "reason");
+  HF_ASSIGN_OR_RETURN(json::object lic, Live(db, req.number, today));
+  HF_RETURN_IF_ERROR(CheckTagAvailable(db, ctx.node_id(), req.tag));
+  HF_ASSIGN_OR_RETURN(FeeSchedule schedule, ScheduleInEffect(db, today));
+  std::vector<FeeLine> fees{{schedule.replacement_tag.code, schedule.replacement_tag.description,
+                             schedule.replacement_tag.amount_cents, req.number}};
+  HF_RETURN_IF_ERROR(ctx.Emit("license.tag_replaced",
+                              json::object{{"number", req.number},
+                                           {"old_tag", IntOr(lic, "tag")},
+                                           {"tag", req.tag},
+                                           {"reason", req.reason},
+                                           {"fees", FeesJson(fees)}},
+                              actor)
+                         .status());
+  return Charged(db, req.number, today, std::move(fees));
+}
+
+Result<LicenseCharge> TransferLicense(store::CommandContext& ctx, const TransferRequest& req, Date today,
+                                      const std::string& actor) {
+  Db& db = ctx.db();
+  HF_ASSIGN_OR_RETURN(json::object lic, Live(db, req.number, today));
+  if (StringOr(lic, "owner_party_id") == req.to_party_id) {
+    return Invalid(fmt::format("license {} already belongs to {}", req.number, req.to_party_id),
+                   "to_party_id");
+  }
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT 1 FROM parties WHERE id=?"));
+    s->Bind(1, req.to_party_id);
+    HF_ASSIGN_OR_RETURN(bool found, s->Step());
+    if (!found) return NotFound(fmt::format("no party {} to transfer the license to", req.to_party_id));
+  }
+  HF_ASSIGN_OR_RETURN(FeeSchedule schedule, ScheduleInEffect(db, today));
+  std::vector<FeeLine> fees{
+      {schedule.transfer.code, schedule.transfer.description, schedule.transfer.amount_cents, req.number}};
+  HF_RETURN_IF_ERROR(ctx.Emit("license.transferred",
+                              json::object{{"number", req.number},
+                                           {"pet_id", StringOr(lic, "pet_id")},
+                                           {"from_party_id", StringOr(lic, "owner_party_id")},
+                                           {"to_party_id", req.to_party_id},
+                                           {"fees", FeesJson(fees)}},
+                              actor)
+                         .status());
+  return Charged(db, req.number, today, std::move(fees));
+}
+
+Result<json::object> VoidLicense(store::CommandContext& ctx, const std::string& number,
+                                 const std::string& reason, const std::string& approved_by,
+                                 const std::string& actor) {
+  Date today = Date::FromUnixMs(ctx.clock().NowMs());
+  if (reason.empty()) return Invalid("say why the license is voided", "reason");
+  HF_RETURN_IF_ERROR(Live(ctx.db(), number, today).status());
+  HF_RETURN_IF_ERROR(
+      ctx.Emit("license.voided",
+               json::object{{"number", number}, {"reason", reason}, {"approved_by", approved_by}}, actor)
+          .status());
+  HF_ASSIGN_OR_RETURN(auto lic, GetLicense(ctx.db(), number, today));
+  return *lic;
+}
+
+Result<std::optional<json::object>> GetLicense(Db& db, std::string_view number, Date today) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM licenses WHERE number=?", kColumns)));
+  s->Bind(1, number);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<json::object>();
+  return std::optional<json::object>(ReadLicense(*s, today));
+}
+
+Result<json::array> LicensesOf(Db& db, std::string_view column, std::string_view value, Date today) {
+  if (column != "pet_id" && column != "owner_party_id")
+    return Internal("licenses are listed by pet or owner");
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM licenses WHERE {}=? ORDER BY "
+                                                        "expires_on DESC, number",
+                                                        kColumns, column)));
+  s->Bind(1, value);
+  json::array out;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadLicense(*s, today));
+  }
+  return out;
+}
+
+}  // namespace holdfast::domain
