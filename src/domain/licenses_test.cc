@@ -182,12 +182,14 @@ TEST_F(LicensesTest, ReplacedTagsAndTransfersAreRecordedAndRebuildAgrees) {
   EXPECT_EQ(replaced.fees[0].code, "TAG-REPL");
   EXPECT_EQ(moved.fees[0].code, "TRANSFER");
   EXPECT_EQ(StringOr(moved.license, "owner_party_id"), new_owner_);
-  auto db = node_->Read();
-  auto lost = GetTag(**db, 101);
-  ASSERT_TRUE(lost.ok() && *lost);
-  EXPECT_EQ(StringOr(**lost, "status"), "lost");
-  auto pet = GetPet(**db, rex_);
-  EXPECT_EQ(StringOr(**pet, "owner_party_id"), new_owner_);
+  {
+    auto db = node_->Read();  // released before the node closes below
+    auto lost = GetTag(**db, 101);
+    ASSERT_TRUE(lost.ok() && *lost);
+    EXPECT_EQ(StringOr(**lost, "status"), "lost");
+    auto pet = GetPet(**db, rex_);
+    EXPECT_EQ(StringOr(**pet, "owner_party_id"), new_owner_);
+  }
   // The old tag cannot come back.
   auto reuse = Issue(duke_, 1, 101);
   ASSERT_FALSE(reuse.ok());
