@@ -129,6 +129,13 @@ Result<Date> TermEnd(const json::object& pet, Date starts, int term_years, Date 
     }
     end = rabies_expires;  // a 1-year license ends with the vaccination
   }
+  if (end <= starts) {
+    return Refused(
+        "rabies-expired",
+        fmt::format("{}'s rabies vaccination ends on {}, when this license term would begin: record "
+                    "the new vaccination first",
+                    name, rabies_expires.ToString()));
+  }
   return end;
 }
 

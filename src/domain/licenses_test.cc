@@ -132,6 +132,11 @@ TEST_F(LicensesTest, TermsNeverRunPastTheRabiesVaccination) {
   auto one = Issue(duke_, 1, 110);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_EQ(StringOr(one->license, "expires_on"), "2027-03-01");
+  // A renewal that would start when the vaccination ends adds no time: refused until a new vaccination.
+  clock_.Set(Ms(2027, 2, 1));
+  auto no_time = Renew(StringOr(one->license, "number").data(), 1);
+  ASSERT_FALSE(no_time.ok());
+  EXPECT_EQ(no_time.error().type, "rabies-expired");
   // After the vaccination lapses nothing is issued or renewed.
   clock_.Set(Ms(2027, 3, 2));
   auto lapsed = Renew(StringOr(one->license, "number").data(), 1);

@@ -95,6 +95,8 @@ class Node {
   const Registry& registry() const { return registry_; }
   const Clock& clock() const { return *options_.clock; }
   Writer& writer() { return *writer_; }
+  // A read-only connection, returned to the pool when the lease ends; every lease must end before the Node
+  // is destroyed.
   Result<ReadPool::Lease> Read() { return reads_.Acquire(); }
   const Bytes& public_key() const { return public_key_; }
 
