@@ -84,6 +84,20 @@ TEST_F(LicensingApiTest, PetsAreRegisteredVaccinatedAndSeenOnlyByTheirOwner) {
   EXPECT_EQ(older.body.at("rabies").at("certificate").as_string(), "RV-2");
   EXPECT_EQ(vaccinate("RV-3", "2025-06-01", "2025-05-01").Str("field"), "expires_on");
 
+  // A pet can come with its certificate.
+  Answer mia = Call("POST", "/api/v1/pets",
+                    json::serialize(json::object{{"owner_party_id", owner},
+                                                 {"species", "cat"},
+                                                 {"name", "Mia"},
+                                                 {"altered", true},
+                                                 {"rabies", json::object{{"certificate", "RV-9"},
+                                                                         {"veterinarian", "Dr. Vega"},
+                                                                         {"given_on", "2025-01-10"},
+                                                                         {"expires_on", "2026-01-10"}}}}),
+                    clerk);
+  ASSERT_EQ(mia.status, 201) << json::serialize(mia.body);
+  EXPECT_EQ(mia.body.at("rabies").at("certificate").as_string(), "RV-9");
+
   // Edits: only given fields; never the owner or species.
   Answer renamed = Call("PATCH", "/api/v1/pets/" + id, R"({"name":"Rexy","color":"tricolor"})", clerk);
   ASSERT_EQ(renamed.status, 200);
@@ -123,7 +137,7 @@ TEST_F(LicensingApiTest, PetsAreRegisteredVaccinatedAndSeenOnlyByTheirOwner) {
   EXPECT_EQ(Call("GET", "/api/v1/pets/" + id, {}, olga).status, 200);
   Answer list = Call("GET", "/api/v1/parties/" + owner + "/pets", {}, olga);
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(list.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(list.body.at("items").as_array().size(), 2u);
   EXPECT_EQ(Call("GET", "/api/v1/pets/" + id, {}, sam).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/parties/" + owner + "/pets", {}, sam).status, 404);
   EXPECT_EQ(Call("POST", "/api/v1/pets/" + id + "/vaccinations", R"({})", olga).status, 403);

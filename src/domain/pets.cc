@@ -179,6 +179,18 @@ Result<PetInput> ParsePetInput(const json::value& body, bool create) {
     r.Fail("microchip", "a microchip number has only letters and digits");
   }
   in.service_animal = r.Bool("service_animal");
+  if (const json::object* rabies = r.Object("rabies")) {
+    if (!create) {
+      r.Fail("rabies", "record a vaccination with POST /api/v1/pets/{id}/vaccinations");
+    } else {
+      auto v = ParseVaccination(*rabies);
+      if (v.ok()) {
+        in.rabies = *v;
+      } else {
+        r.Fail("rabies", "rabies." + v.error().detail);
+      }
+    }
+  }
   for (auto* s : {&in.breed, &in.color}) {
     if (*s && HasControl(**s)) r.Fail("breed", "breed and color must not contain control characters");
   }
@@ -232,6 +244,7 @@ Result<json::object> RegisterPet(store::CommandContext& ctx, const PetInput& in,
                  {"microchip", in.microchip.value_or("")},
                  {"service_animal", in.service_animal.value_or(false)}};
   HF_RETURN_IF_ERROR(ctx.Emit("pet.registered", std::move(d), actor).status());
+  if (in.rabies) return RecordVaccination(ctx, id, *in.rabies, actor);
   HF_ASSIGN_OR_RETURN(auto p, GetPet(ctx.db(), id));
   return *p;
 }

@@ -26,6 +26,14 @@ namespace holdfast::domain {
 
 void RegisterPets(store::Registry& registry);
 
+struct Vaccination {
+  std::string certificate;
+  std::string veterinarian;
+  Date given_on;
+  Date expires_on;
+};
+Result<Vaccination> ParseVaccination(const json::value& body);
+
 struct PetInput {
   std::optional<std::string> owner_party_id;
   std::optional<std::string> species;
@@ -37,18 +45,12 @@ struct PetInput {
   std::optional<std::string> color;
   std::optional<std::string> microchip;
   std::optional<bool> service_animal;
+  std::optional<Vaccination> rabies;  // create only: the certificate shown at registration
 };
-// Validates a request body. `create` requires owner_party_id, species, name and altered; an update may not
-// change the owner (a license transfer does) or the species.
+// Validates a request body. `create` requires owner_party_id, species, name and altered, and may carry the
+// rabies certificate ("rabies": {certificate, veterinarian, given_on, expires_on}); an update may not change
+// the owner (a license transfer does) or the species.
 Result<PetInput> ParsePetInput(const json::value& body, bool create);
-
-struct Vaccination {
-  std::string certificate;
-  std::string veterinarian;
-  Date given_on;
-  Date expires_on;
-};
-Result<Vaccination> ParseVaccination(const json::value& body);
 
 Result<json::object> RegisterPet(store::CommandContext& ctx, const PetInput& input, const std::string& actor);
 Result<json::object> UpdatePet(store::CommandContext& ctx, const std::string& id, const PetInput& input,

@@ -65,6 +65,17 @@ json::object ScheduleJson(const domain::FeeSchedule& s) {
   return o;
 }
 
+json::value VaccinationSchema() {
+  json::object s = Obj({{"certificate", json::object{{"type", "string"}, {"maxLength", 60}}},
+                        {"veterinarian", json::object{{"type", "string"}, {"maxLength", 200}}},
+                        {"given_on", json::object{{"type", "string"}, {"format", "date"}}},
+                        {"expires_on", json::object{{"type", "string"}, {"format", "date"}}}},
+                       {"certificate", "veterinarian", "given_on", "expires_on"})
+                       .as_object();
+  s["additionalProperties"] = false;
+  return s;
+}
+
 json::value PetSchema(bool input, bool create) {
   json::object p{{"name", json::object{{"type", "string"}, {"maxLength", 100}}},
                  {"breed", json::object{{"type", "string"}, {"maxLength", 100}}},
@@ -74,6 +85,7 @@ json::value PetSchema(bool input, bool create) {
                  {"color", json::object{{"type", "string"}, {"maxLength", 100}}},
                  {"microchip", json::object{{"type", "string"}, {"maxLength", 40}}},
                  {"service_animal", Type("boolean")}};
+  if (input && create) p["rabies"] = VaccinationSchema();
   if (!input || create) {
     p["owner_party_id"] = Type("string");
     p["species"] = json::object{{"enum", json::array{"dog", "cat", "ferret"}}};
@@ -93,17 +105,6 @@ json::value PetSchema(bool input, bool create) {
   json::object s =
       Obj(std::move(p), create ? json::array{"owner_party_id", "species", "name", "altered"} : json::array{})
           .as_object();
-  s["additionalProperties"] = false;
-  return s;
-}
-
-json::value VaccinationSchema() {
-  json::object s = Obj({{"certificate", json::object{{"type", "string"}, {"maxLength", 60}}},
-                        {"veterinarian", json::object{{"type", "string"}, {"maxLength", 200}}},
-                        {"given_on", json::object{{"type", "string"}, {"format", "date"}}},
-                        {"expires_on", json::object{{"type", "string"}, {"format", "date"}}}},
-                       {"certificate", "veterinarian", "given_on", "expires_on"})
-                       .as_object();
   s["additionalProperties"] = false;
   return s;
 }
