@@ -167,7 +167,9 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
     }
     HF_ASSIGN_OR_RETURN(json::value result, command(ctx));
     *slot = answer(result);
-    if (!key.empty()) {
+    // A refusal is not remembered (one whose events commit, like a refused approval): the corrected request
+    // may be sent again with the same key.
+    if (!key.empty() && slot->status < 400) {
       std::string location;
       for (const auto& [k, v] : slot->headers) {
         if (k == "Location") location = v;
