@@ -1,6 +1,7 @@
 #include "domain/registry.h"
 
 #include "auth/users.h"
+#include "domain/cashier.h"
 #include "domain/city.h"
 #include "domain/fees.h"
 #include "domain/parties.h"
@@ -20,6 +21,7 @@ const store::Registry& NodeRegistry() {
     RegisterParties(r);
     RegisterFees(r);
     RegisterPets(r);
+    RegisterCashier(r);
     return r;
   }();
   return registry;

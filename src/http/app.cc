@@ -16,6 +16,7 @@ void RegisterSystemRoutes(App& app);
 void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
 void RegisterLicensingRoutes(App& app);
+void RegisterCashierRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -25,6 +26,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterAuthRoutes(*this);
   RegisterPartyRoutes(*this);
   RegisterLicensingRoutes(*this);
+  RegisterCashierRoutes(*this);
 }
 
 App::~App() { workers_.join(); }
