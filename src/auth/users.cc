@@ -56,6 +56,11 @@ std::string RolesText(const json::array& roles) {
   return parsed.ok() ? parsed->Joined() : "";
 }
 
+// The refusals of an approval that count toward the lockout: wrong credentials, not policy.
+bool IsCredentialFailure(std::string_view reason) {
+  return reason == "bad-password" || reason == "bad-totp" || reason == "totp-replayed";
+}
+
 // The fold of every user.* and auth.* event into the users table.
 Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregate) {
   const json::object& d = e.data;
@@ -93,6 +98,13 @@ Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregat
   }
   if (e.type == "auth.signin_failed") {
     if (StringOr(d, "reason") == "locked") return Status::Ok();
+    return update("failed_count=failed_count+1");
+  }
+  if (e.type == "auth.approval_given") {
+    return update("failed_count=0, totp_last_step=max(totp_last_step, ?)", IntOr(d, "totp_step"));
+  }
+  if (e.type == "auth.approval_failed") {
+    if (!IsCredentialFailure(StringOr(d, "reason"))) return Status::Ok();
     return update("failed_count=failed_count+1");
   }
   if (e.type == "user.locked")
@@ -156,6 +168,8 @@ void RegisterUsers(store::Registry& registry) {
   }
   registry.AddRule({"auth.signed_in", by_id("user_id"), ApplyUserEvent});
   registry.AddRule({"auth.signin_failed", by_id("user_id"), ApplyUserEvent});
+  registry.AddRule({"auth.approval_given", by_id("user_id"), ApplyUserEvent});
+  registry.AddRule({"auth.approval_failed", by_id("user_id"), ApplyUserEvent});
   RegisterSessions(registry);
 }
 
@@ -320,6 +334,77 @@ Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& a)
   out.token = session.token;
   out.expires_at = session.expires_at;
   HF_ASSIGN_OR_RETURN(out.user, FindUserById(ctx.db(), u.id));
+  return out;
+}
+
+Result<ApprovalOutcome> CheckApproval(store::CommandContext& ctx, const ApprovalAttempt& a) {
+  const int64_t now = ctx.clock().NowMs();
+  HF_ASSIGN_OR_RETURN(auto found, FindUserByName(ctx.db(), a.username));
+  ApprovalOutcome out;
+  auto refuse = [](std::string detail, std::string field = "approval") {
+    return MakeError(Code::kForbidden, std::move(detail), "approval-refused", std::move(field));
+  };
+  auto record = [&](std::string reason, Error error) -> Result<ApprovalOutcome> {
+    json::object d{{"username", a.username},
+                   {"user_id", found ? found->id : ""},
+                   {"reason", reason},
+                   {"requested_by", a.requested_by},
+                   {"purpose", a.purpose}};
+    HF_RETURN_IF_ERROR(ctx.Emit("auth.approval_failed", std::move(d), a.requested_by).status());
+    if (found && IsCredentialFailure(reason) && found->failed_count + 1 >= kMaxFailures) {
+      HF_RETURN_IF_ERROR(
+          ctx.Emit("user.locked", json::object{{"id", found->id}, {"until", now + kLockoutMs}}, "system")
+              .status());
+      error.detail += fmt::format("; after repeated failures the approver's account is locked for {} minutes",
+                                  kLockoutMs / 60000);
+    }
+    out.refused = std::move(error);
+    return out;
+  };
+  const std::string wrong = "the approver's username or password is wrong";
+  if (!found) return record("unknown-user", refuse(wrong));
+  const User& u = *found;
+  if (u.locked_until > now) {
+    return record("locked", refuse(fmt::format("the approver's account is locked after repeated "
+                                               "failures until {}",
+                                               FormatTime(u.locked_until))));
+  }
+  if (u.disabled) return record("disabled", refuse("the approver's account is disabled"));
+  if (!a.password_ok || a.checked_hash != u.password_hash) {
+    return record("bad-password", refuse(wrong));
+  }
+  if (!u.roles.Has(Role::kSupervisor) && !u.roles.Has(Role::kAdmin)) {
+    return record("not-a-supervisor",
+                  refuse(u.id == a.requested_by
+                             ? "you cannot approve your own request: a supervisor must approve it"
+                             : fmt::format("{} is not a supervisor: a supervisor or an administrator must "
+                                           "approve this",
+                                           u.username)));
+  }
+  int64_t step = 0;
+  if (u.TotpEnrolled()) {
+    if (!a.totp || a.totp->empty()) {
+      out.refused =
+          MakeError(Code::kForbidden, "the approver must also enter the code from their authenticator",
+                    "approval-totp-required", "approval.totp");
+      return out;
+    }
+    auto matched = MatchTotp(u.totp_secret, *a.totp, now / 1000);
+    if (!matched) {
+      return record("bad-totp", refuse("the approver's authenticator code is wrong", "approval.totp"));
+    }
+    if (*matched <= u.totp_last_step) {
+      return record("totp-replayed",
+                    refuse("the approver's authenticator code was already used; wait for the "
+                           "next one",
+                           "approval.totp"));
+    }
+    step = *matched;
+  }
+  json::object d{
+      {"user_id", u.id}, {"requested_by", a.requested_by}, {"purpose", a.purpose}, {"totp_step", step}};
+  HF_RETURN_IF_ERROR(ctx.Emit("auth.approval_given", std::move(d), a.requested_by).status());
+  HF_ASSIGN_OR_RETURN(out.approver, FindUserById(ctx.db(), u.id));
   return out;
 }
 

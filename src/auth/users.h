@@ -8,12 +8,21 @@
 //   user.totp_enrolled  {id, secret}            secret: base32
 //   user.totp_reset     {id}
 //   user.disabled       {id, disabled}
-//   auth.signed_in      {user_id, method, totp_step}   method: "password" or "password+totp"; totp_step 0 if
-//   none auth.signin_failed  {username, user_id, reason}    user_id "" for an unknown username user.locked
-//   {id, until}             Unix ms
+//   auth.signed_in      {user_id, method, totp_step}   method: "password" or "password+totp"; totp_step: 0
+//                                                      if none
+//   auth.signin_failed  {username, user_id, reason}    user_id "" for an unknown username
+//   user.locked         {id, until}                    until: Unix ms
+//   auth.approval_given  {user_id, requested_by, purpose, totp_step}
+//   auth.approval_failed {username, user_id, reason, requested_by, purpose}
+//       A supervisor's approval of a request (a void, a refund): user_id is the approver,
+//       requested_by the user asking, purpose what was approved ("void r-central-7"). reason: unknown-user,
+//       locked, disabled, bad-password, bad-totp, totp-replayed, not-a-supervisor.
 //
 // Lockout: kMaxFailures failed sign-ins in a row lock the account for kLockoutMs; a successful sign-in resets
-// the count. The sign-in command decides the lock (with its clock) and records it as user.locked.
+// the count. The sign-in command decides the lock (with its clock) and records it as user.locked. A refused
+// approval counts toward the same lockout when its reason is a wrong credential (bad-password, bad-totp,
+// totp-replayed), and a given approval resets the count like a sign-in; an approval's TOTP code, like a
+// sign-in's, works once.
 #ifndef HOLDFAST_AUTH_USERS_H_
 #define HOLDFAST_AUTH_USERS_H_
 
@@ -109,6 +118,32 @@ struct SignInOutcome {
 // Decides a sign-in: records auth.signed_in and opens a session, or records auth.signin_failed (and
 // user.locked on the kMaxFailures-th failure in a row).
 Result<SignInOutcome> SignIn(store::CommandContext& ctx, const SignInAttempt& attempt);
+
+// A supervisor's approval given with their own credentials, the password already checked against
+// `checked_hash` off the writer thread (as for SignInAttempt).
+struct ApprovalAttempt {
+  std::string username;
+  bool password_ok = false;
+  std::string checked_hash;
+  std::optional<std::string> totp;
+  std::string requested_by;  // the user id asking for the approval
+  std::string purpose;       // what is approved, for the record: "void r-central-7"
+};
+
+// Either the approver, or the reason the approval was refused. As with SignIn, a refusal is a successful
+// command whose events must commit; the caller answers the refusal and does nothing else.
+struct ApprovalOutcome {
+  std::optional<User> approver;
+  std::optional<Error> refused;
+};
+
+// Decides an approval: the approver exists, is neither locked nor disabled, gave the right password, holds
+// the supervisor or admin role, and gave a fresh TOTP code if enrolled. A supervisor may approve their own
+// request (by giving their credentials explicitly); anyone else's approval of their own request is refused,
+// since it lacks the role. Records auth.approval_given, or auth.approval_failed (and user.locked on the
+// kMaxFailures-th wrong credential in a row). Refusals have type "approval-refused" (403), or
+// "approval-totp-required" when only the approver's authenticator code is missing (nothing is recorded then).
+Result<ApprovalOutcome> CheckApproval(store::CommandContext& ctx, const ApprovalAttempt& attempt);
 
 }  // namespace holdfast::auth
 

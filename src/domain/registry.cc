@@ -1,6 +1,7 @@
 #include "domain/registry.h"
 
 #include "auth/users.h"
+#include "domain/cashier.h"
 #include "domain/city.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
@@ -24,6 +25,7 @@ const store::Registry& NodeRegistry() {
     RegisterPets(r);
     RegisterTags(r);
     RegisterLicenses(r);
+    RegisterCashier(r);
     return r;
   }();
   return registry;

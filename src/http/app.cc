@@ -16,6 +16,7 @@ void RegisterSystemRoutes(App& app);
 void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
 void RegisterLicensingRoutes(App& app);
+void RegisterCashierRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -25,6 +26,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterAuthRoutes(*this);
   RegisterPartyRoutes(*this);
   RegisterLicensingRoutes(*this);
+  RegisterCashierRoutes(*this);
 }
 
 App::~App() { workers_.join(); }
@@ -167,7 +169,9 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
     }
     HF_ASSIGN_OR_RETURN(json::value result, command(ctx));
     *slot = answer(result);
-    if (!key.empty()) {
+    // A refusal is not remembered (one whose events commit, like a refused approval): the corrected request
+    // may be sent again with the same key.
+    if (!key.empty() && slot->status < 400) {
       std::string location;
       for (const auto& [k, v] : slot->headers) {
         if (k == "Location") location = v;

@@ -37,7 +37,9 @@ class App {
   Router& router() { return router_; }
 
   // Runs `command` on the writer. On success `answer` turns its result into the response (on the writer
-  // thread, inside the transaction, so the answer can be remembered for the request's Idempotency-Key).
+  // thread, inside the transaction, so the answer can be remembered for the request's Idempotency-Key). An
+  // answer with a status of 400 or more (a refusal decided by a command that still commits, such as a refused
+  // approval) is not remembered.
   void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer);
   // Runs slow work (password hashing) off the network threads.
   void Offload(std::function<void()> work);

@@ -72,6 +72,12 @@ json::value OpenApiDocument(const Router& router) {
     if (!r->response_schema.is_null()) {
       ok["content"] = json::object{{content_type, json::object{{"schema", r->response_schema}}}};
     }
+    if (!r->alternate_content_type.empty()) {
+      json::value& content = ok["content"];
+      if (!content.is_object()) content = json::object{};
+      content.as_object()[r->alternate_content_type] =
+          json::object{{"schema", json::object{{"type", "string"}}}};
+    }
     responses[std::to_string(r->success_status)] = std::move(ok);
     if (writes || !r->request_schema.is_null()) {
       responses["400"] = ProblemResponse("Malformed JSON");

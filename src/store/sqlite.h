@@ -27,7 +27,7 @@ class Stmt {
 
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
-  Stmt& Bind(int i, std::string_view v);
+  Stmt& Bind(int i, std::string_view v);  // always text: an empty view binds '', never NULL
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& BindBlob(int i, std::span<const uint8_t> v);
