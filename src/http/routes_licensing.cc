@@ -4,11 +4,13 @@
 
 #include <charconv>
 
+#include "domain/counter.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
 #include "http/app.h"
+#include "http/approval.h"
 
 namespace holdfast::http {
 namespace {
@@ -340,6 +342,79 @@ void LicensesOfParty(Call& call) {
   });
 }
 
+// --- the counter
+// ----------------------------------------------------------------------------------------------
+
+void Sale(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  auto sale = domain::ParseSale(*body);
+  if (!sale.ok()) return call.Fail(sale.error());
+  std::string clerk = call.who.id();
+  call.app->Write(
+      call,
+      [sale = std::move(*sale), clerk](store::CommandContext& ctx) -> Result<json::value> {
+        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(json::object done, domain::CounterSale(ctx, sale, today, clerk));
+        return json::value(std::move(done));
+      },
+      [](const json::value& done) {
+        const json::object& receipt = done.at("receipt").as_object();
+        return Response::Created(done, fmt::format("/api/v1/receipts/{}", StringOr(receipt, "receipt")));
+      });
+}
+
+void VoidLicense(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string reason = r.RequiredString("reason", 500);
+  const json::object* approval_member = r.Object("approval");
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  if (reason.empty()) return call.Fail(Invalid("say why the license is voided", "reason"));
+  auto approval = ParseApproval(approval_member, "voiding a license");
+  if (!approval.ok()) return call.Fail(approval.error());
+  std::string number = call.params["number"], actor = call.who.id();
+  WriteWithApproval(
+      call, std::move(*approval), "void license " + number,
+      [number, reason, actor](store::CommandContext& ctx,
+                              const std::string& approver) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object lic, domain::VoidLicense(ctx, number, reason, approver, actor));
+        return json::value(std::move(lic));
+      },
+      [](const json::value& lic) { return Response::Json(200, lic); });
+}
+
+json::value SaleSchema() {
+  json::object item =
+      Obj({{"action", json::object{{"enum", json::array{"issue", "renew", "replace_tag", "transfer"}}}},
+           {"pet_id", Type("string")},
+           {"license", Type("string")},
+           {"term_years", json::object{{"enum", json::array{1, 3}}}},
+           {"tag", Type("integer")},
+           {"reason", json::object{{"enum", json::array{"lost", "damaged"}}}},
+           {"to_party_id", Type("string")}},
+          {"action"})
+          .as_object();
+  json::object tender =
+      Obj({{"kind", json::object{{"enum", json::array{"cash", "check", "card", "money_order"}}}},
+           {"amount_cents", Type("integer")},
+           {"number", Type("string")},
+           {"reference", Type("string")}},
+          {"kind", "amount_cents"})
+          .as_object();
+  json::object s =
+      Obj({{"drawer_id", Type("string")},
+           {"payer_party_id", Type("string")},
+           {"senior_owner", Type("boolean")},
+           {"items", json::object{{"type", "array"}, {"minItems", 1}, {"maxItems", 20}, {"items", item}}},
+           {"tenders", json::object{{"type", "array"}, {"items", tender}}}},
+          {"drawer_id", "items", "tenders"})
+          .as_object();
+  s["additionalProperties"] = false;
+  return s;
+}
+
 json::value LicenseSchema() {
   return Obj({{"number", Type("string")},
               {"pet_id", Type("string")},
@@ -491,6 +566,28 @@ void RegisterLicensingRoutes(App& app) {
          .tag = "licensing",
          .response_schema = Obj({{"items", json::object{{"type", "array"}, {"items", LicenseSchema()}}}}),
          .handler = LicensesOfParty});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/counter/sales",
+         .roles = kCounter,
+         .summary =
+             "License pets (issue, renew, replace a tag, transfer) and take the payment for all of them on "
+             "one receipt, in one step",
+         .tag = "licensing",
+         .request_schema = SaleSchema(),
+         .response_schema = Obj({{"receipt", Type("object")},
+                                 {"licenses", json::object{{"type", "array"}, {"items", LicenseSchema()}}}}),
+         .success_status = 201,
+         .handler = Sale});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/licenses/{number}/void",
+         .roles = kCounter,
+         .summary = "Void a license, with a supervisor's approval (their own credentials)",
+         .tag = "licensing",
+         .request_schema = Obj({{"reason", json::object{{"type", "string"}, {"maxLength", 500}}},
+                                {"approval", ApprovalSchema()}},
+                               {"reason", "approval"}),
+         .response_schema = LicenseSchema(),
+         .handler = VoidLicense});
 }
 
 }  // namespace holdfast::http

@@ -1,0 +1,244 @@
+// The animal-control counter through the HTTP API, as a day at the counter goes: a drawer opened with a
+// float, two dogs renewed on one receipt paid by check, another owner paying cash with change, a dog whose
+// rabies vaccination has lapsed refused, a void approved by a supervisor, the drawer closed balanced; then
+// the node verifies and rebuilds to the same digest. Each refusal the counter must explain is checked on the
+// way.
+#include <gtest/gtest.h>
+
+#include "api_fixture.h"
+#include "domain/fees.h"
+#include "domain/licenses.h"
+#include "domain/parties.h"
+#include "domain/pets.h"
+#include "process.h"
+
+namespace holdfast::testing {
+namespace {
+
+class CounterScenarioTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    admin_ = AdminToken();
+    clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
+    supervisor_ = UserToken(admin_, "sam", json::array{"supervisor"});
+    ASSERT_EQ(Call("POST", "/api/v1/fee-schedules",
+                   json::serialize(domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)).ToJson()), admin_)
+                  .status,
+              201);
+    ASSERT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", admin_).status, 201);
+    today_ = Date::FromUnixMs(clock_.NowMs());
+    // Last year's licenses, issued 320 days ago, so this year's renewals are open now.
+    Date issued = today_.AddDays(-320);
+    maria_ = Owner("Maria Gonzalez");
+    biscuit_ = Dog(maria_, "Biscuit", true, today_.AddYears(2));
+    tango_ = Dog(maria_, "Tango", false, today_.AddYears(1).AddDays(100));
+    james_ = Owner("James Carter");
+    rex_ = Dog(james_, "Rex", true, today_.AddYears(2));
+    aisha_ = Owner("Aisha Rahman");
+    duke_ = Dog(aisha_, "Duke", true, today_.AddDays(-1));  // lapsed yesterday
+    biscuit_license_ = Licensed(biscuit_, 1001, issued);
+    tango_license_ = Licensed(tango_, 1002, issued);
+    rex_license_ = Licensed(rex_, 1003, issued);
+    duke_license_ = Licensed(duke_, 1004, issued);
+  }
+
+  std::string Owner(const std::string& name) {
+    Answer a = Call("POST", "/api/v1/parties",
+                    json::serialize(json::object{{"kind", "person"}, {"name", name}}), clerk_);
+    EXPECT_EQ(a.status, 201);
+    return a.Str("id");
+  }
+
+  std::string Dog(const std::string& owner, const std::string& name, bool altered, Date rabies_expires) {
+    Answer a =
+        Call("POST", "/api/v1/pets",
+             json::serialize(json::object{
+                 {"owner_party_id", owner},
+                 {"species", "dog"},
+                 {"name", name},
+                 {"altered", altered},
+                 {"rabies", json::object{{"certificate", "RV-" + name},
+                                         {"veterinarian", "Springfield Animal Hospital"},
+                                         {"given_on", rabies_expires.AddYears(-3).AddDays(1).ToString()},
+                                         {"expires_on", rabies_expires.ToString()}}}}),
+             clerk_);
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    return a.Str("id");
+  }
+
+  // A license issued on an earlier day, as the node would have recorded it then.
+  std::string Licensed(const std::string& pet, int64_t tag, Date on) {
+    std::string number;
+    auto r = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+      HF_ASSIGN_OR_RETURN(domain::LicenseCharge c,
+                          domain::IssueLicense(ctx, {pet, 1, tag, false}, on, "casey"));
+      number = std::string(StringOr(c.license, "number"));
+      return json::value(nullptr);
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return number;
+  }
+
+  static json::object Renew(const std::string& license, int64_t tag = 0) {
+    json::object o{{"action", "renew"}, {"license", license}, {"term_years", 1}};
+    if (tag) o["tag"] = tag;
+    return o;
+  }
+
+  Answer Sell(const std::string& drawer, json::array items, json::array tenders) {
+    return Call("POST", "/api/v1/counter/sales",
+                json::serialize(json::object{{"drawer_id", drawer}, {"items", items}, {"tenders", tenders}}),
+                clerk_);
+  }
+
+  std::string Digest() {
+    RunResult r = RunHoldfast({"digest", "--data", dir_.path()});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return r.out.substr(0, 64);
+  }
+
+  Date today_;
+  std::string admin_, clerk_, supervisor_;
+  std::string maria_, james_, aisha_, biscuit_, tango_, rex_, duke_;
+  std::string biscuit_license_, tango_license_, rex_license_, duke_license_;
+};
+
+TEST_F(CounterScenarioTest, ADayAtTheAnimalControlCounter) {
+  // 1. The clerk opens a drawer with a $100.00 float.
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":10000})", clerk_);
+  ASSERT_EQ(opened.status, 201) << json::serialize(opened.body);
+  std::string drawer = opened.Str("id");
+
+  // 2. Maria renews her two dogs, one altered and one not, on one receipt paid by check. A short check is
+  //    refused first, and nothing of that attempt remains.
+  json::array two_dogs{Renew(biscuit_license_, 1010), Renew(tango_license_, 1011)};
+  Answer short_check =
+      Sell(drawer, two_dogs,
+           json::array{json::object{{"kind", "check"}, {"amount_cents", 5000}, {"number", "1234"}}});
+  EXPECT_EQ(short_check.status, 422);
+  EXPECT_EQ(short_check.Type(), "tender-short");
+  EXPECT_NE(short_check.Str("detail").find("5.00"), std::string::npos) << short_check.Str("detail");
+  Answer maria =
+      Sell(drawer, two_dogs,
+           json::array{json::object{{"kind", "check"}, {"amount_cents", 5500}, {"number", "1234"}}});
+  ASSERT_EQ(maria.status, 201) << json::serialize(maria.body);
+  const json::object& check_receipt = maria.body.at("receipt").as_object();
+  EXPECT_EQ(IntOr(check_receipt, "total_cents"), 1500 + 4000);
+  EXPECT_EQ(IntOr(check_receipt, "change_cents"), 0);
+  EXPECT_EQ(StringOr(check_receipt, "payer_party_id"), maria_);
+  ASSERT_EQ(maria.body.at("licenses").as_array().size(), 2u);
+  for (const auto& lic : maria.body.at("licenses").as_array()) {
+    EXPECT_EQ(StringOr(lic.as_object(), "state"), "active");
+    EXPECT_EQ(IntOr(lic.as_object(), "renewals"), 1);
+  }
+  EXPECT_EQ(maria.raw.Header("location"),
+            "/api/v1/receipts/" + std::string(StringOr(check_receipt, "receipt")));
+
+  // The clear refusals: a license renewed twice, a tag already used, a tag outside the office's ranges.
+  Answer twice = Sell(drawer, json::array{Renew(biscuit_license_)},
+                      json::array{json::object{{"kind", "cash"}, {"amount_cents", 1500}}});
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "renewal-too-early");
+  EXPECT_EQ(twice.Str("field"), "items[0]");
+  Answer used_tag = Sell(drawer, json::array{Renew(rex_license_, 1010)},
+                         json::array{json::object{{"kind", "cash"}, {"amount_cents", 1500}}});
+  EXPECT_EQ(used_tag.status, 409);
+  EXPECT_EQ(used_tag.Type(), "tag-used");
+  EXPECT_NE(used_tag.Str("detail").find(biscuit_license_), std::string::npos) << used_tag.Str("detail");
+  Answer foreign_tag = Sell(drawer, json::array{Renew(rex_license_, 5001)},
+                            json::array{json::object{{"kind", "cash"}, {"amount_cents", 1500}}});
+  EXPECT_EQ(foreign_tag.status, 422);
+  EXPECT_EQ(foreign_tag.Type(), "tag-outside-ranges");
+  EXPECT_EQ(foreign_tag.Str("field"), "items[0].tag");
+
+  // 3. James pays $20.00 cash for Rex and gets $5.00 change.
+  Answer james = Sell(drawer, json::array{Renew(rex_license_, 1012)},
+                      json::array{json::object{{"kind", "cash"}, {"amount_cents", 2000}}});
+  ASSERT_EQ(james.status, 201) << json::serialize(james.body);
+  EXPECT_EQ(james.body.at("receipt").at("change_cents").as_int64(), 500);
+
+  // 4. Duke's rabies vaccination lapsed yesterday: his renewal is refused with the reason.
+  Answer duke = Sell(drawer, json::array{Renew(duke_license_, 1013)},
+                     json::array{json::object{{"kind", "cash"}, {"amount_cents", 1500}}});
+  EXPECT_EQ(duke.status, 422);
+  EXPECT_EQ(duke.Type(), "rabies-expired");
+  EXPECT_NE(duke.Str("detail").find("Duke's rabies vaccination expired on " + today_.AddDays(-1).ToString()),
+            std::string::npos)
+      << duke.Str("detail");
+
+  // 5. A tag fee rung up by mistake is voided: not without a supervisor, then with one.
+  Answer mistake = Call(
+      "POST", "/api/v1/payments",
+      json::serialize(json::object{
+          {"drawer_id", drawer},
+          {"items", json::array{json::object{
+                        {"code", "TAG-REPL"}, {"description", "Replacement tag"}, {"amount_cents", 500}}}},
+          {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 500}}}}}),
+      clerk_);
+  ASSERT_EQ(mistake.status, 201) << json::serialize(mistake.body);
+  std::string mistaken = mistake.Str("receipt");
+  Answer no_supervisor =
+      Call("POST", "/api/v1/receipts/" + mistaken + "/void", R"({"reason":"rung up by mistake"})", clerk_);
+  EXPECT_EQ(no_supervisor.status, 403);
+  EXPECT_EQ(no_supervisor.Type(), "approval-required");
+  Answer voided = Call("POST", "/api/v1/receipts/" + mistaken + "/void",
+                       json::serialize(json::object{
+                           {"reason", "rung up by mistake"},
+                           {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+                       clerk_);
+  ASSERT_EQ(voided.status, 200) << json::serialize(voided.body);
+
+  // 6. The drawer closes balanced: $100.00 float + $20.00 cash − $5.00 change = $115.00 counted.
+  Answer closed =
+      Call("POST", "/api/v1/drawers/" + drawer + "/close",
+           R"({"counted":[{"denomination_cents":10000,"count":1},{"denomination_cents":1000,"count":1},
+                                      {"denomination_cents":500,"count":1}]})",
+           clerk_);
+  ASSERT_EQ(closed.status, 200) << json::serialize(closed.body);
+  EXPECT_EQ(closed.body.at("expected_cash_cents").as_int64(), 11500);
+  EXPECT_EQ(closed.body.at("over_short_cents").as_int64(), 0);
+  // The close-out totals equal the receipts, to the cent.
+  Answer report = Call("GET", "/api/v1/drawers/" + drawer + "/report", {}, clerk_);
+  ASSERT_EQ(report.status, 200);
+  int64_t receipts = 0;
+  for (const json::value* r : {&maria.body.at("receipt"), &james.body.at("receipt")}) {
+    Answer stored = Call("GET", "/api/v1/receipts/" + std::string(r->at("receipt").as_string()), {}, clerk_);
+    receipts += stored.body.at("total_cents").as_int64();
+  }
+  EXPECT_EQ(report.body.at("receipts").at("total_cents").as_int64(), receipts);
+  EXPECT_EQ(report.body.at("net_cents").as_int64(), receipts);
+  int64_t by_code = 0, by_tender = 0;
+  for (const auto& row : report.body.at("by_fee_code").as_array())
+    by_code += row.at("amount_cents").as_int64();
+  for (const auto& row : report.body.at("by_tender").as_array()) {
+    by_tender += row.at("received_cents").as_int64();  // cash: tendered less change
+  }
+  EXPECT_EQ(by_code, receipts);
+  EXPECT_EQ(by_tender, receipts);
+
+  // 7. A license is voided only with a supervisor's approval.
+  Answer void_license =
+      Call("POST", "/api/v1/licenses/" + rex_license_ + "/void", R"({"reason":"owner moved away"})", clerk_);
+  EXPECT_EQ(void_license.Type(), "approval-required");
+  Answer license_voided =
+      Call("POST", "/api/v1/licenses/" + rex_license_ + "/void",
+           json::serialize(
+               json::object{{"reason", "owner moved away"},
+                            {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+           clerk_);
+  ASSERT_EQ(license_voided.status, 200) << json::serialize(license_voided.body);
+  EXPECT_EQ(license_voided.Str("state"), "voided");
+
+  // 8. The record holds: verify finds nothing, and a rebuild reproduces the same state.
+  Stop();
+  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+  std::string before = Digest();
+  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_EQ(Digest(), before);
+}
+
+}  // namespace
+}  // namespace holdfast::testing
