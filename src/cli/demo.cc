@@ -5,9 +5,11 @@
 #include "auth/users.h"
 #include "cli/verbs.h"
 #include "domain/fees.h"
+#include "domain/licenses.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
 #include "domain/registry.h"
+#include "domain/tags.h"
 
 namespace holdfast::cli {
 namespace {
@@ -87,7 +89,7 @@ Status CreateDemoData(const std::string& dir) {
     users.push_back({du.username, du.display_name, roles, hash, false, ""});
   }
   HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, domain::NodeRegistry()));
-  std::vector<std::string> party_ids;
+  std::vector<std::string> party_ids, pet_ids;
   auto r = node->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
     for (const auto& nu : users) {
       if (nu.username == "admin") {
@@ -131,6 +133,14 @@ Status CreateDemoData(const std::string& dir) {
                             expires.AddYears(-3).AddDays(1), expires};
       HF_RETURN_IF_ERROR(
           domain::RecordVaccination(ctx, std::string(StringOr(p, "id")), v, "system").status());
+      pet_ids.emplace_back(StringOr(p, "id"));
+    }
+    // Tags 1000–1999 in stock, and last year's licenses (issued 320 days ago), so renewals are open today.
+    HF_RETURN_IF_ERROR(domain::ReceiveTags(ctx, 1000, 1999, "system").status());
+    int64_t tag = 1000;
+    for (const auto& id : pet_ids) {
+      HF_RETURN_IF_ERROR(
+          domain::IssueLicense(ctx, {id, 1, tag++, false}, today.AddDays(-320), "system").status());
     }
     return json::value(nullptr);
   });
