@@ -23,6 +23,10 @@
 //
 //   {"clients":N,"seconds":S,"commands":C,"commands_per_s":X,"p50_ms":...,"p99_ms":...,"errors":E}
 //
+// With --body the requests carry that text instead of a new party, each "{n}" in it replaced by the request's
+// number (from --first, one more per request), so a run can address existing records one by one (license
+// L-central-{n}); --count stops after that many requests, for setting up such records.
+//
 // Exit status: 0 if at least one command counted, 1 if none did, 2 on bad arguments.
 #include <fmt/format.h>
 #include <netdb.h>
@@ -44,6 +48,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -72,6 +77,9 @@ struct Options {
   double seconds = 10;
   double warmup = 0;
   std::string target = "/api/v1/parties";
+  std::string body;  // "" : a new party per request; otherwise "{n}" stands for the request number
+  std::optional<uint64_t> first;  // the first request number (default: microseconds since the epoch)
+  uint64_t count = 0;             // stop after this many requests (0: run for the time given)
 };
 
 // What one thread's connections saw inside the measured window.
@@ -79,6 +87,17 @@ struct Tally {
   std::vector<uint32_t> latencies_us;  // of counted commands
   int64_t errors = 0;
 };
+
+// Appends `body` with every "{n}" replaced by `n`.
+void AppendTemplateBody(std::string& out, std::string_view body, uint64_t n) {
+  for (size_t at = 0;;) {
+    size_t hole = body.find("{n}", at);
+    out.append(body.substr(at, hole == std::string_view::npos ? std::string_view::npos : hole - at));
+    if (hole == std::string_view::npos) return;
+    fmt::format_to(std::back_inserter(out), "{}", n);
+    at = hole + 3;
+  }
+}
 
 // Appends the body of request number `n` to `out`.
 void AppendPartyBody(std::string& out, uint64_t n) {
@@ -225,6 +244,8 @@ struct Shared {
   TimePoint measure_from;
   TimePoint stop_at;
   std::atomic<uint64_t> next_number{0};
+  uint64_t last_number = 0;  // with --count: the number of the last request to send
+  std::string body;          // the --body template
   std::atomic<bool> error_reported{false};
 };
 
@@ -318,8 +339,14 @@ class Worker {
     c.start = now;
     c.deadline = now + kRequestTimeout;
     c.measured = now >= shared_.measure_from;
+    const uint64_t n = shared_.next_number.fetch_add(1, std::memory_order_relaxed);
+    if (shared_.last_number && n > shared_.last_number) return Finish(c);
     c.body.clear();
-    AppendPartyBody(c.body, shared_.next_number.fetch_add(1, std::memory_order_relaxed));
+    if (shared_.body.empty()) {
+      AppendPartyBody(c.body, n);
+    } else {
+      AppendTemplateBody(c.body, shared_.body, n);
+    }
     c.out.assign(shared_.request_prefix);
     fmt::format_to(std::back_inserter(c.out), "{}\r\n\r\n", c.body.size());
     c.out.append(c.body);
@@ -583,9 +610,13 @@ int Run(const Options& opt) {
       "Content-Length: ",
       opt.target, opt.host, opt.port, opt.token);
   shared.where = fmt::format("POST http://{}:{}{}", opt.host, opt.port, opt.target);
-  shared.next_number = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const uint64_t first =
+      opt.first.value_or(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                   std::chrono::system_clock::now().time_since_epoch())
+                                                   .count()));
+  shared.next_number = first;
+  if (opt.count) shared.last_number = first + opt.count - 1;
+  shared.body = opt.body;
   const int threads = std::min(opt.threads, opt.clients);
   std::vector<Tally> tallies(threads);
   auto t0 = SteadyClock::now();
@@ -601,6 +632,10 @@ int Run(const Options& opt) {
     workers.emplace_back([&shared, &tallies, clients, i] { Worker(shared, clients, tallies[i]).Run(); });
   }
   for (auto& t : workers) t.join();
+  // With --count the run may end before the window does: the rate is over the part of the window used.
+  const double measured_s = std::max(
+      0.001, std::chrono::duration<double>(std::min(SteadyClock::now(), shared.stop_at) - shared.measure_from)
+                 .count());
 
   std::vector<uint32_t> all;
   int64_t errors = 0;
@@ -610,7 +645,7 @@ int Run(const Options& opt) {
   }
   std::sort(all.begin(), all.end());
   const int64_t commands = static_cast<int64_t>(all.size());
-  const double rate = static_cast<double>(commands) / opt.seconds;
+  const double rate = static_cast<double>(commands) / std::min(opt.seconds, measured_s);
   const double p50 = PercentileMs(all, 50);
   const double p99 = PercentileMs(all, 99);
 
@@ -643,6 +678,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", opt.seconds, "length of the measured window")->check(CLI::Range(0.1, 86400.0));
   app.add_option("--warmup", opt.warmup, "seconds of load before measuring")->check(CLI::Range(0.0, 3600.0));
   app.add_option("--target", opt.target, "request target to POST to");
+  app.add_option("--body", opt.body,
+                 "request body; every {n} in it is replaced by the request's number (default: a new party)");
+  app.add_option("--first", opt.first, "number of the first request (default: microseconds since the epoch)");
+  app.add_option("--count", opt.count, "send this many requests, then stop (within --seconds)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
