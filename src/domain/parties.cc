@@ -218,10 +218,14 @@ Result<json::object> CreateParty(store::CommandContext& ctx, const PartyInput& i
                  {"email", in.email.value_or("")},
                  {"phone", in.phone.value_or("")},
                  {"address", in.address.value_or(empty_address)}};
-  HF_RETURN_IF_ERROR(ctx.Emit("party.created", std::move(d), actor).status());
-  HF_ASSIGN_OR_RETURN(auto p, GetParty(ctx.db(), id));
-  if (!p) return Internal("party vanished after its creation");
-  return *p;
+  HF_ASSIGN_OR_RETURN(journal::StoredEvent se, ctx.Emit("party.created", std::move(d), actor));
+  // The new row is exactly the event's data with its times and version 1 (see ApplyParty): no need to read
+  // it back.
+  json::object p = std::move(se.event.data);
+  p["created_at"] = se.event.stamp.time;
+  p["updated_at"] = se.event.stamp.time;
+  p["version"] = 1;
+  return p;
 }
 
 Result<json::object> UpdateParty(store::CommandContext& ctx, const std::string& id, const PartyInput& in,
