@@ -37,6 +37,7 @@ demo: build
 
 bench: build
 	@bench/run.sh
+	@bench/run.sh --workload counter
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
