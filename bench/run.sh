@@ -485,7 +485,7 @@ cpus=$(nproc)
 cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
 fs_type=$(stat -f -c %T "${TMPDIR:-/tmp}")
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit+dirty"; fi
+if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then commit="$commit+dirty"; fi
 last_n=${clients_list##* }
 
 node_rate() { [[ -n "${node_json[$1]:-}" ]] && json_field "${node_json[$1]}" commands_per_s; }
