@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 
 #include "store/series.h"
 
@@ -41,10 +43,29 @@ void ReadItem(ObjectReader& r, std::string_view key, FeeItem& out, std::string p
   if (!s.ok()) r.Fail(key, s.error().detail);
 }
 
+// Every licensing command looks up the schedule in effect; parsing and validating its stored body each time
+// would cost more than the rest of the lookup. Parsed schedules are kept by their exact stored text (not by
+// id: ids repeat across nodes in one process, text does not change its meaning), a few at a time.
 Result<FeeSchedule> FromStored(std::string_view id, std::string_view body) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, FeeSchedule> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = parsed.find(std::string(body));
+    if (it != parsed.end()) {
+      FeeSchedule s = it->second;
+      s.id = std::string(id);
+      return s;
+    }
+  }
   auto v = ParseJson(body);
   if (!v.ok()) return Corrupt(fmt::format("fee schedule {} is not JSON", id));
   HF_ASSIGN_OR_RETURN(FeeSchedule s, ParseFeeSchedule(*v));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (parsed.size() >= 64) parsed.clear();
+    parsed.emplace(std::string(body), s);
+  }
   s.id = std::string(id);
   return s;
 }

@@ -2,7 +2,7 @@
 // command runs, from the schedule in effect that day, and the computed lines are written into the command's
 // events (DESIGN §4: events record decisions), so a later schedule never changes what was charged.
 //
-// A schedule, as admins load it (`holdfast fees load`, PUT /api/v1/fee-schedules):
+// A schedule, as admins load it (`holdfast fees load`, POST /api/v1/fee-schedules):
 //   {"effective_from": "2026-01-01",
 //    "licenses": [{"species": "dog", "altered": true, "term_years": 1, "code": "DOG-ALT-1",
 //                  "description": "Dog license, spayed/neutered, 1 year", "amount_cents": 1500}, …],

@@ -71,6 +71,8 @@ Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate)
                               "renewals=renewals+1, updated_at=? WHERE number=?",
                               number, IntOr(d, "tag"), IntOr(d, "term_years"), StringOr(d, "starts_on"),
                               StringOr(d, "expires_on"), e.stamp.time));
+    // A renewal that keeps its tag leaves the tag's record as it is.
+    if (!BoolOr(d, "new_tag")) return Status::Ok();
     return RecordTag(db, IntOr(d, "tag"), "issued", number, "");
   }
   if (type == "license.tag_replaced") {
@@ -257,7 +259,8 @@ Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewReques
   Date starts = late ? today : expires_on;
   HF_ASSIGN_OR_RETURN(Date ends, TermEnd(pet, starts, req.term_years, today));
   int64_t tag = IntOr(lic, "tag");
-  if (req.tag != 0 && req.tag != tag) {
+  const bool new_tag = req.tag != 0 && req.tag != tag;
+  if (new_tag) {
     HF_RETURN_IF_ERROR(CheckTagAvailable(db, ctx.node_id(), req.tag));
     tag = req.tag;
   }
@@ -267,6 +270,7 @@ Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewReques
   HF_RETURN_IF_ERROR(ctx.Emit("license.renewed",
                               json::object{{"number", req.number},
                                            {"tag", tag},
+                                           {"new_tag", new_tag},
                                            {"term_years", req.term_years},
                                            {"previous_expires_on", expires_on.ToString()},
                                            {"starts_on", starts.ToString()},

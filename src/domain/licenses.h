@@ -4,10 +4,13 @@
 // counter.h) charges the fee lines on a receipt in the same command.
 //
 // Events (dates "YYYY-MM-DD", money in cents, fees: [FeeLine]):
-//   license.issued       {number, pet_id, owner_party_id, species, tag, term_years, starts_on, expires_on,
-//   fees} license.renewed      {number, tag, term_years, previous_expires_on, starts_on, expires_on, late,
-//   fees} license.tag_replaced {number, old_tag, tag, reason ("lost" | "damaged"), fees} license.transferred
-//   {number, pet_id, from_party_id, to_party_id, fees} license.voided       {number, reason, approved_by}
+//   license.issued        number, pet_id, owner_party_id, species, tag, term_years, starts_on,
+//                         expires_on, fees
+//   license.renewed       number, tag, new_tag, term_years, previous_expires_on, starts_on,
+//                         expires_on, late, fees (new_tag: the renewal hands out `tag` for the old one)
+//   license.tag_replaced  number, old_tag, tag, reason ("lost" or "damaged"), fees
+//   license.transferred   number, pet_id, from_party_id, to_party_id, fees
+//   license.voided        number, reason, approved_by
 //
 // Rules, checked when the command runs:
 //   - the pet's rabies vaccination must be valid today; a term never runs past its expiry: a 1-year term is

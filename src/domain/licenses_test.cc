@@ -172,6 +172,13 @@ TEST_F(LicensesTest, RenewalsOpenBeforeExpiryOnceAndAreLateAfterIt) {
   EXPECT_EQ(StringOr(late->license, "starts_on"), "2028-04-15");
   EXPECT_EQ(StringOr(late->license, "expires_on"), "2028-06-01");  // cut at Rex's vaccination
   EXPECT_EQ(IntOr(late->license, "tag"), 150);
+  // The new tag is recorded as used; the renewals that kept their tag left it as it was.
+  auto db = node_->Read();
+  auto tag = GetTag(**db, 150);
+  ASSERT_TRUE(tag.ok() && *tag);
+  EXPECT_EQ(StringOr(**tag, "license"), number);
+  EXPECT_EQ(StringOr(**tag, "status"), "issued");
+  EXPECT_FALSE(CheckTagAvailable(**db, "n1", 150).ok());
 }
 
 TEST_F(LicensesTest, ReplacedTagsAndTransfersAreRecordedAndRebuildAgrees) {
