@@ -12,9 +12,11 @@
 #ifndef HOLDFAST_STORE_NODE_H_
 #define HOLDFAST_STORE_NODE_H_
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -118,6 +120,16 @@ class Node {
   std::unique_ptr<Db> db_;
   std::unique_ptr<Writer> writer_;
   ReadPool reads_;
+
+  // Copies committed pages from the WAL into the database file in the background (PASSIVE checkpoints on a
+  // connection of its own, every kCheckpointEvery), so that the checkpoint SQLite runs in the writer's commit
+  // once the WAL reaches its size limit finds little left to copy and the writer stalls less.
+  void RunCheckpoints();
+  std::unique_ptr<Db> checkpoint_db_;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool closing_ = false;
 };
 
 }  // namespace holdfast::store
