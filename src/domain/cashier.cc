@@ -7,6 +7,8 @@
 
 #include "base/bytes.h"
 #include "base/date.h"
+#include "base/text.h"
+#include "domain/parties.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -28,22 +30,10 @@ constexpr Denomination kDenominations[] = {{10000, "bill"}, {5000, "bill"}, {200
                                            {50, "coin"},    {25, "coin"},   {10, "coin"},   {5, "coin"},
                                            {1, "coin"}};
 
-bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-}
-
 const json::object kNoObject;
-
-bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 bool IsTenderKind(std::string_view kind) {
   return std::find(std::begin(kTenderKinds), std::end(kTenderKinds), kind) != std::end(kTenderKinds);
-}
-
-bool IsFeeCode(std::string_view code) {
-  return !code.empty() && code.size() <= 24 && std::all_of(code.begin(), code.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
 }
 
 // --- validation shared by request parsing and by C++ callers
@@ -59,7 +49,7 @@ Status CheckTender(const Tender& t, const std::string& name) {
                    name + ".amount_cents");
   }
   const bool numbered = t.kind == "check" || t.kind == "money_order";
-  if (numbered && Blank(t.number)) {
+  if (numbered && IsBlank(t.number)) {
     return Invalid(fmt::format("{}.number is required: the {} number", name,
                                t.kind == "check" ? "check's" : "money order's"),
                    name + ".number");
@@ -71,7 +61,7 @@ Status CheckTender(const Tender& t, const std::string& name) {
                                     : fmt::format("{}.number: cash has no number", name),
                    name + ".number");
   }
-  if (t.kind == "card" && Blank(t.reference)) {
+  if (t.kind == "card" && IsBlank(t.reference)) {
     return Invalid(fmt::format("{}.reference is required: the card terminal's reference for the sale", name),
                    name + ".reference");
   }
@@ -93,7 +83,7 @@ Status CheckFeeLine(const FeeLine& f, const std::string& name) {
   if (!IsFeeCode(f.code)) {
     return Invalid(fmt::format("{}.code must be 1 to 24 of A-Z, 0-9, '-' and '_'", name), name + ".code");
   }
-  if (Blank(f.description) || f.description.size() > 200 || HasControl(f.description)) {
+  if (IsBlank(f.description) || f.description.size() > 200 || HasControl(f.description)) {
     return Invalid(fmt::format("{}.description must be 1 to 200 characters without control characters", name),
                    name + ".description");
   }
@@ -635,8 +625,7 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
   if (!drawer) return NotFound(fmt::format("no drawer {}", request.drawer_id));
   HF_RETURN_IF_ERROR(CheckDrawerUsable(*drawer, ctx.node_id(), clerk, false));
   if (!request.payer_party_id.empty()) {
-    HF_ASSIGN_OR_RETURN(int64_t found,
-                        QueryOne(db, "SELECT COUNT(*) FROM parties WHERE id=?1", request.payer_party_id));
+    HF_ASSIGN_OR_RETURN(bool found, PartyExists(db, request.payer_party_id));
     if (!found) return NotFound(fmt::format("no party {} to pay", request.payer_party_id));
   }
   if (request.items.empty()) return Invalid("a payment needs at least one item", "items");
@@ -732,7 +721,7 @@ Result<json::object> CloseDrawer(store::CommandContext& ctx, const CloseDrawerRe
 Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& request,
                                  const std::string& actor) {
   if (request.approved_by.empty()) return ApprovalRequired("a void");
-  if (Blank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
+  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
     return Invalid("reason must say why, in 1 to 500 characters", "reason");
   }
   HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(ctx.db(), request.receipt));
@@ -771,7 +760,7 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
   if (request.amount_cents < 1 || request.amount_cents > kMaxAmountCents) {
     return Invalid(fmt::format("amount_cents must be 1 to {}", kMaxAmountCents), "amount_cents");
   }
-  if (Blank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
+  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
     return Invalid("reason must say why, in 1 to 500 characters", "reason");
   }
   if (!IsTenderKind(request.tender_kind)) {

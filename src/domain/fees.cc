@@ -32,10 +32,7 @@ void ReadItem(ObjectReader& r, std::string_view key, FeeItem& out, std::string p
   out.code = ir.RequiredString("code", 24);
   out.description = ir.RequiredString("description", 200);
   out.amount_cents = ir.RequiredInt("amount_cents");
-  bool code_ok = !out.code.empty() && std::all_of(out.code.begin(), out.code.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-  if (!code_ok) ir.Fail("code", "a fee code is 1 to 24 of A-Z, 0-9, '-' and '_'");
+  if (!IsFeeCode(out.code)) ir.Fail("code", "a fee code is 1 to 24 of A-Z, 0-9, '-' and '_'");
   if (out.amount_cents < 0 || out.amount_cents > kMaxAmountCents) {
     ir.Fail("amount_cents", fmt::format("amount_cents must be 0 to {}", kMaxAmountCents));
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "domain/fees.h"
+#include "domain/parties.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
 #include "store/series.h"
@@ -311,12 +312,8 @@ Result<LicenseCharge> TransferLicense(store::CommandContext& ctx, const Transfer
     return Invalid(fmt::format("license {} already belongs to {}", req.number, req.to_party_id),
                    "to_party_id");
   }
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT 1 FROM parties WHERE id=?"));
-    s->Bind(1, req.to_party_id);
-    HF_ASSIGN_OR_RETURN(bool found, s->Step());
-    if (!found) return NotFound(fmt::format("no party {} to transfer the license to", req.to_party_id));
-  }
+  HF_ASSIGN_OR_RETURN(bool found, PartyExists(db, req.to_party_id));
+  if (!found) return NotFound(fmt::format("no party {} to transfer the license to", req.to_party_id));
   HF_ASSIGN_OR_RETURN(FeeSchedule schedule, ScheduleInEffect(db, today));
   std::vector<FeeLine> fees{
       {schedule.transfer.code, schedule.transfer.description, schedule.transfer.amount_cents, req.number}};

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace holdfast::domain {
 
 std::string FormatCents(Cents cents) {
@@ -16,15 +18,10 @@ json::object FeeLine::ToJson() const {
   return o;
 }
 
-Result<FeeLine> FeeLine::FromJson(const json::value& v) {
-  ObjectReader r(v);
-  FeeLine f;
-  f.code = r.RequiredString("code", 24);
-  f.description = r.RequiredString("description", 200);
-  f.amount_cents = r.RequiredInt("amount_cents");
-  f.ref = r.String("ref", 100).value_or("");
-  HF_RETURN_IF_ERROR(r.Finish());
-  return f;
+bool IsFeeCode(std::string_view code) {
+  return !code.empty() && code.size() <= 24 && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
 }
 
 }  // namespace holdfast::domain

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/json.h"
 
@@ -26,8 +27,10 @@ struct FeeLine {
   std::string ref;  // what it pays for, e.g. a license number
 
   json::object ToJson() const;
-  static Result<FeeLine> FromJson(const json::value& v);
 };
+
+// Fee codes group receipt lines in reports: 1 to 24 of A-Z, 0-9, '-' and '_'.
+bool IsFeeCode(std::string_view code);
 
 }  // namespace holdfast::domain
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -27,10 +28,6 @@ std::string Trim(std::string_view s) {
   if (b == std::string_view::npos) return "";
   size_t e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
-}
-
-bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
 Status CheckEmail(const std::string& email) {
@@ -254,6 +251,12 @@ Result<std::optional<json::object>> GetParty(Db& db, std::string_view id) {
   if (!row) return std::optional<json::object>();
   HF_ASSIGN_OR_RETURN(json::object p, ReadParty(*s));
   return std::optional<json::object>(std::move(p));
+}
+
+Result<bool> PartyExists(Db& db, std::string_view id) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT 1 FROM parties WHERE id=?"));
+  s->Bind(1, id);
+  return s->Step();
 }
 
 Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {

@@ -41,6 +41,8 @@ Result<json::object> UpdateParty(store::CommandContext& ctx, const std::string& 
                                  const std::string& actor);
 
 Result<std::optional<json::object>> GetParty(store::Db& db, std::string_view id);
+// Whether party `id` exists, without reading its row.
+Result<bool> PartyExists(store::Db& db, std::string_view id);
 
 struct PartyQuery {
   std::string text;  // matches name, email or phone, case-insensitively

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/text.h"
+#include "domain/parties.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -20,10 +22,6 @@ constexpr const char* kFields[] = {"name",       "breed", "sex",       "altered"
 
 bool OneOf(std::string_view v, const auto& list) {
   return std::find(std::begin(list), std::end(list), v) != std::end(list);
-}
-
-bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
 constexpr std::string_view kPetColumns =
@@ -224,12 +222,8 @@ Result<Vaccination> ParseVaccination(const json::value& body) {
 }
 
 Result<json::object> RegisterPet(store::CommandContext& ctx, const PetInput& in, const std::string& actor) {
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef owner, ctx.db().Prepare("SELECT 1 FROM parties WHERE id=?"));
-    owner->Bind(1, *in.owner_party_id);
-    HF_ASSIGN_OR_RETURN(bool found, owner->Step());
-    if (!found) return NotFound(fmt::format("no party {} to own the pet", *in.owner_party_id));
-  }
+  HF_ASSIGN_OR_RETURN(bool owner_exists, PartyExists(ctx.db(), *in.owner_party_id));
+  if (!owner_exists) return NotFound(fmt::format("no party {} to own the pet", *in.owner_party_id));
   HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(ctx.db(), ctx.node_id(), "pet"));
   std::string id = store::SeriesId("pet", ctx.node_id(), n);
   json::object d{{"id", id},

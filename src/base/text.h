@@ -1,0 +1,20 @@
+// Small checks on text that users type: names, descriptions, references.
+#ifndef HOLDFAST_BASE_TEXT_H_
+#define HOLDFAST_BASE_TEXT_H_
+
+#include <algorithm>
+#include <string_view>
+
+namespace holdfast {
+
+// True when `s` holds a control character (below 0x20, or DEL).
+inline bool HasControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+// True when `s` is empty or only spaces, tabs and line breaks.
+inline bool IsBlank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+}  // namespace holdfast
+
+#endif  // HOLDFAST_BASE_TEXT_H_
