@@ -103,6 +103,7 @@ TEST_F(LicensingApiTest, PetsAreRegisteredVaccinatedAndSeenOnlyByTheirOwner) {
   ASSERT_EQ(renamed.status, 200);
   EXPECT_EQ(renamed.Str("name"), "Rexy");
   EXPECT_EQ(renamed.Str("breed"), "Beagle");
+  EXPECT_EQ(Call("PATCH", "/api/v1/pets/" + id, "{\"color\":\"red\\u0007\"}", clerk).Str("field"), "color");
   EXPECT_EQ(Call("PATCH", "/api/v1/pets/" + id, R"({"owner_party_id":"x"})", clerk).Str("field"),
             "owner_party_id");
   EXPECT_EQ(

@@ -136,6 +136,9 @@ Result<FeeSchedule> ParseFeeSchedule(const json::value& body) {
       if (term != 1 && term != 3) lr.Fail("term_years", "term_years must be 1 or 3");
       l.term_years = static_cast<int>(term);
       l.fee.code = lr.RequiredString("code", 24);
+      if (!l.fee.code.empty() && !IsFeeCode(l.fee.code)) {
+        lr.Fail("code", "a fee code is 1 to 24 of A-Z, 0-9, '-' and '_'");
+      }
       l.fee.description = lr.RequiredString("description", 200);
       l.fee.amount_cents = lr.RequiredInt("amount_cents");
       if (l.fee.amount_cents < 0 || l.fee.amount_cents > kMaxAmountCents) {

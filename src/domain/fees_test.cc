@@ -58,6 +58,12 @@ TEST(FeesTest, BadSchedulesAreRefusedNamingTheField) {
                 .field,
             "late_fee");
   EXPECT_EQ(with("surprise", 1).error().field, "surprise");
+  json::array lowercase = good.ToJson()["licenses"].as_array();
+  lowercase[0].as_object()["code"] = "dog alt";
+  auto bad_code = with("licenses", lowercase);
+  ASSERT_FALSE(bad_code.ok());
+  EXPECT_EQ(bad_code.error().field, "licenses");
+  EXPECT_NE(bad_code.error().detail.find("fee code"), std::string::npos) << bad_code.error().detail;
   json::array twice = good.ToJson()["licenses"].as_array();
   twice.push_back(twice[0]);
   EXPECT_EQ(with("licenses", twice).error().field, "licenses");

@@ -189,8 +189,9 @@ Result<PetInput> ParsePetInput(const json::value& body, bool create) {
       }
     }
   }
-  for (auto* s : {&in.breed, &in.color}) {
-    if (*s && HasControl(**s)) r.Fail("breed", "breed and color must not contain control characters");
+  for (const auto& [field, value] : {std::pair{"breed", &in.breed}, std::pair{"color", &in.color}}) {
+    if (*value && HasControl(**value))
+      r.Fail(field, fmt::format("{} must not contain control characters", field));
   }
   HF_RETURN_IF_ERROR(r.Finish());
   if (!create && !in.name && !in.breed && !in.sex && !in.altered && !in.birth_date && !in.color &&
