@@ -41,8 +41,8 @@ Result<Sale> ParseSale(const json::value& body) {
   sale.senior_owner = r.Bool("senior_owner").value_or(false);
   const json::array* items = r.Array("items");
   if (!items && !r.Has("items")) r.Fail("items", "items is required: what the sale pays for");
-  const json::value* tenders = body.is_object() ? body.get_object().if_contains("tenders") : nullptr;
-  r.Array("tenders");  // known field; its contents are checked below
+  const json::array* tenders = r.Array("tenders");
+  if (!tenders && !r.Has("tenders")) r.Fail("tenders", "tenders is required: how the sale is paid");
   HF_RETURN_IF_ERROR(r.Finish());
   if (!items || items->empty()) return Invalid("a sale needs at least one item", "items");
   if (items->size() > 20) return Invalid("at most 20 items in one sale", "items");
@@ -82,7 +82,7 @@ Result<Sale> ParseSale(const json::value& body) {
     HF_RETURN_IF_ERROR(ir.Finish());
   }
   if (!tenders) return Invalid("tenders is required: how the sale is paid", "tenders");
-  HF_ASSIGN_OR_RETURN(sale.tenders, ParseTenders(*tenders));
+  HF_ASSIGN_OR_RETURN(sale.tenders, ParseTenders(json::value(*tenders)));
   return sale;
 }
 
