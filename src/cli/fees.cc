@@ -49,8 +49,8 @@ void AddFeesVerb(CLI::App& app, Run* run) {
             if (!args->date.empty()) {
               HF_ASSIGN_OR_RETURN(day, Date::Parse(args->date, "--date"));
             }
-            HF_ASSIGN_OR_RETURN(domain::FeeSchedule s, domain::ScheduleInEffect(ctx.db(), day));
-            return json::value(s.ToJson());
+            HF_ASSIGN_OR_RETURN(auto s, domain::ScheduleInEffect(ctx.db(), day));
+            return json::value(s->ToJson());
           },
           [](const json::value& v) { fmt::print("{}\n", json::serialize(v)); });
     };

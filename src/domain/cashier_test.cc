@@ -166,6 +166,20 @@ TEST_F(CashierTest, OneReceiptPaysSeveralItemsWithSplitTendersAndCashChange) {
   EXPECT_EQ(StringOr(*Pay(drawer, kClerkA, {Line("MISC", 250)}, {Cash(250)}), "receipt"), "r-n1-2");
 }
 
+// A payment answers with its receipt as the fold stores it: what the clerk prints is what a later lookup
+// shows.
+TEST_F(CashierTest, PaymentAnswersTheReceiptAsStored) {
+  std::string drawer = MustOpen(kClerkA, 500);
+  auto a = Pay(drawer, kClerkA, {Line("DOG-ALT-1", 1500, "L-1"), Line("LATE", 1000, "L-1")},
+               {Check(1200, "4411"), Card(800), MoneyOrder(300), Cash(500)}, party_);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(json::serialize(*a), json::serialize(Receipt(std::string(StringOr(*a, "receipt")))));
+  auto b = Pay(drawer, kClerkA, {Line("MISC", 250)}, {Cash(1000)});  // no payer, change due
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(IntOr(*b, "change_cents"), 750);
+  EXPECT_EQ(json::serialize(*b), json::serialize(Receipt(std::string(StringOr(*b, "receipt")))));
+}
+
 TEST_F(CashierTest, TendersMustCoverTheTotalAndOnlyCashGivesChange) {
   std::string drawer = MustOpen(kClerkA, 0);
   auto short_tender = Pay(drawer, kClerkA, {Line("DOG-ALT-1", 1500), Line("LATE", 1000)}, {Cash(2000)});

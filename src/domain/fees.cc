@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -42,29 +43,37 @@ void ReadItem(ObjectReader& r, std::string_view key, FeeItem& out, std::string p
 
 // Every licensing command looks up the schedule in effect; parsing and validating its stored body each time
 // would cost more than the rest of the lookup. Parsed schedules are kept by their exact stored text (not by
-// id: ids repeat across nodes in one process, text does not change its meaning), a few at a time.
-Result<FeeSchedule> FromStored(std::string_view id, std::string_view body) {
+// id: ids repeat across nodes in one process, text does not change its meaning), a few at a time, and shared
+// rather than copied.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+Result<std::shared_ptr<const FeeSchedule>> FromStored(std::string_view id, std::string_view body) {
   static std::mutex mu;
-  static std::unordered_map<std::string, FeeSchedule> parsed;
+  static std::unordered_map<std::string, std::shared_ptr<const FeeSchedule>, TextHash, std::equal_to<>>
+      parsed;
+  std::shared_ptr<const FeeSchedule> found;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto it = parsed.find(std::string(body));
-    if (it != parsed.end()) {
-      FeeSchedule s = it->second;
-      s.id = std::string(id);
-      return s;
-    }
+    auto it = parsed.find(body);
+    if (it != parsed.end()) found = it->second;
   }
-  auto v = ParseJson(body);
-  if (!v.ok()) return Corrupt(fmt::format("fee schedule {} is not JSON", id));
-  HF_ASSIGN_OR_RETURN(FeeSchedule s, ParseFeeSchedule(*v));
-  {
+  if (!found) {
+    auto v = ParseJson(body);
+    if (!v.ok()) return Corrupt(fmt::format("fee schedule {} is not JSON", id));
+    HF_ASSIGN_OR_RETURN(FeeSchedule s, ParseFeeSchedule(*v));
+    s.id = std::string(id);
+    found = std::make_shared<const FeeSchedule>(std::move(s));
     std::lock_guard<std::mutex> lock(mu);
     if (parsed.size() >= 64) parsed.clear();
-    parsed.emplace(std::string(body), s);
+    parsed.emplace(std::string(body), found);
   }
-  s.id = std::string(id);
-  return s;
+  if (found->id == id) return found;
+  auto renamed = std::make_shared<FeeSchedule>(*found);  // the same text under another id
+  renamed->id = std::string(id);
+  return std::shared_ptr<const FeeSchedule>(std::move(renamed));
 }
 
 Status ApplySchedule(Db& db, const journal::Event& e, std::string_view aggregate) {
@@ -205,7 +214,7 @@ Result<FeeSchedule> SetFeeSchedule(store::CommandContext& ctx, FeeSchedule sched
   return schedule;
 }
 
-Result<FeeSchedule> ScheduleInEffect(Db& db, Date day) {
+Result<std::shared_ptr<const FeeSchedule>> ScheduleInEffect(Db& db, Date day) {
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT id, body FROM fee_schedules WHERE effective_from <= ? "
                                             "ORDER BY effective_from DESC, set_time DESC, set_tick DESC, "
                                             "set_feed DESC, set_seq DESC LIMIT 1"));
@@ -229,8 +238,8 @@ Result<std::vector<FeeSchedule>> ListFeeSchedules(Db& db) {
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    HF_ASSIGN_OR_RETURN(FeeSchedule f, FromStored(s->TextView(0), s->TextView(1)));
-    out.push_back(std::move(f));
+    HF_ASSIGN_OR_RETURN(auto f, FromStored(s->TextView(0), s->TextView(1)));
+    out.push_back(*f);
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #ifndef HOLDFAST_DOMAIN_FEES_H_
 #define HOLDFAST_DOMAIN_FEES_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,8 +68,9 @@ void RegisterFees(store::Registry& registry);
 // Records a new schedule version; answers it with its id.
 Result<FeeSchedule> SetFeeSchedule(store::CommandContext& ctx, FeeSchedule schedule,
                                    const std::string& actor);
-// The schedule in effect on `day`, or a not-found error saying no schedule covers that day.
-Result<FeeSchedule> ScheduleInEffect(store::Db& db, Date day);
+// The schedule in effect on `day`, or a not-found error saying no schedule covers that day. Shared with other
+// lookups of the same stored schedule: never changed.
+Result<std::shared_ptr<const FeeSchedule>> ScheduleInEffect(store::Db& db, Date day);
 // Every version, newest effective_from first.
 Result<std::vector<FeeSchedule>> ListFeeSchedules(store::Db& db);
 

@@ -233,5 +233,50 @@ TEST_F(LicensesTest, ReplacedTagsAndTransfersAreRecordedAndRebuildAgrees) {
   EXPECT_EQ(Hex(before), Hex(*after));
 }
 
+// Commands answer with the license as they expect the fold to leave it; a client must see exactly what a
+// later read shows. Compared key by key in order, for every kind of license event.
+TEST_F(LicensesTest, EveryCommandAnswersTheLicenseAsStored) {
+  auto stored = [&](const json::object& answer) {
+    auto db = node_->Read();
+    auto lic = GetLicense(**db, StringOr(answer, "number"), Today());
+    EXPECT_TRUE(lic.ok() && lic->has_value());
+    return lic.ok() && *lic ? json::serialize(**lic) : std::string();
+  };
+  auto rex = Issue(rex_, 1, 101);
+  ASSERT_TRUE(rex.ok()) << rex.status().ToString();
+  EXPECT_EQ(json::serialize(rex->license), stored(rex->license));
+  std::string number(StringOr(rex->license, "number"));
+
+  clock_.Set(Ms(2027, 2, 20));  // inside the renewal window
+  auto renewed = Renew(number, 1, 150);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_EQ(IntOr(renewed->license, "renewals"), 1);
+  EXPECT_EQ(json::serialize(renewed->license), stored(renewed->license));
+
+  clock_.Set(Ms(2028, 3, 5));  // past expiry: a late renewal of an expired license
+  auto late = Renew(number, 1);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(json::serialize(late->license), stored(late->license));
+
+  LicenseCharge replaced, moved;
+  json::object voided;
+  ASSERT_TRUE(Run([&](CommandContext& ctx) -> Result<json::value> {
+                HF_ASSIGN_OR_RETURN(replaced, ReplaceTag(ctx, {number, 120, "damaged"}, Today(), "clerk"));
+                return json::value(nullptr);
+              }).ok());
+  EXPECT_EQ(json::serialize(replaced.license), stored(replaced.license));
+  ASSERT_TRUE(Run([&](CommandContext& ctx) -> Result<json::value> {
+                HF_ASSIGN_OR_RETURN(moved, TransferLicense(ctx, {number, new_owner_}, Today(), "clerk"));
+                return json::value(nullptr);
+              }).ok());
+  EXPECT_EQ(json::serialize(moved.license), stored(moved.license));
+  ASSERT_TRUE(Run([&](CommandContext& ctx) -> Result<json::value> {
+                HF_ASSIGN_OR_RETURN(voided, VoidLicense(ctx, number, "issued in error", "sup", "clerk"));
+                return json::value(nullptr);
+              }).ok());
+  EXPECT_EQ(StringOr(voided, "state"), "voided");
+  EXPECT_EQ(json::serialize(voided), stored(voided));
+}
+
 }  // namespace
 }  // namespace holdfast::domain

@@ -134,7 +134,7 @@ void CurrentSchedule(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
     auto s = domain::ScheduleInEffect(db, day);
     if (!s.ok()) return call.Fail(s.error());
-    call.ReplyJson(200, ScheduleJson(*s));
+    call.ReplyJson(200, ScheduleJson(**s));
   });
 }
 
