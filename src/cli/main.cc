@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddUserVerb(app, &run);
   AddMaintenanceVerbs(app, &run);
   AddFeesVerb(app, &run);
+  AddNodeVerbs(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,18 +1,23 @@
 // holdfast serve: run a node's HTTP API until told to stop.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/verbs.h"
 #include "domain/registry.h"
 #include "http/app.h"
+#include "http/peer_sync.h"
 #include "http/server.h"
+#include "sync/bundle.h"
 
 namespace holdfast::cli {
 
 int ServeNode(store::Node& node, const std::string& listen, int threads,
-              const std::function<void(const std::string&)>& on_listening) {
+              const std::function<void(const std::string&)>& on_listening,
+              const std::vector<std::string>& peers, std::chrono::milliseconds sync_every) {
   auto address = http::ParseListen(listen);
   if (!address.ok()) return ReportError(address.error());
   // Block the stop signals in every thread; this one waits for them.
@@ -28,6 +33,8 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   options.host = address->first;
   options.port = address->second;
   options.threads = threads;
+  options.large_body_prefix = "/api/v1/sync/";
+  options.large_body_limit = 2 * sync::kMaxBundleBytes + 4096;  // JSON escaping at most doubles a bundle
   http::Server server(options, [&app](http::Request&& req, http::Responder respond) {
     app.Handle(std::move(req), std::move(respond));
   });
@@ -37,11 +44,15 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   std::string url = fmt::format("http://{}:{}", host, server.port());
   if (on_listening) on_listening(url);
   fmt::print("listening on {}\n", url);
+  http::Syncer syncer(node, peers, app.peers(), sync_every);
+  syncer.Start();
+  if (!peers.empty()) fmt::print("syncing with {}\n", fmt::join(peers, ", "));
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
   fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  syncer.Stop();
   http::StopServing(server, app, node);
   return kExitOk;
 }
@@ -50,6 +61,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
   struct Args {
     std::string data, listen = "127.0.0.1:8080";
     int threads = 2;
+    std::vector<std::string> peers;
+    double sync_every = 2;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a node's HTTP API (stop with Ctrl-C or SIGTERM)");
@@ -59,11 +72,24 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option("--threads", args->threads, "Network threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--peer", args->peers,
+                  "Also sync with this node, e.g. http://10.0.0.5:8080 (repeatable; DIR/peers lists more)");
+  cmd->add_option("--sync-every", args->sync_every, "Seconds between sync rounds with each peer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->callback([args, run] {
     *run = [args] {
+      auto peers = ReadPeers(args->data);
+      if (!peers.ok()) return ReportError(peers.error());
+      for (const auto& p : args->peers) {
+        auto parsed = http::ParsePeerUrl(p);
+        if (!parsed.ok()) return ReportError(parsed.error());
+        if (std::find(peers->begin(), peers->end(), p) == peers->end()) peers->push_back(p);
+      }
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
-      return ServeNode(**node, args->listen, args->threads);
+      return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
+                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)));
     };
   });
 }

@@ -5,8 +5,10 @@
 #define HOLDFAST_CLI_VERBS_H_
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "store/node.h"
@@ -25,6 +27,10 @@ void AddDemoVerb(CLI::App& app, Run* run);
 void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
 void AddFeesVerb(CLI::App& app, Run* run);
+void AddNodeVerbs(CLI::App& app, Run* run);  // node invite, join, sync
+
+// The peers listed in DIR/peers (one http://host:port per line; '#' starts a comment).
+Result<std::vector<std::string>> ReadPeers(const std::string& dir);
 
 // Opens the (stopped) node in `dir`, runs `command` on its writer, prints the result with `print`; errors are
 // reported (ReportError) and give kExitUsage.
@@ -44,9 +50,12 @@ struct InitResult {
 Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
                             const std::string& admin_username);
 
-// Serves the node until SIGINT or SIGTERM. `on_listening(url)` runs once the port is bound.
+// Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`.
+// `on_listening(url)` runs once the port is bound.
 int ServeNode(store::Node& node, const std::string& listen, int threads,
-              const std::function<void(const std::string&)>& on_listening = nullptr);
+              const std::function<void(const std::string&)>& on_listening = nullptr,
+              const std::vector<std::string>& peers = {},
+              std::chrono::milliseconds sync_every = std::chrono::seconds(2));
 
 }  // namespace holdfast::cli
 

@@ -10,6 +10,7 @@
 #include "domain/tags.h"
 #include "store/idempotency.h"
 #include "store/series.h"
+#include "sync/bundle.h"
 
 namespace holdfast::domain {
 
@@ -18,6 +19,7 @@ const store::Registry& NodeRegistry() {
     store::Registry r;
     store::RegisterSeries(r);
     store::RegisterIdempotency(r);
+    sync::RegisterSync(r);
     RegisterCity(r);
     auth::RegisterUsers(r);
     RegisterParties(r);

@@ -9,6 +9,7 @@
 #include "base/crypto.h"
 #include "http/server.h"
 #include "store/idempotency.h"
+#include "sync/peer_auth.h"
 
 namespace holdfast::http {
 
@@ -17,6 +18,7 @@ void RegisterAuthRoutes(App& app);
 void RegisterPartyRoutes(App& app);
 void RegisterLicensingRoutes(App& app);
 void RegisterCashierRoutes(App& app);
+void RegisterSyncRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -27,6 +29,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterPartyRoutes(*this);
   RegisterLicensingRoutes(*this);
   RegisterCashierRoutes(*this);
+  RegisterSyncRoutes(*this);
 }
 
 App::~App() { workers_.join(); }
@@ -114,7 +117,16 @@ void App::Handle(Request&& req, Responder respond) {
     respond(std::move(r));
   };
 
-  if (!route.anyone) {  // routes open to anyone never look at the caller
+  if (route.peer) {
+    auto db = node_.Read();
+    if (!db.ok()) return call->Fail(db.error());
+    const Request& q = call->req;
+    auto peer =
+        sync::CheckRequest(**db, node_.city(), q.Header("holdfast-node"), q.Header("holdfast-date"),
+                           q.Header("holdfast-signature"), q.method, q.target, q.body, node_.clock().NowMs());
+    if (!peer.ok()) return call->Fail(peer.error());
+    call->who.peer = std::move(*peer);
+  } else if (!route.anyone) {  // routes open to anyone never look at the caller
     Authenticate(*call);
     if (!call->who.signed_in()) {
       return call->Fail(

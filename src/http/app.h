@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "http/message.h"
+#include "http/peer_sync.h"
 #include "http/router.h"
 #include "store/node.h"
 
@@ -51,6 +52,10 @@ class App {
     f(**db);
   }
 
+  // The peers this node syncs with and how each answered last (filled in by a Syncer, if one runs).
+  PeerBoard& peers() { return peers_; }
+  const PeerBoard& peers() const { return peers_; }
+
   std::string Metrics() const;
   // Waits for offloaded work (sign-ins being checked) to finish. Call after the server stopped.
   void DrainOffloaded() { workers_.join(); }
@@ -63,6 +68,7 @@ class App {
   AppOptions options_;
   Router router_;
   boost::asio::thread_pool workers_{2};
+  PeerBoard peers_;
   std::atomic<int64_t> unmatched_{0};
   std::atomic<int64_t> in_flight_{0};
 

@@ -161,7 +161,7 @@ Result<ClientResponse> Client::Attempt(std::string_view method, std::string_view
     }
     if (ec == bhttp::error::body_limit) {
       return MakeError(Code::kTooLarge,
-                       fmt::format("{}: response body larger than {} bytes", where, kMaxResponseBody));
+                       fmt::format("{}: response body larger than {} bytes", where, max_body_), "response-too-large");
     }
     return MakeError(Code::kUnavailable, fmt::format("{}: {}", where, ec.message()), "connection-failed");
   };
@@ -235,7 +235,7 @@ Result<ClientResponse> Client::Attempt(std::string_view method, std::string_view
   }
 
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kMaxResponseBody);
+  parser.body_limit(max_body_);
   parser.header_limit(64 * 1024);
   if (verb == bhttp::verb::head) parser.skip(true);
   ec = asio::error::would_block;

@@ -17,7 +17,7 @@
 // as
 //   errors with Code::kUnavailable, never thrown. Error types: "timeout" when the deadline passed,
 //   "connection-failed" otherwise. Any HTTP status, including 4xx and 5xx, is a successful Result.
-// - Response bodies larger than kMaxResponseBody fail with Code::kTooLarge.
+// - Response bodies larger than kMaxResponseBody (or SetMaxBody) fail with Code::kTooLarge.
 //
 // Thread-safety: a Client is not thread-safe; use one per thread. Different Clients are independent.
 #ifndef HOLDFAST_HTTP_CLIENT_H_
@@ -59,6 +59,8 @@ class Client {
 
   // The deadline of each later request, from the start of Request to the last byte of the response.
   void SetTimeout(std::chrono::milliseconds t);
+  // The largest response body later requests accept (default kMaxResponseBody).
+  void SetMaxBody(uint64_t bytes) { max_body_ = bytes; }
   // Adds a header sent with every later request (e.g. Authorization); setting a name again replaces its
   // value. A header passed to Request with the same name takes precedence for that request.
   void SetHeader(std::string name, std::string value);
@@ -86,6 +88,7 @@ class Client {
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_{std::chrono::seconds(30)};
+  uint64_t max_body_ = kMaxResponseBody;
   std::vector<std::pair<std::string, std::string>> default_headers_;
   std::unique_ptr<Connection> conn_;
 };

@@ -28,7 +28,10 @@ json::value OpenApiDocument(const Router& router) {
     op["summary"] = r->summary;
     op["tags"] = json::array{json::value(r->tag)};
     op["operationId"] = fmt::format("{} {}", r->method, r->pattern);
-    if (r->anyone) {
+    if (r->peer) {
+      op["security"] = json::array{json::object{{"node-signature", json::array{}}}};
+      op["x-roles"] = json::array{json::value("enrolled node")};
+    } else if (r->anyone) {
       op["security"] = json::array{json::object{}};
       op["x-roles"] = json::array{json::value("anyone")};
     } else {
@@ -52,7 +55,7 @@ json::value OpenApiDocument(const Router& router) {
                                         {"schema", json::object{{"type", "string"}}}});
     }
     bool writes = r->method != "GET";
-    if (writes && !r->anyone) {
+    if (writes && !r->anyone && !r->peer) {
       parameters.push_back(
           json::object{{"name", "Idempotency-Key"},
                        {"in", "header"},
@@ -109,10 +112,17 @@ json::value OpenApiDocument(const Router& router) {
       {"components",
        json::object{
            {"schemas", json::object{{"Problem", ProblemSchema()}}},
-           {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
-                                            {"cookie", json::object{{"type", "apiKey"},
-                                                                    {"in", "cookie"},
-                                                                    {"name", "holdfast_session"}}}}}}}};
+           {"securitySchemes",
+            json::object{
+                {"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
+                {"cookie", json::object{{"type", "apiKey"}, {"in", "cookie"}, {"name", "holdfast_session"}}},
+                {"node-signature", json::object{{"type", "apiKey"},
+                                                {"in", "header"},
+                                                {"name", "Holdfast-Signature"},
+                                                {"description",
+                                                 "Node-to-node requests: Holdfast-Node, Holdfast-Date "
+                                                 "and an Ed25519 signature by the node's key (see "
+                                                 "docs/sync.md)"}}}}}}}};
 }
 
 }  // namespace holdfast::http

@@ -24,6 +24,7 @@ class App;
 struct Principal {
   std::shared_ptr<const auth::User> user;  // as of the request's sign-in check
   std::string token;                       // the session token used, if any
+  std::string peer;                        // on node-to-node routes: the calling node, its signature checked
   bool signed_in() const { return user != nullptr; }
   const std::string& id() const {
     static const std::string kNobody = "anonymous";
@@ -48,6 +49,7 @@ struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/parties/{id}"
   bool anyone = false;  // no sign-in needed
+  bool peer = false;    // only for other enrolled nodes of the city, each request signed (sync/peer_auth.h)
   auth::RoleSet roles;  // otherwise: at least one of these
   bool allowed_before_password_change = false;
   std::string summary;

@@ -103,8 +103,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // timeout.
     SetDeadline(first_ ? options_.read_timeout : options_.idle_timeout, false);
     first_ = false;
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    // The header first: the body's limit depends on the target.
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->OnRead(ec);
+          self->body_limit_ = self->options_.body_limit;
+          const auto& prefix = self->options_.large_body_prefix;
+          if (!prefix.empty() && std::string_view(self->parser_->get().target()).starts_with(prefix)) {
+            self->body_limit_ = std::max(self->body_limit_, self->options_.large_body_limit);
+          }
+          self->parser_->body_limit(self->body_limit_);
+          bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
+                            [self](beast::error_code ec, size_t) { self->OnRead(ec); });
+        });
   }
 
   void OnRead(beast::error_code ec) {
@@ -117,10 +128,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Fail(MakeError(Code::kInvalid, "the request was not received in time", "request-timeout"));
     }
     if (ec == bhttp::error::body_limit) {
-      return Fail(
-          MakeError(Code::kTooLarge,
-                    fmt::format("the request body is larger than the limit of {} bytes", options_.body_limit),
-                    "body-too-large"));
+      return Fail(MakeError(Code::kTooLarge,
+                            fmt::format("the request body is larger than the limit of {} bytes", body_limit_),
+                            "body-too-large"));
     }
     if (ec == bhttp::error::header_limit) {
       return Fail(MakeError(Code::kInvalid, "the request headers are too large", "headers-too-large"));
@@ -246,6 +256,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = false;
   bool first_ = true;
+  size_t body_limit_ = 0;  // of the request being read
   std::string remote_;
   std::vector<char> discard_;
   size_t drained_ = 0;

@@ -27,6 +27,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port
   size_t body_limit = 1 << 20;
+  // Requests whose target starts with this prefix (node-to-node sync) may have bodies up to the larger limit.
+  std::string large_body_prefix;
+  size_t large_body_limit = 0;
   size_t header_limit = 16 << 10;
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};

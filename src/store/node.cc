@@ -105,6 +105,7 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry&
   HF_ASSIGN_OR_RETURN(std::string key_text, ReadFile(paths.node_key()));
   HF_ASSIGN_OR_RETURN(Bytes secret_key, DecodeSecretKey(kNodeKeyLabel, key_text));
   node->public_key_.assign(secret_key.begin() + 32, secret_key.end());
+  node->secret_key_ = secret_key;
   HF_ASSIGN_OR_RETURN(node->db_, OpenWriteDb(paths.db()));
   Db& db = *node->db_;
   {

@@ -101,6 +101,8 @@ class Node {
   // is destroyed.
   Result<ReadPool::Lease> Read() { return reads_.Acquire(); }
   const Bytes& public_key() const { return public_key_; }
+  // The node's Ed25519 secret key (libsodium's 64-byte form), for signing requests to other nodes.
+  const Bytes& secret_key() const { return secret_key_; }
 
  private:
   Node(std::string dir, const Registry& registry, NodeOptions options, DirectoryLock lock)
@@ -117,6 +119,7 @@ class Node {
   std::string id_;
   std::string city_;
   Bytes public_key_;
+  Bytes secret_key_;
   std::unique_ptr<Db> db_;
   std::unique_ptr<Writer> writer_;
   ReadPool reads_;

@@ -32,6 +32,8 @@ Result<journal::StoredEvent> CommandContext::Emit(std::string type, json::object
   return se;
 }
 
+Status CommandContext::Observe(journal::Stamp remote) { return hlc_.Observe(remote); }
+
 Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string node_id, Bytes secret_key,
                FeedHead head, journal::Stamp last_stamp, size_t max_batch)
     : db_(db),
@@ -191,6 +193,20 @@ bool Writer::RunCommands(std::vector<Pending>& batch, bool savepoints,
   return true;
 }
 
+Status Writer::SealBatch(int64_t from_seq) {
+  // Every kSealEvery-th event of the batch is sealed too, so that sync can cut a feed into pieces of bounded
+  // size that each end at a seal.
+  HF_ASSIGN_OR_RETURN(StmtRef s, db_.Prepare("SELECT seq, hash FROM events WHERE feed=? AND seq>? AND seq<? "
+                                             "AND seq % ? = 0 ORDER BY seq"));
+  s->BindAll(node_id_, from_seq, head_.seq, kSealEvery);
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    HF_RETURN_IF_ERROR(InsertSeal(db_, journal::MakeSeal(secret_key_, node_id_, s->Int(0), Hex(s->Blob(1)))));
+  }
+  return InsertSeal(db_, journal::MakeSeal(secret_key_, node_id_, head_.seq, head_.hash));
+}
+
 void Writer::RunBatch(std::vector<Pending>& batch) {
   auto started = std::chrono::steady_clock::now();
   const FeedHead batch_head = head_;
@@ -227,8 +243,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   }
 
   if (head_.seq != batch_head.seq) {
-    journal::Seal seal = journal::MakeSeal(secret_key_, node_id_, head_.seq, head_.hash);
-    Status s = InsertSeal(db_, seal);
+    Status s = SealBatch(batch_head.seq);
     if (!s.ok()) return fail_all(s.error());
   }
   // The clock is persisted when the batch moved it (a batch of sign-outs or replayed answers does not).

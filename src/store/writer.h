@@ -43,6 +43,9 @@ class CommandContext {
   // Appends an event to this node's feed (next seq, a fresh clock stamp, prev = the head's hash), stores it
   // and folds it, so the rest of the command and later commands in the batch see its effect.
   Result<journal::StoredEvent> Emit(std::string type, json::object data, std::string actor);
+  // Lets the clock take in the stamp of an event received from another node, so that later local events sort
+  // after it; refuses a stamp too far ahead of the local clock (journal/hlc.h).
+  Status Observe(journal::Stamp remote);
 
  private:
   friend class Writer;
@@ -63,6 +66,9 @@ class CommandContext {
   journal::HybridClock& hlc_;
   int64_t& events_;
 };
+
+// Besides the head after each commit, every event whose seq is a multiple of this is sealed.
+inline constexpr int64_t kSealEvery = 256;
 
 using CommandFn = std::function<Result<json::value>(CommandContext&)>;
 using CommandDone = std::function<void(Result<json::value>)>;
@@ -125,6 +131,8 @@ class Writer {
   };
   void Loop();
   void RunBatch(std::vector<Pending>& batch);
+  // Seals the batch's events that sit at a multiple of kSealEvery after `from_seq`, and the new head.
+  Status SealBatch(int64_t from_seq);
   // Runs every command of the batch in the open transaction, each under its own savepoint or not. Without
   // savepoints, returns false (and stops) at the first command that failed after changing something.
   bool RunCommands(std::vector<Pending>& batch, bool savepoints, std::vector<Result<json::value>>& results,

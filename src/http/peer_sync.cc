@@ -1,0 +1,291 @@
+#include "http/peer_sync.h"
+
+#include <fmt/format.h>
+
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "http/client.h"
+#include "sync/bundle.h"
+#include "sync/peer_auth.h"
+
+namespace holdfast::http {
+namespace {
+
+// Push bundles stay well inside the peer's body limit for sync routes, JSON escaping included.
+constexpr size_t kPushTarget = size_t{512} << 10;
+// The most bundles one round takes or sends; the next round goes on from there.
+constexpr int kMaxBundlesPerRound = 1000;
+
+Error PeerError(std::string detail) {
+  return MakeError(Code::kUnavailable, std::move(detail), "peer-failed");
+}
+
+// The problem detail of a refused request, or the status line.
+std::string Refusal(const ClientResponse& r) {
+  auto v = ParseJson(r.body);
+  if (v.ok() && v->is_object()) {
+    std::string_view detail = StringOr(v->get_object(), "detail");
+    if (!detail.empty()) return fmt::format("{} ({})", detail, r.status);
+  }
+  return fmt::format("status {}", r.status);
+}
+
+struct PeerHeads {
+  std::string node;
+  std::map<std::string, int64_t> heads;
+  std::set<std::string> quarantined;
+};
+
+Result<PeerHeads> ParseHeads(std::string_view body, std::string_view city) {
+  auto v = ParseJson(body);
+  if (!v.ok() || !v->is_object()) return PeerError("the peer's heads are not a JSON object");
+  const json::object& o = v->get_object();
+  if (StringOr(o, "city") != city) {
+    return PeerError(fmt::format("the peer belongs to {:?}, not to {:?}", std::string(StringOr(o, "city")),
+                                 std::string(city)));
+  }
+  PeerHeads p;
+  p.node = std::string(StringOr(o, "node"));
+  for (const auto& kv : ObjectOr(o, "heads")) {
+    if (!kv.value().is_object()) return PeerError("the peer's heads are malformed");
+    p.heads[std::string(kv.key())] = IntOr(kv.value().get_object(), "seq");
+  }
+  for (const auto& q : ArrayOr(o, "quarantined")) {
+    if (q.is_string()) p.quarantined.insert(std::string(q.get_string()));
+  }
+  return p;
+}
+
+}  // namespace
+
+json::object PeerStatus::ToJson() const {
+  return json::object{{"url", url},
+                      {"node", node},
+                      {"up", up},
+                      {"last_attempt_at", last_attempt_ms},
+                      {"last_contact_at", last_contact_ms},
+                      {"last_error", last_error},
+                      {"behind", behind},
+                      {"ahead", ahead},
+                      {"received_total", received_total},
+                      {"sent_total", sent_total},
+                      {"rounds", rounds},
+                      {"failures", failures}};
+}
+
+void PeerBoard::Set(std::vector<std::string> urls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  peers_.clear();
+  for (auto& u : urls) peers_.push_back(PeerStatus{.url = std::move(u)});
+}
+
+void PeerBoard::Update(const std::string& url, const std::function<void(PeerStatus&)>& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& p : peers_) {
+    if (p.url == url) return change(p);
+  }
+  peers_.push_back(PeerStatus{.url = url});
+  change(peers_.back());
+}
+
+std::vector<PeerStatus> PeerBoard::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return peers_;
+}
+
+Result<std::pair<std::string, uint16_t>> ParsePeerUrl(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  Error bad =
+      Invalid(fmt::format("{:?} is not a peer address like http://10.0.0.5:8080", std::string(url)), "peer");
+  if (!u || u->scheme() != "http" || !u->has_authority() || u->host().empty() || !u->has_port() ||
+      (!u->path().empty() && u->path() != "/") || u->has_query() || u->has_fragment() || u->has_userinfo()) {
+    return bad;
+  }
+  uint16_t port = 0;
+  std::string_view p = u->port();
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port == 0) return bad;
+  std::string host(u->host_address());
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, port);
+}
+
+Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std::chrono::milliseconds timeout,
+                                 const std::function<void(std::string_view)>& progress) {
+  auto say = [&](std::string line) {
+    if (progress) progress(line);
+  };
+  HF_ASSIGN_OR_RETURN(auto address, ParsePeerUrl(url));
+  HF_ASSIGN_OR_RETURN(Bytes city_key, store::ReadCityPublicKey(node.paths()));
+  const sync::CityTrust trust{node.city(), std::move(city_key)};
+  Client client(address.first, address.second);
+  client.SetTimeout(timeout);
+  client.SetMaxBody(2 * sync::kMaxBundleBytes + 4096);
+  auto call = [&](std::string_view method, const std::string& target,
+                  std::string_view body) -> Result<ClientResponse> {
+    auto headers = sync::SignRequest(node.secret_key(), node.city(), node.id(), method, target,
+                                     node.clock().NowMs(), body);
+    HF_ASSIGN_OR_RETURN(ClientResponse r, client.Request(method, target, body, headers));
+    if (r.status != 200) return PeerError(fmt::format("{} {}{}: {}", method, url, target, Refusal(r)));
+    return r;
+  };
+
+  RoundReport report;
+  HF_ASSIGN_OR_RETURN(ClientResponse h, call("GET", "/api/v1/sync/heads", ""));
+  HF_ASSIGN_OR_RETURN(PeerHeads peer, ParseHeads(h.body, node.city()));
+  report.peer_node = peer.node;
+  if (peer.node == node.id()) return PeerError(fmt::format("{} is this node itself", url));
+
+  std::map<std::string, sync::Head> mine;
+  std::set<std::string> quarantined;
+  {
+    HF_ASSIGN_OR_RETURN(auto db, node.Read());
+    HF_ASSIGN_OR_RETURN(mine, sync::SealedHeads(*db));
+    HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
+  }
+  for (const auto& [feed, seq] : peer.heads) {
+    int64_t ours = mine.contains(feed) ? mine[feed].seq : 0;
+    if (!quarantined.contains(feed) && seq > ours) report.behind += seq - ours;
+  }
+  for (const auto& [feed, head] : mine) {
+    int64_t theirs = peer.heads.contains(feed) ? peer.heads[feed] : 0;
+    if (!peer.quarantined.contains(feed) && head.seq > theirs) report.ahead += head.seq - theirs;
+  }
+
+  // Pull.
+  for (int i = 0; i < kMaxBundlesPerRound && report.behind > 0; ++i) {
+    json::object have;
+    json::array skip;
+    {
+      HF_ASSIGN_OR_RETURN(auto db, node.Read());
+      HF_ASSIGN_OR_RETURN(mine, sync::SealedHeads(*db));
+      HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
+    }
+    for (const auto& [feed, head] : mine) have[feed] = head.seq;
+    for (const auto& q : quarantined) skip.emplace_back(q);
+    HF_ASSIGN_OR_RETURN(
+        ClientResponse r,
+        call("POST", "/api/v1/sync/pull",
+             json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
+    HF_ASSIGN_OR_RETURN(sync::Bundle bundle, sync::DecodeBundle(r.body));
+    if (bundle.events.empty()) break;
+    sync::Fork fork;
+    Status verified = [&]() -> Status {
+      HF_ASSIGN_OR_RETURN(auto db, node.Read());
+      return sync::VerifyBundle(*db, trust, bundle, &fork);
+    }();
+    if (!verified.ok()) {
+      if (verified.error().type == "fork") {
+        const int64_t now = node.clock().NowMs();
+        auto q = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+          HF_RETURN_IF_ERROR(sync::Quarantine(ctx, fork, now));
+          return json::value(nullptr);
+        });
+        if (!q.ok()) return q.error();
+      }
+      return MakeError(verified.error().code,
+                       fmt::format("refused what {} sent: {}", url, verified.error().detail),
+                       std::string(verified.error().Type()));
+    }
+    auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+      HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
+      return json::value(s.stored);
+    });
+    if (!stored.ok()) return stored.error();
+    report.received += stored->as_int64();
+    say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));
+    if (!bundle.more || stored->as_int64() == 0) break;
+  }
+
+  // Push.
+  std::map<std::string, int64_t> theirs = peer.heads;
+  for (int i = 0; i < kMaxBundlesPerRound; ++i) {
+    sync::Bundle bundle;
+    {
+      HF_ASSIGN_OR_RETURN(auto db, node.Read());
+      HF_ASSIGN_OR_RETURN(bundle, sync::CollectMissing(*db, theirs, peer.quarantined, kPushTarget));
+    }
+    if (bundle.events.empty()) break;
+    const bool more = bundle.more;
+    bundle.more = false;
+    HF_ASSIGN_OR_RETURN(ClientResponse r, call("POST", "/api/v1/sync/push", sync::EncodeBundle(bundle)));
+    auto v = ParseJson(r.body);
+    if (!v.ok() || !v->is_object()) return PeerError(fmt::format("{} answered a push with no report", url));
+    report.sent += IntOr(v->get_object(), "stored");
+    for (const auto& se : bundle.events) theirs[se.event.feed] = se.event.seq;
+    say(fmt::format("sent {} events to {} ({} so far)", bundle.events.size(), url, report.sent));
+    if (!more) break;
+  }
+  return report;
+}
+
+Syncer::Syncer(store::Node& node, std::vector<std::string> urls, PeerBoard& board,
+               std::chrono::milliseconds every)
+    : node_(node), urls_(std::move(urls)), board_(board), every_(every) {
+  board_.Set(urls_);
+}
+
+Syncer::~Syncer() { Stop(); }
+
+void Syncer::Start() {
+  if (urls_.empty() || thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Syncer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Syncer::Nudge() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    nudged_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Syncer::Loop() {
+  for (;;) {
+    for (const std::string& url : urls_) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+      }
+      const int64_t started = node_.clock().NowMs();
+      board_.Update(url, [&](PeerStatus& p) { p.last_attempt_ms = started; });
+      auto r = SyncWithPeer(node_, url, std::chrono::seconds(10));
+      const int64_t now = node_.clock().NowMs();
+      board_.Update(url, [&](PeerStatus& p) {
+        ++p.rounds;
+        if (r.ok()) {
+          p.up = true;
+          p.node = r->peer_node;
+          p.last_contact_ms = now;
+          p.last_error.clear();
+          p.behind = r->behind - r->received;
+          p.ahead = r->ahead - r->sent;
+          if (p.behind < 0) p.behind = 0;
+          if (p.ahead < 0) p.ahead = 0;
+          p.received_total += r->received;
+          p.sent_total += r->sent;
+        } else {
+          p.up = false;
+          ++p.failures;
+          p.last_error = r.error().detail;
+        }
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, every_, [this] { return stopping_ || nudged_; });
+    if (stopping_) return;
+    nudged_ = false;
+  }
+}
+
+}  // namespace holdfast::http
