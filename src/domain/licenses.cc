@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "domain/conflicts.h"
 #include "domain/fees.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
@@ -43,6 +44,74 @@ Status Update(Db& db, std::string_view sql, std::string_view number, auto... arg
   return s->Run();
 }
 
+Cents FeesTotal(const json::object& d) {
+  Cents total = 0;
+  for (const auto& f : ArrayOr(d, "fees")) {
+    if (f.is_object()) total += IntOr(f.get_object(), "amount_cents");
+  }
+  return total;
+}
+
+// The conflict rules of the license aggregate (DESIGN §5), for an event folding onto a license that is
+// `status` and runs to `expires_on`. Answers true when the event does not take effect:
+// - anything but a void, on a voided license: it is not applied, and its fees are due back;
+// - a renewal decided on an older expiry than the license now has (the license was renewed elsewhere
+//   meanwhile): not applied, its fees are due back;
+// - a void decided on an older expiry (a renewal it did not see): the void stands, the renewal's fees are due
+//   back.
+Result<bool> CheckConcurrent(Db& db, const journal::Event& e, std::string_view aggregate,
+                             std::string_view number, std::string_view status, std::string_view expires_on) {
+  const json::object& d = e.data;
+  json::object detail{{"license", number},
+                      {"event", e.type},
+                      {"node", e.feed},
+                      {"by", e.actor},
+                      {"license_expires_on", expires_on}};
+  if (status == "voided") {
+    if (e.type == "license.voided") return true;  // voided twice: the first void stands, nothing differs
+    detail["refund_due_cents"] = FeesTotal(d);
+    HF_RETURN_IF_ERROR(
+        RecordConflict(db, aggregate, "license-changed-after-void", e,
+                       fmt::format("{} at {} on license {}, which was voided: not applied; refund its fees",
+                                   e.type, e.feed, number),
+                       std::move(detail)));
+    if ((e.type == "license.renewed" && BoolOr(d, "new_tag")) || e.type == "license.tag_replaced") {
+      HF_RETURN_IF_ERROR(
+          RecordTag(db, IntOr(d, "tag"), "spoiled", number, "handed out in a change that did not stand"));
+    }
+    return true;
+  }
+  std::string_view seen = StringOr(d, e.type == "license.renewed" ? "previous_expires_on" : "expires_on");
+  if (seen.empty() || seen == expires_on) return false;
+  if (e.type == "license.renewed") {
+    detail["decided_on_expiry"] = seen;
+    detail["refund_due_cents"] = FeesTotal(d);
+    HF_RETURN_IF_ERROR(RecordConflict(
+        db, aggregate, "license-renewed-twice", e,
+        fmt::format(
+            "license {} was renewed again at {} after a renewal it did not know of: the second renewal "
+            "is not applied; refund its fees",
+            number, e.feed),
+        std::move(detail)));
+    if (BoolOr(d, "new_tag")) {
+      HF_RETURN_IF_ERROR(
+          RecordTag(db, IntOr(d, "tag"), "spoiled", number, "handed out in a renewal that did not stand"));
+    }
+    return true;
+  }
+  if (e.type == "license.voided") {
+    detail["decided_on_expiry"] = seen;
+    HF_RETURN_IF_ERROR(RecordConflict(
+        db, aggregate, "license-voided-after-renewal", e,
+        fmt::format(
+            "license {} was voided at {} without knowing of its renewal to {}: the void stands; refund "
+            "the renewal",
+            number, e.feed, expires_on),
+        std::move(detail)));
+  }
+  return false;
+}
+
 Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate) {
   const json::object& d = e.data;
   std::string_view number = StringOr(d, "number");
@@ -56,6 +125,17 @@ Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate)
     return s->BindAll(owner, e.stamp.time, StringOr(d, "pet_id")).Run();
   }
   const std::string& type = e.type;
+  if (type != "license.issued") {
+    // Decisions made at offices that could not see each other: the fold decides which one stands.
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT status, expires_on FROM licenses WHERE number=?"));
+    s->Bind(1, number);
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return Status::Ok();  // its issue is not here yet: the refold on its arrival applies this
+    const std::string status = s->Text(0), expires_on = s->Text(1);
+    s->Reset();
+    HF_ASSIGN_OR_RETURN(bool lost, CheckConcurrent(db, e, aggregate, number, status, expires_on));
+    if (lost) return Status::Ok();
+  }
   if (type == "license.issued") {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO licenses VALUES(?,?,?,?,?,?,?,?,?,"
                                               "'active',0,'',?)"));
@@ -233,7 +313,8 @@ void RegisterLicenses(store::Registry& registry) {
                            HF_ASSIGN_OR_RETURN(StmtRef a, db.Prepare("DELETE FROM licenses WHERE number=?"));
                            HF_RETURN_IF_ERROR(a->Bind(1, number).Run());
                            HF_ASSIGN_OR_RETURN(StmtRef b, db.Prepare("DELETE FROM tags WHERE license=?"));
-                           return b->Bind(1, number).Run();
+                           HF_RETURN_IF_ERROR(b->Bind(1, number).Run());
+                           return ClearConflicts(db, fmt::format("license:{}", number));
                          }});
   for (const char* type : {"license.issued", "license.renewed", "license.tag_replaced", "license.transferred",
                            "license.voided"}) {
@@ -364,10 +445,13 @@ Result<json::object> VoidLicense(store::CommandContext& ctx, const std::string& 
   Date today = Date::FromUnixMs(ctx.clock().NowMs());
   if (reason.empty()) return Invalid("say why the license is voided", "reason");
   HF_ASSIGN_OR_RETURN(json::object lic, Live(ctx.db(), number, today));
-  HF_ASSIGN_OR_RETURN(
-      journal::StoredEvent e,
-      ctx.Emit("license.voided",
-               json::object{{"number", number}, {"reason", reason}, {"approved_by", approved_by}}, actor));
+  HF_ASSIGN_OR_RETURN(journal::StoredEvent e,
+                      ctx.Emit("license.voided",
+                               json::object{{"number", number},
+                                            {"reason", reason},
+                                            {"approved_by", approved_by},
+                                            {"expires_on", StringOr(lic, "expires_on")}},
+                               actor));
   return LicenseAfter(std::move(lic), e.event, today);
 }
 

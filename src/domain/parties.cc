@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/text.h"
+#include "domain/conflicts.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -94,6 +95,53 @@ Status WriteRow(Db& db, const json::object& p, int64_t created_at, int64_t updat
   return s->Run();
 }
 
+// Concurrent edits (DESIGN §5): each field takes the value of the latest edit in canonical order, the older
+// value stays in party_history, and an edit made without seeing another that changed the same field (its
+// base_version is older than the row it folds onto) is listed in the conflicts queue for someone to check.
+Status CheckConcurrentEdit(Db& db, const journal::Event& e, std::string_view aggregate,
+                           const json::object& p) {
+  const json::object& d = e.data;
+  const int64_t base = IntOr(d, "base_version");
+  const int64_t unseen = IntOr(p, "version") - base;
+  if (base < 1 || unseen <= 0) return Status::Ok();
+  // The edits folded since the one this edit saw: the latest `unseen` events in the party's history.
+  HF_ASSIGN_OR_RETURN(StmtRef events,
+                      db.Prepare("SELECT DISTINCT time, tick, feed, seq FROM party_history WHERE party_id=? "
+                                 "ORDER BY time DESC, tick DESC, feed DESC, seq DESC LIMIT ?"));
+  events->BindAll(StringOr(d, "id"), unseen);
+  HF_ASSIGN_OR_RETURN(StmtRef fields,
+                      db.Prepare("SELECT field, new_value FROM party_history WHERE party_id=? "
+                                 "AND time=? AND tick=? AND feed=? AND seq=?"));
+  json::object overlap;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, events->Step());
+    if (!row) break;
+    fields->Reset();
+    fields->BindAll(StringOr(d, "id"), events->Int(0), events->Int(1), events->TextView(2), events->Int(3));
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool frow, fields->Step());
+      if (!frow) break;
+      std::string field = fields->Text(0);
+      const json::value* mine = ObjectOr(d, "changes").if_contains(field);
+      if (!mine || overlap.contains(field)) continue;
+      auto replaced = ParseJson(fields->TextView(1));
+      overlap[field] = json::object{{"kept", *mine},
+                                    {"replaced", replaced.ok() ? *replaced : json::value(nullptr)},
+                                    {"replaced_edit", fmt::format("{}/{}", events->Text(2), events->Int(3))}};
+    }
+  }
+  if (overlap.empty()) return Status::Ok();
+  std::string names;
+  for (const auto& kv : overlap) names += (names.empty() ? "" : ", ") + std::string(kv.key());
+  std::string_view id = StringOr(d, "id");
+  return RecordConflict(
+      db, aggregate, "party-edited-concurrently", e,
+      fmt::format("party {} was edited at {} and elsewhere at the same time ({}): the later edit "
+                  "is kept, the other is in the party's history; check which is right",
+                  id, e.feed, names),
+      json::object{{"party", id}, {"node", e.feed}, {"by", e.actor}, {"fields", std::move(overlap)}});
+}
+
 Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
   const json::object& d = e.data;
   std::string_view id = StringOr(d, "id");
@@ -107,6 +155,7 @@ Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
   HF_ASSIGN_OR_RETURN(auto current, GetParty(db, id));
   if (!current) return Status::Ok();  // an update whose create this node does not hold yet: nothing to show
   json::object p = *current;
+  HF_RETURN_IF_ERROR(CheckConcurrentEdit(db, e, aggregate, p));
   for (const auto& kv : ObjectOr(d, "changes")) {
     if (std::find(std::begin(kFields), std::end(kFields), kv.key()) == std::end(kFields)) continue;
     HF_ASSIGN_OR_RETURN(std::string old_value, Canonical(FieldOf(p, kv.key())));
@@ -145,7 +194,8 @@ void RegisterParties(store::Registry& registry) {
                            HF_RETURN_IF_ERROR(a->Bind(1, id).Run());
                            HF_ASSIGN_OR_RETURN(StmtRef b,
                                                db.Prepare("DELETE FROM party_history WHERE party_id=?"));
-                           return b->Bind(1, id).Run();
+                           HF_RETURN_IF_ERROR(b->Bind(1, id).Run());
+                           return ClearConflicts(db, fmt::format("party:{}", id));
                          }});
   registry.AddRule(
       {"party.created",
@@ -239,7 +289,11 @@ Result<json::object> UpdateParty(store::CommandContext& ctx, const std::string& 
   set("address", in.address);
   if (changes.empty()) return *current;  // nothing differs: no event
   HF_RETURN_IF_ERROR(
-      ctx.Emit("party.updated", json::object{{"id", id}, {"changes", std::move(changes)}}, actor).status());
+      ctx.Emit("party.updated",
+               json::object{
+                   {"id", id}, {"changes", std::move(changes)}, {"base_version", IntOr(*current, "version")}},
+               actor)
+          .status());
   HF_ASSIGN_OR_RETURN(auto p, GetParty(ctx.db(), id));
   return *p;
 }

@@ -3,6 +3,7 @@
 #include "auth/users.h"
 #include "domain/cashier.h"
 #include "domain/city.h"
+#include "domain/conflicts.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
@@ -28,6 +29,7 @@ const store::Registry& NodeRegistry() {
     RegisterTags(r);
     RegisterLicenses(r);
     RegisterCashier(r);
+    RegisterConflicts(r);
     return r;
   }();
   return registry;

@@ -19,6 +19,7 @@ void RegisterPartyRoutes(App& app);
 void RegisterLicensingRoutes(App& app);
 void RegisterCashierRoutes(App& app);
 void RegisterSyncRoutes(App& app);
+void RegisterConflictRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -30,6 +31,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterLicensingRoutes(*this);
   RegisterCashierRoutes(*this);
   RegisterSyncRoutes(*this);
+  RegisterConflictRoutes(*this);
 }
 
 App::~App() { workers_.join(); }
