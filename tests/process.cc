@@ -273,9 +273,18 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
   return status_;
 }
 
-ServeProcess::ServeProcess(const std::string& data_dir, const std::string& log_path)
-    : log_path_(log_path),
-      child_({HoldfastBinary(), "serve", "--data", data_dir, "--listen", "127.0.0.1:0"}, log_path) {
+namespace {
+std::vector<std::string> ServeArgs(const std::string& data_dir, const std::string& listen,
+                                   const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{HoldfastBinary(), "serve", "--data", data_dir, "--listen", listen};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+}  // namespace
+
+ServeProcess::ServeProcess(const std::string& data_dir, const std::string& log_path,
+                           const std::string& listen, const std::vector<std::string>& extra)
+    : log_path_(log_path), child_(ServeArgs(data_dir, listen, extra), log_path) {
   if (!child_.started()) {
     error_ = child_.error();
     return;

@@ -84,7 +84,9 @@ class ServeProcess {
  public:
   // Starts the server on `data_dir` and waits (with a deadline) for its "listening on http://127.0.0.1:PORT"
   // line. The server's stderr is appended to `log_path`. Check ready() (and error()).
-  ServeProcess(const std::string& data_dir, const std::string& log_path);
+  // `listen` and `extra` (more serve options, e.g. --peer URL) are passed through.
+  ServeProcess(const std::string& data_dir, const std::string& log_path,
+               const std::string& listen = "127.0.0.1:0", const std::vector<std::string>& extra = {});
 
   bool ready() const { return port_ != 0; }
   // Why the server is not ready: what it printed, and how it ended if it did.
