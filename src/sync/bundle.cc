@@ -350,21 +350,26 @@ Result<StoreReport> StoreBundle(store::CommandContext& ctx, const Bundle& bundle
       return Refused("broken-chain", fmt::format("event {}/{} does not follow this node's {}/{}", e.feed,
                                                  e.seq, e.feed, head.seq));
     }
-    HF_RETURN_IF_ERROR(ctx.Observe(e.stamp));
-    HF_RETURN_IF_ERROR(store::InsertEvent(db, ctx.registry(), se));
     head = {e.seq, se.HashHex()};
     fresh.push_back(&se);
     ++report.stored;
     ++report.feeds[e.feed];
   }
-  for (const auto& s : bundle.seals) {
-    if (report.feeds.contains(s.feed)) HF_RETURN_IF_ERROR(store::InsertSeal(db, s));
-  }
+  // Stored and folded one by one in canonical order (which keeps each feed in seq order, its clock stamps
+  // only ever growing), so that each fold sees exactly the events before it plus those stored earlier, and an
+  // event that lands before ones already folded refolds its aggregates once, itself included.
   std::sort(fresh.begin(), fresh.end(), [](const journal::StoredEvent* a, const journal::StoredEvent* b) {
     return journal::OrderKey{a->event.stamp.time, a->event.stamp.tick, a->event.feed, a->event.seq} <
            journal::OrderKey{b->event.stamp.time, b->event.stamp.tick, b->event.feed, b->event.seq};
   });
-  for (const journal::StoredEvent* se : fresh) HF_RETURN_IF_ERROR(store::FoldEvent(db, ctx.registry(), *se));
+  for (const journal::StoredEvent* se : fresh) {
+    HF_RETURN_IF_ERROR(ctx.Observe(se->event.stamp));
+    HF_RETURN_IF_ERROR(store::InsertEvent(db, ctx.registry(), *se));
+    HF_RETURN_IF_ERROR(store::FoldEvent(db, ctx.registry(), *se));
+  }
+  for (const auto& s : bundle.seals) {
+    if (report.feeds.contains(s.feed)) HF_RETURN_IF_ERROR(store::InsertSeal(db, s));
+  }
   return report;
 }
 

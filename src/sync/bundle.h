@@ -90,7 +90,8 @@ struct StoreReport {
 };
 
 // Stores a verified bundle in the writer's transaction: events new to this node are appended to the journal
-// in the bundle's order with their seals, then folded in canonical order; the clock observes their stamps
+// and folded one by one in canonical order (each feed stays in seq order), then their seals are stored; the
+// clock observes their stamps
 // (and refuses, type "clock-drift", stamps too far ahead). Re-checks the links against the feeds as they are
 // now, since another peer may have delivered some of the same events in the meantime.
 Result<StoreReport> StoreBundle(store::CommandContext& ctx, const Bundle& bundle);
