@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "base/files.h"
 #include "cli/verbs.h"
+#include "domain/city.h"
 #include "domain/registry.h"
 #include "http/client.h"
 #include "http/peer_sync.h"
@@ -178,6 +179,28 @@ void AddNodeVerbs(CLI::App& app, Run* run) {
       ->check(CLI::Range(1, 720));
   invite->callback(
       [args, run] { *run = [args] { return Invite(args->data, args->node, args->role, args->hours); }; });
+
+  CLI::App* revoke = node->add_subcommand(
+      "revoke", "Revoke a lost, stolen or compromised node (on a stopped node; reaches the others by sync)");
+  revoke->add_option("--data", args->data, "This node's data directory")->required();
+  revoke->add_option("--node", args->node, "The node to revoke")->required();
+  revoke->add_option("--reason", args->token, "Why, for the record")->required();
+  revoke->callback([args, run] {
+    *run = [args] {
+      return WithNode(
+          args->data,
+          [args](store::CommandContext& ctx) -> Result<json::value> {
+            HF_ASSIGN_OR_RETURN(json::object d, domain::RevokeNode(ctx, args->node, args->token, "admin"));
+            return json::value(std::move(d));
+          },
+          [args](const json::value& v) {
+            fmt::print(
+                "Revoked node {}: its feed counts up to seq {}; no node takes its requests once it has "
+                "synced this.\n",
+                args->node, v.at("up_to_seq").as_int64());
+          });
+    };
+  });
 
   CLI::App* join = app.add_subcommand(
       "join", "Create an office node from an invitation: enroll with the central node and fetch the records");

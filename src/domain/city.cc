@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "journal/certificate.h"
+#include "store/journal.h"
 
 namespace holdfast::domain {
 
@@ -17,7 +19,8 @@ void RegisterCity(store::Registry& registry) {
   registry.AddTable(
       {"nodes",
        "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, public_key TEXT NOT NULL, "
-       "certificate TEXT NOT NULL, role TEXT NOT NULL, enrolled_at INTEGER NOT NULL) WITHOUT ROWID",
+       "certificate TEXT NOT NULL, role TEXT NOT NULL, enrolled_at INTEGER NOT NULL, "
+       "revoked_up_to INTEGER, revoked_at INTEGER, revoked_reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID",
        {"id"}});
   registry.AddAggregate({"city", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM city WHERE name=?"));
@@ -41,13 +44,47 @@ void RegisterCity(store::Registry& registry) {
                       return {fmt::format("node:{}", StringOr(e.data, "node"))};
                     },
                     [](Db& db, const journal::Event& e, std::string_view) -> Status {
-                      HF_ASSIGN_OR_RETURN(StmtRef s,
-                                          db.Prepare("INSERT OR REPLACE INTO nodes VALUES(?,?,?,?,?)"));
+                      HF_ASSIGN_OR_RETURN(
+                          StmtRef s,
+                          db.Prepare("INSERT OR REPLACE INTO nodes VALUES(?,?,?,?,?,NULL,NULL,'')"));
                       return s
                           ->BindAll(StringOr(e.data, "node"), StringOr(e.data, "public_key"),
                                     StringOr(e.data, "certificate"), StringOr(e.data, "role"), e.stamp.time)
                           .Run();
                     }});
+  // The first revocation in canonical order stands: the feed counts up to the seq it names, no further.
+  registry.AddRule({"node.revoked",
+                    [](const journal::Event& e) -> std::vector<std::string> {
+                      return {fmt::format("node:{}", StringOr(e.data, "node"))};
+                    },
+                    [](Db& db, const journal::Event& e, std::string_view) -> Status {
+                      HF_ASSIGN_OR_RETURN(
+                          StmtRef s, db.Prepare("UPDATE nodes SET revoked_up_to=?, revoked_at=?, "
+                                                "revoked_reason=? WHERE id=? AND revoked_up_to IS NULL"));
+                      return s
+                          ->BindAll(IntOr(e.data, "up_to_seq"), e.stamp.time, StringOr(e.data, "reason"),
+                                    StringOr(e.data, "node"))
+                          .Run();
+                    }});
+}
+
+Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& node,
+                                const std::string& reason, const std::string& actor) {
+  if (node == ctx.node_id()) return Invalid("a node cannot revoke itself", "node");
+  if (IsBlank(reason) || reason.size() > 500 || HasControl(reason)) {
+    return Invalid("reason must say why, in 1 to 500 characters", "reason");
+  }
+  HF_ASSIGN_OR_RETURN(StmtRef s, ctx.db().Prepare("SELECT revoked_up_to FROM nodes WHERE id=?"));
+  s->Bind(1, node);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return NotFound(fmt::format("no node {} is enrolled", node));
+  if (s->ColumnType(0) != SQLITE_NULL)
+    return Conflict(fmt::format("node {} is revoked already", node), "already-revoked");
+  s->Reset();
+  HF_ASSIGN_OR_RETURN(store::FeedHead head, store::LoadHead(ctx.db(), node));
+  json::object d{{"node", node}, {"up_to_seq", head.seq}, {"reason", reason}};
+  HF_RETURN_IF_ERROR(ctx.Emit("node.revoked", d, actor).status());
+  return d;
 }
 
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,

@@ -19,6 +19,11 @@ void RegisterCity(store::Registry& registry);
 
 // The founding events of a new city, written by `holdfast init` on the first node: the city, this node's
 // enrollment certified by the city key.
+// Revokes an enrolled node (node.revoked): from then on no node takes its requests, and its feed counts only
+// up to the seq this node holds of it now (later events of that feed are refused by sync).
+Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& node,
+                                const std::string& reason, const std::string& actor);
+
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,
                  const Bytes& node_public_key);
 

@@ -3,6 +3,7 @@
 
 #include "base/crypto.h"
 #include "base/files.h"
+#include "domain/city.h"
 #include "http/app.h"
 #include "sync/bundle.h"
 #include "sync/enroll.h"
@@ -168,7 +169,9 @@ void Invite(Call& call) {
 
 void Nodes(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
-    auto s = db.Prepare("SELECT id, role, public_key, enrolled_at FROM nodes ORDER BY enrolled_at, id");
+    auto s = db.Prepare(
+        "SELECT id, role, public_key, enrolled_at, revoked_up_to, revoked_at, revoked_reason FROM nodes "
+        "ORDER BY enrolled_at, id");
     if (!s.ok()) return call.Fail(s.error());
     json::array out;
     for (;;) {
@@ -178,10 +181,33 @@ void Nodes(Call& call) {
       out.push_back(json::object{{"id", (*s)->Text(0)},
                                  {"role", (*s)->Text(1)},
                                  {"public_key", (*s)->Text(2)},
-                                 {"enrolled_at", (*s)->Int(3)}});
+                                 {"enrolled_at", (*s)->Int(3)},
+                                 {"revoked", (*s)->ColumnType(4) == SQLITE_NULL
+                                                 ? json::value(nullptr)
+                                                 : json::value(json::object{{"up_to_seq", (*s)->Int(4)},
+                                                                            {"at", (*s)->Int(5)},
+                                                                            {"reason", (*s)->Text(6)}})}});
     }
     call.ReplyJson(200, json::object{{"items", std::move(out)}});
   });
+}
+
+void Revoke(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string reason = r.RequiredString("reason", 500);
+  Status read = r.Finish();
+  if (!read.ok()) return call.Fail(read.error());
+  std::string node = call.params.at("id");
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [node, reason, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object d, domain::RevokeNode(ctx, node, reason, actor));
+        return json::value(std::move(d));
+      },
+      [](const json::value& v) { return Response::Json(200, v); });
 }
 
 void Status_(Call& call) {
@@ -276,6 +302,16 @@ void RegisterSyncRoutes(App& app) {
          .tag = "sync",
          .response_schema = json::parse(R"({"type":"object","properties":{"items":{"type":"array"}}})"),
          .handler = Nodes});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/nodes/{id}/revoke",
+         .roles = admins,
+         .summary = "Revoke a node (lost, stolen or compromised): no node takes its requests or later events",
+         .tag = "sync",
+         .request_schema = json::parse(R"({"type":"object","additionalProperties":false,"required":["reason"],
+             "properties":{"reason":{"type":"string"}}})"),
+         .response_schema = json::parse(R"({"type":"object","properties":{"node":{"type":"string"},
+             "up_to_seq":{"type":"integer"},"reason":{"type":"string"}}})"),
+         .handler = Revoke});
   r.Add(
       {.method = "GET",
        .pattern = "/api/v1/sync/status",

@@ -162,13 +162,15 @@ Result<Bundle> CollectMissing(Db& db, const std::map<std::string, int64_t>& have
   // feed is sent to the end before the next one starts, so a receiver always knows a feed's key before its
   // events.
   std::vector<std::pair<int64_t, std::string>> order;
+  std::map<std::string, int64_t> revoked;  // feed -> the last seq that counts
   {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT enrolled_at FROM nodes WHERE id=?"));
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT enrolled_at, revoked_up_to FROM nodes WHERE id=?"));
     for (const auto& [feed, head] : heads) {
       s->Reset();
       s->Bind(1, feed);
       HF_ASSIGN_OR_RETURN(bool row, s->Step());
       order.emplace_back(row ? s->Int(0) : INT64_MAX, feed);
+      if (row && s->ColumnType(1) != SQLITE_NULL) revoked[feed] = s->Int(1);
     }
     std::sort(order.begin(), order.end());
   }
@@ -189,6 +191,8 @@ Result<Bundle> CollectMissing(Db& db, const std::map<std::string, int64_t>& have
       if (!row) break;
       journal::Seal seal{feed, seals->Int(0), Hex(seals->Blob(1)),
                          Bytes(seals->Blob(2).begin(), seals->Blob(2).end())};
+      if (revoked.contains(feed) && seal.seq > revoked[feed])
+        break;  // nothing after a revocation is passed on
       // One run: the events after `from` up to this seal. The first run always goes, even past the target,
       // while it stays within the hard limit.
       std::vector<journal::StoredEvent> run;
@@ -226,12 +230,14 @@ Result<Bundle> CollectMissing(Db& db, const std::map<std::string, int64_t>& have
 Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* fork) {
   // Keys: every node enrolled here, and every node certified by the city key in this bundle.
   std::map<std::string, Bytes, std::less<>> keys;
+  std::map<std::string, int64_t, std::less<>> revoked;  // feed -> the last seq that counts
   {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT id, public_key FROM nodes"));
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT id, public_key, revoked_up_to FROM nodes"));
     for (;;) {
       HF_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
       if (auto k = FromHex(s->TextView(1)); k && k->size() == 32) keys[s->Text(0)] = std::move(*k);
+      if (s->ColumnType(2) != SQLITE_NULL) revoked[s->Text(0)] = s->Int(2);
     }
   }
   for (const auto& se : bundle.events) {
@@ -262,6 +268,15 @@ Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* f
     if (key == keys.end()) {
       return Refused("unknown-feed",
                      fmt::format("feed {} belongs to no node enrolled in {}", feed, city.name));
+    }
+    if (auto r = revoked.find(feed); r != revoked.end()) {
+      const journal::StoredEvent& last = bundle.events[run.events.back()];
+      if (last.event.seq > r->second) {
+        return Refused("revoked-feed",
+                       fmt::format("node {} was revoked: its feed counts only up to {}, and {}/{} "
+                                   "is later",
+                                   feed, r->second, feed, last.event.seq));
+      }
     }
     // The feed's seals in this bundle, by seq; each must verify and name an event of the run.
     std::map<int64_t, const journal::Seal*> seals;

@@ -79,7 +79,7 @@ struct Fork {
 // seal that verifies under its feed's key (enrolled here, or certified by the city key in a node.enrolled
 // event of the same bundle), link to the feed as stored here, and agree with every event already stored. On a
 // fork the error has type "fork" and `*fork` is filled in. Other error types: "unknown-feed",
-// "bad-certificate", "unsealed", "forged-seal", "broken-chain", "quarantined", "bad-bundle". Each names the
+// "bad-certificate", "unsealed", "forged-seal", "broken-chain", "quarantined", "revoked-feed", "bad-bundle". Each names the
 // feed and seq at fault.
 Status VerifyBundle(store::Db& db, const CityTrust& city, const Bundle& bundle, Fork* fork = nullptr);
 

@@ -53,10 +53,11 @@ Result<std::string> CheckRequest(store::Db& db, std::string_view city, std::stri
   }
   auto signature = FromHex(signature_header);
   if (!signature || signature->size() != 64) return Denied("Holdfast-Signature must be 128 hex digits");
-  HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("SELECT public_key FROM nodes WHERE id=?"));
+  HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("SELECT public_key, revoked_up_to FROM nodes WHERE id=?"));
   s->Bind(1, node_header);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return Denied(fmt::format("node {} is not enrolled in this city", node_header));
+  if (s->ColumnType(1) != SQLITE_NULL) return Denied(fmt::format("node {} has been revoked", node_header));
   auto key = FromHex(s->TextView(0));
   if (!key || key->size() != 32)
     return Corrupt(fmt::format("node {}'s stored key is malformed", node_header));
