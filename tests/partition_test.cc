@@ -3,7 +3,11 @@
 // and both renew the same license and edit the same owner. When central comes back on its address, all three
 // converge within seconds to the same state digest, every acknowledged write is on every node, each of the
 // two conflicts is in every node's queue exactly once, and `holdfast verify` passes everywhere.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -343,6 +347,56 @@ TEST_F(PartitionTest, OfficesCutOffFromCentralKeepSellingAndConvergeWithEveryCon
     if (digest.empty()) digest = d.out.substr(0, 64);
     EXPECT_EQ(d.out.substr(0, 64), digest) << s->name;
   }
+}
+
+// A peer that accepts connections and never answers (a dead link that drops traffic rather than refusing it):
+// the node's own clients are answered as if it were not there, while the sync round waits out its timeout.
+TEST(DeadPeerTest, APeerThatNeverAnswersCostsTheNodesOwnClientsNothing) {
+  TempDir dir;
+  int hole = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(hole, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(hole, 16), 0);  // connections complete in the backlog; nothing is ever read or written
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string dead = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  RunResult init =
+      RunHoldfast({"init", "--data", dir.Sub("office"), "--city", "Springfield", "--node", "office"});
+  ASSERT_EQ(init.exit_code, 0) << init.Describe();
+  size_t at = init.out.find("password: ");
+  std::string password = init.out.substr(at + 10, init.out.find('\n', at) - at - 10);
+  Site office{"office", dir.Sub("office")};
+  office.Start(dir.Sub("office.log"), "127.0.0.1:0", {"--peer", dead, "--sync-every", "0.1"});
+  std::string token = office.SignIn("admin", password);
+  ASSERT_EQ(office
+                .Call("PUT", "/api/v1/users/me/password",
+                      json::serialize(
+                          json::object{{"current_password", password}, {"new_password", "a-new-password-1"}}),
+                      token)
+                .status,
+            200);
+  // The sync thread is now stuck on the dead peer; every write and read still answers at once.
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 50; ++i) {
+    auto started = Clock::now();
+    Answer a = office.Post("/api/v1/parties",
+                           json::object{{"kind", "person"}, {"name", "Walk-in " + std::to_string(i)}}, token);
+    ASSERT_EQ(a.status, 201);
+    ASSERT_EQ(office.Call("GET", "/api/v1/parties/" + a.Str("id"), "", token).status, 200);
+    slowest = std::max(slowest, Clock::now() - started);
+  }
+  EXPECT_LT(slowest, std::chrono::seconds(2)) << "a request waited on the dead peer";
+  Answer status = office.Call("GET", "/api/v1/sync/status", "", token);
+  ASSERT_EQ(status.status, 200);
+  const json::object& peer = status.body.at("peers").at(0).as_object();
+  EXPECT_EQ(StringOr(peer, "url"), dead);
+  EXPECT_FALSE(peer.at("up").as_bool());
+  EXPECT_EQ(IntOr(peer, "last_contact_at"), 0);
+  close(hole);
 }
 
 }  // namespace
