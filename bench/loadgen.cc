@@ -649,9 +649,12 @@ int Run(const Options& opt) {
   const double p50 = PercentileMs(all, 50);
   const double p99 = PercentileMs(all, 99);
 
-  std::printf("%d clients, %g s: %lld commands, %.1f commands/s, p50 %.3f ms, p99 %.3f ms, %lld errors\n",
-              opt.clients, opt.seconds, static_cast<long long>(commands), rate, p50, p99,
-              static_cast<long long>(errors));
+  std::printf(
+      "%d clients, %g s: %lld commands, %.1f commands/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f "
+      "ms, "
+      "max %.3f ms, %lld errors\n",
+      opt.clients, opt.seconds, static_cast<long long>(commands), rate, p50, PercentileMs(all, 90), p99,
+      PercentileMs(all, 99.9), PercentileMs(all, 100), static_cast<long long>(errors));
   std::printf(
       R"({"clients":%d,"seconds":%g,"commands":%lld,"commands_per_s":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"errors":%lld})"
       "\n",
