@@ -412,6 +412,23 @@ TEST_F(TamperTest, ChangedSealIsFound) {
   }
 }
 
+TEST_F(TamperTest, NodeLogHashEditedOrDeletedIsFound) {
+  {
+    std::string dir = Copy("log-edited");
+    RawDb(dir).Exec("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
+    Verdict v = Verify(dir);
+    EXPECT_EQ(v.run.exit_code, 1) << v.run.Describe();
+    EXPECT_THAT(v.tampered, Contains(StartsWith("TAMPERED log level 4 index 0:"))) << v.run.Describe();
+  }
+  {
+    std::string dir = Copy("log-deleted");
+    RawDb(dir).Exec("DELETE FROM log_nodes WHERE level = 4 AND idx = 0");
+    Verdict v = Verify(dir);
+    EXPECT_EQ(v.run.exit_code, 1) << v.run.Describe();
+    EXPECT_THAT(v.tampered, Contains(StartsWith("TAMPERED log:"))) << v.run.Describe();
+  }
+}
+
 TEST_F(TamperTest, StateRowsEditedWithSqlite3AreFoundAtTheRow) {
   struct Case {
     std::string what;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "store/node_log.h"
+
 namespace holdfast::store {
 namespace {
 
@@ -68,6 +70,7 @@ std::vector<const StateTable*> DerivedTables(const Registry& registry) {
 
 Status CreateSchema(Db& db, const Registry& registry) {
   HF_RETURN_IF_ERROR(db.Exec(kJournalDdl));
+  HF_RETURN_IF_ERROR(db.Exec(kNodeLogDdl));
   HF_RETURN_IF_ERROR(db.Exec(kEventAggregates.ddl));
   HF_RETURN_IF_ERROR(registry.CreateTables(db));
   HF_ASSIGN_OR_RETURN(auto version, GetMeta(db, "schema_version"));
@@ -114,6 +117,7 @@ Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent&
       .Bind(6, e.stamp.tick)
       .Bind(7, e.type);
   HF_RETURN_IF_ERROR(s->Run());
+  HF_RETURN_IF_ERROR(AppendToLog(db, sqlite3_last_insert_rowid(db.raw())));
   return IndexAggregates(db, registry, e);
 }
 

@@ -9,6 +9,7 @@
 #include "journal/seal.h"
 #include "store/journal.h"
 #include "store/node.h"
+#include "store/node_log.h"
 
 namespace holdfast::store {
 namespace {
@@ -52,6 +53,8 @@ class Verifier {
     HF_RETURN_IF_ERROR(CheckEvents());
     say("checking node certificates and seals");
     HF_RETURN_IF_ERROR(CheckSeals());
+    say("checking the node log");
+    HF_RETURN_IF_ERROR(CheckNodeLog());
     say("refolding every aggregate from the journal");
     HF_RETURN_IF_ERROR(scratch_->Exec("INSERT OR IGNORE INTO main.events SELECT * FROM live.events"));
     // Events already reported as unreadable are left out of the refold; the state they fed is then reported
@@ -75,6 +78,17 @@ class Verifier {
     HF_ASSIGN_OR_RETURN(StmtRef s, scratch_->Prepare(sql));
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     return row ? s->Text(0) : std::string();
+  }
+
+  // The node log's kept hashes against the ones the events give (store/node_log.h).
+  Status CheckNodeLog() {
+    HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(paths_.db(), OpenMode::kReadOnly));
+    HF_ASSIGN_OR_RETURN(std::vector<std::string> problems, CheckLog(*live));
+    for (const std::string& p : problems) {
+      size_t colon = p.find(": ");
+      Add(p.substr(0, colon), colon == std::string::npos ? "" : p.substr(colon + 2));
+    }
+    return Status::Ok();
   }
 
   Status CheckEvents() {
