@@ -20,6 +20,7 @@ void RegisterLicensingRoutes(App& app);
 void RegisterCashierRoutes(App& app);
 void RegisterSyncRoutes(App& app);
 void RegisterConflictRoutes(App& app);
+void RegisterLogRoutes(App& app);
 
 App::App(store::Node& node, AppOptions options)
     : node_(node),
@@ -32,6 +33,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterCashierRoutes(*this);
   RegisterSyncRoutes(*this);
   RegisterConflictRoutes(*this);
+  RegisterLogRoutes(*this);
 }
 
 App::~App() { workers_.join(); }

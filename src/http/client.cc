@@ -161,7 +161,8 @@ Result<ClientResponse> Client::Attempt(std::string_view method, std::string_view
     }
     if (ec == bhttp::error::body_limit) {
       return MakeError(Code::kTooLarge,
-                       fmt::format("{}: response body larger than {} bytes", where, max_body_), "response-too-large");
+                       fmt::format("{}: response body larger than {} bytes", where, max_body_),
+                       "response-too-large");
     }
     return MakeError(Code::kUnavailable, fmt::format("{}: {}", where, ec.message()), "connection-failed");
   };

@@ -70,7 +70,7 @@ json::value OpenApiDocument(const Router& router) {
           {"content", json::object{{"application/json", json::object{{"schema", r->request_schema}}}}}};
     }
     json::object responses;
-    std::string content_type = r->pattern == "/metrics" ? "text/plain" : "application/json";
+    const std::string& content_type = r->content_type;
     json::object ok{{"description", "Success"}};
     if (!r->response_schema.is_null()) {
       ok["content"] = json::object{{content_type, json::object{{"schema", r->response_schema}}}};

@@ -54,8 +54,9 @@ struct Route {
   bool allowed_before_password_change = false;
   std::string summary;
   std::string tag;
-  json::value request_schema;          // null: no body
-  json::value response_schema;         // the success body
+  json::value request_schema;                     // null: no body
+  json::value response_schema;                    // the success body
+  std::string content_type = "application/json";  // of the success body
   std::string alternate_content_type;  // the success body can also come in this form (e.g. "text/csv")
   int success_status = 200;
   std::vector<std::pair<std::string, std::string>> query_params;  // name, description

@@ -45,6 +45,7 @@ void RegisterSystemRoutes(App& app) {
          .summary = "Prometheus metrics (text exposition format 0.0.4); counters only, no personal data",
          .tag = "system",
          .response_schema = json::parse(R"({"type":"string"})"),
+         .content_type = "text/plain",
          .handler = [](Call& c) {
            c.Reply(Response::Text(200, c.app->Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
          }});
