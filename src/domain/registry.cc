@@ -12,6 +12,7 @@
 #include "store/idempotency.h"
 #include "store/series.h"
 #include "sync/bundle.h"
+#include "sync/peer_log.h"
 
 namespace holdfast::domain {
 
@@ -21,6 +22,7 @@ const store::Registry& NodeRegistry() {
     store::RegisterSeries(r);
     store::RegisterIdempotency(r);
     sync::RegisterSync(r);
+    sync::RegisterPeerLog(r);
     RegisterCity(r);
     auth::RegisterUsers(r);
     RegisterParties(r);
