@@ -22,6 +22,24 @@ void RegisterSyncRoutes(App& app);
 void RegisterConflictRoutes(App& app);
 void RegisterLogRoutes(App& app);
 
+namespace {
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string LabelValue(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 App::App(store::Node& node, AppOptions options)
     : node_(node),
       options_(std::move(options)),
@@ -260,6 +278,30 @@ std::string App::Metrics() const {
       "# HELP holdfast_feed_seq The seq of this node's feed head.\n# TYPE holdfast_feed_seq gauge\n"
       "holdfast_feed_seq{{feed=\"{}\"}} {}\n",
       node_.id(), head.seq);
+  // Each peer this node syncs with, as its last round left it (labels: the peer's address and node id).
+  const std::vector<PeerStatus> peers = peers_.Snapshot();
+  auto peer_gauge = [&](std::string_view name, std::string_view help, auto value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n", name, help);
+    for (const PeerStatus& p : peers) {
+      out += fmt::format("{}{{peer=\"{}\",node=\"{}\"}} {}\n", name, LabelValue(p.url), LabelValue(p.node),
+                         value(p));
+    }
+  };
+  if (!peers.empty()) {
+    peer_gauge("holdfast_sync_peer_up", "1 when the last sync round with the peer completed, else 0.",
+               [](const PeerStatus& p) { return p.up ? 1 : 0; });
+    peer_gauge("holdfast_sync_peer_last_contact_timestamp_seconds",
+               "When a sync round with the peer last completed (Unix time; 0: never).",
+               [](const PeerStatus& p) {
+                 return fmt::format("{:.3f}", static_cast<double>(p.last_contact_ms) / 1e3);
+               });
+    peer_gauge("holdfast_sync_peer_behind_events",
+               "Events the peer held that this node still lacked after the last completed round.",
+               [](const PeerStatus& p) { return p.behind; });
+    peer_gauge("holdfast_sync_peer_ahead_events",
+               "Events this node held that the peer still lacked after the last completed round.",
+               [](const PeerStatus& p) { return p.ahead; });
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <climits>
 
 #include "http/client.h"
 #include "sync/bundle.h"
@@ -48,8 +49,9 @@ Result<PeerHeads> ParseHeads(std::string_view body, std::string_view city) {
   PeerHeads p;
   p.node = std::string(StringOr(o, "node"));
   for (const auto& kv : ObjectOr(o, "heads")) {
-    if (!kv.value().is_object()) return PeerError("the peer's heads are malformed");
-    p.heads[std::string(kv.key())] = IntOr(kv.value().get_object(), "seq");
+    const json::value* seq = kv.value().is_object() ? kv.value().get_object().if_contains("seq") : nullptr;
+    if (!seq || !seq->is_int64() || seq->get_int64() < 0) return PeerError("the peer's heads are malformed");
+    p.heads[std::string(kv.key())] = seq->get_int64();
   }
   for (const auto& q : ArrayOr(o, "quarantined")) {
     if (q.is_string()) p.quarantined.insert(std::string(q.get_string()));
@@ -144,13 +146,15 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     HF_ASSIGN_OR_RETURN(mine, sync::SealedHeads(*db));
     HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
   }
+  // Seqs are never negative, so each difference fits; the sums are capped, whatever the peer claims.
+  auto add = [](int64_t& total, int64_t n) { total = n > INT64_MAX - total ? INT64_MAX : total + n; };
   for (const auto& [feed, seq] : peer.heads) {
     int64_t ours = mine.contains(feed) ? mine[feed].seq : 0;
-    if (!quarantined.contains(feed) && seq > ours) report.behind += seq - ours;
+    if (!quarantined.contains(feed) && seq > ours) add(report.behind, seq - ours);
   }
   for (const auto& [feed, head] : mine) {
     int64_t theirs = peer.heads.contains(feed) ? peer.heads[feed] : 0;
-    if (!peer.quarantined.contains(feed) && head.seq > theirs) report.ahead += head.seq - theirs;
+    if (!peer.quarantined.contains(feed) && head.seq > theirs) add(report.ahead, head.seq - theirs);
   }
 
   // Pull.

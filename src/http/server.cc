@@ -97,7 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Read() {
     parser_.emplace();
-    parser_->body_limit(options_.body_limit);
+    // The parser checks Content-Length against its limit as soon as the header is complete, so the header is
+    // read under the larger limit; the target's own limit is applied once the target is known.
+    parser_->body_limit(options_.large_body_prefix.empty()
+                            ? options_.body_limit
+                            : std::max(options_.body_limit, options_.large_body_limit));
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
     // The first request on a connection must arrive within the read timeout; later ones within the idle
     // timeout.
@@ -106,13 +110,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The header first: the body's limit depends on the target.
     bhttp::async_read_header(
         socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          if (ec) return self->OnRead(ec);
           self->body_limit_ = self->options_.body_limit;
           const auto& prefix = self->options_.large_body_prefix;
           if (!prefix.empty() && std::string_view(self->parser_->get().target()).starts_with(prefix)) {
             self->body_limit_ = std::max(self->body_limit_, self->options_.large_body_limit);
           }
+          if (ec) return self->OnRead(ec);
           self->parser_->body_limit(self->body_limit_);
+          if (auto length = self->parser_->content_length(); length && *length > self->body_limit_) {
+            return self->OnRead(bhttp::error::body_limit);
+          }
           bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
                             [self](beast::error_code ec, size_t) { self->OnRead(ec); });
         });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 
 #include "base/json.h"
 #include "journal/certificate.h"
@@ -227,7 +228,7 @@ Result<Bundle> CollectMissing(Db& db, const std::map<std::string, int64_t>& have
   return b;
 }
 
-Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* fork) {
+Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* fork_out) {
   // Keys: every node enrolled here, and every node certified by the city key in this bundle.
   std::map<std::string, Bytes, std::less<>> keys;
   std::map<std::string, int64_t, std::less<>> revoked;  // feed -> the last seq that counts
@@ -288,6 +289,10 @@ Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* f
       seals[s->seq] = s;
     }
     HF_ASSIGN_OR_RETURN(store::FeedHead local, store::LoadHead(db, feed));
+    // A different event than ours at a place we hold, or a first new event that follows another event than
+    // our head: a fork if the feed's key vouches for it, else a forgery. The run's closing seal is checked
+    // below; a fork is reported only once it is known to verify.
+    std::optional<Fork> fork;
     const journal::StoredEvent* prev = nullptr;
     for (size_t i : run.events) {
       const journal::StoredEvent& se = bundle.events[i];
@@ -301,17 +306,14 @@ Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* f
       }
       if (e.seq <= local.seq) {
         HF_ASSIGN_OR_RETURN(auto ours, StoredHash(db, feed, e.seq));
-        if (ours && *ours != hash) {
-          // A different event at a place we hold: a fork if the feed's key vouches for it, else a forgery.
-          // The run's closing seal is checked below; a fork is reported only once it is known to verify.
-          if (fork) *fork = Fork{feed, e.seq, *ours, hash, se.bytes};
-        }
+        if (ours && *ours != hash && !fork) fork = Fork{feed, e.seq, *ours, hash, se.bytes};
       } else if (!prev || prev->event.seq <= local.seq) {
         // The first event new here must link to the feed as stored.
-        if (e.seq != local.seq + 1 || e.prev != local.hash) {
+        if (e.seq != local.seq + 1) {
           return Refused("broken-chain", fmt::format("event {}/{} does not follow this node's {}/{}", feed,
                                                      e.seq, feed, local.seq));
         }
+        if (e.prev != local.hash && !fork) fork = Fork{feed, local.seq, local.hash, e.prev, se.bytes};
       }
       if (auto s = seals.find(e.seq); s != seals.end() && s->second->hash != hash) {
         return Refused("broken-chain",
@@ -323,7 +325,8 @@ Status VerifyBundle(Db& db, const CityTrust& city, const Bundle& bundle, Fork* f
       return Refused("unsealed", fmt::format("the run of feed {} ending at {} has no seal on its last event",
                                              feed, prev ? prev->event.seq : 0));
     }
-    if (fork && !fork->feed.empty() && fork->feed == feed) {
+    if (fork) {
+      if (fork_out) *fork_out = *fork;
       return Refused("fork", fmt::format("feed {} has two different events at seq {}, both sealed by its key "
                                          "(ours {}, received {}): the feed is quarantined",
                                          feed, fork->seq, fork->ours, fork->theirs));

@@ -67,20 +67,22 @@ struct CityTrust {
 };
 
 // A fork found while checking: two different events, both sealed by the feed's key, at one (feed, seq).
+// Either the bundle carries the other event at `seq` itself, or its run only follows it: the first event new
+// here names another event than ours at `seq` as its prev.
 struct Fork {
   std::string feed;
   int64_t seq = 0;
   std::string ours;      // hex hash of the event stored here
-  std::string theirs;    // hex hash of the received one
-  std::string evidence;  // the received event's bytes
+  std::string theirs;    // hex hash of the received one (the prev the following event names)
+  std::string evidence;  // the received event's bytes (the following event's)
 };
 
 // Checks a received bundle against what `db` holds, before anything of it is stored. Every run must end at a
 // seal that verifies under its feed's key (enrolled here, or certified by the city key in a node.enrolled
 // event of the same bundle), link to the feed as stored here, and agree with every event already stored. On a
-// fork the error has type "fork" and `*fork` is filled in. Other error types: "unknown-feed",
-// "bad-certificate", "unsealed", "forged-seal", "broken-chain", "quarantined", "revoked-feed", "bad-bundle". Each names the
-// feed and seq at fault.
+// fork the error has type "fork" and `*fork` (when given) is filled in. Other error types: "unknown-feed",
+// "bad-certificate", "unsealed", "forged-seal", "broken-chain", "quarantined", "revoked-feed", "bad-bundle".
+// Each names the feed and seq at fault.
 Status VerifyBundle(store::Db& db, const CityTrust& city, const Bundle& bundle, Fork* fork = nullptr);
 
 struct StoreReport {
