@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include "domain/cashier.h"
@@ -251,6 +252,43 @@ TEST(ConvergenceTest, RandomCommandsPartitionsAndRestartsConvergeToOneVerifiedSt
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     for (const auto& p : report->problems) ADD_FAILURE() << city.id(i) << ": " << p.where << ": " << p.what;
   }
+}
+
+// A node restored from an older copy of its data directory gets its own later events back from a peer and
+// goes on writing its feed from there.
+TEST(ConvergenceTest, ANodeRestoredFromAnOlderCopyTakesBackItsOwnEventsAndWritesOn) {
+  TestCity city(1, kStart);
+  ASSERT_TRUE(city.Sync(0, 1).ok());
+  auto party = [&](int node, const std::string& name) {
+    return city
+        .Run(node,
+             [&](CommandContext& ctx) -> Result<json::value> {
+               domain::PartyInput p{.kind = "person", .name = name};
+               HF_ASSIGN_OR_RETURN(json::object o, domain::CreateParty(ctx, p, "clerk"));
+               return json::value(std::move(o));
+             })
+        .status();
+  };
+  ASSERT_TRUE(party(1, "Before the copy").ok());
+  city.Close(1);
+  std::filesystem::copy(city.dir(1), city.dir(1) + ".copy", std::filesystem::copy_options::recursive);
+  city.Open(1);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(party(1, "After the copy " + std::to_string(i)).ok());
+  ASSERT_TRUE(city.Sync(1, 0).ok());
+  // The office's disk is lost; it is restored from the older copy.
+  city.Close(1);
+  std::filesystem::remove_all(city.dir(1));
+  std::filesystem::rename(city.dir(1) + ".copy", city.dir(1));
+  city.Open(1);
+  ASSERT_TRUE(city.Sync(0, 1).ok());
+  Status next = party(1, "After the restore");
+  ASSERT_TRUE(next.ok()) << next.ToString();
+  ASSERT_TRUE(city.Sync(1, 0).ok());
+  EXPECT_EQ(city.Digest(0), city.Digest(1));
+  city.Close(1);
+  auto report = store::VerifyNode(city.dir(1), domain::NodeRegistry());
+  ASSERT_TRUE(report.ok());
+  for (const auto& p : report->problems) ADD_FAILURE() << p.where << ": " << p.what;
 }
 
 }  // namespace

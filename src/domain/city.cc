@@ -43,10 +43,12 @@ void RegisterCity(store::Registry& registry) {
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {fmt::format("node:{}", StringOr(e.data, "node"))};
                     },
+                    // The first enrollment of a node id in canonical order stands: a copy of its
+                    // certificate emitted again later (with another role or time) changes nothing.
                     [](Db& db, const journal::Event& e, std::string_view) -> Status {
                       HF_ASSIGN_OR_RETURN(
                           StmtRef s,
-                          db.Prepare("INSERT OR REPLACE INTO nodes VALUES(?,?,?,?,?,NULL,NULL,'')"));
+                          db.Prepare("INSERT OR IGNORE INTO nodes VALUES(?,?,?,?,?,NULL,NULL,'')"));
                       return s
                           ->BindAll(StringOr(e.data, "node"), StringOr(e.data, "public_key"),
                                     StringOr(e.data, "certificate"), StringOr(e.data, "role"), e.stamp.time)

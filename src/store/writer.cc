@@ -34,6 +34,11 @@ Result<journal::StoredEvent> CommandContext::Emit(std::string type, json::object
 
 Status CommandContext::Observe(journal::Stamp remote) { return hlc_.Observe(remote); }
 
+void CommandContext::AdoptOwn(const journal::StoredEvent& event) {
+  if (event.event.feed == node_id_ && event.event.seq == head_.seq + 1)
+    head_ = {event.event.seq, event.HashHex()};
+}
+
 Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string node_id, Bytes secret_key,
                FeedHead head, journal::Stamp last_stamp, size_t max_batch)
     : db_(db),

@@ -46,6 +46,9 @@ class CommandContext {
   // Lets the clock take in the stamp of an event received from another node, so that later local events sort
   // after it; refuses a stamp too far ahead of the local clock (journal/hlc.h).
   Status Observe(journal::Stamp remote);
+  // Takes in an event of this node's own feed received from elsewhere (this node had lost it, say to a
+  // restore from an older copy) and stored by the caller: the feed's head moves to it if it follows the head.
+  void AdoptOwn(const journal::StoredEvent& event);
 
  private:
   friend class Writer;

@@ -384,6 +384,9 @@ Result<StoreReport> StoreBundle(store::CommandContext& ctx, const Bundle& bundle
     HF_RETURN_IF_ERROR(ctx.Observe(se->event.stamp));
     HF_RETURN_IF_ERROR(store::InsertEvent(db, ctx.registry(), *se));
     HF_RETURN_IF_ERROR(store::FoldEvent(db, ctx.registry(), *se));
+    // This node's own events coming back (after it was restored from an older copy): its feed goes on from
+    // them.
+    if (se->event.feed == ctx.node_id()) ctx.AdoptOwn(*se);
   }
   for (const auto& s : bundle.seals) {
     if (report.feeds.contains(s.feed)) HF_RETURN_IF_ERROR(store::InsertSeal(db, s));
