@@ -15,6 +15,7 @@
 #include "api_fixture.h"
 #include "domain/parties.h"
 #include "http/peer_sync.h"
+#include "journal/checkpoint.h"
 #include "store/journal.h"
 #include "store/verify.h"
 #include "sync/bundle.h"
@@ -118,6 +119,8 @@ class FakePeer {
 
   std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
   int pulls() const { return pulls_.load(); }
+  // What GET /api/v1/log/checkpoint answers (by default a note no key signed).
+  void set_checkpoint(std::string note) { checkpoint_ = std::move(note); }
 
  private:
   // Waits until `fd` is readable or the peer stops; false when stopping.
@@ -182,6 +185,10 @@ class FakePeer {
         if (!Send(fd, Answer(heads_))) return;
         continue;
       }
+      if (head.starts_with("GET /api/v1/log/checkpoint ")) {  // checked only once a round completes
+        if (!Send(fd, Answer(checkpoint_))) return;
+        continue;
+      }
       if (!head.starts_with("POST /api/v1/sync/pull ")) {
         Send(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         continue;
@@ -235,6 +242,7 @@ class FakePeer {
   }
 
   std::string heads_;
+  std::string checkpoint_ = "Springfield/holdfast/fake\n0\n\n";
   Pull mode_;
   std::string body_;
   int listen_fd_ = -1;
@@ -731,6 +739,9 @@ TEST_F(SyncApiTest, HostilePullAnswersFailTheRoundAndStoreNothing) {
     FakePeer peer(heads_with(json::object{{"central", json::object{{"seq", INT64_MAX}}},
                                           {"office-7", json::object{{"seq", INT64_MAX}}}}),
                   FakePeer::Pull::kBody, R"({"events":[],"seals":[],"more":false})");
+    // The peer claims to be central; for the round to complete it shows a checkpoint central signed.
+    peer.set_checkpoint(journal::SignCheckpoint({journal::LogOrigin("Springfield", "central"), 1, Hash{}},
+                                                node_->secret_key(), node_->public_key()));
     auto r = http::SyncWithPeer(*office, peer.url(), timeout);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->behind, INT64_MAX);

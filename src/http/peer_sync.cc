@@ -7,8 +7,10 @@
 #include <climits>
 
 #include "http/client.h"
+#include "journal/checkpoint.h"
 #include "sync/bundle.h"
 #include "sync/peer_auth.h"
+#include "sync/peer_log.h"
 
 namespace holdfast::http {
 namespace {
@@ -139,6 +141,43 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
   report.peer_node = peer.node;
   if (peer.node == node.id()) return PeerError(fmt::format("{} is this node itself", url));
 
+  // The peer's log must have grown from the checkpoint it showed last time, never been rewritten.
+  HF_ASSIGN_OR_RETURN(ClientResponse cp, call("GET", "/api/v1/log/checkpoint", ""));
+  std::vector<Bytes> proof;
+  {
+    HF_ASSIGN_OR_RETURN(auto db, node.Read());
+    HF_ASSIGN_OR_RETURN(auto seen, sync::LastPeerCheckpoint(*db, peer.node));
+    if (seen && !seen->problem.empty()) {
+      return MakeError(Code::kConflict,
+                       fmt::format("{}'s log was found inconsistent before ({}); not syncing with it",
+                                   peer.node, seen->problem),
+                       "log-rewritten");
+    }
+    if (seen && seen->checkpoint.size > 0) {
+      // The size is read from the note's second line; the note itself is checked after the round.
+      uint64_t size = 0;
+      size_t a = cp.body.find('\n');
+      size_t b = a == std::string::npos ? a : cp.body.find('\n', a + 1);
+      if (b != std::string::npos) {
+        std::string_view digits(cp.body.data() + a + 1, b - a - 1);
+        std::from_chars(digits.data(), digits.data() + digits.size(), size);
+      }
+      if (size > seen->checkpoint.size) {
+        HF_ASSIGN_OR_RETURN(
+            ClientResponse c,
+            call("GET",
+                 fmt::format("/api/v1/log/consistency?first={}&second={}", seen->checkpoint.size, size), ""));
+        auto v = ParseJson(c.body);
+        if (v.ok() && v->is_object()) {
+          for (const auto& ph : ArrayOr(v->get_object(), "proof")) {
+            proof.push_back(ph.is_string() ? FromBase64(std::string_view(ph.get_string())).value_or(Bytes{})
+                                           : Bytes{});
+          }
+        }
+      }
+    }
+  }
+
   std::map<std::string, sync::Head> mine;
   std::set<std::string> quarantined;
   {
@@ -220,6 +259,38 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     for (const auto& se : bundle.events) theirs[se.event.feed] = se.event.seq;
     say(fmt::format("sent {} events to {} ({} so far)", bundle.events.size(), url, report.sent));
     if (!more) break;
+  }
+  // Checked once the round is over, when this node surely knows the peer's key (a new node learns it in its
+  // first pull).
+  journal::Checkpoint checkpoint;
+  {
+    Result<journal::Checkpoint> checked = [&]() -> Result<journal::Checkpoint> {
+      HF_ASSIGN_OR_RETURN(auto db, node.Read());
+      return sync::CheckPeerCheckpoint(*db, node.city(), peer.node, cp.body, proof);
+    }();
+    // A peer whose node id is enrolled nowhere this node knows of has nothing to check against; it cannot
+    // have delivered anything either, since every event needs a seal by an enrolled key.
+    if (!checked.ok() && checked.error().type == "peer-unknown") return report;
+    if (!checked.ok()) {
+      if (checked.error().type == "log-rewritten") {
+        const int64_t now = node.clock().NowMs();
+        std::string note = cp.body, problem = checked.error().detail;
+        (void)node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+          HF_RETURN_IF_ERROR(sync::RecordPeerLogProblem(ctx, peer.node, problem, note, now));
+          return json::value(nullptr);
+        });
+      }
+      return checked.error();
+    }
+    checkpoint = *checked;
+  }
+  {
+    const int64_t now = node.clock().NowMs();
+    auto kept = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+      HF_RETURN_IF_ERROR(sync::RememberPeerCheckpoint(ctx, peer.node, checkpoint, cp.body, now));
+      return json::value(nullptr);
+    });
+    if (!kept.ok()) return kept.error();
   }
   return report;
 }

@@ -41,7 +41,8 @@ Result<journal::Checkpoint> CheckPeerCheckpoint(store::Db& db, std::string_view 
   HF_ASSIGN_OR_RETURN(store::StmtRef k, db.Prepare("SELECT public_key FROM nodes WHERE id=?"));
   k->Bind(1, node);
   HF_ASSIGN_OR_RETURN(bool row, k->Step());
-  if (!row) return MakeError(Code::kUnauthorized, fmt::format("node {} is not enrolled here", node));
+  if (!row)
+    return MakeError(Code::kUnauthorized, fmt::format("node {} is not enrolled here", node), "peer-unknown");
   auto key = FromHex(k->TextView(0));
   if (!key || key->size() != 32) return Corrupt(fmt::format("node {}'s stored key is malformed", node));
   HF_ASSIGN_OR_RETURN(journal::Checkpoint c, journal::OpenCheckpoint(note, *key));

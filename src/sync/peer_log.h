@@ -32,7 +32,8 @@ Result<std::optional<SeenCheckpoint>> LastPeerCheckpoint(store::Db& db, std::str
 // Checks `note` (the peer's latest checkpoint) against the one remembered for `node`: it must open under the
 // node's enrolled key with the origin "<city>/holdfast/<node>", and extend the remembered one as `proof` (the
 // consistency proof from the remembered size to the new one) shows. `proof` is unused when nothing is
-// remembered or the sizes are equal. Answers the opened checkpoint.
+// remembered or the sizes are equal. Answers the opened checkpoint; "peer-unknown" when `node` is not
+// enrolled here.
 Result<journal::Checkpoint> CheckPeerCheckpoint(store::Db& db, std::string_view city, std::string_view node,
                                                 std::string_view note, const std::vector<Bytes>& proof);
 
