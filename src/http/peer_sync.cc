@@ -17,6 +17,12 @@ constexpr size_t kPushTarget = size_t{512} << 10;
 // The most bundles one round takes or sends; the next round goes on from there.
 constexpr int kMaxBundlesPerRound = 1000;
 
+using SteadyClock = std::chrono::steady_clock;
+
+std::chrono::microseconds Since(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
+}
+
 Error PeerError(std::string detail) {
   return MakeError(Code::kUnavailable, std::move(detail), "peer-failed");
 }
@@ -164,17 +170,22 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     }
     for (const auto& [feed, head] : mine) have[feed] = head.seq;
     for (const auto& q : quarantined) skip.emplace_back(q);
+    const auto fetching = SteadyClock::now();
     HF_ASSIGN_OR_RETURN(
         ClientResponse r,
         call("POST", "/api/v1/sync/pull",
              json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
+    const auto verifying = SteadyClock::now();
+    report.fetch_time += std::chrono::duration_cast<std::chrono::microseconds>(verifying - fetching);
     HF_ASSIGN_OR_RETURN(sync::Bundle bundle, sync::DecodeBundle(r.body));
     if (bundle.events.empty()) break;
+    ++report.bundles;
     sync::Fork fork;
     Status verified = [&]() -> Status {
       HF_ASSIGN_OR_RETURN(auto db, node.Read());
       return sync::VerifyBundle(*db, trust, bundle, &fork);
     }();
+    report.verify_time += Since(verifying);
     if (!verified.ok()) {
       if (verified.error().type == "fork") {
         const int64_t now = node.clock().NowMs();
@@ -188,10 +199,12 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
                        fmt::format("refused what {} sent: {}", url, verified.error().detail),
                        std::string(verified.error().Type()));
     }
+    const auto storing = SteadyClock::now();
     auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
       HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
       return json::value(s.stored);
     });
+    report.store_time += Since(storing);
     if (!stored.ok()) return stored.error();
     report.received += stored->as_int64();
     say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));

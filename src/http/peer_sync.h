@@ -67,6 +67,13 @@ struct RoundReport {
   int64_t ahead = 0;
   int64_t received = 0;  // events stored here
   int64_t sent = 0;      // events the peer stored
+  int bundles = 0;       // bundles received
+  // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node: waiting for the
+  // peer's answers to pulls; decoding and verifying the bundles; storing them (writer transactions, commits
+  // included).
+  std::chrono::microseconds fetch_time{0};
+  std::chrono::microseconds verify_time{0};
+  std::chrono::microseconds store_time{0};
 };
 
 // Splits "http://host:port" (no path, no TLS) into host and port.
