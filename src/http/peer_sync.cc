@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <future>
 
 #include "http/client.h"
 #include "sync/bundle.h"
@@ -159,56 +161,79 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     if (!peer.quarantined.contains(feed) && head.seq > theirs) report.ahead += head.seq - theirs;
   }
 
-  // Pull.
-  for (int i = 0; i < kMaxBundlesPerRound && report.behind > 0; ++i) {
-    json::object have;
-    json::array skip;
-    {
-      HF_ASSIGN_OR_RETURN(auto db, node.Read());
-      HF_ASSIGN_OR_RETURN(mine, sync::SealedHeads(*db));
-      HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
-    }
+  // Pull. While one bundle is verified and stored, the next is fetched on a second thread, so that the
+  // peer's work and the transfer overlap with this node's. It is asked for from the heads this bundle leaves
+  // once stored: each of its runs ends at a seal, and a feed's sealed head moves to that seal. Should
+  // something else store some of the same events first, the next bundle repeats them, and VerifyBundle and
+  // StoreBundle take those as events already held. Bundles are still verified and stored one after another,
+  // in order, and a failed fetch is reported after the bundle before it is stored.
+  {
+    auto pull = [&call](const std::map<std::string, int64_t>& heads,
+                        const std::set<std::string>& skipped) -> Result<std::string> {
+      json::object have;
+      json::array skip;
+      for (const auto& [feed, seq] : heads) have[feed] = seq;
+      for (const auto& q : skipped) skip.emplace_back(q);
+      HF_ASSIGN_OR_RETURN(
+          ClientResponse r,
+          call("POST", "/api/v1/sync/pull",
+               json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
+      return std::move(r.body);
+    };
+    std::map<std::string, int64_t> have;
     for (const auto& [feed, head] : mine) have[feed] = head.seq;
-    for (const auto& q : quarantined) skip.emplace_back(q);
-    const auto fetching = SteadyClock::now();
-    HF_ASSIGN_OR_RETURN(
-        ClientResponse r,
-        call("POST", "/api/v1/sync/pull",
-             json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
-    const auto verifying = SteadyClock::now();
-    report.fetch_time += std::chrono::duration_cast<std::chrono::microseconds>(verifying - fetching);
-    HF_ASSIGN_OR_RETURN(sync::Bundle bundle, sync::DecodeBundle(r.body));
-    if (bundle.events.empty()) break;
-    ++report.bundles;
-    sync::Fork fork;
-    Status verified = [&]() -> Status {
-      HF_ASSIGN_OR_RETURN(auto db, node.Read());
-      return sync::VerifyBundle(*db, trust, bundle, &fork);
-    }();
-    report.verify_time += Since(verifying);
-    if (!verified.ok()) {
-      if (verified.error().type == "fork") {
-        const int64_t now = node.clock().NowMs();
-        auto q = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-          HF_RETURN_IF_ERROR(sync::Quarantine(ctx, fork, now));
-          return json::value(nullptr);
-        });
-        if (!q.ok()) return q.error();
+    // One thread at a time uses the client: the fetch's while `next` is pending, this one otherwise. Leaving
+    // this block waits for a pending fetch (the destructor of a future from std::async does), so the push
+    // below has the client to itself.
+    std::future<Result<std::string>> next;
+    if (report.behind > 0) next = std::async(std::launch::async, pull, have, quarantined);
+    for (int i = 1; next.valid(); ++i) {
+      const auto waiting = SteadyClock::now();
+      Result<std::string> body = next.get();
+      report.fetch_time += Since(waiting);
+      if (!body.ok()) return body.error();
+      const auto verifying = SteadyClock::now();
+      HF_ASSIGN_OR_RETURN(const sync::Bundle bundle, sync::DecodeBundle(*body));
+      if (bundle.events.empty()) break;
+      ++report.bundles;
+      if (bundle.more && i < kMaxBundlesPerRound) {
+        for (const journal::Seal& s : bundle.seals) have[s.feed] = std::max(have[s.feed], s.seq);
+        {
+          HF_ASSIGN_OR_RETURN(auto db, node.Read());
+          HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
+        }
+        next = std::async(std::launch::async, pull, have, quarantined);
       }
-      return MakeError(verified.error().code,
-                       fmt::format("refused what {} sent: {}", url, verified.error().detail),
-                       std::string(verified.error().Type()));
+      sync::Fork fork;
+      Status verified = [&]() -> Status {
+        HF_ASSIGN_OR_RETURN(auto db, node.Read());
+        return sync::VerifyBundle(*db, trust, bundle, &fork);
+      }();
+      report.verify_time += Since(verifying);
+      if (!verified.ok()) {
+        if (verified.error().type == "fork") {
+          const int64_t now = node.clock().NowMs();
+          auto q = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+            HF_RETURN_IF_ERROR(sync::Quarantine(ctx, fork, now));
+            return json::value(nullptr);
+          });
+          if (!q.ok()) return q.error();
+        }
+        return MakeError(verified.error().code,
+                         fmt::format("refused what {} sent: {}", url, verified.error().detail),
+                         std::string(verified.error().Type()));
+      }
+      const auto storing = SteadyClock::now();
+      auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
+        return json::value(s.stored);
+      });
+      report.store_time += Since(storing);
+      if (!stored.ok()) return stored.error();
+      report.received += stored->as_int64();
+      say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));
+      if (stored->as_int64() == 0) break;
     }
-    const auto storing = SteadyClock::now();
-    auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-      HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
-      return json::value(s.stored);
-    });
-    report.store_time += Since(storing);
-    if (!stored.ok()) return stored.error();
-    report.received += stored->as_int64();
-    say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));
-    if (!bundle.more || stored->as_int64() == 0) break;
   }
 
   // Push.
