@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <future>
+#include <memory>
 
 #include "http/client.h"
 #include "sync/bundle.h"
@@ -161,12 +162,13 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     if (!peer.quarantined.contains(feed) && head.seq > theirs) report.ahead += head.seq - theirs;
   }
 
-  // Pull. While one bundle is verified and stored, the next is fetched on a second thread, so that the
-  // peer's work and the transfer overlap with this node's. It is asked for from the heads this bundle leaves
-  // once stored: each of its runs ends at a seal, and a feed's sealed head moves to that seal. Should
-  // something else store some of the same events first, the next bundle repeats them, and VerifyBundle and
-  // StoreBundle take those as events already held. Bundles are still verified and stored one after another,
-  // in order, and a failed fetch is reported after the bundle before it is stored.
+  // Pull, as a pipeline: while the writer stores one bundle, this thread decodes the next, and a second
+  // thread fetches the one after, so that the peer's work, the transfer, decoding and storing overlap. Each
+  // bundle is asked for from the heads the bundle before leaves once stored: its runs end at seals, and a
+  // feed's sealed head moves to that seal. Should something else store some of the same events first, the
+  // next bundle repeats them, and VerifyBundle and StoreBundle take those as events already held. A bundle is
+  // verified only once the one before is stored (it must link to the feeds as stored), bundles are stored in
+  // order, and an error is reported once the bundle before it is stored.
   {
     auto pull = [&call](const std::map<std::string, int64_t>& heads,
                         const std::set<std::string>& skipped) -> Result<std::string> {
@@ -186,28 +188,58 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     // this block waits for a pending fetch (the destructor of a future from std::async does), so the push
     // below has the client to itself.
     std::future<Result<std::string>> next;
+    // The answer of the writer for the bundle it is storing; the command owns its bundle.
+    std::future<Result<json::value>> storing;
+    int64_t last_stored = -1;
+    // Waits for the bundle being stored, if any, and counts it.
+    auto stored = [&]() -> Status {
+      if (!storing.valid()) return Status::Ok();
+      const auto waiting = SteadyClock::now();
+      Result<json::value> r = storing.get();
+      report.store_time += Since(waiting);
+      if (!r.ok()) return r.error();
+      last_stored = r->as_int64();
+      report.received += last_stored;
+      say(fmt::format("received {} events from {} ({} so far)", last_stored, url, report.received));
+      return Status::Ok();
+    };
     if (report.behind > 0) next = std::async(std::launch::async, pull, have, quarantined);
     for (int i = 1; next.valid(); ++i) {
       const auto waiting = SteadyClock::now();
       Result<std::string> body = next.get();
       report.fetch_time += Since(waiting);
-      if (!body.ok()) return body.error();
-      const auto verifying = SteadyClock::now();
-      HF_ASSIGN_OR_RETURN(const sync::Bundle bundle, sync::DecodeBundle(*body));
-      if (bundle.events.empty()) break;
-      ++report.bundles;
-      if (bundle.more && i < kMaxBundlesPerRound) {
-        for (const journal::Seal& s : bundle.seals) have[s.feed] = std::max(have[s.feed], s.seq);
-        {
-          HF_ASSIGN_OR_RETURN(auto db, node.Read());
-          HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
-        }
-        next = std::async(std::launch::async, pull, have, quarantined);
+      if (!body.ok()) {
+        HF_RETURN_IF_ERROR(stored());
+        return body.error();
       }
+      auto verifying = SteadyClock::now();
+      Result<sync::Bundle> decoded = sync::DecodeBundle(*body);
+      report.verify_time += Since(verifying);
+      if (!decoded.ok()) {
+        HF_RETURN_IF_ERROR(stored());
+        return decoded.error();
+      }
+      auto bundle = std::make_shared<const sync::Bundle>(std::move(*decoded));
+      if (bundle->events.empty()) break;
+      if (bundle->more && i < kMaxBundlesPerRound) {
+        for (const journal::Seal& s : bundle->seals) have[s.feed] = std::max(have[s.feed], s.seq);
+        auto skip = [&]() -> Result<std::set<std::string>> {
+          HF_ASSIGN_OR_RETURN(auto db, node.Read());
+          return sync::QuarantinedFeeds(*db);
+        }();
+        if (!skip.ok()) {
+          HF_RETURN_IF_ERROR(stored());
+          return skip.error();
+        }
+        next = std::async(std::launch::async, pull, have, *skip);
+      }
+      HF_RETURN_IF_ERROR(stored());
+      if (last_stored == 0) break;
+      verifying = SteadyClock::now();
       sync::Fork fork;
       Status verified = [&]() -> Status {
         HF_ASSIGN_OR_RETURN(auto db, node.Read());
-        return sync::VerifyBundle(*db, trust, bundle, &fork);
+        return sync::VerifyBundle(*db, trust, *bundle, &fork);
       }();
       report.verify_time += Since(verifying);
       if (!verified.ok()) {
@@ -223,17 +255,17 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
                          fmt::format("refused what {} sent: {}", url, verified.error().detail),
                          std::string(verified.error().Type()));
       }
-      const auto storing = SteadyClock::now();
-      auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
-        return json::value(s.stored);
-      });
-      report.store_time += Since(storing);
-      if (!stored.ok()) return stored.error();
-      report.received += stored->as_int64();
-      say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));
-      if (stored->as_int64() == 0) break;
+      ++report.bundles;
+      auto answer = std::make_shared<std::promise<Result<json::value>>>();
+      storing = answer->get_future();
+      node.writer().Submit(
+          [bundle](store::CommandContext& ctx) -> Result<json::value> {
+            HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, *bundle));
+            return json::value(s.stored);
+          },
+          [answer](Result<json::value> r) { answer->set_value(std::move(r)); });
     }
+    HF_RETURN_IF_ERROR(stored());
   }
 
   // Push.
