@@ -188,17 +188,21 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     // this block waits for a pending fetch (the destructor of a future from std::async does), so the push
     // below has the client to itself.
     std::future<Result<std::string>> next;
-    // The answer of the writer for the bundle it is storing; the command owns its bundle.
-    std::future<Result<json::value>> storing;
+    // The writer's answer for the bundle it is storing (the command owns its bundle), and how long it took
+    // from being handed over to the commit.
+    struct Stored {
+      Result<json::value> events;
+      std::chrono::microseconds took;
+    };
+    std::future<Stored> storing;
     int64_t last_stored = -1;
     // Waits for the bundle being stored, if any, and counts it.
     auto stored = [&]() -> Status {
       if (!storing.valid()) return Status::Ok();
-      const auto waiting = SteadyClock::now();
-      Result<json::value> r = storing.get();
-      report.store_time += Since(waiting);
-      if (!r.ok()) return r.error();
-      last_stored = r->as_int64();
+      Stored s = storing.get();
+      report.store_time += s.took;
+      if (!s.events.ok()) return s.events.error();
+      last_stored = s.events->as_int64();
       report.received += last_stored;
       say(fmt::format("received {} events from {} ({} so far)", last_stored, url, report.received));
       return Status::Ok();
@@ -256,14 +260,17 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
                          std::string(verified.error().Type()));
       }
       ++report.bundles;
-      auto answer = std::make_shared<std::promise<Result<json::value>>>();
+      auto answer = std::make_shared<std::promise<Stored>>();
       storing = answer->get_future();
+      const auto handed = SteadyClock::now();
       node.writer().Submit(
           [bundle](store::CommandContext& ctx) -> Result<json::value> {
             HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, *bundle));
             return json::value(s.stored);
           },
-          [answer](Result<json::value> r) { answer->set_value(std::move(r)); });
+          [answer, handed](Result<json::value> r) {
+            answer->set_value({std::move(r), Since(handed)});
+          });
     }
     HF_RETURN_IF_ERROR(stored());
   }

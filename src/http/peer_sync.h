@@ -67,10 +67,10 @@ struct RoundReport {
   int64_t received = 0;  // events stored here
   int64_t sent = 0;      // events the peer stored
   int bundles = 0;       // bundles received
-  // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node. The stages
-  // overlap (a bundle is fetched and decoded while the one before is stored), so each is the time the round
-  // waited on one: for the peer's answers to pulls; decoding and verifying the bundles; for the writer to
-  // store them (transactions and commits included). Together they are nearly all of the pull.
+  // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node: waiting for the
+  // peer's answers to pulls; decoding and verifying the bundles; storing them, from handing each to the
+  // writer to its commit. The stages overlap (a bundle is fetched and decoded while the one before is
+  // stored), so the three may add up to more than the pull took.
   std::chrono::microseconds fetch_time{0};
   std::chrono::microseconds verify_time{0};
   std::chrono::microseconds store_time{0};
