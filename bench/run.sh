@@ -490,6 +490,7 @@ measure_catchup() {  # round
   local rebuild_s rebuild_events central_digest office_digest
   kill -0 "$server_pid" 2>/dev/null || die "the central node died during the run: $(tail -20 "$work/serve.err")"
   log "round $r/$rounds: office-$r catches up: holdfast sync"
+  sync  # the dirty pages of the steps before are written back now, not during the measurement
   start=$(date +%s%N)
   timeout --kill-after=10 600 "$BUILD/holdfast" sync --data "$dir" --peer "http://127.0.0.1:$node_port" \
     >"$out" 2>"$out.err" || die "holdfast sync failed: $(cat "$out" "$out.err")"
@@ -508,6 +509,7 @@ measure_catchup() {  # round
     "$r" "$received" "$seconds" "$(calc "$received / $seconds" 0)" "$bundles" "$fetch" "$verify" "$store" >&2
 
   log "round $r/$rounds: office-$r: holdfast rebuild (baseline)"
+  sync
   start=$(date +%s%N)
   timeout --kill-after=10 600 "$BUILD/holdfast" rebuild --data "$dir" >"$out.rebuild" 2>&1 ||
     die "holdfast rebuild failed: $(cat "$out.rebuild")"
