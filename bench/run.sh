@@ -471,6 +471,7 @@ measure_postgres() {  # round clients
 
 declare -A catchup_runs  # round -> {"round":..,"events":..,"seconds":..,...}
 catchup_write=""         # the loadgen's JSON line for writing the events at the central node
+catchup_load=""          # the 1-minute load average when the run began
 
 # Enrolls office-N (N = $1) with the serving central node; the office stays stopped.
 join_office() {
@@ -532,6 +533,7 @@ measure_catchup() {  # round
 
 run_catchup() {
   local clients=$clients_list r out="$work/write.out" line
+  catchup_load=$(cut -d' ' -f1 /proc/loadavg)
   start_node
   for ((r = 1; r <= rounds; r++)); do
     log "central: enroll office-$r (holdfast node invite, holdfast join)"
@@ -589,8 +591,9 @@ report_catchup() {
   }
 
   mkdir -p "$OUT_DIR"
-  printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","events":%d,"clients":%d,"rounds":%d,"write":%s,"write_s":%s,"median_round":%d,"median":%s,"seconds_min":%s,"seconds_max":%s,"goal_s":3,"goal_met":%s,"catchup_rounds":[%s]}\n' \
-    "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$catchup_events" "$clients_list" \
+  printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","load_begin":%s,"load_end":%s,"events":%d,"clients":%d,"rounds":%d,"write":%s,"write_s":%s,"median_round":%d,"median":%s,"seconds_min":%s,"seconds_max":%s,"goal_s":3,"goal_met":%s,"catchup_rounds":[%s]}\n' \
+    "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$catchup_load" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$catchup_events" "$clients_list" \
     "$rounds" "$catchup_write" "$write_s" "$median_r" "$j" "$min_s" "$max_s" "$goal_met" "$rounds_json" >"$json_out"
   log "wrote $json_out"
 
@@ -599,7 +602,8 @@ report_catchup() {
     echo
     echo "- Date: $date_utc"
     echo "- Commit: $commit"
-    echo "- Machine: $cpus CPUs (\`nproc\`), $cpu_model; temporary data on $fs_type"
+    echo "- Machine: $cpus CPUs (\`nproc\`), $cpu_model; temporary data on $fs_type; 1-minute load average" \
+      "$catchup_load when the run began, $(cut -d' ' -f1 /proc/loadavg) at its end"
     echo "- Command: \`$invocation\` ($rounds offices, one per round; $catchup_events events written at the" \
       "central node by $clients_list clients while they were stopped)"
     echo
