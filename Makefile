@@ -38,6 +38,7 @@ demo: build
 bench: build
 	@bench/run.sh
 	@bench/run.sh --workload counter
+	@bench/run.sh --workload catchup
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -27,7 +27,18 @@
 # given a fee schedule, tag ranges, and as many pets and licenses as the rounds will renew (each license renews
 # once), through its own API; PostgreSQL gets a million licenses.
 #
-# Usage: bench/run.sh [--workload parties|counter] [--only node|postgres] [--clients "16 64"] [--rounds 3] [--seconds 10] [--warmup 2]
+# Workload `catchup` (no PostgreSQL): how long an office node takes to catch up after missing --events events.
+# The central node is initialised, served and signed in to as above; R offices (one per round) are enrolled with
+# `holdfast node invite` and `holdfast join` and stay stopped; bench_loadgen then writes the events at the central
+# node (new parties, --clients connections, --count). Each round one office catches up with one `holdfast sync
+# --peer` (wall clock from start to exit; the command's own report gives the time it waited for the peer and
+# the time spent verifying and storing, stages that overlap), then `holdfast rebuild` folds the same office's
+# whole journal from scratch, and its state digest must equal the central node's. Baselines: the central node's
+# write rate, and the rebuild. The median round is the one with the median catch-up time (of an even R the
+# slower middle one); the goal is <= 3 s. Writes bench/out/latest-catchup.json and the catchup section of
+# bench/RESULTS.md.
+#
+# Usage: bench/run.sh [--workload parties|counter|catchup] [--only node|postgres] [--clients "16 64"] [--rounds 3] [--seconds 10] [--warmup 2] [--events 100000]
 # Environment: BUILD (build directory, default build), TMPDIR (where the data directories go).
 # Everything runs on 127.0.0.1; every wait has a deadline; temporary directories and processes are removed on
 # exit, also on failure or Ctrl-C.
@@ -44,6 +55,7 @@ clients_list=""
 rounds=3
 run_seconds=10
 warmup=2
+catchup_events=100000
 if (($#)); then invocation="bench/run.sh $*"; else invocation="make bench"; fi
 
 usage() { sed -n 's/^# Usage: //p' "$0" >&2; exit 2; }
@@ -55,12 +67,19 @@ while (($#)); do
     --rounds) rounds=${2:-}; shift 2 || usage ;;
     --seconds) run_seconds=${2:-}; shift 2 || usage ;;
     --warmup) warmup=${2:-}; shift 2 || usage ;;
+    --events) catchup_events=${2:-}; shift 2 || usage ;;
     -h | --help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
 case "$only" in "" | node | postgres) ;; *) usage ;; esac
-case "$workload" in parties) : "${clients_list:=16 64}" ;; counter) : "${clients_list:=64}" ;; *) usage ;; esac
+case "$workload" in
+  parties) : "${clients_list:=16 64}" ;;
+  counter) : "${clients_list:=64}" ;;
+  catchup) : "${clients_list:=64}"; [[ -z "$only" && "$clients_list" =~ ^[1-9][0-9]*$ ]] || usage ;;
+  *) usage ;;
+esac
+[[ "$catchup_events" =~ ^[1-9][0-9]*$ ]] || usage
 [[ "$run_seconds" =~ ^[0-9]+$ && "$warmup" =~ ^[0-9]+$ && "$clients_list" =~ ^[0-9\ ]+$ ]] || usage
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || usage  # at least one round
 # Counter: each measurement renews licenses from its own block of numbers, so no license is renewed twice.
@@ -154,6 +173,18 @@ percentile() {
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+
+# Sets date_utc, cpus, cpu_model, fs_type and commit for the report.
+describe_run() {
+  date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  cpus=$(nproc)
+  cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
+  fs_type=$(stat -f -c %T "${TMPDIR:-/tmp}")
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then
+    commit="$commit+dirty"
+  fi
+}
 
 # --- the node ----------------------------------------------------------------------------------------------------
 
@@ -436,8 +467,253 @@ measure_postgres() {  # round clients
     "$count" "$(calc "$tps")" "$lat_avg" "$(calc "$p50 / 1000" 3)" "$(calc "$p99 / 1000" 3)" >&2
 }
 
+# --- catch-up ----------------------------------------------------------------------------------------------------
+
+declare -A catchup_runs  # round -> {"round":..,"events":..,"seconds":..,...}
+catchup_write=""         # the loadgen's JSON line for writing the events at the central node
+catchup_load=""          # the 1-minute load average when the run began
+
+# Enrolls office-N (N = $1) with the serving central node; the office stays stopped.
+join_office() {
+  local dir="$work/office-$1" out="$work/office-$1.join" token
+  "$BUILD/holdfast" node invite --data "$work/node" --node "office-$1" >"$out" 2>&1 ||
+    die "holdfast node invite failed: $(cat "$out")"
+  token=$(grep -o 'hfi-[0-9A-Za-z_-]*' "$out" | head -1)
+  [[ -n "$token" ]] || die "no token hfi-... in the output of holdfast node invite: $(cat "$out")"
+  timeout --kill-after=10 120 "$BUILD/holdfast" join --data "$dir" --central "http://127.0.0.1:$node_port" \
+    --token "$token" >"$out" 2>&1 || die "holdfast join failed: $(cat "$out")"
+}
+
+seconds_since() { calc "($(date +%s%N) - $1) / 1e9" 3; }  # start in ns
+
+measure_catchup() {  # round
+  local r=$1 dir="$work/office-$1" out="$work/office-$1.sync" start seconds received bundles fetch verify store
+  local rebuild_s rebuild_events central_digest office_digest
+  kill -0 "$server_pid" 2>/dev/null || die "the central node died during the run: $(tail -20 "$work/serve.err")"
+  log "round $r/$rounds: office-$r catches up: holdfast sync"
+  sync  # the dirty pages of the steps before are written back now, not during the measurement
+  start=$(date +%s%N)
+  timeout --kill-after=10 600 "$BUILD/holdfast" sync --data "$dir" --peer "http://127.0.0.1:$node_port" \
+    >"$out" 2>"$out.err" || die "holdfast sync failed: $(cat "$out" "$out.err")"
+  seconds=$(seconds_since "$start")
+  # "URL (central): received N events, sent M (S s)" and "  pull: B bundles; waiting for the peer F s,
+  # verifying V s, storing T s".
+  received=$(sed -n 's/.*: received \([0-9]*\) events.*/\1/p' "$out" | head -1)
+  bundles=$(sed -n 's/^ *pull: \([0-9]*\) bundles\{0,1\};.*/\1/p' "$out" | head -1)
+  fetch=$(sed -n 's/.*waiting for the peer \([0-9.]*\) s.*/\1/p' "$out" | head -1)
+  verify=$(sed -n 's/.*verifying \([0-9.]*\) s.*/\1/p' "$out" | head -1)
+  store=$(sed -n 's/.*storing \([0-9.]*\) s.*/\1/p' "$out" | head -1)
+  [[ -n "$received" && -n "$bundles" && -n "$fetch" && -n "$verify" && -n "$store" ]] ||
+    die "could not read the events received and the pull's times from holdfast sync: $(cat "$out")"
+  ((received >= catchup_events)) || die "office-$r received $received events, fewer than the $catchup_events written"
+  printf 'office-%d: %d events in %s s (%s events/s); %d bundles; waiting for the peer %s s, verifying %s s, storing %s s\n' \
+    "$r" "$received" "$seconds" "$(calc "$received / $seconds" 0)" "$bundles" "$fetch" "$verify" "$store" >&2
+
+  log "round $r/$rounds: office-$r: holdfast rebuild (baseline)"
+  sync
+  start=$(date +%s%N)
+  timeout --kill-after=10 600 "$BUILD/holdfast" rebuild --data "$dir" >"$out.rebuild" 2>&1 ||
+    die "holdfast rebuild failed: $(cat "$out.rebuild")"
+  rebuild_s=$(seconds_since "$start")
+  rebuild_events=$(sed -n 's/^rebuild: \([0-9]*\) of \([0-9]*\) events.*/\2/p' "$out.rebuild" | tail -1)
+  [[ -n "$rebuild_events" ]] || die "could not read the number of events from holdfast rebuild: $(cat "$out.rebuild")"
+  printf 'office-%d: rebuild of %d events in %s s (%s events/s)\n' "$r" "$rebuild_events" "$rebuild_s" \
+    "$(calc "$rebuild_events / $rebuild_s" 0)" >&2
+
+  central_digest=$("$BUILD/holdfast" digest --data "$work/node") || die "holdfast digest failed on the central node"
+  office_digest=$("$BUILD/holdfast" digest --data "$dir") || die "holdfast digest failed on office-$r"
+  [[ "$central_digest" == "$office_digest" ]] ||
+    die "office-$r's state digest $office_digest differs from the central node's $central_digest after catching up"
+
+  catchup_runs[$r]=$(printf '{"round":%d,"events":%d,"seconds":%s,"events_per_s":%s,"bundles":%d,"fetch_s":%s,"verify_s":%s,"store_s":%s,"verify_events_per_s":%s,"store_events_per_s":%s,"rebuild_events":%d,"rebuild_s":%s,"rebuild_events_per_s":%s}' \
+    "$r" "$received" "$seconds" "$(calc "$received / $seconds" 0)" "$bundles" "$fetch" "$verify" "$store" \
+    "$(calc "$received / ($verify > 0 ? $verify : 0.001)" 0)" "$(calc "$received / ($store > 0 ? $store : 0.001)" 0)" \
+    "$rebuild_events" "$rebuild_s" "$(calc "$rebuild_events / $rebuild_s" 0)")
+}
+
+run_catchup() {
+  local clients=$clients_list r out="$work/write.out" line
+  catchup_load=$(cut -d' ' -f1 /proc/loadavg)
+  start_node
+  for ((r = 1; r <= rounds; r++)); do
+    log "central: enroll office-$r (holdfast node invite, holdfast join)"
+    join_office "$r"
+  done
+  log "central: $catchup_events × POST /api/v1/parties from $clients clients while the offices are stopped"
+  timeout --kill-after=10 3600 "$BUILD/bench_loadgen" --host 127.0.0.1 --port "$node_port" --token "$node_token" \
+    --clients "$clients" --seconds 3000 --count "$catchup_events" >"$out" || die "bench_loadgen failed: $(cat "$out")"
+  line=$(grep '^{"clients"' "$out" | tail -1)
+  [[ "$(json_field "$line" commands)" == "$catchup_events" && "$(json_field "$line" errors)" == 0 ]] ||
+    die "expected $catchup_events answers 201: $(cat "$out")"
+  head -n -1 "$out" >&2
+  catchup_write=$line
+  for ((r = 1; r <= rounds; r++)); do measure_catchup "$r"; done
+  stop_server
+  report_catchup
+}
+
+report_catchup() {
+  local r sorted median_r j write_rate write_s goal_met json_out="$OUT_DIR/latest-catchup.json" rounds_json=""
+  local min_s max_s seconds rebuild_s
+  describe_run
+  # The median round by catch-up time (of an even count the slower middle one).
+  sorted=$(for ((r = 1; r <= rounds; r++)); do
+    printf '%s %d\n' "$(json_field "${catchup_runs[$r]}" seconds)" "$r"
+  done | sort -g -k1,1 -k2,2n)
+  median_r=$(sed -n "$((rounds / 2 + 1))p" <<<"$sorted" | cut -d' ' -f2)
+  min_s=$(head -1 <<<"$sorted" | cut -d' ' -f1)
+  max_s=$(tail -1 <<<"$sorted" | cut -d' ' -f1)
+  j=${catchup_runs[$median_r]}
+  seconds=$(json_field "$j" seconds)
+  rebuild_s=$(json_field "$j" rebuild_s)
+  write_rate=$(json_field "$catchup_write" commands_per_s)
+  write_s=$(calc "$catchup_events / $write_rate" 2)
+  goal_met=$(awk -v s="$seconds" 'BEGIN { print (s <= 3) ? "true" : "false" }')
+  for ((r = 1; r <= rounds; r++)); do rounds_json+="${rounds_json:+,}${catchup_runs[$r]}"; done
+
+  {
+    printf '\n%d offices each caught up on %d events written at the central node; median round %d\n' "$rounds" \
+      "$catchup_events" "$median_r"
+    printf '%-6s %8s %8s %9s %8s %8s %8s %10s %8s %10s %9s %10s\n' round events seconds events/s bundles \
+      'fetch s' 'verify s' 'verify e/s' 'store s' 'store e/s' 'rebuild s' 'rebuild e/s'
+    for ((r = 1; r <= rounds; r++)); do
+      local k=${catchup_runs[$r]}
+      printf '%-6d %8s %8s %9s %8s %8s %8s %10s %8s %10s %9s %10s\n' "$r" "$(json_field "$k" events)" \
+        "$(json_field "$k" seconds)" "$(json_field "$k" events_per_s)" "$(json_field "$k" bundles)" \
+        "$(json_field "$k" fetch_s)" "$(json_field "$k" verify_s)" "$(json_field "$k" verify_events_per_s)" \
+        "$(json_field "$k" store_s)" "$(json_field "$k" store_events_per_s)" "$(json_field "$k" rebuild_s)" \
+        "$(json_field "$k" rebuild_events_per_s)"
+    done
+    printf '\ncatch-up: %s s in the median round (min-max %s-%s s; goal <= 3 s: %s)\n' "$seconds" "$min_s" "$max_s" \
+      "$([[ "$goal_met" == true ]] && echo met || echo NOT met)"
+    printf 'baselines: the central node wrote the %d events in %s s (%s commands/s at %s clients); rebuild %s s\n\n' \
+      "$catchup_events" "$write_s" "$write_rate" "$clients_list" "$rebuild_s"
+  }
+
+  mkdir -p "$OUT_DIR"
+  printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","tmp_fs":"%s","load_begin":%s,"load_end":%s,"events":%d,"clients":%d,"rounds":%d,"write":%s,"write_s":%s,"median_round":%d,"median":%s,"seconds_min":%s,"seconds_max":%s,"goal_s":3,"goal_met":%s,"catchup_rounds":[%s]}\n' \
+    "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$fs_type" "$catchup_load" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$catchup_events" "$clients_list" \
+    "$rounds" "$catchup_write" "$write_s" "$median_r" "$j" "$min_s" "$max_s" "$goal_met" "$rounds_json" >"$json_out"
+  log "wrote $json_out"
+
+  {
+    echo "## Latest run: catch-up"
+    echo
+    echo "- Date: $date_utc"
+    echo "- Commit: $commit"
+    echo "- Machine: $cpus CPUs (\`nproc\`), $cpu_model; temporary data on $fs_type; 1-minute load average" \
+      "$catchup_load when the run began, $(cut -d' ' -f1 /proc/loadavg) at its end"
+    echo "- Command: \`$invocation\` ($rounds offices, one per round; $catchup_events events written at the" \
+      "central node by $clients_list clients while they were stopped)"
+    echo
+    echo "| Round | Events | Catch-up s | Events/s | Bundles | Waiting for the peer s | Verify s | Verify events/s |" \
+      "Store s | Store events/s | Rebuild s | Rebuild events/s |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for ((r = 1; r <= rounds; r++)); do
+      local k=${catchup_runs[$r]}
+      printf '| %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" \
+        "$([[ "$r" == "$median_r" ]] && echo ' (median)')" "$(json_field "$k" events)" "$(json_field "$k" seconds)" \
+        "$(json_field "$k" events_per_s)" "$(json_field "$k" bundles)" "$(json_field "$k" fetch_s)" \
+        "$(json_field "$k" verify_s)" "$(json_field "$k" verify_events_per_s)" "$(json_field "$k" store_s)" \
+        "$(json_field "$k" store_events_per_s)" "$(json_field "$k" rebuild_s)" "$(json_field "$k" rebuild_events_per_s)"
+    done
+    echo
+    echo "Catch-up in the median round: **$seconds s** ($(json_field "$j" events_per_s) events/s; all rounds" \
+      "$min_s–$max_s s): the goal of ≤ 3 s is **$([[ "$goal_met" == true ]] && echo met || echo 'not met')**." \
+      "Verifying (decoding the bundles, hashes, seals, chain links) ran at $(json_field "$j" verify_events_per_s)" \
+      "events/s, storing (appending and folding in the writer, from handing a bundle over to its commit) at" \
+      "$(json_field "$j" store_events_per_s) events/s, and the office waited $(json_field "$j" fetch_s) s for the" \
+      "central node's answers. The stages overlap (the next bundle is fetched and decoded while one is stored)," \
+      "so their times add up to more than the catch-up."
+    echo
+    echo "Baselines: the central node wrote the $catchup_events events in $write_s s" \
+      "($write_rate commands/s at $clients_list clients), so catching up took $(calc "$seconds / $write_s" 2)×" \
+      "the time of writing them. A \`holdfast rebuild\` of the same office afterwards folded its" \
+      "$(json_field "$j" rebuild_events) events in $rebuild_s s ($(json_field "$j" rebuild_events_per_s) events/s):" \
+      "catching up took $(calc "$seconds / $rebuild_s" 2)× a rebuild."
+  } >"$work/section.md"
+}
+
+# --- bench/RESULTS.md ---------------------------------------------------------------------------------------------
+
+# The file holds one section per workload between markers; a run rewrites the header and its own section and
+# keeps the other workloads' sections from their previous runs.
+section_of() {  # workload file: prints that workload's section of the file, without its markers
+  [[ -f "$2" ]] || return 0
+  awk -v b="<!-- results:$1 -->" -v e="<!-- /results:$1 -->" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' "$2"
+}
+write_results() {  # from $work/section.md, this workload's section
+  local w
+  for w in parties counter catchup; do
+    if [[ "$w" == "$workload" ]]; then
+      cp "$work/section.md" "$work/section-$w.md"
+    else
+      section_of "$w" "$RESULTS" >"$work/section-$w.md"
+      [[ -s "$work/section-$w.md" ]] || echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
+    fi
+  done
+  {
+    cat <<EOF
+# Benchmark results
+
+**Goal** (parties and counter): at 64 clients, a Holdfast node commits at least **10×** as many commands per
+second as PostgreSQL 15 does the equivalent transaction on the same machine, with a node **p99 latency ≤ 10 ms**.
+**Goal** (catchup): an office node that missed 100,000 events catches up from the central node in **≤ 3 s** on
+loopback.
+
+Both sides make every write durable before answering (the node: one fsync per group-committed batch;
+PostgreSQL: \`fsync=on\`, \`synchronous_commit=on\`, otherwise default settings). The node is driven over HTTP by
+\`bench_loadgen\` (one keep-alive connection per client); PostgreSQL by \`pgbench -M prepared -j 2\` over TCP.
+Latency is measured at the client: the node's includes HTTP, the sign-in check, JSON, hashing, signing and
+folding; PostgreSQL's the statements and the commit. Neither transaction touches a shared hot row, so concurrent
+transactions share PostgreSQL's group commit freely: this is PostgreSQL at its best. The load generator runs on
+the same two cores as the server on both sides.
+
+- **parties**: \`POST /api/v1/parties\`. One write is, on both sides: append one event (about 300 bytes, with its
+  hash), store one party, index the event under its aggregate (three statements for PostgreSQL).
+- **counter**: \`POST /api/v1/counter/sales\` renewing one dog's license, paid in cash: the license renewal, the
+  payment and its receipt as one command. PostgreSQL does the same reads and writes as one transaction of twelve
+  statements (read the license and pet, the fee schedule and the drawer; update the license; insert two events and
+  their aggregate rows, the receipt, its item and its tender). Each renewal is of a different license: the node is
+  first given as many licenses, through its own API.
+
+The speed of the benchmark machine drifts from minute to minute, so the two systems are measured in alternation.
+Both are started once and stay up for the whole run; each round measures, at each client count in turn, the node
+and then PostgreSQL back to back (each a warm-up, then the measured run), so the two sides of one comparison are
+measured within seconds of each other. The tables show, per system and client count, the median round by rate
+(of an even number of rounds the lower middle one) with that round's latencies and errors, and the lowest and
+highest rate of all rounds. The ratio is the node's median rate over PostgreSQL's median rate; the ratio of each
+round (node over PostgreSQL in the same round) shows how steady it is.
+
+- **catchup**: offices join the central node, then miss 100,000 events (new parties, written at the central node
+  by 64 clients); each office, stopped, then catches up with one \`holdfast sync\` (pull bundles of about 1 MiB
+  over HTTP, verify them, store each in one writer transaction). The baselines, measured in the same run: the
+  time the central node took to write those events in the first place, and a \`holdfast rebuild\` of the office
+  after it caught up (folding all its events from scratch, without fetching or verifying). No PostgreSQL.
+
+Reproduce with \`make bench\` (it runs \`bench/run.sh\` for each workload; raw numbers of the last runs, all
+rounds, go to \`bench/out/latest.json\`, \`bench/out/latest-counter.json\` and \`bench/out/latest-catchup.json\`).
+
+EOF
+    for w in parties counter catchup; do
+      echo "<!-- results:$w -->"
+      cat "$work/section-$w.md"
+      echo "<!-- /results:$w -->"
+      echo
+    done
+  } >"$RESULTS.new"
+  mv "$RESULTS.new" "$RESULTS"
+  log "wrote $RESULTS"
+}
+
 # --- run ---------------------------------------------------------------------------------------------------------
 
+if [[ "$workload" == catchup ]]; then
+  run_catchup
+  write_results
+  exit 0
+fi
 if [[ "$only" != postgres ]]; then
   start_node
   if [[ "$workload" == counter ]]; then setup_node_counter; fi
@@ -480,12 +756,7 @@ summarize() {
 summarize node_runs commands_per_s node_json node_range
 summarize pg_runs tps pg_json pg_range
 
-date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-cpus=$(nproc)
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
-fs_type=$(stat -f -c %T "${TMPDIR:-/tmp}")
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then commit="$commit+dirty"; fi
+describe_run
 last_n=${clients_list##* }
 
 node_rate() { [[ -n "${node_json[$1]:-}" ]] && json_field "${node_json[$1]}" commands_per_s; }
@@ -591,12 +862,6 @@ row() {  # system clients json rate-field min–max
       "$(json_field "$j" p50_ms)" "$(json_field "$j" p99_ms)" "$(json_field "$j" errors)"
   fi
 }
-# The file holds one section per workload between markers; a run rewrites the header and its own section and
-# keeps the other workload's section from the previous run.
-section_of() {  # workload file: prints that workload's section of the file, without its markers
-  [[ -f "$2" ]] || return 0
-  awk -v b="<!-- results:$1 -->" -v e="<!-- /results:$1 -->" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' "$2"
-}
 {
   echo "## Latest run: $([[ "$workload" == counter ]] && echo 'counter renewals' || echo 'parties')"
   echo
@@ -620,56 +885,5 @@ section_of() {  # workload file: prints that workload's section of the file, wit
     echo "At $last_n clients: ratio not available, because only the ${only:-?} side was run (\`bench/run.sh --only $only\`)."
   fi
 } >"$work/section.md"
-for w in parties counter; do
-  if [[ "$w" == "$workload" ]]; then
-    cp "$work/section.md" "$work/section-$w.md"
-  else
-    section_of "$w" "$RESULTS" >"$work/section-$w.md"
-    [[ -s "$work/section-$w.md" ]] || echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
-  fi
-done
-{
-  cat <<EOF
-# Benchmark results
-
-**Goal** (each workload): at 64 clients, a Holdfast node commits at least **10×** as many commands per second as
-PostgreSQL 15 does the equivalent transaction on the same machine, with a node **p99 latency ≤ 10 ms**.
-
-Both sides make every write durable before answering (the node: one fsync per group-committed batch;
-PostgreSQL: \`fsync=on\`, \`synchronous_commit=on\`, otherwise default settings). The node is driven over HTTP by
-\`bench_loadgen\` (one keep-alive connection per client); PostgreSQL by \`pgbench -M prepared -j 2\` over TCP.
-Latency is measured at the client: the node's includes HTTP, the sign-in check, JSON, hashing, signing and
-folding; PostgreSQL's the statements and the commit. Neither transaction touches a shared hot row, so concurrent
-transactions share PostgreSQL's group commit freely: this is PostgreSQL at its best. The load generator runs on
-the same two cores as the server on both sides.
-
-- **parties**: \`POST /api/v1/parties\`. One write is, on both sides: append one event (about 300 bytes, with its
-  hash), store one party, index the event under its aggregate (three statements for PostgreSQL).
-- **counter**: \`POST /api/v1/counter/sales\` renewing one dog's license, paid in cash: the license renewal, the
-  payment and its receipt as one command. PostgreSQL does the same reads and writes as one transaction of twelve
-  statements (read the license and pet, the fee schedule and the drawer; update the license; insert two events and
-  their aggregate rows, the receipt, its item and its tender). Each renewal is of a different license: the node is
-  first given as many licenses, through its own API.
-
-The speed of the benchmark machine drifts from minute to minute, so the two systems are measured in alternation.
-Both are started once and stay up for the whole run; each round measures, at each client count in turn, the node
-and then PostgreSQL back to back (each a warm-up, then the measured run), so the two sides of one comparison are
-measured within seconds of each other. The tables show, per system and client count, the median round by rate
-(of an even number of rounds the lower middle one) with that round's latencies and errors, and the lowest and
-highest rate of all rounds. The ratio is the node's median rate over PostgreSQL's median rate; the ratio of each
-round (node over PostgreSQL in the same round) shows how steady it is.
-
-Reproduce with \`make bench\` (it runs \`bench/run.sh\` for each workload; raw numbers of the last runs, all
-rounds, go to \`bench/out/latest.json\` and \`bench/out/latest-counter.json\`).
-
-EOF
-  for w in parties counter; do
-    echo "<!-- results:$w -->"
-    cat "$work/section-$w.md"
-    echo "<!-- /results:$w -->"
-    echo
-  done
-} >"$RESULTS.new"
-mv "$RESULTS.new" "$RESULTS"
-log "wrote $RESULTS"
+write_results
 

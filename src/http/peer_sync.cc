@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <climits>
+#include <future>
+#include <memory>
 
 #include "http/client.h"
 #include "journal/checkpoint.h"
@@ -19,6 +22,12 @@ namespace {
 constexpr size_t kPushTarget = size_t{512} << 10;
 // The most bundles one round takes or sends; the next round goes on from there.
 constexpr int kMaxBundlesPerRound = 1000;
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::chrono::microseconds Since(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
+}
 
 Error PeerError(std::string detail) {
   return MakeError(Code::kUnavailable, std::move(detail), "peer-failed");
@@ -196,49 +205,117 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     if (!peer.quarantined.contains(feed) && head.seq > theirs) add(report.ahead, head.seq - theirs);
   }
 
-  // Pull.
-  for (int i = 0; i < kMaxBundlesPerRound && report.behind > 0; ++i) {
-    json::object have;
-    json::array skip;
-    {
-      HF_ASSIGN_OR_RETURN(auto db, node.Read());
-      HF_ASSIGN_OR_RETURN(mine, sync::SealedHeads(*db));
-      HF_ASSIGN_OR_RETURN(quarantined, sync::QuarantinedFeeds(*db));
-    }
+  // Pull, as a pipeline: while the writer stores one bundle, this thread decodes the next, and a second
+  // thread fetches the one after, so that the peer's work, the transfer, decoding and storing overlap. Each
+  // bundle is asked for from the heads the bundle before leaves once stored: its runs end at seals, and a
+  // feed's sealed head moves to that seal. Should something else store some of the same events first, the
+  // next bundle repeats them, and VerifyBundle and StoreBundle take those as events already held. A bundle is
+  // verified only once the one before is stored (it must link to the feeds as stored), bundles are stored in
+  // order, and an error is reported once the bundle before it is stored.
+  {
+    auto pull = [&call](const std::map<std::string, int64_t>& heads,
+                        const std::set<std::string>& skipped) -> Result<std::string> {
+      json::object have;
+      json::array skip;
+      for (const auto& [feed, seq] : heads) have[feed] = seq;
+      for (const auto& q : skipped) skip.emplace_back(q);
+      HF_ASSIGN_OR_RETURN(
+          ClientResponse r,
+          call("POST", "/api/v1/sync/pull",
+               json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
+      return std::move(r.body);
+    };
+    std::map<std::string, int64_t> have;
     for (const auto& [feed, head] : mine) have[feed] = head.seq;
-    for (const auto& q : quarantined) skip.emplace_back(q);
-    HF_ASSIGN_OR_RETURN(
-        ClientResponse r,
-        call("POST", "/api/v1/sync/pull",
-             json::serialize(json::object{{"have", std::move(have)}, {"skip", std::move(skip)}})));
-    HF_ASSIGN_OR_RETURN(sync::Bundle bundle, sync::DecodeBundle(r.body));
-    if (bundle.events.empty()) break;
-    sync::Fork fork;
-    Status verified = [&]() -> Status {
-      HF_ASSIGN_OR_RETURN(auto db, node.Read());
-      return sync::VerifyBundle(*db, trust, bundle, &fork);
-    }();
-    if (!verified.ok()) {
-      if (verified.error().type == "fork") {
-        const int64_t now = node.clock().NowMs();
-        auto q = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-          HF_RETURN_IF_ERROR(sync::Quarantine(ctx, fork, now));
-          return json::value(nullptr);
-        });
-        if (!q.ok()) return q.error();
+    // One thread at a time uses the client: the fetch's while `next` is pending, this one otherwise. Leaving
+    // this block waits for a pending fetch (the destructor of a future from std::async does), so the push
+    // below has the client to itself.
+    std::future<Result<std::string>> next;
+    // The writer's answer for the bundle it is storing (the command owns its bundle), and how long it took
+    // from being handed over to the commit.
+    struct Stored {
+      Result<json::value> events;
+      std::chrono::microseconds took;
+    };
+    std::future<Stored> storing;
+    int64_t last_stored = -1;
+    // Waits for the bundle being stored, if any, and counts it.
+    auto stored = [&]() -> Status {
+      if (!storing.valid()) return Status::Ok();
+      Stored s = storing.get();
+      report.store_time += s.took;
+      if (!s.events.ok()) return s.events.error();
+      last_stored = s.events->as_int64();
+      report.received += last_stored;
+      say(fmt::format("received {} events from {} ({} so far)", last_stored, url, report.received));
+      return Status::Ok();
+    };
+    if (report.behind > 0) next = std::async(std::launch::async, pull, have, quarantined);
+    for (int i = 1; next.valid(); ++i) {
+      const auto waiting = SteadyClock::now();
+      Result<std::string> body = next.get();
+      report.fetch_time += Since(waiting);
+      if (!body.ok()) {
+        HF_RETURN_IF_ERROR(stored());
+        return body.error();
       }
-      return MakeError(verified.error().code,
-                       fmt::format("refused what {} sent: {}", url, verified.error().detail),
-                       std::string(verified.error().Type()));
+      auto verifying = SteadyClock::now();
+      Result<sync::Bundle> decoded = sync::DecodeBundle(*body);
+      report.verify_time += Since(verifying);
+      if (!decoded.ok()) {
+        HF_RETURN_IF_ERROR(stored());
+        return decoded.error();
+      }
+      auto bundle = std::make_shared<const sync::Bundle>(std::move(*decoded));
+      if (bundle->events.empty()) break;
+      if (bundle->more && i < kMaxBundlesPerRound) {
+        for (const journal::Seal& s : bundle->seals) have[s.feed] = std::max(have[s.feed], s.seq);
+        auto skip = [&]() -> Result<std::set<std::string>> {
+          HF_ASSIGN_OR_RETURN(auto db, node.Read());
+          return sync::QuarantinedFeeds(*db);
+        }();
+        if (!skip.ok()) {
+          HF_RETURN_IF_ERROR(stored());
+          return skip.error();
+        }
+        next = std::async(std::launch::async, pull, have, *skip);
+      }
+      HF_RETURN_IF_ERROR(stored());
+      if (last_stored == 0) break;
+      verifying = SteadyClock::now();
+      sync::Fork fork;
+      Status verified = [&]() -> Status {
+        HF_ASSIGN_OR_RETURN(auto db, node.Read());
+        return sync::VerifyBundle(*db, trust, *bundle, &fork);
+      }();
+      report.verify_time += Since(verifying);
+      if (!verified.ok()) {
+        if (verified.error().type == "fork") {
+          const int64_t now = node.clock().NowMs();
+          auto q = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+            HF_RETURN_IF_ERROR(sync::Quarantine(ctx, fork, now));
+            return json::value(nullptr);
+          });
+          if (!q.ok()) return q.error();
+        }
+        return MakeError(verified.error().code,
+                         fmt::format("refused what {} sent: {}", url, verified.error().detail),
+                         std::string(verified.error().Type()));
+      }
+      ++report.bundles;
+      auto answer = std::make_shared<std::promise<Stored>>();
+      storing = answer->get_future();
+      const auto handed = SteadyClock::now();
+      node.writer().Submit(
+          [bundle](store::CommandContext& ctx) -> Result<json::value> {
+            HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, *bundle));
+            return json::value(s.stored);
+          },
+          [answer, handed](Result<json::value> r) {
+            answer->set_value({std::move(r), Since(handed)});
+          });
     }
-    auto stored = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-      HF_ASSIGN_OR_RETURN(sync::StoreReport s, sync::StoreBundle(ctx, bundle));
-      return json::value(s.stored);
-    });
-    if (!stored.ok()) return stored.error();
-    report.received += stored->as_int64();
-    say(fmt::format("received {} events from {} ({} so far)", stored->as_int64(), url, report.received));
-    if (!bundle.more || stored->as_int64() == 0) break;
+    HF_RETURN_IF_ERROR(stored());
   }
 
   // Push.

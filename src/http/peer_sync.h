@@ -3,12 +3,11 @@
 // One round with a peer:
 //   1. GET  /api/v1/sync/heads  the peer's sealed head of each feed, and the feeds it has quarantined;
 //   2. POST /api/v1/sync/pull   with this node's heads: the peer answers a bundle (sync/bundle.h) of what
-//   this
-//      node lacks; each bundle is verified, then stored in one writer transaction; repeated while the peer
-//      says there is more;
+//      this node lacks; each bundle is verified, then stored in one writer transaction; repeated while the
+//      peer says there is more, each next bundle fetched and decoded while the one before is stored;
 //   3. POST /api/v1/sync/push   bundles of what the peer lacked, until it has everything.
 // Every request is signed with this node's key (sync/peer_auth.h). Each bundle is stored whole or not at all,
-// so a round cut at any byte loses at most the bundle in flight, and the next round starts from what both
+// so a round cut at any byte loses at most the bundles in flight, and the next round starts from what both
 // sides then hold. A fork received in a bundle quarantines its feed here and ends the round with an error.
 //
 // A Syncer runs rounds in the background with each configured peer, one after another, every few seconds (at
@@ -67,6 +66,14 @@ struct RoundReport {
   int64_t ahead = 0;
   int64_t received = 0;  // events stored here
   int64_t sent = 0;      // events the peer stored
+  int bundles = 0;       // bundles received
+  // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node: waiting for the
+  // peer's answers to pulls; decoding and verifying the bundles; storing them, from handing each to the
+  // writer to its commit. The stages overlap (a bundle is fetched and decoded while the one before is
+  // stored), so the three may add up to more than the pull took.
+  std::chrono::microseconds fetch_time{0};
+  std::chrono::microseconds verify_time{0};
+  std::chrono::microseconds store_time{0};
 };
 
 // Splits "http://host:port" (no path, no TLS) into host and port.

@@ -131,6 +131,8 @@ class BundleTest : public ::testing::Test {
   }
 
   // What `from` would send `to` next.
+  // What `from` sends a peer holding `have`, as the peer decodes it (a sender passes its events' bytes on
+  // without decoding them: only the receiver's copy carries decoded events and hashes).
   static Bundle Collect(Node& from, const std::map<std::string, int64_t>& have,
                         size_t target = kBundleTarget) {
     auto db = from.Read();
@@ -138,7 +140,12 @@ class BundleTest : public ::testing::Test {
     if (!db.ok()) return {};
     auto b = CollectMissing(**db, have, {}, target);
     EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(*b) : Bundle{};
+    if (!b.ok()) return {};
+    auto decoded = DecodeBundle(EncodeBundle(*b));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    if (!decoded.ok()) return {};
+    decoded->more = b->more;
+    return std::move(*decoded);
   }
 
   // Receives a bundle as a node does from the wire: decode, verify, store in one writer command.
