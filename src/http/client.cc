@@ -235,6 +235,9 @@ Result<ClientResponse> Client::Attempt(std::string_view method, std::string_view
     return fail(ec);
   }
 
+  // Room for large reads: Beast reads into what the buffer has free, 512 bytes at first, and a sync answer is
+  // megabytes long.
+  c.buffer.reserve(64 << 10);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(max_body_);
   parser.header_limit(64 * 1024);
