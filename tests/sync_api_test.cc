@@ -674,6 +674,9 @@ TEST_F(SyncApiTest, HostilePushesAreRefusedWhileTheNodeKeepsServing) {
   ASSERT_EQ(quarantined.size(), 1u);
   EXPECT_EQ(StringOr(quarantined[0].as_object(), "feed"), "office-1");
   EXPECT_EQ(IntOr(quarantined[0].as_object(), "seq"), 5);
+  Answer metrics = Call("GET", "/metrics");
+  EXPECT_NE(metrics.raw.body.find("\nholdfast_sync_quarantined_feeds 1\n"), std::string::npos)
+      << metrics.raw.body;
   // Nothing more of the feed is taken.
   AddParties(*office, 1);
   Answer later = push(Wire(*office, {{"central", node_->writer().head().seq}, {"office-1", 5}}));

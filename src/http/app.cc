@@ -302,6 +302,19 @@ std::string App::Metrics() const {
                "Events this node held that the peer still lacked after the last completed round.",
                [](const PeerStatus& p) { return p.ahead; });
   }
+  // Alerts: feeds quarantined after a fork, peers whose log was rewritten.
+  if (auto db = node_.Read(); db.ok()) {
+    auto forks = (*db)->QueryInt("SELECT COUNT(*) FROM sync_quarantine");
+    auto rewritten = (*db)->QueryInt("SELECT COUNT(*) FROM peer_checkpoints WHERE problem <> ''");
+    if (forks.ok() && rewritten.ok()) {
+      out += fmt::format(
+          "# HELP holdfast_sync_quarantined_feeds Feeds refused after a fork (two events at one place).\n"
+          "# TYPE holdfast_sync_quarantined_feeds gauge\nholdfast_sync_quarantined_feeds {}\n"
+          "# HELP holdfast_sync_peer_log_problems Peers refused after their log shrank or was rewritten.\n"
+          "# TYPE holdfast_sync_peer_log_problems gauge\nholdfast_sync_peer_log_problems {}\n",
+          *forks, *rewritten);
+    }
+  }
   return out;
 }
 

@@ -431,6 +431,10 @@ void Syncer::Loop() {
           ++p.failures;
           p.last_error = r.error().detail;
         }
+        // A fork or a rewritten log is evidence of a compromised node: said loudly, once per round.
+        if (!r.ok() && (r.error().type == "fork" || r.error().type == "log-rewritten")) {
+          fmt::print(stderr, "holdfast: ALERT: syncing with {}: {}\n", url, r.error().detail);
+        }
       });
     }
     std::unique_lock<std::mutex> lock(mu_);
