@@ -131,20 +131,23 @@ void Join(Call& call) {
   auto city_pub = store::ReadCityPublicKey(node.paths());
   if (!city_pub.ok()) return call.Fail(city_pub.error());
   std::string city_pub_hex = Hex(*city_pub);
-  app.Write(
-      call,
+  // Straight to the writer (a join is not retried with an Idempotency-Key): the invitation is used up only
+  // once the enrollment has committed.
+  auto self = call.shared_from_this();
+  node.writer().Submit(
       [inv, key, &node](store::CommandContext& ctx) -> Result<json::value> {
         HF_ASSIGN_OR_RETURN(json::object d, sync::EnrollNode(ctx, node.paths(), node.city(), inv->node,
                                                              inv->role, key, "system"));
         return json::value(std::move(d));
       },
-      [inv, city_pub_hex, &node](const json::value&) {
+      [self, inv, city_pub_hex, &node](Result<json::value> r) {
+        if (!r.ok()) return self->Fail(r.error());
         std::remove(inv->path.c_str());  // used up (the node id can be enrolled only once anyway)
-        return Response::Json(200, json::object{{"city", node.city()},
-                                                {"city_public_key", city_pub_hex},
-                                                {"node", inv->node},
-                                                {"role", inv->role},
-                                                {"enrolled_by", node.id()}});
+        self->ReplyJson(200, json::object{{"city", node.city()},
+                                          {"city_public_key", city_pub_hex},
+                                          {"node", inv->node},
+                                          {"role", inv->role},
+                                          {"enrolled_by", node.id()}});
       });
 }
 
