@@ -1,8 +1,9 @@
 // The conflicts queue (DESIGN §5): when offices that were cut off from each other made decisions that cannot
 // both stand (one license renewed at two counters, a license voided at one and renewed at another, one party
-// edited in the same field at two places), the fold of the aggregate decides, the same way on every node, which
-// one takes effect, and writes a conflict row for a supervisor. Supervisors resolve conflicts with new events
-// (conflict.resolved); the conflict rows themselves are state of the aggregate they arose in, rebuilt with it.
+// edited in the same field at two places), the fold of the aggregate decides, the same way on every node,
+// which one takes effect, and writes a conflict row for a supervisor. Supervisors resolve conflicts with new
+// events (conflict.resolved); the conflict rows themselves are state of the aggregate they arose in, rebuilt
+// with it.
 //
 // A conflict's id is "<kind>:<feed>-<seq>" of the event that lost or overwrote, so refolding an aggregate
 // writes the same rows again and every conflict appears exactly once.
@@ -26,8 +27,8 @@ namespace holdfast::domain {
 void RegisterConflicts(store::Registry& registry);
 
 // Called by folds: records that `e` conflicted in `aggregate`. `detail` says what each side decided.
-Status RecordConflict(store::Db& db, std::string_view aggregate, std::string_view kind, const journal::Event& e,
-                      std::string summary, json::object detail);
+Status RecordConflict(store::Db& db, std::string_view aggregate, std::string_view kind,
+                      const journal::Event& e, std::string summary, json::object detail);
 // Called by an aggregate's clear function: drops its conflict rows (its refold writes them again).
 Status ClearConflicts(store::Db& db, std::string_view aggregate);
 

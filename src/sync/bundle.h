@@ -54,10 +54,10 @@ Result<std::map<std::string, Head>> SealedHeads(store::Db& db);
 // Feeds this node refuses to send or take after it saw a fork in them.
 Result<std::set<std::string>> QuarantinedFeeds(store::Db& db);
 
-// The sealed events this node holds beyond `have` (feed -> highest seq the peer holds; absent: none), in whole
-// runs, feed by feed, until the bundle passes `target` bytes. Feeds in `skip` and quarantined feeds are left
-// out. Sets `more` when something was left for a later bundle. The events carry only their feed, seq and stored
-// bytes: they are passed on as stored, and the receiver decodes and checks them.
+// The sealed events this node holds beyond `have` (feed -> highest seq the peer holds; absent: none), in
+// whole runs, feed by feed, until the bundle passes `target` bytes. Feeds in `skip` and quarantined feeds are
+// left out. Sets `more` when something was left for a later bundle. The events carry only their feed, seq and
+// stored bytes: they are passed on as stored, and the receiver decodes and checks them.
 Result<Bundle> CollectMissing(store::Db& db, const std::map<std::string, int64_t>& have,
                               const std::set<std::string>& skip, size_t target = kBundleTarget);
 
