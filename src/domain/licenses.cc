@@ -19,15 +19,19 @@ constexpr std::string_view kColumns =
     "number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on, expires_on, status, "
     "renewals, void_reason, updated_at";
 
+// What a client sees of a license's standing on `today`.
+std::string_view LicenseState(std::string_view status, std::string_view expires_on, Date today) {
+  if (status == "voided") return "voided";
+  return expires_on < today.ToString() ? "expired" : "active";
+}
+
 json::object ReadLicense(store::Stmt& s, Date today) {
   json::object l{{"number", s.Text(0)},    {"pet_id", s.Text(1)},    {"owner_party_id", s.Text(2)},
                  {"species", s.Text(3)},   {"tag", s.Int(4)},        {"term_years", s.Int(5)},
                  {"issued_on", s.Text(6)}, {"starts_on", s.Text(7)}, {"expires_on", s.Text(8)},
                  {"status", s.Text(9)},    {"renewals", s.Int(10)},  {"void_reason", s.Text(11)},
                  {"updated_at", s.Int(12)}};
-  std::string state =
-      s.Text(9) == "voided" ? "voided" : (s.Text(8) < today.ToString() ? "expired" : "active");
-  l["state"] = state;
+  l["state"] = LicenseState(s.TextView(9), s.TextView(8), today);
   return l;
 }
 
@@ -50,6 +54,15 @@ Cents FeesTotal(const json::object& d) {
     if (f.is_object()) total += IntOr(f.get_object(), "amount_cents");
   }
   return total;
+}
+
+// A license event that does not take effect may still have handed a new tag over the counter: that tag is
+// recorded as spoiled, so it is never issued again.
+Status SpoilTagHandedOut(Db& db, const journal::Event& e, std::string_view number) {
+  const bool new_tag =
+      (e.type == "license.renewed" && BoolOr(e.data, "new_tag")) || e.type == "license.tag_replaced";
+  if (!new_tag) return Status::Ok();
+  return RecordTag(db, IntOr(e.data, "tag"), "spoiled", number, "handed out in a change that did not stand");
 }
 
 // The conflict rules of the license aggregate (DESIGN §5), for an event folding onto a license that is
@@ -75,10 +88,7 @@ Result<bool> CheckConcurrent(Db& db, const journal::Event& e, std::string_view a
                        fmt::format("{} at {} on license {}, which was voided: not applied; refund its fees",
                                    e.type, e.feed, number),
                        std::move(detail)));
-    if ((e.type == "license.renewed" && BoolOr(d, "new_tag")) || e.type == "license.tag_replaced") {
-      HF_RETURN_IF_ERROR(
-          RecordTag(db, IntOr(d, "tag"), "spoiled", number, "handed out in a change that did not stand"));
-    }
+    HF_RETURN_IF_ERROR(SpoilTagHandedOut(db, e, number));
     return true;
   }
   std::string_view seen = StringOr(d, e.type == "license.renewed" ? "previous_expires_on" : "expires_on");
@@ -93,10 +103,7 @@ Result<bool> CheckConcurrent(Db& db, const journal::Event& e, std::string_view a
             "is not applied; refund its fees",
             number, e.feed),
         std::move(detail)));
-    if (BoolOr(d, "new_tag")) {
-      HF_RETURN_IF_ERROR(
-          RecordTag(db, IntOr(d, "tag"), "spoiled", number, "handed out in a renewal that did not stand"));
-    }
+    HF_RETURN_IF_ERROR(SpoilTagHandedOut(db, e, number));
     return true;
   }
   if (e.type == "license.voided") {
@@ -282,9 +289,7 @@ json::object LicenseAfter(json::object lic, const journal::Event& e, Date today)
     lic["void_reason"] = d.at("reason");
   }
   lic["updated_at"] = e.stamp.time;
-  std::string_view status = StringOr(lic, "status");
-  lic["state"] =
-      status == "voided" ? "voided" : (StringOr(lic, "expires_on") < today.ToString() ? "expired" : "active");
+  lic["state"] = LicenseState(StringOr(lic, "status"), StringOr(lic, "expires_on"), today);
   return lic;
 }
 

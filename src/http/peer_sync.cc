@@ -163,14 +163,9 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
                        "log-rewritten");
     }
     if (seen && seen->checkpoint.size > 0) {
-      // The size is read from the note's second line; the note itself is checked after the round.
-      uint64_t size = 0;
-      size_t a = cp.body.find('\n');
-      size_t b = a == std::string::npos ? a : cp.body.find('\n', a + 1);
-      if (b != std::string::npos) {
-        std::string_view digits(cp.body.data() + a + 1, b - a - 1);
-        std::from_chars(digits.data(), digits.data() + digits.size(), size);
-      }
+      // The size is read without the signature; the note itself is checked after the round.
+      auto unchecked = journal::ParseCheckpoint(cp.body);
+      const uint64_t size = unchecked.ok() ? unchecked->size : 0;
       if (size > seen->checkpoint.size) {
         HF_ASSIGN_OR_RETURN(
             ClientResponse c,

@@ -49,12 +49,11 @@ std::string SignCheckpoint(const Checkpoint& c, std::span<const uint8_t> secret_
   return fmt::format("{}\n{} {} {}\n", text, kDash, name, Base64(sig));
 }
 
-Result<Checkpoint> OpenCheckpoint(std::string_view note, std::span<const uint8_t> public_key) {
+Result<Checkpoint> ParseCheckpoint(std::string_view note) {
   size_t blank = note.find("\n\n");
   if (blank == std::string_view::npos)
     return Bad("a signed note has its text, a blank line, then signatures");
   std::string_view text = note.substr(0, blank + 1);
-  std::string_view sigs = note.substr(blank + 2);
   // The text: origin, size, root (further lines are extensions, covered by the signature and ignored here).
   Checkpoint c;
   size_t a = text.find('\n');
@@ -71,6 +70,14 @@ Result<Checkpoint> OpenCheckpoint(std::string_view note, std::span<const uint8_t
   auto root = FromBase64(text.substr(b + 1, d - b - 1));
   if (!root || root->size() != 32) return Bad("the root is not a base64 32-byte hash");
   std::memcpy(c.root.data(), root->data(), 32);
+  return c;
+}
+
+Result<Checkpoint> OpenCheckpoint(std::string_view note, std::span<const uint8_t> public_key) {
+  HF_ASSIGN_OR_RETURN(Checkpoint c, ParseCheckpoint(note));
+  const size_t blank = note.find("\n\n");
+  std::string_view text = note.substr(0, blank + 1);
+  std::string_view sigs = note.substr(blank + 2);
   const std::string name = KeyName(c.origin);
   const Bytes id = KeyId(name, public_key);
   // Any line may sign; one by our key must verify.

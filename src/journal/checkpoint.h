@@ -38,6 +38,9 @@ std::string CheckpointText(const Checkpoint& c);
 // The whole signed note.
 std::string SignCheckpoint(const Checkpoint& c, std::span<const uint8_t> secret_key,
                            std::span<const uint8_t> public_key);
+// Reads a signed note's checkpoint without checking any signature (to learn its size before its proof is
+// fetched); only OpenCheckpoint's answer is to be trusted.
+Result<Checkpoint> ParseCheckpoint(std::string_view note);
 // Parses a signed note and checks it carries a valid signature by `public_key` under the origin's key name.
 // Errors are kInvalid, type "bad-checkpoint", saying what is wrong.
 Result<Checkpoint> OpenCheckpoint(std::string_view note, std::span<const uint8_t> public_key);
