@@ -11,16 +11,7 @@ namespace {
 
 class PeerLogTest : public ::testing::Test {
  protected:
-  void Write(int n) {
-    auto r = city_.Run(0, [&](store::CommandContext& ctx) -> Result<json::value> {
-      for (int i = 0; i < n; ++i) {
-        domain::PartyInput p{.kind = "person", .name = "P " + std::to_string(i)};
-        HF_RETURN_IF_ERROR(domain::CreateParty(ctx, p, "clerk").status());
-      }
-      return json::value(nullptr);
-    });
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-  }
+  void Write(int n) { AddParties(city_.node(0), n, "P"); }
   // Central's checkpoint now, as central signs it.
   std::pair<journal::Checkpoint, std::string> CentralCheckpoint() {
     auto db = city_.node(0).Read();

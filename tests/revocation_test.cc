@@ -13,17 +13,6 @@ namespace {
 
 using store::CommandContext;
 
-Status NewParty(TestCity& city, int node, const std::string& name) {
-  return city
-      .Run(node,
-           [&](CommandContext& ctx) -> Result<json::value> {
-             domain::PartyInput p{.kind = "person", .name = name};
-             HF_ASSIGN_OR_RETURN(json::object o, domain::CreateParty(ctx, p, "clerk"));
-             return json::value(std::move(o));
-           })
-      .status();
-}
-
 Result<json::value> Revoke(TestCity& city, const std::string& node,
                            const std::string& reason = "laptop stolen") {
   return city.Run(0, [&](CommandContext& ctx) -> Result<json::value> {
@@ -36,7 +25,7 @@ TEST(RevocationTest, ARevokedFeedStopsWhereTheRevocationSaysAndItsRequestsAreRef
   TestCity city(2, 1772366400000);
   ASSERT_TRUE(city.Sync(0, 1).ok());
   ASSERT_TRUE(city.Sync(0, 2).ok());
-  ASSERT_TRUE(NewParty(city, 2, "Made Before").ok());
+  AddParties(city.node(2), 1, "Made Before");
   ASSERT_TRUE(city.Sync(2, 0).ok());
 
   auto revoked = Revoke(city, "office-2");
@@ -48,7 +37,7 @@ TEST(RevocationTest, ARevokedFeedStopsWhereTheRevocationSaysAndItsRequestsAreRef
   EXPECT_EQ(Revoke(city, "office-9").status().error().code, Code::kNotFound);
 
   // The revoked office keeps writing; nobody who knows of the revocation takes it.
-  ASSERT_TRUE(NewParty(city, 2, "Made After").ok());
+  AddParties(city.node(2), 1, "Made After");
   Status refused = city.Sync(2, 0);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().type, "revoked-feed") << refused.ToString();

@@ -21,6 +21,7 @@
 #include "sync/bundle.h"
 #include "sync/enroll.h"
 #include "sync/peer_auth.h"
+#include "test_city.h"
 
 namespace holdfast::testing {
 namespace {
@@ -53,19 +54,6 @@ Holdings Hold(store::Node& node) {
   EXPECT_TRUE(digest.ok());
   if (digest.ok()) h.digest = Hex(*digest);
   return h;
-}
-
-void AddParties(store::Node& node, int count, const std::string& name = "Pat Person") {
-  auto r = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-    for (int i = 0; i < count; ++i) {
-      domain::PartyInput p;
-      p.kind = "person";
-      p.name = fmt::format("{} {}", name, i);
-      HF_RETURN_IF_ERROR(domain::CreateParty(ctx, p, "clerk").status());
-    }
-    return json::value(nullptr);
-  });
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
 }
 
 // Checks `done` every few milliseconds until it holds (true) or `limit` passes (false).

@@ -17,6 +17,7 @@
 #include "base/crypto.h"
 #include "base/files.h"
 #include "domain/city.h"
+#include "domain/parties.h"
 #include "domain/registry.h"
 #include "store/journal.h"
 #include "store/node.h"
@@ -25,6 +26,18 @@
 #include "test_support.h"
 
 namespace holdfast::testing {
+
+// Creates `count` parties named "<name> 0", "<name> 1" … on `node` in one command, so in one writer batch.
+inline void AddParties(store::Node& node, int count, const std::string& name = "Pat Person") {
+  auto r = node.writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+    for (int i = 0; i < count; ++i) {
+      domain::PartyInput p{.kind = "person", .name = fmt::format("{} {}", name, i)};
+      HF_RETURN_IF_ERROR(domain::CreateParty(ctx, p, "clerk").status());
+    }
+    return json::value(nullptr);
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
 
 class TestCity {
  public:

@@ -13,13 +13,14 @@
 #include "store/journal.h"
 #include "store/node.h"
 #include "sync/enroll.h"
-#include "test_support.h"
+#include "test_city.h"
 
 namespace holdfast::sync {
 namespace {
 
 using store::CommandContext;
 using store::Node;
+using testing::AddParties;
 
 constexpr char kCity[] = "Springfield";
 
@@ -90,20 +91,6 @@ class BundleTest : public ::testing::Test {
     });
     EXPECT_TRUE(enrolled.ok()) << enrolled.status().ToString();
     return Create(id, key);
-  }
-
-  // Creates `count` parties on `node` in one command, so in one writer batch.
-  void AddParties(Node& node, int count, const std::string& name = "Pat Person") {
-    auto r = node.writer().Execute([&](CommandContext& ctx) -> Result<json::value> {
-      for (int i = 0; i < count; ++i) {
-        domain::PartyInput p;
-        p.kind = "person";
-        p.name = fmt::format("{} {}", name, i);
-        HF_RETURN_IF_ERROR(domain::CreateParty(ctx, p, "clerk").status());
-      }
-      return json::value(nullptr);
-    });
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
 
   static Holdings Hold(Node& node) {
