@@ -1,5 +1,9 @@
 #include "http/router.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 namespace holdfast::http {
 namespace {
 
@@ -16,6 +20,17 @@ std::vector<std::string_view> Split(std::string_view path) {
 }
 
 }  // namespace
+
+Result<int> Call::QueryInt(std::string_view name, int fallback, int min, int max) const {
+  std::string_view text = req.Query(name);
+  if (text.empty()) return fallback;
+  int n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < min || n > max) {
+    return Invalid(fmt::format("{} must be a whole number from {} to {}", name, min, max), std::string(name));
+  }
+  return n;
+}
 
 Result<json::value> Call::Body() const {
   std::string_view type = req.Header("content-type");

@@ -79,6 +79,8 @@ struct Call : std::enable_shared_from_this<Call> {
   void Fail(const Error& e) { respond(Response::Problem(e, req.path)); }
   // The parsed JSON body, or an error (malformed, wrong content type, missing).
   Result<json::value> Body() const;
+  // Query parameter `name` as a whole number from `min` to `max`; `fallback` when absent.
+  Result<int> QueryInt(std::string_view name, int fallback, int min, int max) const;
 };
 
 class Router {

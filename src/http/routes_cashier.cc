@@ -3,7 +3,6 @@
 // auditors read drawers, reports and receipts; a public user sees only receipts they paid.
 #include <fmt/format.h>
 
-#include <charconv>
 
 #include "domain/cashier.h"
 #include "http/app.h"
@@ -197,12 +196,9 @@ void ListDrawers(Call& call) {
   }
   q.clerk = std::string(call.req.Query("clerk"));
   if (q.clerk == "me") q.clerk = call.who.id();
-  if (std::string_view limit = call.req.Query("limit"); !limit.empty()) {
-    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), q.limit);
-    if (ec != std::errc() || p != limit.data() + limit.size() || q.limit < 1 || q.limit > 500) {
-      return call.Fail(Invalid("limit must be a whole number from 1 to 500", "limit"));
-    }
-  }
+  auto limit = call.QueryInt("limit", q.limit, 1, 500);
+  if (!limit.ok()) return call.Fail(limit.error());
+  q.limit = *limit;
   q.after = std::string(call.req.Query("cursor"));
   call.app->Read(call, [&](store::Db& db) {
     auto page = domain::ListDrawers(db, q);

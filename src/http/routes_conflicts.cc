@@ -1,7 +1,6 @@
 // The conflicts queue: what offices decided while cut off from each other that could not all stand.
 #include <fmt/format.h>
 
-#include <charconv>
 
 #include "domain/conflicts.h"
 #include "http/app.h"
@@ -22,12 +21,9 @@ constexpr std::string_view kConflictSchema =
 void List(Call& call) {
   domain::ConflictQuery q;
   q.status = std::string(call.req.Query("status"));
-  if (std::string_view limit = call.req.Query("limit"); !limit.empty()) {
-    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), q.limit);
-    if (ec != std::errc() || p != limit.data() + limit.size() || q.limit < 1 || q.limit > 1000) {
-      return call.Fail(Invalid("limit must be 1 to 1000", "limit"));
-    }
-  }
+  auto limit = call.QueryInt("limit", q.limit, 1, 1000);
+  if (!limit.ok()) return call.Fail(limit.error());
+  q.limit = *limit;
   call.app->Read(call, [&](store::Db& db) {
     auto items = domain::ListConflicts(db, q);
     if (!items.ok()) return call.Fail(items.error());

@@ -1,7 +1,6 @@
 // Parties: people and businesses. Staff create, update and search them; a public user sees only their own.
 #include <fmt/format.h>
 
-#include <charconv>
 
 #include "domain/parties.h"
 #include "http/app.h"
@@ -104,13 +103,9 @@ void Search(Call& call) {
     return call.Fail(Invalid("kind must be person or business", "kind"));
   }
   if (q.text.size() > 200) return call.Fail(Invalid("q is longer than 200 characters", "q"));
-  std::string_view limit = call.req.Query("limit");
-  if (!limit.empty()) {
-    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), q.limit);
-    if (ec != std::errc() || p != limit.data() + limit.size() || q.limit < 1 || q.limit > 500) {
-      return call.Fail(Invalid("limit must be a whole number from 1 to 500", "limit"));
-    }
-  }
+  auto limit = call.QueryInt("limit", q.limit, 1, 500);
+  if (!limit.ok()) return call.Fail(limit.error());
+  q.limit = *limit;
   call.app->Read(call, [&](store::Db& db) {
     auto page = domain::SearchParties(db, q);
     if (!page.ok()) return call.Fail(page.error());
