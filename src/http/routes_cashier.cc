@@ -3,7 +3,6 @@
 // auditors read drawers, reports and receipts; a public user sees only receipts they paid.
 #include <fmt/format.h>
 
-
 #include "domain/cashier.h"
 #include "http/app.h"
 #include "http/approval.h"

@@ -1,7 +1,6 @@
 // The conflicts queue: what offices decided while cut off from each other that could not all stand.
 #include <fmt/format.h>
 
-
 #include "domain/conflicts.h"
 #include "http/app.h"
 

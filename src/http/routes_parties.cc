@@ -1,7 +1,6 @@
 // Parties: people and businesses. Staff create, update and search them; a public user sees only their own.
 #include <fmt/format.h>
 
-
 #include "domain/parties.h"
 #include "http/app.h"
 
