@@ -38,8 +38,10 @@ Result<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view contents, int mode) {
-  std::string tmp = path + ".tmp";
+namespace {
+
+// Writes `contents` to the new file `tmp` and syncs it.
+Status WriteSynced(const std::string& tmp, std::string_view contents, int mode) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoError("cannot create " + tmp);
   ::fchmod(fd, static_cast<mode_t>(mode));
@@ -62,7 +64,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents, int m
     return e;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoError("cannot rename " + tmp + " to " + path);
+  return Status::Ok();
+}
+
+void SyncParent(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -70,7 +75,30 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents, int m
     ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::string_view contents, int mode) {
+  std::string tmp = path + ".tmp";
+  HF_RETURN_IF_ERROR(WriteSynced(tmp, contents, mode));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoError("cannot rename " + tmp + " to " + path);
+  SyncParent(path);
   return Status::Ok();
+}
+
+Result<bool> WriteFileNew(const std::string& path, std::string_view contents, const std::string& tmp, int mode) {
+  HF_RETURN_IF_ERROR(WriteSynced(tmp, contents, mode));
+  int linked = ::link(tmp.c_str(), path.c_str());
+  int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (linked != 0) {
+    if (link_errno == EEXIST) return false;
+    errno = link_errno;
+    return ErrnoError("cannot link " + path);
+  }
+  SyncParent(path);
+  return true;
 }
 
 bool FileExists(const std::string& path) {

@@ -16,6 +16,11 @@ Result<std::string> ReadFile(const std::string& path);
 // `mode` is applied to the new file before any byte is written (0600 for keys).
 Status WriteFileAtomic(const std::string& path, std::string_view contents, int mode = 0644);
 
+// Writes `contents` durably to `path` only if nothing is there: written and synced as `tmp` (a unique path on
+// the same file system), then linked into place, which never replaces a file. False when `path` exists.
+Result<bool> WriteFileNew(const std::string& path, std::string_view contents, const std::string& tmp,
+                          int mode = 0644);
+
 bool FileExists(const std::string& path);
 Status MakeDirectories(const std::string& path, int mode = 0700);
 

@@ -7,6 +7,7 @@
 #include "domain/city.h"
 #include "domain/registry.h"
 #include "journal/event.h"
+#include "vault/object.h"
 
 namespace holdfast::cli {
 
@@ -34,6 +35,7 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
       WriteFileAtomic(paths.city_pub(), store::EncodePublicKey(store::kCityPubLabel, city_key.public_key)));
   HF_RETURN_IF_ERROR(WriteFileAtomic(
       paths.city_key(), store::EncodeSecretKey(store::kCityKeyLabel, city_key.secret_key), 0600));
+  HF_RETURN_IF_ERROR(vault::CreateKeyFile(paths.vault_key()));
   InitResult result{admin_username, auth::GeneratePassword()};
   HF_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(result.admin_password));
   HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, registry));
@@ -71,6 +73,11 @@ void AddInitVerb(CLI::App& app, Run* run) {
           "  Copy it to offline storage (for example a USB stick kept in a safe), then delete it here.\n"
           "  It is needed only to enroll new office nodes; anyone holding it can enroll a node.\n\n",
           paths.city_key());
+      fmt::print(
+          "The backup key is in {}.\n"
+          "  Restoring from a vault needs it. Print it with `holdfast vault recovery-sheet --data {}` and keep\n"
+          "  the sheet offline (a safe, not this server): if this machine is lost, so is its copy of the key.\n\n",
+          paths.vault_key(), args->data);
       fmt::print("First administrator (the password works once: you choose a new one at first sign-in):\n");
       fmt::print("username: {}\npassword: {}\n", r->admin_username, r->admin_password);
       fmt::print("\nNext: holdfast serve --data {} --listen 127.0.0.1:8080\n", args->data);

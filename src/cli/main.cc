@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddMaintenanceVerbs(app, &run);
   AddFeesVerb(app, &run);
   AddNodeVerbs(app, &run);
+  AddVaultVerbs(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

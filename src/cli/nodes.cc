@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "base/files.h"
 #include "cli/verbs.h"
+#include "vault/object.h"
 #include "domain/city.h"
 #include "domain/registry.h"
 #include "http/client.h"
@@ -109,6 +110,7 @@ int Join(const std::string& dir, const std::string& central, const std::string& 
   if (created.ok()) {
     created = WriteFileAtomic(paths.city_pub(), store::EncodePublicKey(store::kCityPubLabel, *city_key));
   }
+  if (created.ok()) created = vault::CreateKeyFile(paths.vault_key());
   if (created.ok()) created = AddPeer(dir, central);
   if (!created.ok()) return ReportError(created.error());
   auto node = store::Node::Open(dir, domain::NodeRegistry());

@@ -27,7 +27,11 @@ void AddDemoVerb(CLI::App& app, Run* run);
 void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
 void AddFeesVerb(CLI::App& app, Run* run);
-void AddNodeVerbs(CLI::App& app, Run* run);  // node invite, join, sync
+void AddNodeVerbs(CLI::App& app, Run* run);   // node invite, join, sync
+void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
+
+// The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".
+Result<std::string> ReadVaultToken(const std::string& token_file);
 
 // The peers listed in DIR/peers (one http://host:port per line; '#' starts a comment).
 Result<std::vector<std::string>> ReadPeers(const std::string& dir);

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <optional>
 
+#include "base/json.h"
+
 namespace holdfast::http {
 
 namespace asio = boost::asio;
@@ -266,6 +268,15 @@ Result<ClientResponse> Client::Attempt(std::string_view method, std::string_view
   out.body = std::move(res.body());
   if (!res.keep_alive()) c.Close();
   return out;
+}
+
+std::string ProblemDetail(const ClientResponse& r) {
+  auto v = ParseJson(r.body);
+  if (v.ok() && v->is_object()) {
+    std::string_view detail = StringOr(v->get_object(), "detail");
+    if (!detail.empty()) return fmt::format("{} ({})", detail, r.status);
+  }
+  return fmt::format("status {}", r.status);
 }
 
 }  // namespace holdfast::http

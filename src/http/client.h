@@ -48,6 +48,10 @@ struct ClientResponse {
   std::string Header(std::string_view name) const;
 };
 
+// What a refusal says: the problem's detail and the status, e.g. "no such receipt (404)"; or "status 502"
+// when the body is not a problem.
+std::string ProblemDetail(const ClientResponse& r);
+
 class Client {
  public:
   // Connects lazily to host:port; keeps the connection alive across requests and reconnects once if the

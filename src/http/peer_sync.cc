@@ -34,15 +34,6 @@ Error PeerError(std::string detail) {
 }
 
 // The problem detail of a refused request, or the status line.
-std::string Refusal(const ClientResponse& r) {
-  auto v = ParseJson(r.body);
-  if (v.ok() && v->is_object()) {
-    std::string_view detail = StringOr(v->get_object(), "detail");
-    if (!detail.empty()) return fmt::format("{} ({})", detail, r.status);
-  }
-  return fmt::format("status {}", r.status);
-}
-
 struct PeerHeads {
   std::string node;
   std::map<std::string, int64_t> heads;
@@ -140,7 +131,7 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     auto headers = sync::SignRequest(node.secret_key(), node.city(), node.id(), method, target,
                                      node.clock().NowMs(), body);
     HF_ASSIGN_OR_RETURN(ClientResponse r, client.Request(method, target, body, headers));
-    if (r.status != 200) return PeerError(fmt::format("{} {}{}: {}", method, url, target, Refusal(r)));
+    if (r.status != 200) return PeerError(fmt::format("{} {}{}: {}", method, url, target, ProblemDetail(r)));
     return r;
   };
 

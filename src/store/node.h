@@ -8,6 +8,7 @@
 //   city.key  (only where the city was founded, until the administrator moves it offline) the city secret
 //   key,
 //             mode 0600: "holdfast-city-key v1\n" base64(64 bytes) "\n"
+//   vault.key the backup key (vault/object.h), mode 0600
 //   lock      held (flock) by the process that has the node open for writing
 #ifndef HOLDFAST_STORE_NODE_H_
 #define HOLDFAST_STORE_NODE_H_
@@ -35,6 +36,7 @@ struct DataPaths {
   std::string node_key() const { return dir + "/node.key"; }
   std::string city_pub() const { return dir + "/city.pub"; }
   std::string city_key() const { return dir + "/city.key"; }
+  std::string vault_key() const { return dir + "/vault.key"; }
 };
 
 // Key files (formats above).

@@ -35,7 +35,7 @@ class Verifier {
  public:
   Verifier(const std::string& dir, const Registry& registry) : paths_(dir), registry_(registry) {}
 
-  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress) {
+  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress, bool refold) {
     auto say = [&](std::string_view s) {
       if (progress) progress(s);
     };
@@ -55,6 +55,7 @@ class Verifier {
     HF_RETURN_IF_ERROR(CheckSeals());
     say("checking the node log");
     HF_RETURN_IF_ERROR(CheckNodeLog());
+    if (!refold) return std::move(report_);
     say("refolding every aggregate from the journal");
     HF_RETURN_IF_ERROR(scratch_->Exec("INSERT OR IGNORE INTO main.events SELECT * FROM live.events"));
     // Events already reported as unreadable are left out of the refold; the state they fed is then reported
@@ -253,9 +254,9 @@ class Verifier {
 }  // namespace
 
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
-                                const std::function<void(std::string_view)>& progress) {
+                                const std::function<void(std::string_view)>& progress, bool refold) {
   Verifier v(dir, registry);
-  return v.Run(progress);
+  return v.Run(progress, refold);
 }
 
 }  // namespace holdfast::store

@@ -42,8 +42,10 @@ struct VerifyReport {
 
 // Verifies the node in `dir`. An Error means verification could not run (no database, unreadable files); a
 // report with problems means it ran and found tampering. `progress(stage)` is told what is being checked.
+// Without `refold`, step 5 is left out (for a database whose state was just folded from its journal).
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
-                                const std::function<void(std::string_view)>& progress = nullptr);
+                                const std::function<void(std::string_view)>& progress = nullptr,
+                                bool refold = true);
 
 }  // namespace holdfast::store
 

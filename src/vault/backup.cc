@@ -1,0 +1,233 @@
+#include "vault/backup.h"
+
+#include <fmt/format.h>
+
+#include "base/files.h"
+#include "journal/checkpoint.h"
+#include "journal/merkle.h"
+#include "store/journal.h"
+#include "store/node_log.h"
+#include "vault/object.h"
+#include "vault/pack.h"
+
+namespace holdfast::vault {
+namespace {
+
+constexpr std::string_view kKeysSeparator = "\n--- city.pub ---\n";
+
+// A read transaction: every query in it sees one snapshot of the database.
+class Snapshot {
+ public:
+  static Result<Snapshot> Begin(store::Db& db) {
+    HF_RETURN_IF_ERROR(db.Exec("BEGIN"));
+    return Snapshot(&db);
+  }
+  Snapshot(Snapshot&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ~Snapshot() {
+    if (db_) (void)db_->Exec("ROLLBACK");
+  }
+
+ private:
+  explicit Snapshot(store::Db* db) : db_(db) {}
+  store::Db* db_;
+};
+
+}  // namespace
+
+std::string KeysPayload(std::string_view node_key_file, std::string_view city_pub_file) {
+  return fmt::format("{}{}{}", node_key_file, kKeysSeparator, city_pub_file);
+}
+
+Result<KeyFiles> ParseKeysPayload(std::string_view payload) {
+  size_t at = payload.find(kKeysSeparator);
+  if (at == std::string_view::npos) return Corrupt("the keys object does not hold a node key and a city key");
+  return KeyFiles{std::string(payload.substr(0, at)), std::string(payload.substr(at + kKeysSeparator.size()))};
+}
+
+Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
+  store::DataPaths paths(dir);
+  BackupSource s;
+  HF_ASSIGN_OR_RETURN(auto city, store::GetMeta(db, "city"));
+  HF_ASSIGN_OR_RETURN(auto node, store::GetMeta(db, "node_id"));
+  if (!city || !node) return Corrupt(fmt::format("{} is missing its node id or city", paths.db()));
+  s.city = *city;
+  s.node = *node;
+  HF_ASSIGN_OR_RETURN(std::string node_key_text, ReadFile(paths.node_key()));
+  HF_ASSIGN_OR_RETURN(s.node_secret_key, store::DecodeSecretKey(store::kNodeKeyLabel, node_key_text));
+  s.node_public_key.assign(s.node_secret_key.begin() + 32, s.node_secret_key.end());
+  HF_ASSIGN_OR_RETURN(std::string city_pub_text, ReadFile(paths.city_pub()));
+  HF_ASSIGN_OR_RETURN(s.city_key, store::DecodePublicKey(store::kCityPubLabel, city_pub_text));
+  if (!FileExists(paths.vault_key())) {
+    return NotFound(fmt::format("{} has no backup key (vault.key); a node made before backups existed can make one "
+                                "with `holdfast vault keygen --data {}`",
+                                dir, dir));
+  }
+  HF_ASSIGN_OR_RETURN(s.vault_key, ReadKeyFile(paths.vault_key()));
+  // The nodes table (domain/city.h) holds each enrolled node's certificate.
+  HF_ASSIGN_OR_RETURN(store::StmtRef q, db.Prepare("SELECT certificate FROM nodes WHERE id=?"));
+  q->Bind(1, s.node);
+  HF_ASSIGN_OR_RETURN(bool row, q->Step());
+  auto cert = row ? FromHex(q->TextView(0)) : std::nullopt;
+  if (!cert || cert->size() != 64) return NotFound(fmt::format("node {} has no certificate in its journal yet", s.node));
+  s.certificate = *cert;
+  s.keys_payload = KeysPayload(node_key_text, city_pub_text);
+  return s;
+}
+
+Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source, Target& target,
+                        const std::function<void(const PushReport&)>& progress) {
+  PushReport report;
+  HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
+  std::optional<Manifest> prev;
+  if (latest > 0) {
+    HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(source.node, latest));
+    auto parsed = ParseManifest(bytes);
+    if (!parsed.ok()) {
+      return Corrupt(fmt::format("{}: generation {} of node {} is unreadable: {}", target.Describe(), latest,
+                                 source.node, parsed.error().detail));
+    }
+    if (parsed->node_key != source.node_public_key) {
+      return Conflict(fmt::format("{} holds the backups of another node {} (another key)", target.Describe(),
+                                  source.node),
+                      "other-node");
+    }
+    prev = std::move(*parsed);
+  }
+  int64_t from = prev ? prev->size : 0;
+  report.generation = latest;
+  report.size = from;
+
+  HF_ASSIGN_OR_RETURN(Snapshot snapshot, Snapshot::Begin(db));
+  HF_ASSIGN_OR_RETURN(uint64_t size_u, store::LogSize(db));
+  int64_t size = static_cast<int64_t>(size_u);
+  if (size == from || size == 0) {
+    report.nothing_new = true;
+    return report;
+  }
+  if (size < from) {
+    return Conflict(fmt::format("{} holds {} events of node {}'s log but the node holds {}: the node was restored "
+                                "from an older copy or its history was rewritten",
+                                target.Describe(), from, source.node, size),
+                    "vault-ahead");
+  }
+  Manifest m;
+  m.city = source.city;
+  m.node = source.node;
+  m.generation = latest + 1;
+  m.prev = prev ? prev->hash : "";
+  m.city_key = source.city_key;
+  m.node_key = source.node_public_key;
+  m.certificate = source.certificate;
+  m.size = size;
+  HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(db, size_u));
+  m.checkpoint = journal::SignCheckpoint({journal::LogOrigin(source.city, source.node), size_u, root},
+                                         source.node_secret_key, source.node_public_key);
+  if (from > 0) {
+    HF_ASSIGN_OR_RETURN(m.consistency,
+                        journal::ConsistencyProof(store::LogSubtrees(db), static_cast<uint64_t>(from), size_u));
+  }
+  HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
+  m.digest = Hex(digest);
+
+  for (int64_t at = from; at < size;) {
+    HF_ASSIGN_OR_RETURN(Pack pack, ReadPack(db, at, size));
+    HF_ASSIGN_OR_RETURN(std::string sealed, SealObject(source.vault_key, "pack", EncodePack(pack)));
+    std::string name = ObjectName(sealed);
+    HF_RETURN_IF_ERROR(target.PutObject(name, sealed).status());
+    int64_t count = static_cast<int64_t>(pack.events.size());
+    m.packs.push_back({name, at, count});
+    at += count;
+    report.events += count;
+    report.packs += 1;
+    report.bytes += static_cast<int64_t>(sealed.size());
+    if (progress) progress(report);
+  }
+  if (prev) {
+    m.keys = prev->keys;
+  } else {
+    HF_ASSIGN_OR_RETURN(std::string sealed, SealObject(source.vault_key, "keys", source.keys_payload));
+    m.keys = ObjectName(sealed);
+    HF_RETURN_IF_ERROR(target.PutObject(m.keys, sealed).status());
+    report.bytes += static_cast<int64_t>(sealed.size());
+  }
+  m.time = SystemClock::Get().NowMs();
+  std::string manifest = SignManifest(m, source.node_secret_key);
+  HF_RETURN_IF_ERROR(target.PutManifest(source.node, m.generation, manifest));
+  report.bytes += static_cast<int64_t>(manifest.size());
+  report.generation = m.generation;
+  report.size = size;
+  return report;
+}
+
+json::object VaultStatus::ToJson() const {
+  return json::object{{"target", target},           {"ok", ok},
+                      {"last_attempt_ms", last_attempt_ms}, {"last_success_ms", last_success_ms},
+                      {"generation", generation},   {"events", size},
+                      {"pushes", pushes},           {"failures", failures},
+                      {"last_error", last_error}};
+}
+
+Pusher::Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
+               std::chrono::milliseconds every)
+    : node_(node), source_(std::move(source)), targets_(std::move(targets)), every_(every) {
+  for (const auto& t : targets_) status_.push_back(VaultStatus{.target = t->Describe()});
+}
+
+Pusher::~Pusher() { Stop(); }
+
+void Pusher::Start() {
+  if (targets_.empty() || thread_.joinable()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Pusher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<VaultStatus> Pusher::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void Pusher::Run() {
+  pthread_setname_np(pthread_self(), "hf-backup");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      int64_t now = node_.clock().NowMs();
+      Result<PushReport> pushed = [&]() -> Result<PushReport> {
+        HF_ASSIGN_OR_RETURN(auto db, node_.Read());
+        return Push(*db, node_.registry(), source_, *targets_[i]);
+      }();
+      std::lock_guard<std::mutex> guard(mu_);
+      VaultStatus& st = status_[i];
+      st.last_attempt_ms = now;
+      if (pushed.ok()) {
+        if (!st.ok && st.failures > 0)
+          fmt::print(stderr, "holdfast: backup to {} works again\n", st.target);
+        st.ok = true;
+        st.last_success_ms = now;
+        st.generation = pushed->generation;
+        st.size = pushed->size;
+        st.last_error.clear();
+        if (!pushed->nothing_new) ++st.pushes;
+      } else {
+        if (st.ok || st.failures == 0 || st.last_error != pushed.error().detail)
+          fmt::print(stderr, "holdfast: backup to {} failed: {}\n", st.target, pushed.error().detail);
+        st.ok = false;
+        st.last_error = pushed.error().detail;
+        ++st.failures;
+      }
+    }
+    lock.lock();
+    cv_.wait_for(lock, every_, [this] { return stopping_; });
+  }
+}
+
+}  // namespace holdfast::vault

@@ -1,0 +1,106 @@
+// Backing a node up to its vaults (DESIGN §9): each push sends what the vault lacks of the node's log as
+// sealed packs, then a signed manifest (vault/manifest.h) that makes them part of the backup.
+//
+// One push, against the vault's last manifest of this node (generation g, log size s):
+//   1. in one read transaction (one snapshot of the database): the log's size n, its root, the consistency
+//      proof from s to n, the state digest, and packs of log positions [s, n) (vault/pack.h);
+//   2. each pack is sealed (vault/object.h) and stored, then the keys object (the first time);
+//   3. the manifest of generation g+1 is stored last: until it is, the packs belong to no backup, so a push cut
+//      at any point leaves the vault as it was, plus unreferenced objects the next push may reuse.
+// The Pusher runs pushes in the background every few seconds for `holdfast serve`.
+#ifndef HOLDFAST_VAULT_BACKUP_H_
+#define HOLDFAST_VAULT_BACKUP_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/json.h"
+#include "base/status.h"
+#include "store/node.h"
+#include "store/registry.h"
+#include "vault/target.h"
+
+namespace holdfast::vault {
+
+// What a node needs to back itself up, read from its data directory.
+struct BackupSource {
+  std::string city;
+  std::string node;
+  Bytes node_public_key;
+  Bytes node_secret_key;
+  Bytes city_key;
+  Bytes certificate;  // the city's certificate of the node key, from the nodes table
+  Bytes vault_key;
+  std::string keys_payload;  // the keys object's payload: node.key's text, then city.pub's
+};
+Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db);
+
+// The keys object's payload and its parts.
+std::string KeysPayload(std::string_view node_key_file, std::string_view city_pub_file);
+struct KeyFiles {
+  std::string node_key;
+  std::string city_pub;
+};
+Result<KeyFiles> ParseKeysPayload(std::string_view payload);
+
+struct PushReport {
+  int64_t generation = 0;  // the vault's last generation after the push
+  int64_t size = 0;        // log size it covers
+  int64_t events = 0;      // events this push added
+  int64_t packs = 0;
+  int64_t bytes = 0;  // sealed bytes sent
+  bool nothing_new = false;
+};
+
+// One push of the node's log to `target`. `db` is a read connection to the node's database.
+Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source, Target& target,
+                        const std::function<void(const PushReport&)>& progress = nullptr);
+
+// The last push to each vault, for the API, /metrics and the logs.
+struct VaultStatus {
+  std::string target;
+  bool ok = false;
+  int64_t last_attempt_ms = 0;
+  int64_t last_success_ms = 0;
+  int64_t generation = 0;
+  int64_t size = 0;  // log size the vault holds
+  int64_t pushes = 0;
+  int64_t failures = 0;
+  std::string last_error;
+  json::object ToJson() const;
+};
+
+// Pushes to each target every `every`, on a thread of its own. Thread-safe.
+class Pusher {
+ public:
+  Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
+         std::chrono::milliseconds every);
+  ~Pusher();
+  void Start();
+  // Finishes the push in progress, then stops.
+  void Stop();
+  std::vector<VaultStatus> Snapshot() const;
+
+ private:
+  void Run();
+  store::Node& node_;
+  BackupSource source_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::chrono::milliseconds every_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::vector<VaultStatus> status_;
+  std::thread thread_;
+};
+
+}  // namespace holdfast::vault
+
+#endif  // HOLDFAST_VAULT_BACKUP_H_

@@ -1,0 +1,77 @@
+// Manifests: a node's signed statement of what one backup added to a vault. They are the only vault objects
+// kept in the clear, so that a vault can refuse a bad one without the backup key; they hold hashes, counts
+// and the node's public checkpoint, never a record.
+//
+// A node's manifests form a chain, generation 1, 2, 3 … each naming the hash of the one before. Generation g
+// adds the packs of log positions [size of g-1, size of g) and carries the node's signed checkpoint of its log
+// at that size, with the consistency proof from the previous generation's checkpoint: a vault refuses a
+// manifest whose log does not extend the one it holds.
+//
+// Bytes: one line of canonical JSON (base/json.h), then one line with the lowercase hex Ed25519 signature
+// by the node key over "holdfast-manifest v1\n" followed by that JSON line (without its newline):
+//
+//   {"certificate": hex, "checkpoint": signed note (journal/checkpoint.h), "city": name, "city_key": hex,
+//    "consistency": [base64 hash, ...], "digest": hex state digest at this size, "generation": g,
+//    "keys": object name, "node": id, "node_key": hex, "packs": [{"count": n, "first": p, "object": name},
+//    ...], "prev": hex SHA-256 of generation g-1's bytes ("" for g = 1), "size": log size, "time": Unix ms,
+//    "v": 1}
+//
+// "keys" names the object (kind "keys") holding the node's key file and the city's public key file, which a
+// restored node needs to go on writing its feed. "certificate" is the city key's certificate of the node key
+// (journal/certificate.h).
+#ifndef HOLDFAST_VAULT_MANIFEST_H_
+#define HOLDFAST_VAULT_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/crypto.h"
+#include "base/status.h"
+#include "journal/checkpoint.h"
+
+namespace holdfast::vault {
+
+struct PackRef {
+  std::string object;
+  int64_t first = 0;
+  int64_t count = 0;
+};
+
+struct Manifest {
+  std::string city;
+  std::string node;
+  int64_t generation = 0;
+  std::string prev;
+  int64_t time = 0;
+  Bytes city_key;
+  Bytes node_key;
+  Bytes certificate;
+  std::string keys;
+  std::vector<PackRef> packs;
+  int64_t size = 0;
+  std::string checkpoint;  // the signed note
+  std::vector<Hash> consistency;
+  std::string digest;
+
+  // Filled in by ParseManifest.
+  journal::Checkpoint opened;  // the checkpoint, its signature checked against node_key
+  std::string hash;            // hex SHA-256 of the manifest's bytes
+};
+
+std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret_key);
+
+// Parses a manifest and checks what it can check alone: the format, the node key's signature, the city key's
+// certificate of the node key, the checkpoint's signature and origin, that the checkpoint's size is the
+// manifest's, and that its packs run without gaps to that size. Errors are kInvalid, type "bad-manifest".
+Result<Manifest> ParseManifest(std::string_view bytes);
+
+// Checks that `next` follows `prev` (null for generation 1): generation, prev hash, the same city, keys and
+// node, packs starting where `prev` ended, and the consistency proof between their checkpoints. Errors are
+// kConflict, type "inconsistent-manifest", saying which.
+Status CheckFollows(const Manifest* prev, const Manifest& next);
+
+}  // namespace holdfast::vault
+
+#endif  // HOLDFAST_VAULT_MANIFEST_H_
