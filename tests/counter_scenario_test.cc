@@ -3,9 +3,11 @@
 // rabies vaccination has lapsed refused, a void approved by a supervisor, the drawer closed balanced; then
 // the node verifies and rebuilds to the same digest. Each refusal the counter must explain is checked on the
 // way.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "api_fixture.h"
+#include "base/bytes.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
@@ -90,6 +92,38 @@ class CounterScenarioTest : public ApiTest {
     return Call("POST", "/api/v1/counter/sales",
                 json::serialize(json::object{{"drawer_id", drawer}, {"items", items}, {"tenders", tenders}}),
                 clerk_);
+  }
+
+  // The stored event whose hash (lowercase hex) is `hash_hex`: its type, its number's license and its
+  // inclusion in the node log as GET /api/v1/log/inclusion proves it, which names the event's hash again.
+  struct NamedEvent {
+    std::string type, license, proven_hash;
+  };
+  NamedEvent EventWithHash(const std::string& hash_hex) {
+    std::string feed;
+    int64_t seq = 0;
+    NamedEvent named;
+    {
+      auto db = node_->Read();
+      EXPECT_TRUE(db.ok());
+      auto s = (*db)->Prepare("SELECT feed, seq, type, body FROM events WHERE lower(hex(hash))=?");
+      (*s)->Bind(1, hash_hex);
+      auto row = (*s)->Step();
+      if (!row.ok() || !*row) {
+        ADD_FAILURE() << "no stored event has the hash " << hash_hex;
+        return named;
+      }
+      feed = (*s)->Text(0);
+      seq = (*s)->Int(1);
+      named.type = (*s)->Text(2);
+      auto body = ParseJson(AsChars((*s)->Blob(3)));
+      EXPECT_TRUE(body.ok());
+      named.license = StringOr(ObjectOr(body->as_object(), "data"), "number");
+    }
+    Answer proof = Call("GET", fmt::format("/api/v1/log/inclusion?feed={}&seq={}", feed, seq));
+    EXPECT_EQ(proof.status, 200) << json::serialize(proof.body);
+    named.proven_hash = proof.Str("event_hash");
+    return named;
   }
 
   std::string Digest() {
@@ -238,6 +272,64 @@ TEST_F(CounterScenarioTest, ADayAtTheAnimalControlCounter) {
   RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
   EXPECT_EQ(Digest(), before);
+}
+
+TEST_F(CounterScenarioTest, ALicenseNamesTheEventThatLastChangedIt) {
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  ASSERT_EQ(opened.status, 201) << json::serialize(opened.body);
+  const std::string drawer = opened.Str("id");
+  auto license = [&](const std::string& number) {
+    Answer a = Call("GET", "/api/v1/licenses/" + number, {}, clerk_);
+    EXPECT_EQ(a.status, 200) << json::serialize(a.body);
+    return a;
+  };
+
+  // As issued: the license.issued event.
+  const std::string issued = license(rex_license_).Str("event_hash");
+  NamedEvent first = EventWithHash(issued);
+  EXPECT_EQ(first.type, "license.issued");
+  EXPECT_EQ(first.license, rex_license_);
+  EXPECT_EQ(first.proven_hash, issued);
+
+  // Renewed at the counter: the renewal's event, not the issue's and not the payment's.
+  Answer sale = Sell(drawer, json::array{Renew(rex_license_, 1020)},
+                     json::array{json::object{{"kind", "cash"}, {"amount_cents", 1500}}});
+  ASSERT_EQ(sale.status, 201) << json::serialize(sale.body);
+  const json::object& answered = sale.body.at("licenses").as_array().at(0).as_object();
+  const std::string renewed = std::string(StringOr(answered, "event_hash"));
+  EXPECT_NE(renewed, issued);
+  EXPECT_NE(renewed, std::string(StringOr(sale.body.at("receipt").as_object(), "event_hash")));
+  EXPECT_EQ(license(rex_license_).Str("event_hash"), renewed);
+  NamedEvent second = EventWithHash(renewed);
+  EXPECT_EQ(second.type, "license.renewed");
+  EXPECT_EQ(second.license, rex_license_);
+  EXPECT_EQ(second.proven_hash, renewed);
+  // The license it did not touch still names its own issue.
+  EXPECT_EQ(EventWithHash(license(tango_license_).Str("event_hash")).license, tango_license_);
+
+  // Voided: the void's event, in the command's answer, the read and the pet's list alike.
+  Answer voided = Call("POST", "/api/v1/licenses/" + rex_license_ + "/void",
+                       json::serialize(json::object{
+                           {"reason", "owner moved away"},
+                           {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+                       clerk_);
+  ASSERT_EQ(voided.status, 200) << json::serialize(voided.body);
+  const std::string void_hash = voided.Str("event_hash");
+  EXPECT_EQ(EventWithHash(void_hash).type, "license.voided");
+  EXPECT_EQ(license(rex_license_).Str("event_hash"), void_hash);
+  Answer of_pet = Call("GET", "/api/v1/pets/" + rex_ + "/licenses", {}, clerk_);
+  ASSERT_EQ(of_pet.status, 200);
+  ASSERT_EQ(of_pet.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(StringOr(of_pet.body.at("items").as_array()[0].as_object(), "event_hash"), void_hash);
+
+  // A rebuild from the journal gives every license the same hash again.
+  Stop();
+  std::string before = Digest();
+  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_EQ(Digest(), before);
+  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
 }
 
 }  // namespace

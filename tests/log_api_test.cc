@@ -1,14 +1,60 @@
 // The node log through the API, as anyone checking a receipt would use it: the signed checkpoint opens under
 // the node's key, a receipt's inclusion proof leads to the checkpoint's root, and a later checkpoint is
 // proven to extend an earlier one.
+#include <optional>
+
 #include "api_fixture.h"
+#include "base/bytes.h"
 #include "journal/checkpoint.h"
 #include "journal/merkle.h"
+#include "process.h"
+#include "store/journal.h"
 
 namespace holdfast::testing {
 namespace {
 
-class LogApiTest : public ApiTest {};
+class LogApiTest : public ApiTest {
+ protected:
+  // Takes a $2.50 cash payment into a new drawer of the admin's; answers the receipt.
+  Answer TakePayment(const std::string& admin) {
+    Answer drawer = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", admin);
+    EXPECT_EQ(drawer.status, 201) << json::serialize(drawer.body);
+    Answer paid =
+        Call("POST", "/api/v1/payments",
+             json::serialize(json::object{
+                 {"drawer_id", drawer.Str("id")},
+                 {"items", json::array{json::object{
+                               {"code", "MISC"}, {"description", "Copy of record"}, {"amount_cents", 250}}}},
+                 {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 250}}}}}),
+             admin);
+    EXPECT_EQ(paid.status, 201) << json::serialize(paid.body);
+    return paid;
+  }
+
+  // The type and data of the stored event whose bytes hash to `hash_hex`, read from the node's database.
+  std::optional<journal::Event> EventWithHash(const std::string& hash_hex) {
+    auto db = node_->Read();
+    EXPECT_TRUE(db.ok());
+    auto s = (*db)->Prepare("SELECT body FROM events WHERE lower(hex(hash))=?");
+    (*s)->Bind(1, hash_hex);
+    auto row = (*s)->Step();
+    if (!row.ok() || !*row) return std::nullopt;
+    auto se = journal::Decode(AsChars((*s)->Blob(0)));
+    EXPECT_TRUE(se.ok());
+    EXPECT_EQ(se->HashHex(), hash_hex);  // the hash is of the exact stored bytes
+    return se->event;
+  }
+
+  // Makes the node's database look like one written before receipts carried their event hash: the receipts
+  // table without the column, and no record of how its derived tables were declared.
+  void MakeReceiptsTableOld() {
+    auto db = store::Db::Open(store::DataPaths(dir_.path()).db(), store::OpenMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Status s = (*db)->Exec(
+        "ALTER TABLE receipts DROP COLUMN event_hash; DELETE FROM meta WHERE key='state_schema';");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+};
 
 std::vector<Bytes> Decoded(const json::value& proof) {
   std::vector<Bytes> out;
@@ -87,6 +133,87 @@ TEST_F(LogApiTest, AReceiptIsProvenInTheSignedLogAndTheLogOnlyGrows) {
   EXPECT_EQ(Call("GET", "/api/v1/log/consistency?first=abc").status, 422);
   EXPECT_EQ(Call("GET", "/api/v1/log/consistency?first=5&second=999999999").status, 422);
   EXPECT_EQ(Call("GET", "/api/v1/log/inclusion?feed=central").status, 422);
+}
+
+TEST_F(LogApiTest, AReceiptCarriesTheHashOfItsEventAndAnyoneCanProveItInTheLog) {
+  std::string admin = AdminToken();
+  Answer paid = TakePayment(admin);
+  ASSERT_EQ(paid.status, 201);
+  const std::string number = paid.Str("receipt");
+  const std::string event_hash = paid.Str("event_hash");
+  ASSERT_EQ(event_hash.size(), 64u) << json::serialize(paid.body);
+  // It names the payment.taken event of this receipt, by the hash of its stored bytes.
+  auto event = EventWithHash(event_hash);
+  ASSERT_TRUE(event.has_value()) << event_hash;
+  EXPECT_EQ(event->type, "payment.taken");
+  EXPECT_EQ(StringOr(event->data, "receipt"), number);
+  EXPECT_EQ(Call("GET", "/api/v1/receipts/" + number, {}, admin).Str("event_hash"), event_hash);
+  for (int i = 0; i < 20; ++i) {  // the log grows past the receipt
+    ASSERT_EQ(Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Later Person"})", admin).status,
+              201);
+  }
+  // A void changes the receipt's status, not the event it names.
+  Answer voided = Call("POST", "/api/v1/receipts/" + number + "/void",
+                       json::serialize(json::object{
+                           {"reason", "rung up by mistake"},
+                           {"approval", json::object{{"username", "admin"}, {"password", admin_password_}}}}),
+                       admin);
+  ASSERT_EQ(voided.status, 200) << json::serialize(voided.body);
+  EXPECT_EQ(voided.Str("status"), "voided");
+  EXPECT_EQ(voided.Str("event_hash"), event_hash);
+
+  // Anyone, not signed in, holding the receipt's number and hash, checks it against the signed checkpoint.
+  Answer proof = Call("GET", "/api/v1/verify/receipt/" + number);
+  ASSERT_EQ(proof.status, 200) << json::serialize(proof.body);
+  EXPECT_EQ(proof.Str("event_hash"), event_hash);
+  auto parsed = journal::ParseCheckpoint(proof.Str("checkpoint"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  auto note = journal::OpenCheckpoint(proof.Str("checkpoint"), node_->public_key());
+  ASSERT_TRUE(note.ok()) << note.status().ToString();
+  EXPECT_EQ(note->root, parsed->root);
+  const json::object& p = proof.body.as_object();
+  ASSERT_EQ(static_cast<uint64_t>(IntOr(p, "tree_size")), note->size);
+  const auto leaf_index = static_cast<uint64_t>(IntOr(p, "leaf_index"));
+  EXPECT_LT(leaf_index + 20, note->size);
+  Hash leaf = journal::MerkleLeafHash(*FromHex(event_hash));  // from the receipt, not from the proof
+  EXPECT_TRUE(
+      journal::VerifyInclusion(leaf, leaf_index, note->size, Decoded(p.at("proof")), note->root).ok());
+  // Another event's hash does not verify in the receipt's place.
+  auto other = Call("GET", "/api/v1/log/inclusion?feed=central&seq=1");
+  ASSERT_EQ(other.status, 200);
+  ASSERT_NE(other.Str("event_hash"), event_hash);
+  EXPECT_FALSE(journal::VerifyInclusion(journal::MerkleLeafHash(*FromHex(other.Str("event_hash"))),
+                                        leaf_index, note->size, Decoded(p.at("proof")), note->root)
+                   .ok());
+}
+
+TEST_F(LogApiTest, ReceiptsTakenBeforeReceiptsCarriedTheirHashGetItOnUpgrade) {
+  std::string admin = AdminToken();
+  Answer paid = TakePayment(admin);
+  ASSERT_EQ(paid.status, 201);
+  const std::string number = paid.Str("receipt");
+  Stop();
+
+  // verify cannot compare tables of another shape, and says what to do; rebuild brings them up to date.
+  MakeReceiptsTableOld();
+  RunResult refused = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
+  EXPECT_NE(refused.err.find("another version of holdfast"), std::string::npos) << refused.Describe();
+  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  RunResult intact = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(intact.exit_code, 0) << intact.Describe();
+
+  // Opening the node does the same.
+  MakeReceiptsTableOld();
+  Start();
+  Answer receipt =
+      Call("GET", "/api/v1/receipts/" + number, {}, SignIn("admin", admin_password_).Str("token"));
+  ASSERT_EQ(receipt.status, 200) << json::serialize(receipt.body);
+  EXPECT_EQ(receipt.Str("event_hash"), paid.Str("event_hash"));
+  Stop();
+  RunResult after_open = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(after_open.exit_code, 0) << after_open.Describe();
 }
 
 }  // namespace

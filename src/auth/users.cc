@@ -62,7 +62,8 @@ bool IsCredentialFailure(std::string_view reason) {
 }
 
 // The fold of every user.* and auth.* event into the users table.
-Status ApplyUserEvent(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyUserEvent(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   if (aggregate.starts_with("series:"))
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(d, "id")));

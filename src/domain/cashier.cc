@@ -336,10 +336,11 @@ Status ApplyDrawer(Db& db, const journal::Event& e) {
   return Status::Ok();
 }
 
-// A receipt as GetReceipt reads it right after its payment.taken event `e` is folded. TakePayment answers
+// A receipt as GetReceipt reads it right after its payment.taken event `se` is folded. TakePayment answers
 // with it instead of reading the rows back; CashierTest.PaymentAnswersTheReceiptAsStored keeps the two in
 // step.
-json::object NewReceipt(const journal::Event& e) {
+json::object NewReceipt(const journal::StoredEvent& se) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   const Cents total = IntOr(d, "total_cents");
   return json::object{{"receipt", d.at("receipt")},
@@ -349,6 +350,7 @@ json::object NewReceipt(const journal::Event& e) {
                       {"total_cents", total},
                       {"change_cents", d.at("change_cents")},
                       {"taken_at", e.stamp.time},
+                      {"event_hash", se.HashHex()},
                       {"void", nullptr},
                       {"status", "paid"},
                       {"refunded_cents", 0},
@@ -358,17 +360,18 @@ json::object NewReceipt(const journal::Event& e) {
                       {"refunds", json::array()}};
 }
 
-Status ApplyReceipt(Db& db, const journal::Event& e) {
+Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   std::string number(StringOr(d, "receipt"));
   if (e.type == "payment.taken") {
     {
       HF_ASSIGN_OR_RETURN(StmtRef s,
                           db.Prepare("INSERT OR REPLACE INTO receipts VALUES(?,?,?,?,?,?,?,'paid',0,?,"
-                                     "NULL,'','','')"));
+                                     "NULL,'','','',?)"));
       HF_RETURN_IF_ERROR(s->BindAll(number, e.feed, StringOr(d, "drawer_id"), StringOr(d, "payer_party_id"),
                                     StringOr(d, "clerk"), IntOr(d, "total_cents"), IntOr(d, "change_cents"),
-                                    e.stamp.time)
+                                    e.stamp.time, se.HashHex())
                              .Run());
     }
     int64_t line = 0;
@@ -411,13 +414,14 @@ Status ApplyReceipt(Db& db, const journal::Event& e) {
   return s->BindAll(IntOr(d, "amount_cents"), number).Run();
 }
 
-Status ApplyCashier(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyCashier(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   if (aggregate.starts_with("series:")) {
     const char* key = e.type == "drawer.opened" ? "id" : e.type == "payment.taken" ? "receipt" : "refund";
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(e.data, key)));
   }
   if (aggregate.starts_with("drawer:")) return ApplyDrawer(db, e);
-  return ApplyReceipt(db, e);
+  return ApplyReceipt(db, se);
 }
 
 Status DeleteWhere(Db& db, std::string_view table, std::string_view column, std::string_view value) {
@@ -463,8 +467,7 @@ void RegisterCashier(store::Registry& registry) {
        "NULL, payer_party_id TEXT NOT NULL, clerk TEXT NOT NULL, total_cents INTEGER NOT NULL, change_cents "
        "INTEGER NOT NULL, status TEXT NOT NULL, refunded_cents INTEGER NOT NULL, taken_at INTEGER NOT NULL, "
        "voided_at INTEGER, voided_by TEXT NOT NULL, void_reason TEXT NOT NULL, void_approved_by TEXT NOT "
-       "NULL) "
-       "WITHOUT ROWID;"
+       "NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id, status);"
        "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);",
        {"number"}});
@@ -708,7 +711,7 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
                  {"tenders", std::move(tenders)},
                  {"change_cents", tendered - total}};
   HF_ASSIGN_OR_RETURN(journal::StoredEvent e, ctx.Emit("payment.taken", std::move(d), actor));
-  return NewReceipt(e.event);
+  return NewReceipt(e);
 }
 
 Result<json::object> CloseDrawer(store::CommandContext& ctx, const CloseDrawerRequest& request,
@@ -866,7 +869,7 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
     HF_ASSIGN_OR_RETURN(
         StmtRef s, db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
                               "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
-                              "void_approved_by FROM receipts WHERE number=?"));
+                              "void_approved_by, event_hash FROM receipts WHERE number=?"));
     s->Bind(1, number);
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<json::object>();
@@ -880,6 +883,7 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
     o["total_cents"] = total;
     o["change_cents"] = s->Int(5);
     o["taken_at"] = s->Int(8);
+    o["event_hash"] = s->Text(13);
     if (status == "voided") {
       o["void"] = json::object{{"reason", s->Text(11)},
                                {"approved_by", s->Text(12)},

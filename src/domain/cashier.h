@@ -44,8 +44,9 @@
 //       status: "open" | "closed"; the close columns are NULL while open.
 //   drawer_counts(drawer_id, denomination_cents, form, count)            the close-out count
 //   receipts(number, feed, drawer_id, payer_party_id, clerk, total_cents, change_cents, status,
-//            refunded_cents, taken_at, voided_at, voided_by, void_reason, void_approved_by)
-//       status: "paid" | "voided"; refunded_cents: the sum of the receipt's refunds.
+//            refunded_cents, taken_at, voided_at, voided_by, void_reason, void_approved_by, event_hash)
+//       status: "paid" | "voided"; refunded_cents: the sum of the receipt's refunds; event_hash: the hash
+//       (lowercase hex) of the receipt's payment.taken event, which the node log proves is in the record.
 //   receipt_items(receipt, line, code, description, amount_cents, ref)   line: 0, 1, 2 … as in the event
 //   receipt_tenders(receipt, line, kind, amount_cents, number, reference)
 //   refunds(id, receipt, drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at)
@@ -106,7 +107,9 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
 
 // A receipt: {receipt, drawer_id, payer_party_id, clerk, items, total_cents, tenders, change_cents,
 // status, refunded_cents, refundable_cents, refunds: [refund…], void: null | {reason, approved_by,
-// voided_by, voided_at}, taken_at}. status: "paid", "partly-refunded", "refunded" or "voided".
+// voided_by, voided_at}, taken_at, event_hash}. status: "paid", "partly-refunded", "refunded" or "voided".
+// event_hash: the hash of its payment.taken event, unchanged by voids and refunds; anyone can have it proven
+// in the node log (GET /api/v1/verify/receipt/{number}).
 // A refund: {id, receipt, drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at}.
 Result<std::optional<json::object>> GetReceipt(store::Db& db, std::string_view number);
 

@@ -35,7 +35,8 @@ void RegisterCity(store::Registry& registry) {
        [](const journal::Event& e) -> std::vector<std::string> {
          return {fmt::format("city:{}", StringOr(e.data, "name"))};
        },
-       [](Db& db, const journal::Event& e, std::string_view) -> Status {
+       [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+         const journal::Event& e = se.event;
          HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?)"));
          return s->BindAll(StringOr(e.data, "name"), StringOr(e.data, "city_key"), e.stamp.time).Run();
        }});
@@ -45,7 +46,8 @@ void RegisterCity(store::Registry& registry) {
                     },
                     // The first enrollment of a node id in canonical order stands: a copy of its
                     // certificate emitted again later (with another role or time) changes nothing.
-                    [](Db& db, const journal::Event& e, std::string_view) -> Status {
+                    [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+                      const journal::Event& e = se.event;
                       HF_ASSIGN_OR_RETURN(
                           StmtRef s,
                           db.Prepare("INSERT OR IGNORE INTO nodes VALUES(?,?,?,?,?,NULL,NULL,'')"));
@@ -59,7 +61,8 @@ void RegisterCity(store::Registry& registry) {
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {fmt::format("node:{}", StringOr(e.data, "node"))};
                     },
-                    [](Db& db, const journal::Event& e, std::string_view) -> Status {
+                    [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+                      const journal::Event& e = se.event;
                       HF_ASSIGN_OR_RETURN(
                           StmtRef s, db.Prepare("UPDATE nodes SET revoked_up_to=?, revoked_at=?, "
                                                 "revoked_reason=? WHERE id=? AND revoked_up_to IS NULL"));

@@ -62,7 +62,8 @@ void RegisterConflicts(store::Registry& registry) {
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {fmt::format("conflict:{}", StringOr(e.data, "id"))};
                     },
-                    [](Db& db, const journal::Event& e, std::string_view) -> Status {
+                    [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+                      const journal::Event& e = se.event;
                       // The first resolution in canonical order stands.
                       HF_ASSIGN_OR_RETURN(
                           StmtRef s,

@@ -122,6 +122,9 @@ TEST_F(ConflictsTest, OneLicenseRenewedAtTwoOfficesKeepsTheFirstAndQueuesTheSeco
     json::object lic = License(i, "L-central-1");
     EXPECT_EQ(StringOr(lic, "expires_on"), StringOr(first->license, "expires_on")) << "node " << i;
     EXPECT_EQ(IntOr(lic, "renewals"), 1);
+    // It names the renewal that stood, though the one set aside sorts after it.
+    EXPECT_EQ(StringOr(lic, "event_hash"), StringOr(first->license, "event_hash")) << "node " << i;
+    EXPECT_NE(StringOr(lic, "event_hash"), StringOr(second->license, "event_hash")) << "node " << i;
     json::array conflicts = Conflicts(i);
     ASSERT_EQ(conflicts.size(), 1u) << json::serialize(conflicts);
     const json::object& c = conflicts[0].as_object();

@@ -76,7 +76,8 @@ Result<std::shared_ptr<const FeeSchedule>> FromStored(std::string_view id, std::
   return std::shared_ptr<const FeeSchedule>(std::move(renamed));
 }
 
-Status ApplySchedule(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplySchedule(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   std::string_view id = StringOr(d, "id");
   if (aggregate.starts_with("series:")) {

@@ -17,7 +17,7 @@ using store::StmtRef;
 
 constexpr std::string_view kColumns =
     "number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on, expires_on, status, "
-    "renewals, void_reason, updated_at";
+    "renewals, void_reason, updated_at, event_hash";
 
 // What a client sees of a license's standing on `today`.
 std::string_view LicenseState(std::string_view status, std::string_view expires_on, Date today) {
@@ -26,11 +26,11 @@ std::string_view LicenseState(std::string_view status, std::string_view expires_
 }
 
 json::object ReadLicense(store::Stmt& s, Date today) {
-  json::object l{{"number", s.Text(0)},    {"pet_id", s.Text(1)},    {"owner_party_id", s.Text(2)},
-                 {"species", s.Text(3)},   {"tag", s.Int(4)},        {"term_years", s.Int(5)},
-                 {"issued_on", s.Text(6)}, {"starts_on", s.Text(7)}, {"expires_on", s.Text(8)},
-                 {"status", s.Text(9)},    {"renewals", s.Int(10)},  {"void_reason", s.Text(11)},
-                 {"updated_at", s.Int(12)}};
+  json::object l{{"number", s.Text(0)},     {"pet_id", s.Text(1)},     {"owner_party_id", s.Text(2)},
+                 {"species", s.Text(3)},    {"tag", s.Int(4)},         {"term_years", s.Int(5)},
+                 {"issued_on", s.Text(6)},  {"starts_on", s.Text(7)},  {"expires_on", s.Text(8)},
+                 {"status", s.Text(9)},     {"renewals", s.Int(10)},   {"void_reason", s.Text(11)},
+                 {"updated_at", s.Int(12)}, {"event_hash", s.Text(13)}};
   l["state"] = LicenseState(s.TextView(9), s.TextView(8), today);
   return l;
 }
@@ -119,7 +119,8 @@ Result<bool> CheckConcurrent(Db& db, const journal::Event& e, std::string_view a
   return false;
 }
 
-Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyLicense(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   std::string_view number = StringOr(d, "number");
   if (aggregate.starts_with("series:")) {
@@ -143,22 +144,24 @@ Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate)
     HF_ASSIGN_OR_RETURN(bool lost, CheckConcurrent(db, e, aggregate, number, status, expires_on));
     if (lost) return Status::Ok();
   }
+  // Every change that takes effect stamps the license with its time and its event's hash.
+  const std::string hash = se.HashHex();
   if (type == "license.issued") {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO licenses VALUES(?,?,?,?,?,?,?,?,?,"
-                                              "'active',0,'',?)"));
+                                              "'active',0,'',?,?)"));
     HF_RETURN_IF_ERROR(s->BindAll(number, StringOr(d, "pet_id"), StringOr(d, "owner_party_id"),
                                   StringOr(d, "species"), IntOr(d, "tag"), IntOr(d, "term_years"),
                                   StringOr(d, "starts_on"), StringOr(d, "starts_on"),
-                                  StringOr(d, "expires_on"), e.stamp.time)
+                                  StringOr(d, "expires_on"), e.stamp.time, hash)
                            .Run());
     return RecordTag(db, IntOr(d, "tag"), "issued", number, "");
   }
   if (type == "license.renewed") {
     HF_RETURN_IF_ERROR(Update(db,
                               "UPDATE licenses SET tag=?, term_years=?, starts_on=?, expires_on=?, "
-                              "renewals=renewals+1, updated_at=? WHERE number=?",
+                              "renewals=renewals+1, updated_at=?, event_hash=? WHERE number=?",
                               number, IntOr(d, "tag"), IntOr(d, "term_years"), StringOr(d, "starts_on"),
-                              StringOr(d, "expires_on"), e.stamp.time));
+                              StringOr(d, "expires_on"), e.stamp.time, hash));
     // A renewal that keeps its tag leaves the tag's record as it is.
     if (!BoolOr(d, "new_tag")) return Status::Ok();
     return RecordTag(db, IntOr(d, "tag"), "issued", number, "");
@@ -166,16 +169,18 @@ Status ApplyLicense(Db& db, const journal::Event& e, std::string_view aggregate)
   if (type == "license.tag_replaced") {
     HF_RETURN_IF_ERROR(RecordTag(db, IntOr(d, "old_tag"), StringOr(d, "reason"), number, ""));
     HF_RETURN_IF_ERROR(RecordTag(db, IntOr(d, "tag"), "issued", number, ""));
-    return Update(db, "UPDATE licenses SET tag=?, updated_at=? WHERE number=?", number, IntOr(d, "tag"),
-                  e.stamp.time);
+    return Update(db, "UPDATE licenses SET tag=?, updated_at=?, event_hash=? WHERE number=?", number,
+                  IntOr(d, "tag"), e.stamp.time, hash);
   }
   if (type == "license.transferred") {
-    return Update(db, "UPDATE licenses SET owner_party_id=?, updated_at=? WHERE number=?", number,
-                  StringOr(d, "to_party_id"), e.stamp.time);
+    return Update(db, "UPDATE licenses SET owner_party_id=?, updated_at=?, event_hash=? WHERE number=?",
+                  number, StringOr(d, "to_party_id"), e.stamp.time, hash);
   }
   if (type == "license.voided") {
-    return Update(db, "UPDATE licenses SET status='voided', void_reason=?, updated_at=? WHERE number=?",
-                  number, StringOr(d, "reason"), e.stamp.time);
+    return Update(db,
+                  "UPDATE licenses SET status='voided', void_reason=?, updated_at=?, event_hash=? "
+                  "WHERE number=?",
+                  number, StringOr(d, "reason"), e.stamp.time, hash);
   }
   return Status::Ok();
 }
@@ -259,10 +264,11 @@ LicenseFeeRequest FeeRequestFor(const json::object& pet, int term_years, bool se
           .late = late};
 }
 
-// The license as ApplyLicense and ReadLicense leave it after `e`, the newest event of its aggregate, starting
-// from `lic`, the row as the command read it (empty for an issue). Commands answer with it instead of reading
-// the row back; LicensesTest.EveryCommandAnswersTheLicenseAsStored keeps the two in step.
-json::object LicenseAfter(json::object lic, const journal::Event& e, Date today) {
+// The license as ApplyLicense and ReadLicense leave it after `se`, the newest event of its aggregate,
+// starting from `lic`, the row as the command read it (empty for an issue). Commands answer with it instead
+// of reading the row back; LicensesTest.EveryCommandAnswersTheLicenseAsStored keeps the two in step.
+json::object LicenseAfter(json::object lic, const journal::StoredEvent& se, Date today) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   if (e.type == "license.issued") {
     lic = json::object{{"number", d.at("number")},
@@ -289,6 +295,7 @@ json::object LicenseAfter(json::object lic, const journal::Event& e, Date today)
     lic["void_reason"] = d.at("reason");
   }
   lic["updated_at"] = e.stamp.time;
+  lic["event_hash"] = se.HashHex();
   lic["state"] = LicenseState(StringOr(lic, "status"), StringOr(lic, "expires_on"), today);
   return lic;
 }
@@ -298,7 +305,7 @@ Result<LicenseCharge> Charge(store::CommandContext& ctx, std::string type, json:
                              json::object before, Date today, std::vector<FeeLine> fees,
                              const std::string& actor) {
   HF_ASSIGN_OR_RETURN(journal::StoredEvent e, ctx.Emit(std::move(type), std::move(data), actor));
-  return LicenseCharge{LicenseAfter(std::move(before), e.event, today), std::move(fees)};
+  return LicenseCharge{LicenseAfter(std::move(before), e, today), std::move(fees)};
 }
 
 }  // namespace
@@ -310,7 +317,9 @@ void RegisterLicenses(store::Registry& registry) {
        "owner_party_id TEXT NOT NULL, species TEXT NOT NULL, tag INTEGER NOT NULL, term_years INTEGER NOT "
        "NULL, "
        "issued_on TEXT NOT NULL, starts_on TEXT NOT NULL, expires_on TEXT NOT NULL, status TEXT NOT NULL, "
-       "renewals INTEGER NOT NULL, void_reason TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+       "renewals INTEGER NOT NULL, void_reason TEXT NOT NULL, updated_at INTEGER NOT NULL, event_hash TEXT "
+       "NOT "
+       "NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS licenses_pet ON licenses(pet_id);"
        "CREATE INDEX IF NOT EXISTS licenses_owner ON licenses(owner_party_id);",
        {"number"}});
@@ -457,7 +466,7 @@ Result<json::object> VoidLicense(store::CommandContext& ctx, const std::string& 
                                             {"approved_by", approved_by},
                                             {"expires_on", StringOr(lic, "expires_on")}},
                                actor));
-  return LicenseAfter(std::move(lic), e.event, today);
+  return LicenseAfter(std::move(lic), e, today);
 }
 
 Result<std::optional<json::object>> GetLicense(Db& db, std::string_view number, Date today) {

@@ -22,7 +22,9 @@
 //
 // Aggregates: license:<number> (also pet:<id> for issue and transfer, which set the pet's owner).
 // Table licenses(number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on, expires_on,
-// status "active" | "voided", renewals, void_reason, updated_at).
+// status "active" | "voided", renewals, void_reason, updated_at, event_hash). updated_at and event_hash
+// (lowercase hex) are the time and the hash of the last event that changed the license; an event the conflict
+// rules set aside changes neither.
 #ifndef HOLDFAST_DOMAIN_LICENSES_H_
 #define HOLDFAST_DOMAIN_LICENSES_H_
 
@@ -82,7 +84,9 @@ Result<json::object> VoidLicense(store::CommandContext& ctx, const std::string& 
                                  const std::string& reason, const std::string& approved_by,
                                  const std::string& actor);
 
-// The license as stored, with "state": "active", "expired" or "voided" as of `today`.
+// The license as stored: {number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on,
+// expires_on, status, renewals, void_reason, updated_at, event_hash}, with "state": "active", "expired" or
+// "voided" as of `today`.
 Result<std::optional<json::object>> GetLicense(store::Db& db, std::string_view number, Date today);
 // Licenses of a pet or of an owner, newest first.
 Result<json::array> LicensesOf(store::Db& db, std::string_view column, std::string_view value, Date today);

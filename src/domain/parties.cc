@@ -142,7 +142,8 @@ Status CheckConcurrentEdit(Db& db, const journal::Event& e, std::string_view agg
       json::object{{"party", id}, {"node", e.feed}, {"by", e.actor}, {"fields", std::move(overlap)}});
 }
 
-Status ApplyParty(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyParty(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   std::string_view id = StringOr(d, "id");
   if (aggregate.starts_with("series:"))

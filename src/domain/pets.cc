@@ -66,7 +66,8 @@ Status SetField(Db& db, std::string_view id, std::string_view field, const json:
   return s->Bind(2, time).Bind(3, id).Run();
 }
 
-Status ApplyPet(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyPet(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   if (aggregate.starts_with("series:")) {
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(d, "id")));

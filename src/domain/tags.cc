@@ -10,7 +10,8 @@ namespace {
 using store::Db;
 using store::StmtRef;
 
-Status ApplyTags(Db& db, const journal::Event& e, std::string_view aggregate) {
+Status ApplyTags(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const json::object& d = e.data;
   if (aggregate.starts_with("series:")) {
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(StringOr(d, "id")));

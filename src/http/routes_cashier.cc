@@ -1,6 +1,8 @@
 // Routes: cashiering — drawers, counter payments, receipts, voids and refunds. Clerks, supervisors and admins
 // work drawers and take payments; voids and refunds also need a supervisor's approval (http/approval.h);
 // auditors read drawers, reports and receipts; a public user sees only receipts they paid.
+#include "http/routes_cashier.h"
+
 #include <fmt/format.h>
 
 #include "domain/cashier.h"
@@ -74,6 +76,8 @@ json::value RefundSchema() {
               {"refunded_at", Type("integer")}});
 }
 
+}  // namespace
+
 json::value ReceiptSchema() {
   return Obj(
       {{"receipt", Type("string")},
@@ -93,8 +97,15 @@ json::value ReceiptSchema() {
                                                          {"approved_by", Type("string")},
                                                          {"voided_by", Type("string")},
                                                          {"voided_at", Type("integer")}}}}},
-       {"taken_at", Type("integer")}});
+       {"taken_at", Type("integer")},
+       {"event_hash", json::object{{"type", "string"},
+                                   {"pattern", "^[0-9a-f]{64}$"},
+                                   {"description",
+                                    "SHA-256 of the payment.taken event that created the receipt: "
+                                    "GET /api/v1/verify/receipt/{number} proves it is in the node log"}}}});
 }
+
+namespace {
 
 json::value DrawerSchema() {
   return Obj({{"id", Type("string")},

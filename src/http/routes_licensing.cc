@@ -11,6 +11,7 @@
 #include "domain/tags.h"
 #include "http/app.h"
 #include "http/approval.h"
+#include "http/routes_cashier.h"
 
 namespace holdfast::http {
 namespace {
@@ -429,7 +430,12 @@ json::value LicenseSchema() {
               {"state", json::object{{"enum", json::array{"active", "expired", "voided"}}}},
               {"renewals", Type("integer")},
               {"void_reason", Type("string")},
-              {"updated_at", Type("integer")}});
+              {"updated_at", Type("integer")},
+              {"event_hash", json::object{{"type", "string"},
+                                          {"pattern", "^[0-9a-f]{64}$"},
+                                          {"description",
+                                           "SHA-256 of the event that last changed the license: "
+                                           "GET /api/v1/log/inclusion proves it is in the node log"}}}});
 }
 
 json::value TagSchema() {
@@ -574,7 +580,7 @@ void RegisterLicensingRoutes(App& app) {
              "one receipt, in one step",
          .tag = "licensing",
          .request_schema = SaleSchema(),
-         .response_schema = Obj({{"receipt", Type("object")},
+         .response_schema = Obj({{"receipt", ReceiptSchema()},
                                  {"licenses", json::object{{"type", "array"}, {"items", LicenseSchema()}}}}),
          .success_status = 201,
          .handler = Sale});

@@ -27,10 +27,11 @@ CREATE TABLE IF NOT EXISTS seals(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
-Status ApplyTo(Db& db, const Registry& registry, const journal::Event& e, std::string_view aggregate) {
+Status ApplyTo(Db& db, const Registry& registry, const journal::StoredEvent& se, std::string_view aggregate) {
+  const journal::Event& e = se.event;
   const FoldRule* rule = registry.FindRule(e.type);
   if (!rule) return Status::Ok();
-  Status s = rule->apply(db, e, aggregate);
+  Status s = rule->apply(db, se, aggregate);
   if (!s.ok()) {
     Error err = s.error();
     err.detail = fmt::format("folding {} {}/{} into {}: {}", e.type, e.feed, e.seq, aggregate, err.detail);
@@ -58,6 +59,9 @@ Status IndexAggregates(Db& db, const Registry& registry, const journal::Event& e
   return Status::Ok();
 }
 
+// The key in meta under which the fingerprint of the derived tables' declarations is kept.
+constexpr std::string_view kStateSchemaKey = "state_schema";
+
 }  // namespace
 
 std::vector<const StateTable*> DerivedTables(const Registry& registry) {
@@ -68,18 +72,37 @@ std::vector<const StateTable*> DerivedTables(const Registry& registry) {
   return out;
 }
 
+std::string StateSchema(const Registry& registry) {
+  Sha256Stream fingerprint;
+  for (const StateTable* t : DerivedTables(registry)) {
+    fingerprint.Update(t->name);
+    fingerprint.Update("\n");
+    fingerprint.Update(t->ddl);
+    fingerprint.Update("\n");
+  }
+  return Hex(fingerprint.Finish());
+}
+
+Result<bool> StateSchemaIsCurrent(Db& db, const Registry& registry) {
+  HF_ASSIGN_OR_RETURN(auto built, GetMeta(db, kStateSchemaKey));
+  return built == StateSchema(registry);
+}
+
 Status CreateSchema(Db& db, const Registry& registry) {
   HF_RETURN_IF_ERROR(db.Exec(kJournalDdl));
   HF_RETURN_IF_ERROR(db.Exec(kNodeLogDdl));
-  HF_RETURN_IF_ERROR(db.Exec(kEventAggregates.ddl));
-  HF_RETURN_IF_ERROR(registry.CreateTables(db));
   HF_ASSIGN_OR_RETURN(auto version, GetMeta(db, "schema_version"));
-  if (!version) return SetMeta(db, "schema_version", std::to_string(kSchemaVersion));
-  if (*version != std::to_string(kSchemaVersion)) {
+  if (!version) {
+    HF_RETURN_IF_ERROR(SetMeta(db, "schema_version", std::to_string(kSchemaVersion)));
+  } else if (*version != std::to_string(kSchemaVersion)) {
     return IoError(
         fmt::format("database schema version {} is not the supported version {}", *version, kSchemaVersion));
   }
-  return Status::Ok();
+  HF_ASSIGN_OR_RETURN(bool current, StateSchemaIsCurrent(db, registry));
+  // Derived tables declared otherwise (by an older version) or never built (a new database): dropped, and the
+  // journal refolded into them as declared now.
+  if (!current) HF_RETURN_IF_ERROR(RebuildState(db, registry));
+  return registry.CreateTables(db);  // the local tables; the state tables exist by now
 }
 
 Result<std::optional<std::string>> GetMeta(Db& db, std::string_view key) {
@@ -141,7 +164,7 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& s
     if (out_of_order) {
       HF_RETURN_IF_ERROR(RefoldAggregate(db, registry, agg));
     } else {
-      HF_RETURN_IF_ERROR(ApplyTo(db, registry, e, agg));
+      HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, agg));
     }
   }
   return Status::Ok();
@@ -165,14 +188,18 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
   }
   for (const std::string& body : bodies) {
     HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
-    HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, aggregate));
+    HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, aggregate));
   }
   return Status::Ok();
 }
 
 Status RebuildState(Db& db, const Registry& registry, const std::function<void(int64_t, int64_t)>& progress) {
-  HF_RETURN_IF_ERROR(registry.ClearTables(db));
-  HF_RETURN_IF_ERROR(db.Exec("DELETE FROM event_aggregates"));
+  // Dropped and created, not emptied: a table whose declaration changed (a new column) takes its new shape.
+  for (const StateTable* t : DerivedTables(registry)) {
+    HF_RETURN_IF_ERROR(db.Exec(fmt::format("DROP TABLE IF EXISTS {}", t->name)));
+    HF_RETURN_IF_ERROR(db.Exec(t->ddl));
+  }
+  HF_RETURN_IF_ERROR(SetMeta(db, kStateSchemaKey, StateSchema(registry)));
   // The canonical order of the log positions first (a sort of small keys: no index is kept for an order
   // needed only here), then each event by its position, folding as we go.
   std::vector<int64_t> order;
@@ -198,7 +225,7 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
     HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
     HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
     for (const std::string& agg : AggregatesOf(registry, se.event)) {
-      HF_RETURN_IF_ERROR(ApplyTo(db, registry, se.event, agg));
+      HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, agg));
     }
     if (progress && (++done % 10000 == 0 || done == total)) progress(done, total);
   }

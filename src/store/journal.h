@@ -12,7 +12,8 @@
 //   event_aggregates(aggregate, time, tick, feed, seq)
 //       which aggregates each event belongs to, in canonical order (commutative aggregates are left out: they
 //       are never refolded): derived, rebuilt with the state tables.
-//   meta(key, value)                            node id, city, the persisted clock stamp, schema version
+//   meta(key, value)                            node id, city, the persisted clock stamp, schema version, and
+//       state_schema: the StateSchema the derived tables were last built with
 //
 // Every function here runs on the caller's connection and inside the caller's transaction.
 #ifndef HOLDFAST_STORE_JOURNAL_H_
@@ -33,7 +34,16 @@ namespace holdfast::store {
 inline constexpr int kSchemaVersion = 1;
 
 // Creates the journal tables, the meta table, and the registry's state and local tables (all IF NOT EXISTS).
+// The derived tables are rebuilt (RebuildState) when the database's recorded state_schema is not the
+// registry's: a new database, or one whose derived tables an older version declared otherwise (a column
+// fewer). Refuses a database of another schema_version, which governs the journal's own tables.
 Status CreateSchema(Db& db, const Registry& registry);
+
+// A fingerprint of how the registry declares the derived tables (DerivedTables): hex SHA-256 over each
+// table's name and DDL, in name order. Any change to a declaration changes it.
+std::string StateSchema(const Registry& registry);
+// Whether the derived tables of `db` were last built (RebuildState) with the registry's StateSchema.
+Result<bool> StateSchemaIsCurrent(Db& db, const Registry& registry);
 
 Result<std::optional<std::string>> GetMeta(Db& db, std::string_view key);
 Status SetMeta(Db& db, std::string_view key, std::string_view value);
@@ -61,8 +71,9 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& e
 // Clears and refolds one aggregate from its events.
 Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate);
 
-// Drops all derived rows (state tables and event_aggregates) and folds every event in canonical order.
-// `progress(done, total)` is called now and then.
+// Drops the derived tables (state tables and event_aggregates), creates them as the registry declares them,
+// records the StateSchema, and folds every event in canonical order. `progress(done, total)` is called now
+// and then. Requires: no statement on `db` is mid-step (SQLite refuses to drop a table then).
 Status RebuildState(Db& db, const Registry& registry,
                     const std::function<void(int64_t, int64_t)>& progress = nullptr);
 

@@ -110,7 +110,8 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry&
   Db& db = *node->db_;
   {
     HF_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
-    HF_RETURN_IF_ERROR(CreateSchema(db, registry));  // adds tables a newer version introduced
+    // Adds tables a newer version introduced and rebuilds derived ones it declares otherwise.
+    HF_RETURN_IF_ERROR(CreateSchema(db, registry));
     HF_RETURN_IF_ERROR(txn.Commit());
   }
   HF_ASSIGN_OR_RETURN(auto id, GetMeta(db, "node_id"));

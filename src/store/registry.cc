@@ -1,7 +1,5 @@
 #include "store/registry.h"
 
-#include <fmt/format.h>
-
 namespace holdfast::store {
 
 void Registry::AddTable(StateTable table) { tables_.push_back(std::move(table)); }
@@ -33,11 +31,6 @@ const FoldRule* Registry::FindRule(std::string_view type) const {
 Status Registry::CreateTables(Db& db) const {
   for (const auto& t : tables_) HF_RETURN_IF_ERROR(db.Exec(t.ddl));
   for (const auto& ddl : local_ddl_) HF_RETURN_IF_ERROR(db.Exec(ddl));
-  return Status::Ok();
-}
-
-Status Registry::ClearTables(Db& db) const {
-  for (const auto& t : tables_) HF_RETURN_IF_ERROR(db.Exec(fmt::format("DELETE FROM {}", t.name)));
   return Status::Ok();
 }
 

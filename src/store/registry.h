@@ -38,7 +38,9 @@ struct FoldRule {
   std::string type;  // event type
   // The aggregates ("party:p-central-1") this event belongs to; empty when it changes no state.
   std::function<std::vector<std::string>(const journal::Event&)> aggregates;
-  std::function<Status(Db&, const journal::Event&, std::string_view aggregate)> apply;
+  // Folds the event into one of its aggregates. It is given the stored event, so that state may name the
+  // event it came from by its hash (a receipt's event_hash), as much a function of the event as its data.
+  std::function<Status(Db&, const journal::StoredEvent&, std::string_view aggregate)> apply;
 };
 
 class Registry {
@@ -56,8 +58,6 @@ class Registry {
 
   // Creates every state and local table (IF NOT EXISTS).
   Status CreateTables(Db& db) const;
-  // Deletes every row of every state table.
-  Status ClearTables(Db& db) const;
 
  private:
   std::vector<StateTable> tables_;

@@ -28,7 +28,8 @@ Registry CounterRegistry() {
              [](const journal::Event& e) -> std::vector<std::string> {
                return {"counter:" + std::string(StringOr(e.data, "name"))};
              },
-             [](Db& db, const journal::Event& e, std::string_view) -> Status {
+             [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+               const journal::Event& e = se.event;
                // last_n is order-dependent on purpose: it shows whether events were folded in canonical
                // order.
                HF_ASSIGN_OR_RETURN(StmtRef s,
