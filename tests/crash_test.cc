@@ -54,32 +54,6 @@ std::string Describe(const Result<http::ClientResponse>& r) {
   return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
 }
 
-// Signs in as admin with `password` and returns the session token, or "" after recording a failure.
-std::string SignIn(http::Client& client, const std::string& password) {
-  auto r = client.Post("/api/v1/sessions",
-                       json::serialize(json::object{{"username", "admin"}, {"password", password}}));
-  EXPECT_TRUE(r.ok() && r->status == 201) << "sign-in: " << Describe(r);
-  if (!r.ok() || r->status != 201) return "";
-  auto body = ParseJson(r->body);
-  EXPECT_TRUE(body.ok() && body->is_object()) << r->body;
-  if (!body.ok() || !body->is_object()) return "";
-  return std::string(StringOr(body->as_object(), "token"));
-}
-
-// Signs the admin in: with the one-time password from init (then replaced by kPassword) when `one_time` is
-// given, otherwise with kPassword. Returns the token, or "" after recording a failure.
-std::string SignInAdmin(uint16_t port, const std::string& one_time) {
-  http::Client client("127.0.0.1", port);
-  std::string token = SignIn(client, one_time.empty() ? kPassword : one_time);
-  if (token.empty() || one_time.empty()) return token;
-  client.SetHeader("Authorization", "Bearer " + token);
-  auto changed = client.Request(
-      "PUT", "/api/v1/users/me/password",
-      json::serialize(json::object{{"current_password", one_time}, {"new_password", kPassword}}));
-  EXPECT_TRUE(changed.ok() && changed->status == 200) << Describe(changed);
-  return changed.ok() && changed->status == 200 ? token : "";
-}
-
 // Writers creating parties on one server until it dies or they are told to stop.
 class WriteLoad {
  public:
@@ -235,7 +209,7 @@ TEST(CrashTest, KilledUnderLoadKeepsEveryAcknowledgedWrite) {
     SCOPED_TRACE("round " + std::to_string(round));
     ServeProcess server(dir, log);
     ASSERT_TRUE(server.ready()) << server.error();
-    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "");
+    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "", kPassword);
     ASSERT_NE(token, "") << server.Log();
     // What the killed server acknowledged is served by the restarted one.
     ExpectPartiesServed(server.port(), token, last_round);
@@ -295,7 +269,7 @@ TEST(CrashTest, StoppedUnderLoadExitsCleanlyAndKeepsEveryAcknowledgedWrite) {
     SCOPED_TRACE("round " + std::to_string(round));
     ServeProcess server(dir, tmp.Sub("serve.log"));
     ASSERT_TRUE(server.ready()) << server.error();
-    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "");
+    std::string token = SignInAdmin(server.port(), round == 0 ? one_time : "", kPassword);
     ASSERT_NE(token, "") << server.Log();
     ExpectPartiesServed(server.port(), token, acknowledged);
     WriteLoad load(server.port(), token, round);

@@ -15,6 +15,11 @@
 #include <sstream>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "base/json.h"
+#include "http/client.h"
+
 namespace holdfast::testing {
 namespace {
 
@@ -321,6 +326,28 @@ bool ServeProcess::Kill() {
   child_.Signal(SIGKILL);
   std::optional<int> status = child_.Wait(kChildTimeout);
   return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
+}
+
+std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::string& password) {
+  auto describe = [](const Result<http::ClientResponse>& r) {
+    return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
+  };
+  http::Client client("127.0.0.1", port);
+  auto r = client.Post("/api/v1/sessions", json::serialize(json::object{
+                                               {"username", "admin"}, {"password", one_time.empty() ? password : one_time}}));
+  EXPECT_TRUE(r.ok() && r->status == 201) << "sign-in: " << describe(r);
+  if (!r.ok() || r->status != 201) return "";
+  auto body = ParseJson(r->body);
+  EXPECT_TRUE(body.ok() && body->is_object()) << r->body;
+  if (!body.ok() || !body->is_object()) return "";
+  std::string token(StringOr(body->as_object(), "token"));
+  if (one_time.empty()) return token;
+  client.SetHeader("Authorization", "Bearer " + token);
+  auto changed = client.Request(
+      "PUT", "/api/v1/users/me/password",
+      json::serialize(json::object{{"current_password", one_time}, {"new_password", password}}));
+  EXPECT_TRUE(changed.ok() && changed->status == 200) << describe(changed);
+  return changed.ok() && changed->status == 200 ? token : "";
 }
 
 }  // namespace holdfast::testing

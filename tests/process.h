@@ -108,6 +108,11 @@ class ServeProcess {
   std::string error_;
 };
 
+// Signs the administrator of a node made by `holdfast init` in over HTTP and returns the session token, or ""
+// after recording a test failure. With `one_time` (the password init printed), the first sign-in replaces it
+// with `password`; without, it signs in with `password`.
+std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::string& password);
+
 // Describes a raw wait status: "exit 3", "killed by signal 9".
 std::string DescribeWaitStatus(int status);
 

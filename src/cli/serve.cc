@@ -11,13 +11,15 @@
 #include "http/app.h"
 #include "http/peer_sync.h"
 #include "http/server.h"
+#include "http/vault_service.h"
 #include "sync/bundle.h"
 
 namespace holdfast::cli {
 
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening,
-              const std::vector<std::string>& peers, std::chrono::milliseconds sync_every) {
+              const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
+              vault::Pusher* pusher) {
   auto address = http::ParseListen(listen);
   if (!address.ok()) return ReportError(address.error());
   // Block the stop signals in every thread; this one waits for them.
@@ -29,6 +31,7 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   signal(SIGPIPE, SIG_IGN);
 
   http::App app(node);
+  if (pusher) app.set_backups([pusher] { return pusher->Snapshot(); });
   http::ServerOptions options;
   options.host = address->first;
   options.port = address->second;
@@ -47,12 +50,19 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   http::Syncer syncer(node, peers, app.peers(), sync_every);
   syncer.Start();
   if (!peers.empty()) fmt::print("syncing with {}\n", fmt::join(peers, ", "));
+  if (pusher) {
+    pusher->Start();
+    std::vector<std::string> vaults;
+    for (const auto& v : pusher->Snapshot()) vaults.push_back(v.target);
+    fmt::print("backing up to {}\n", fmt::join(vaults, ", "));
+  }
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
   fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
   syncer.Stop();
+  if (pusher) pusher->Stop();
   http::StopServing(server, app, node);
   return kExitOk;
 }
@@ -63,6 +73,9 @@ void AddServeVerb(CLI::App& app, Run* run) {
     int threads = 2;
     std::vector<std::string> peers;
     double sync_every = 2;
+    std::vector<std::string> vaults;
+    std::string vault_token;
+    double backup_every = 2;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a node's HTTP API (stop with Ctrl-C or SIGTERM)");
@@ -77,6 +90,13 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option("--sync-every", args->sync_every, "Seconds between sync rounds with each peer")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--vault", args->vaults,
+                  "Back up continuously to this vault: a directory, or http://host:port (repeatable)");
+  cmd->add_option("--vault-token", args->vault_token,
+                  "File holding the credential for vaults reached over HTTP (or set HOLDFAST_VAULT_TOKEN)");
+  cmd->add_option("--backup-every", args->backup_every, "Seconds between pushes to each vault")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->callback([args, run] {
     *run = [args] {
       auto peers = ReadPeers(args->data);
@@ -86,10 +106,28 @@ void AddServeVerb(CLI::App& app, Run* run) {
         if (!parsed.ok()) return ReportError(parsed.error());
         if (std::find(peers->begin(), peers->end(), p) == peers->end()) peers->push_back(p);
       }
+      auto token = ReadVaultToken(args->vault_token);
+      if (!token.ok()) return ReportError(token.error());
+      std::vector<std::unique_ptr<vault::Target>> targets;
+      for (const auto& spec : args->vaults) {
+        auto target = http::OpenVaultTarget(spec, *token);
+        if (!target.ok()) return ReportError(target.error());
+        targets.push_back(std::move(*target));
+      }
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
+      std::unique_ptr<vault::Pusher> pusher;
+      if (!targets.empty()) {
+        auto db = (*node)->Read();
+        if (!db.ok()) return ReportError(db.error());
+        auto source = vault::LoadBackupSource(args->data, **db);
+        if (!source.ok()) return ReportError(source.error());
+        pusher = std::make_unique<vault::Pusher>(
+            **node, std::move(*source), std::move(targets),
+            std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
+      }
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
-                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)));
+                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)), pusher.get());
     };
   });
 }

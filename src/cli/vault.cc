@@ -9,6 +9,7 @@
 #include "domain/registry.h"
 #include "http/server.h"
 #include "http/vault_service.h"
+#include "journal/checkpoint.h"
 #include "vault/backup.h"
 #include "vault/object.h"
 #include "vault/restore.h"
@@ -68,7 +69,11 @@ int RestoreNode(const std::string& spec, const std::string& token_file, const st
   fmt::print("  events:     {} in {} feeds, {} seals, all verified\n", report->events, report->feeds, report->seals);
   fmt::print("  backup:     generation {}, {} packs, {:.1f} MiB fetched\n", report->generation, report->packs,
              report->bytes / 1048576.0);
-  fmt::print("  checkpoint: {}", report->checkpoint);
+  auto checkpoint = journal::ParseCheckpoint(report->checkpoint);
+  if (checkpoint.ok()) {
+    fmt::print("  checkpoint: {} events, root {} (signed by the node, matched by the restored log)\n",
+               checkpoint->size, Base64(checkpoint->root));
+  }
   fmt::print("  digest:     {} (the digest the node recorded)\n", report->digest);
   fmt::print("\nNext: holdfast serve --data {}\n", dir);
   return kExitOk;

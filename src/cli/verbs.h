@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "store/node.h"
+#include "vault/backup.h"
 
 namespace holdfast::cli {
 
@@ -54,12 +55,12 @@ struct InitResult {
 Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
                             const std::string& admin_username);
 
-// Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`.
-// `on_listening(url)` runs once the port is bound.
+// Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every` and
+// backing up with `pusher` (when given). `on_listening(url)` runs once the port is bound.
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening = nullptr,
               const std::vector<std::string>& peers = {},
-              std::chrono::milliseconds sync_every = std::chrono::seconds(2));
+              std::chrono::milliseconds sync_every = std::chrono::seconds(2), vault::Pusher* pusher = nullptr);
 
 }  // namespace holdfast::cli
 

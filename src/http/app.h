@@ -14,6 +14,7 @@
 
 #include "http/message.h"
 #include "http/peer_sync.h"
+#include "vault/backup.h"
 #include "http/router.h"
 #include "store/node.h"
 
@@ -56,6 +57,10 @@ class App {
   PeerBoard& peers() { return peers_; }
   const PeerBoard& peers() const { return peers_; }
 
+  // The vaults this node backs up to and how each push went (set by `serve` before serving, if it backs up).
+  void set_backups(std::function<std::vector<vault::VaultStatus>()> backups) { backups_ = std::move(backups); }
+  std::vector<vault::VaultStatus> backups() const { return backups_ ? backups_() : std::vector<vault::VaultStatus>{}; }
+
   std::string Metrics() const;
   // Waits for offloaded work (sign-ins being checked) to finish. Call after the server stopped.
   void DrainOffloaded() { workers_.join(); }
@@ -69,6 +74,7 @@ class App {
   Router router_;
   boost::asio::thread_pool workers_{2};
   PeerBoard peers_;
+  std::function<std::vector<vault::VaultStatus>()> backups_;
   std::atomic<int64_t> unmatched_{0};
   std::atomic<int64_t> in_flight_{0};
 

@@ -213,6 +213,12 @@ void Revoke(Call& call) {
       [](const json::value& v) { return Response::Json(200, v); });
 }
 
+void BackupStatus(Call& call) {
+  json::array vaults;
+  for (const auto& v : call.app->backups()) vaults.push_back(v.ToJson());
+  call.ReplyJson(200, json::object{{"node", call.app->node().id()}, {"vaults", std::move(vaults)}});
+}
+
 void Status_(Call& call) {
   App& app = *call.app;
   app.Read(call, [&](store::Db& db) {
@@ -315,6 +321,17 @@ void RegisterSyncRoutes(App& app) {
          .response_schema = json::parse(R"({"type":"object","properties":{"node":{"type":"string"},
              "up_to_seq":{"type":"integer"},"reason":{"type":"string"}}})"),
          .handler = Revoke});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/backup/status",
+         .roles = RoleSet::Staff(),
+         .summary = "The vaults this node backs up to: the last push to each, how far each holds the log, errors",
+         .tag = "sync",
+         .response_schema = json::parse(R"({"type":"object","properties":{"node":{"type":"string"},
+             "vaults":{"type":"array","items":{"type":"object","properties":{"target":{"type":"string"},
+             "ok":{"type":"boolean"},"last_attempt_ms":{"type":"integer"},"last_success_ms":{"type":"integer"},
+             "generation":{"type":"integer"},"events":{"type":"integer"},"pushes":{"type":"integer"},
+             "failures":{"type":"integer"},"last_error":{"type":"string"}}}}}})"),
+         .handler = BackupStatus});
   r.Add(
       {.method = "GET",
        .pattern = "/api/v1/sync/status",

@@ -197,7 +197,11 @@ std::vector<VaultStatus> Pusher::Snapshot() const {
 void Pusher::Run() {
   pthread_setname_np(pthread_self(), "hf-backup");
   std::unique_lock<std::mutex> lock(mu_);
+  // Pushes start every `every_` (not `every_` after the last one ended), so a write waits at most one interval
+  // for the push that takes it.
+  auto next = std::chrono::steady_clock::now();
   while (!stopping_) {
+    next += every_;
     lock.unlock();
     for (size_t i = 0; i < targets_.size(); ++i) {
       int64_t now = node_.clock().NowMs();
@@ -226,7 +230,8 @@ void Pusher::Run() {
       }
     }
     lock.lock();
-    cv_.wait_for(lock, every_, [this] { return stopping_; });
+    next = std::max(next, std::chrono::steady_clock::now());
+    cv_.wait_until(lock, next, [this] { return stopping_; });
   }
 }
 

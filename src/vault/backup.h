@@ -77,7 +77,8 @@ struct VaultStatus {
   json::object ToJson() const;
 };
 
-// Pushes to each target every `every`, on a thread of its own. Thread-safe.
+// Pushes to each target every `every` (a push starts every `every`, or at once when the last one took longer),
+// on a thread of its own. Thread-safe.
 class Pusher {
  public:
   Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,

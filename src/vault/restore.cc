@@ -176,7 +176,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       }
       done += static_cast<int64_t>(pack->events.size());
       report.packs += 1;
-      say(fmt::format("restore: pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
+      say(fmt::format("pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
     }
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "hlc", fmt::format("{} {}", latest_stamp.time, latest_stamp.tick)));
     report.events = done;

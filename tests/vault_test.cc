@@ -1,0 +1,322 @@
+// Backups in vaults and restores from them (DESIGN §9): what a restore brings back, what a vault refuses,
+// and how a damaged backup or a node with a rewritten history is caught.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/files.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "http/vault_service.h"
+#include "store/node_log.h"
+#include "store/verify.h"
+#include "test_city.h"
+#include "vault/backup.h"
+#include "vault/object.h"
+#include "vault/restore.h"
+
+namespace holdfast::testing {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kStart = 1'790'000'000'000;
+
+class VaultTest : public ::testing::Test {
+ protected:
+  VaultTest() : city_(1, kStart) {
+    for (int i = 0; i < city_.size(); ++i) {
+      EXPECT_TRUE(vault::CreateKeyFile(store::DataPaths(city_.dir(i)).vault_key()).ok());
+    }
+  }
+
+  Bytes Key(int i) { return *vault::ReadKeyFile(store::DataPaths(city_.dir(i)).vault_key()); }
+
+  Result<vault::PushReport> Push(int i, vault::Target& target) {
+    HF_ASSIGN_OR_RETURN(auto db, city_.node(i).Read());
+    HF_ASSIGN_OR_RETURN(vault::BackupSource source, vault::LoadBackupSource(city_.dir(i), *db));
+    return vault::Push(*db, domain::NodeRegistry(), source, target);
+  }
+
+  Result<vault::RestoreReport> RestoreInto(vault::Target& target, std::span<const uint8_t> key, const std::string& dir) {
+    return vault::Restore(target, key, dir, domain::NodeRegistry());
+  }
+
+  std::string DigestOf(const std::string& dir) {
+    auto db = store::Db::Open(store::DataPaths(dir).db(), store::OpenMode::kReadOnly);
+    EXPECT_TRUE(db.ok());
+    return Hex(*store::StateDigest(**db, domain::NodeRegistry()));
+  }
+
+  // The files of the vault's objects, by name.
+  std::vector<std::string> ObjectFiles(const std::string& root) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(root + "/objects"))
+      if (e.is_regular_file()) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  TempDir tmp_;
+  TestCity city_;
+};
+
+TEST_F(VaultTest, RestoreBringsBackEveryFeedAndTheNodeGoesOnFromThere) {
+  vault::VaultDir vault(tmp_.Sub("vault"));
+  AddParties(city_.node(1), 30, "Office Person");
+  ASSERT_TRUE(city_.Sync(1, 0).ok());
+  AddParties(city_.node(0), 20, "Central Person");
+  auto first = Push(0, vault);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->generation, 1);
+  // Nothing new: no new generation.
+  auto again = Push(0, vault);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->nothing_new);
+  AddParties(city_.node(0), 700, "Later Person");
+  auto second = Push(0, vault);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->generation, 2);
+  EXPECT_EQ(second->events, 700);
+  EXPECT_EQ(second->packs, 1);
+  std::string live_digest = city_.Digest(0);
+  uint64_t live_size = 0;
+  {
+    auto db = city_.node(0).Read();
+    live_size = *store::LogSize(**db);
+  }
+  EXPECT_EQ(second->size, static_cast<int64_t>(live_size));
+
+  std::string restored = tmp_.Sub("restored");
+  std::vector<std::string> progress;
+  vault::RestoreOptions options;
+  options.progress = [&](std::string_view line) { progress.emplace_back(line); };
+  auto report = vault::Restore(vault, Key(0), restored, domain::NodeRegistry(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->node, "central");
+  EXPECT_EQ(report->city, TestCity::kName);
+  EXPECT_EQ(report->generation, 2);
+  EXPECT_EQ(report->events, static_cast<int64_t>(live_size));
+  EXPECT_EQ(report->feeds, 2);
+  EXPECT_EQ(report->digest, live_digest);
+  EXPECT_FALSE(progress.empty());
+  EXPECT_EQ(DigestOf(restored), live_digest);
+  auto verified = store::VerifyNode(restored, domain::NodeRegistry());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact()) << verified->problems.front().where << ": " << verified->problems.front().what;
+  // The restored directory is a whole node: its keys, and the same backup key.
+  EXPECT_EQ(*ReadFile(store::DataPaths(restored).node_key()), *ReadFile(store::DataPaths(city_.dir(0)).node_key()));
+  EXPECT_EQ(*vault::ReadKeyFile(store::DataPaths(restored).vault_key()), Key(0));
+
+  // The restored node writes on in its own feed, and its next backup follows the ones before.
+  city_.Close(0);
+  auto node = store::Node::Open(restored, domain::NodeRegistry());
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  AddParties(**node, 3, "After Restore");
+  {
+    auto db = (*node)->Read();
+    auto source = vault::LoadBackupSource(restored, **db);
+    ASSERT_TRUE(source.ok());
+    auto third = vault::Push(**db, domain::NodeRegistry(), *source, vault);
+    ASSERT_TRUE(third.ok()) << third.status().ToString();
+    EXPECT_EQ(third->generation, 3);
+  }
+  // A restore does not write over a node.
+  auto over = RestoreInto(vault, Key(0), restored);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().type, "node-exists");
+}
+
+TEST_F(VaultTest, RestoreNamesACorruptedOrSwappedObjectAndLeavesNoNode) {
+  std::string root = tmp_.Sub("vault");
+  vault::VaultDir vault(root);
+  for (int round = 0; round < 3; ++round) {
+    AddParties(city_.node(0), 10, fmt::format("Round {}", round));
+    ASSERT_TRUE(Push(0, vault).ok());
+  }
+  std::vector<std::string> objects = ObjectFiles(root);
+  ASSERT_EQ(objects.size(), 4u);  // three packs and the keys
+  auto restore_fails_naming = [&](const std::string& dir, const std::string& what, std::span<const uint8_t> key) {
+    auto r = RestoreInto(vault, key, tmp_.Sub(dir));
+    ASSERT_FALSE(r.ok()) << dir;
+    EXPECT_NE(r.error().detail.find(what), std::string::npos) << r.error().detail;
+    EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub(dir)).db())) << "a failed restore left a node in " << dir;
+  };
+
+  // The wrong key.
+  restore_fails_naming("wrong-key", "does not decrypt with this backup key", vault::GenerateKey());
+
+  // One byte of one object changed on the vault's disk.
+  std::string victim = objects[1], name = fs::path(victim).filename().string();
+  std::string original = *ReadFile(victim);
+  fs::permissions(victim, fs::perms::owner_write, fs::perm_options::add);
+  std::string changed = original;
+  changed[changed.size() / 2] ^= 0x40;
+  ASSERT_TRUE(WriteFileAtomic(victim, changed).ok());
+  restore_fails_naming("corrupted", "object " + name, Key(0));
+  restore_fails_naming("corrupted-2", "corrupted or swapped", Key(0));
+
+  // Two objects' files swapped.
+  ASSERT_TRUE(WriteFileAtomic(victim, original).ok());
+  std::string other = objects[2];
+  std::string other_bytes = *ReadFile(other);
+  ASSERT_TRUE(WriteFileAtomic(victim, other_bytes).ok());
+  fs::permissions(other, fs::perms::owner_write, fs::perm_options::add);
+  ASSERT_TRUE(WriteFileAtomic(other, original).ok());
+  restore_fails_naming("swapped", "corrupted or swapped", Key(0));
+
+  // Put back, it restores.
+  ASSERT_TRUE(WriteFileAtomic(victim, original).ok());
+  ASSERT_TRUE(WriteFileAtomic(other, other_bytes).ok());
+  auto fine = RestoreInto(vault, Key(0), tmp_.Sub("fine"));
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+
+  // A manifest removed from the middle of the chain is named.
+  fs::remove(root + "/manifests/central/0000000002");
+  restore_fails_naming("gap", "generation 2", Key(0));
+}
+
+TEST_F(VaultTest, ANodeWhoseHistoryWasRewrittenCannotAddToItsBackups) {
+  std::string root = tmp_.Sub("vault");
+  vault::VaultDir vault(root);
+  AddParties(city_.node(0), 5, "Shared Past");
+  ASSERT_TRUE(Push(0, vault).ok());
+  // A copy of the node as it was then: the same key, the same feed.
+  city_.Close(0);
+  fs::copy(city_.dir(0), tmp_.Sub("clone"), fs::copy_options::recursive);
+  fs::remove(tmp_.Sub("clone") + "/lock");
+  city_.Open(0);
+  AddParties(city_.node(0), 5, "What Happened");
+  ASSERT_TRUE(Push(0, vault).ok());
+
+  // The copy writes another story, longer than the real one, and tries to back it up.
+  auto clone = store::Node::Open(tmp_.Sub("clone"), domain::NodeRegistry());
+  ASSERT_TRUE(clone.ok());
+  AddParties(**clone, 8, "Rewritten");
+  auto db = (*clone)->Read();
+  auto source = vault::LoadBackupSource(tmp_.Sub("clone"), **db);
+  ASSERT_TRUE(source.ok());
+  auto pushed = vault::Push(**db, domain::NodeRegistry(), *source, vault);
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_EQ(pushed.error().type, "inconsistent-manifest") << pushed.error().detail;
+  EXPECT_NE(pushed.error().detail.find("history was rewritten"), std::string::npos) << pushed.error().detail;
+  EXPECT_EQ(*vault.LatestGeneration("central"), 2);
+}
+
+// An HTTP vault in this process, with one credential for the test city and one for another city.
+class HttpVaultTest : public VaultTest {
+ protected:
+  void SetUp() override {
+    root_ = tmp_.Sub("vault-service");
+    token_ = *http::AddVaultCredential(root_, TestCity::kName);
+    other_token_ = *http::AddVaultCredential(root_, "Otherville");
+    auto service = http::VaultService::Open(root_);
+    ASSERT_TRUE(service.ok());
+    service_ = std::move(*service);
+    http::ServerOptions options;
+    options.port = 0;
+    options.body_limit = http::kVaultBodyLimit;
+    server_ = std::make_unique<http::Server>(options, [this](http::Request&& req, http::Responder respond) {
+      service_->Handle(std::move(req), std::move(respond));
+    });
+    ASSERT_TRUE(server_->Start().ok());
+    url_ = fmt::format("http://127.0.0.1:{}", server_->port());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  Result<http::ClientResponse> Call(const std::string& token, std::string_view method, const std::string& target,
+                                    std::string_view body = {}) {
+    http::Client client("127.0.0.1", server_->port());
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    headers.emplace_back("Content-Type", "application/octet-stream");
+    return client.Request(method, target, body, headers);
+  }
+
+  std::string root_, token_, other_token_, url_;
+  std::unique_ptr<http::VaultService> service_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(HttpVaultTest, TheNodesCredentialCanOnlyAdd) {
+  auto remote = http::OpenVaultTarget(url_, token_);
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  AddParties(city_.node(0), 10, "Backed Up");
+  auto pushed = Push(0, **remote);
+  ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  std::string city_root = root_ + "/cities/testville";
+  std::vector<std::string> objects = ObjectFiles(city_root);
+  ASSERT_FALSE(objects.empty());
+  std::string name = fs::path(objects[0]).filename().string();
+  std::string bytes = *ReadFile(objects[0]);
+  std::string manifest = *ReadFile(city_root + "/manifests/central/0000000001");
+
+  // Overwrite an object with other bytes, under its name.
+  auto overwrite = Call(token_, "PUT", "/v1/objects/" + name, "other bytes");
+  ASSERT_TRUE(overwrite.ok());
+  EXPECT_EQ(overwrite->status, 422) << overwrite->body;
+  EXPECT_EQ(overwrite->Header("content-type"), "application/problem+json");
+  // Delete it.
+  auto remove = Call(token_, "DELETE", "/v1/objects/" + name);
+  ASSERT_TRUE(remove.ok());
+  EXPECT_EQ(remove->status, 405) << remove->body;
+  // Put the same bytes again: nothing changes.
+  auto same = Call(token_, "PUT", "/v1/objects/" + name, bytes);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->status, 200) << same->body;
+  EXPECT_EQ(*ReadFile(objects[0]), bytes);
+  // Replace a manifest, or delete it.
+  auto replace = Call(token_, "PUT", "/v1/manifests/central/1", manifest);
+  ASSERT_TRUE(replace.ok());
+  EXPECT_EQ(replace->status, 409) << replace->body;
+  auto drop = Call(token_, "DELETE", "/v1/manifests/central/1");
+  ASSERT_TRUE(drop.ok());
+  EXPECT_EQ(drop->status, 405);
+  EXPECT_EQ(*ReadFile(city_root + "/manifests/central/0000000001"), manifest);
+
+  // A manifest naming an object the vault lacks: the node signs it, the vault refuses it.
+  AddParties(city_.node(0), 3, "Not Uploaded");
+  {
+    vault::VaultDir scratch(tmp_.Sub("scratch"));  // takes the packs; the manifest goes to the service
+    struct Split final : vault::Target {
+      vault::Target& objects;
+      vault::Target& manifests;
+      Split(vault::Target& o, vault::Target& m) : objects(o), manifests(m) {}
+      std::string Describe() const override { return manifests.Describe(); }
+      Result<bool> PutObject(const std::string& n, std::string_view b) override { return objects.PutObject(n, b); }
+      Result<std::string> GetObject(const std::string& n) override { return manifests.GetObject(n); }
+      Status PutManifest(const std::string& node, int64_t g, std::string_view b) override {
+        return manifests.PutManifest(node, g, b);
+      }
+      Result<std::string> GetManifest(const std::string& node, int64_t g) override { return manifests.GetManifest(node, g); }
+      Result<int64_t> LatestGeneration(const std::string& node) override { return manifests.LatestGeneration(node); }
+      Result<std::vector<std::string>> Nodes() override { return manifests.Nodes(); }
+    } split(scratch, **remote);
+    auto missing = Push(0, split);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().detail.find("does not hold"), std::string::npos) << missing.error().detail;
+  }
+
+  // Another city's credential, no credential, a made-up one.
+  auto foreign = Call(other_token_, "PUT", "/v1/manifests/central/2", manifest);
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(foreign->status, 403) << foreign->body;
+  auto foreign_read = Call(other_token_, "GET", "/v1/objects/" + name);
+  ASSERT_TRUE(foreign_read.ok());
+  EXPECT_EQ(foreign_read->status, 404) << "another city's credential reads nothing of this city";
+  for (const std::string& t : {std::string(), std::string("hfv_made_up")}) {
+    auto r = Call(t, "GET", "/v1/objects/" + name);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 401);
+  }
+
+  // Everything the node pushed restores over HTTP.
+  auto pushed_again = Push(0, **remote);
+  ASSERT_TRUE(pushed_again.ok()) << pushed_again.status().ToString();
+  auto report = RestoreInto(**remote, Key(0), tmp_.Sub("restored"));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->digest, city_.Digest(0));
+}
+
+}  // namespace
+}  // namespace holdfast::testing
