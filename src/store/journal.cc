@@ -128,7 +128,7 @@ Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
   return FeedHead{s->Int(0), Hex(s->Blob(1))};
 }
 
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se, Indexing indexing) {
   const journal::Event& e = se.event;
   HF_ASSIGN_OR_RETURN(StmtRef s,
                       db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
@@ -141,6 +141,7 @@ Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent&
       .Bind(7, e.type);
   HF_RETURN_IF_ERROR(s->Run());
   HF_RETURN_IF_ERROR(AppendToLog(db, sqlite3_last_insert_rowid(db.raw())));
+  if (indexing == Indexing::kLeaveToRebuild) return Status::Ok();
   return IndexAggregates(db, registry, e);
 }
 

@@ -54,8 +54,11 @@ struct FeedHead {
 };
 Result<FeedHead> LoadHead(Db& db, std::string_view feed);
 
-// Stores an event (which must not be stored yet) and indexes its aggregates. Does not fold.
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
+// Stores an event (which must not be stored yet) and, unless told not to (for a bulk load that RebuildState
+// follows, which indexes every event again), indexes its aggregates. Does not fold.
+enum class Indexing { kIndex, kLeaveToRebuild };
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
+                   Indexing indexing = Indexing::kIndex);
 Status InsertSeal(Db& db, const journal::Seal& seal);
 
 // Folds a stored event into each of its aggregates: applied directly when it sorts after every event already

@@ -33,28 +33,29 @@ struct FeedState {
 
 class Verifier {
  public:
-  Verifier(const std::string& dir, const Registry& registry) : paths_(dir), registry_(registry) {}
+  Verifier(const std::string& dir, const Registry& registry, std::string db)
+      : paths_(dir), db_path_(db.empty() ? paths_.db() : std::move(db)), registry_(registry) {}
 
-  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress, bool refold) {
+  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress, VerifySteps steps) {
     auto say = [&](std::string_view s) {
       if (progress) progress(s);
     };
-    if (!FileExists(paths_.db())) return NotFound(fmt::format("no node database at {}", paths_.db()));
+    if (!FileExists(db_path_)) return NotFound(fmt::format("no node database at {}", db_path_));
     HF_ASSIGN_OR_RETURN(city_key_, ReadCityPublicKey(paths_));
     // A scratch database with the node's schema; the live one is attached read-only.
     HF_ASSIGN_OR_RETURN(scratch_, Db::Open("", OpenMode::kReadWrite));
     HF_RETURN_IF_ERROR(CreateSchema(*scratch_, registry_));
     HF_ASSIGN_OR_RETURN(StmtRef attach, scratch_->Prepare("ATTACH ? AS live"));
-    HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(paths_.db())).Run());
+    HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(db_path_)).Run());
     HF_ASSIGN_OR_RETURN(auto city, ScalarText("SELECT value FROM live.meta WHERE key='city'"));
     city_ = city;
     // Tables built as another version declared them (a column fewer) cannot be compared row by row.
-    HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(paths_.db(), OpenMode::kReadOnly));
+    HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(db_path_, OpenMode::kReadOnly));
     HF_ASSIGN_OR_RETURN(bool current, StateSchemaIsCurrent(*live, registry_));
-    if (!current) {
+    if (!current && steps.refold) {
       return Conflict(fmt::format("the state tables in {} were built by another version of holdfast: start "
                                   "the node once or run `holdfast rebuild --data {}`, then verify",
-                                  paths_.db(), paths_.dir),
+                                  db_path_, paths_.dir),
                       "state-schema-outdated");
     }
 
@@ -62,9 +63,11 @@ class Verifier {
     HF_RETURN_IF_ERROR(CheckEvents());
     say("checking node certificates and seals");
     HF_RETURN_IF_ERROR(CheckSeals());
-    say("checking the node log");
-    HF_RETURN_IF_ERROR(CheckNodeLog());
-    if (!refold) return std::move(report_);
+    if (steps.node_log) {
+      say("checking the node log");
+      HF_RETURN_IF_ERROR(CheckNodeLog());
+    }
+    if (!steps.refold) return std::move(report_);
     say("refolding every aggregate from the journal");
     HF_RETURN_IF_ERROR(scratch_->Exec("INSERT OR IGNORE INTO main.events SELECT * FROM live.events"));
     // Events already reported as unreadable are left out of the refold; the state they fed is then reported
@@ -92,7 +95,7 @@ class Verifier {
 
   // The node log's kept hashes against the ones the events give (store/node_log.h).
   Status CheckNodeLog() {
-    HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(paths_.db(), OpenMode::kReadOnly));
+    HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(db_path_, OpenMode::kReadOnly));
     HF_ASSIGN_OR_RETURN(std::vector<std::string> problems, CheckLog(*live));
     for (const std::string& p : problems) {
       size_t colon = p.find(": ");
@@ -250,6 +253,7 @@ class Verifier {
   }
 
   DataPaths paths_;
+  std::string db_path_;
   const Registry& registry_;
   Bytes city_key_;
   std::string city_;
@@ -263,9 +267,9 @@ class Verifier {
 }  // namespace
 
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
-                                const std::function<void(std::string_view)>& progress, bool refold) {
-  Verifier v(dir, registry);
-  return v.Run(progress, refold);
+                                const std::function<void(std::string_view)>& progress, VerifySteps steps) {
+  Verifier v(dir, registry, steps.db);
+  return v.Run(progress, steps);
 }
 
 }  // namespace holdfast::store

@@ -42,10 +42,17 @@ struct VerifyReport {
 
 // Verifies the node in `dir`. An Error means verification could not run (no database, unreadable files); a
 // report with problems means it ran and found tampering. `progress(stage)` is told what is being checked.
-// Without `refold`, step 5 is left out (for a database whose state was just folded from its journal).
+// Steps may be left out for a database just built from a journal that was checked otherwise: the refold
+// (step 5) when its state was just folded, the node log's kept hashes when its root was just checked.
+// `db` names another database file than DIR/node.db (one being restored).
+struct VerifySteps {
+  bool refold = true;
+  bool node_log = true;
+  std::string db;
+};
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
                                 const std::function<void(std::string_view)>& progress = nullptr,
-                                bool refold = true);
+                                VerifySteps steps = {});
 
 }  // namespace holdfast::store
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <optional>
 
 #include "base/files.h"
@@ -123,9 +124,9 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   HF_RETURN_IF_ERROR(MakeDirectories(dir));
   HF_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(dir));
   std::string building = paths.db() + ".restoring";
-  std::filesystem::remove(building);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(building + suffix);
+  HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(building, store::OpenMode::kReadWrite));
   {
-    HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(building, store::OpenMode::kReadWrite));
     // Nothing of this file counts until it is complete and verified, so it is written without a journal.
     HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
                                 "PRAGMA temp_store=MEMORY"));
@@ -158,7 +159,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
                                      pack->first + static_cast<int64_t>(j), event.error().detail));
         }
         latest_stamp = std::max(latest_stamp, event->event.stamp);
-        Status stored = store::InsertEvent(*db, registry, *event);
+        Status stored = store::InsertEvent(*db, registry, *event, store::Indexing::kLeaveToRebuild);
         if (!stored.ok()) {
           if (next.valid()) next.wait();
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
@@ -189,52 +190,70 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
                                  "for {} events",
                                  size, node, last.opened.size));
     }
+    HF_ASSIGN_OR_RETURN(report.feeds, db->QueryInt("SELECT COUNT(DISTINCT feed) FROM events"));
+    HF_RETURN_IF_ERROR(txn.Commit());
+  }
+  // From here the file is in WAL mode, so that the journal is verified on a connection of its own while the
+  // state is folded on this one: the two cores do one each.
+  HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  HF_RETURN_IF_ERROR(WriteFileAtomic(paths.node_key(), key_files.node_key, 0600));
+  HF_RETURN_IF_ERROR(WriteFileAtomic(paths.city_pub(), key_files.city_pub));
+  HF_RETURN_IF_ERROR(WriteFileAtomic(paths.vault_key(), EncodeKeyFile(key), 0600));
+  std::mutex say_mu;
+  auto say_locked = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(say_mu);
+    say(line);
+  };
+  // The node log was built here from these events and its root matched the signed checkpoint: its kept
+  // hashes need no recomputing.
+  auto verifying = std::async(std::launch::async, [&] {
+    return store::VerifyNode(dir, registry, say_locked, {.refold = false, .node_log = false, .db = building});
+  });
+  Status folded = [&]() -> Status {
+    HF_ASSIGN_OR_RETURN(store::Transaction txn, store::Transaction::Begin(*db));
     int64_t last_percent = -1;
     HF_RETURN_IF_ERROR(store::RebuildState(*db, registry, [&](int64_t n, int64_t total) {
       int64_t percent = total ? n * 100 / total : 100;
-      if (percent / 10 != last_percent / 10) say(fmt::format("folding state: {} of {} events ({}%)", n, total, percent));
+      if (percent / 10 != last_percent / 10)
+        say_locked(fmt::format("folding state: {} of {} events ({}%)", n, total, percent));
       last_percent = percent;
     }));
-    HF_ASSIGN_OR_RETURN(report.feeds, db->QueryInt("SELECT COUNT(DISTINCT feed) FROM events"));
-    HF_RETURN_IF_ERROR(txn.Commit());
-    HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  }
-  {
-    // The directory's key files, then the database under its own name.
-    HF_RETURN_IF_ERROR(WriteFileAtomic(paths.node_key(), key_files.node_key, 0600));
-    HF_RETURN_IF_ERROR(WriteFileAtomic(paths.city_pub(), key_files.city_pub));
-    HF_RETURN_IF_ERROR(WriteFileAtomic(paths.vault_key(), EncodeKeyFile(key), 0600));
-    int fd = ::open(building.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-  }
-  if (::rename(building.c_str(), paths.db().c_str()) != 0) return ErrnoError("cannot move the restored database into place");
-  // Verify what was built; a database that fails is moved aside, so that no node is left to serve it.
+    return txn.Commit();
+  }();
+  auto verified = verifying.get();
+  // A database that fails is moved aside, so that no node is left to serve it.
   auto reject = [&](Error e) -> Error {
+    db.reset();
     std::string aside = paths.db() + ".rejected";
-    (void)::rename(paths.db().c_str(), aside.c_str());
+    (void)::rename(building.c_str(), aside.c_str());
     e.detail += fmt::format(" (the restored database is kept as {} for inspection)", aside);
     return e;
   };
-  auto verified = store::VerifyNode(dir, registry, say, /*refold=*/false);
+  if (!folded.ok()) return reject(folded.error());
   if (!verified.ok()) return reject(verified.error());
   if (!verified->intact()) {
     const store::Problem& p = verified->problems.front();
     return reject(Damaged(fmt::format("the restored journal fails verification: {}: {} ({} problems)", p.where, p.what,
                                       verified->problems.size())));
   }
-  {
-    HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(paths.db(), store::OpenMode::kReadOnly));
-    HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(*db, registry));
-    report.digest = Hex(digest);
-  }
+  auto digest = store::StateDigest(*db, registry);
+  if (!digest.ok()) return reject(digest.error());
+  report.digest = Hex(*digest);
   if (report.digest != last.digest) {
     return reject(Damaged(fmt::format("the restored state's digest {} is not the digest {} the node recorded in its last "
                                       "backup",
                                       report.digest, last.digest)));
   }
+  // Into place: everything in the database file, synced, then renamed.
+  HF_RETURN_IF_ERROR(db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  db.reset();
+  int fd = ::open(building.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return ErrnoError("cannot sync the restored database");
+  }
+  ::close(fd);
+  if (::rename(building.c_str(), paths.db().c_str()) != 0) return ErrnoError("cannot move the restored database into place");
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }
