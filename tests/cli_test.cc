@@ -27,11 +27,20 @@ TEST(Cli, EveryVerbHasHelp) {
                                                                              {"user", "passwd"},
                                                                              {"user", "reset-totp"},
                                                                              {"fees", "show"},
-                                                                             {"fees", "load"}}) {
+                                                                             {"fees", "load"},
+                                                                             {"backup"},
+                                                                             {"restore"},
+                                                                             {"vault", "recovery-sheet"},
+                                                                             {"vault", "keygen"}}) {
     verb.push_back("--help");
     RunResult r = RunHoldfast(verb);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     EXPECT_NE(r.out.find("--data"), std::string::npos) << r.Describe();
+  }
+  for (std::string verb : {"serve", "credential"}) {  // on the vault's machine: its directory, not a node's
+    RunResult r = RunHoldfast({"vault", verb, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_NE(r.out.find("--dir"), std::string::npos) << r.Describe();
   }
   RunResult top = RunHoldfast({"--help"});
   EXPECT_EQ(top.exit_code, 0);

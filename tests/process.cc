@@ -333,8 +333,9 @@ std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::s
     return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
   };
   http::Client client("127.0.0.1", port);
-  auto r = client.Post("/api/v1/sessions", json::serialize(json::object{
-                                               {"username", "admin"}, {"password", one_time.empty() ? password : one_time}}));
+  auto r = client.Post("/api/v1/sessions",
+                       json::serialize(json::object{{"username", "admin"},
+                                                    {"password", one_time.empty() ? password : one_time}}));
   EXPECT_TRUE(r.ok() && r->status == 201) << "sign-in: " << describe(r);
   if (!r.ok() || r->status != 201) return "";
   auto body = ParseJson(r->body);

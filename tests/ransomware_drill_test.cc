@@ -91,8 +91,9 @@ TEST(RansomwareDrillTest, EveryWriteBackedUpBeforeTheAttackIsRestoredAndVerified
       http::Client client("127.0.0.1", server.port());
       client.SetHeader("Authorization", "Bearer " + token);
       for (int i = 0; !stop; ++i) {
-        auto r = client.Post("/api/v1/parties", json::serialize(json::object{
-                                                    {"kind", "person"}, {"name", fmt::format("Writer {} {}", w, i)}}));
+        auto r = client.Post(
+            "/api/v1/parties",
+            json::serialize(json::object{{"kind", "person"}, {"name", fmt::format("Writer {} {}", w, i)}}));
         if (!r.ok() || r->status != 201) return;  // the server is gone
         auto body = ParseJson(r->body);
         if (!body.ok() || !body->is_object()) return;
@@ -159,7 +160,8 @@ TEST(RansomwareDrillTest, EveryWriteBackedUpBeforeTheAttackIsRestoredAndVerified
     }
     if (!there) {
       ++missing;
-      lost_window = std::max(lost_window, std::chrono::duration_cast<std::chrono::milliseconds>(attack - a.at));
+      lost_window =
+          std::max(lost_window, std::chrono::duration_cast<std::chrono::milliseconds>(attack - a.at));
     }
   }
   EXPECT_GT(required, 0u);

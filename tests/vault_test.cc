@@ -38,7 +38,8 @@ class VaultTest : public ::testing::Test {
     return vault::Push(*db, domain::NodeRegistry(), source, target);
   }
 
-  Result<vault::RestoreReport> RestoreInto(vault::Target& target, std::span<const uint8_t> key, const std::string& dir) {
+  Result<vault::RestoreReport> RestoreInto(vault::Target& target, std::span<const uint8_t> key,
+                                           const std::string& dir) {
     return vault::Restore(target, key, dir, domain::NodeRegistry());
   }
 
@@ -103,9 +104,11 @@ TEST_F(VaultTest, RestoreBringsBackEveryFeedAndTheNodeGoesOnFromThere) {
   EXPECT_EQ(DigestOf(restored), live_digest);
   auto verified = store::VerifyNode(restored, domain::NodeRegistry());
   ASSERT_TRUE(verified.ok());
-  EXPECT_TRUE(verified->intact()) << verified->problems.front().where << ": " << verified->problems.front().what;
+  EXPECT_TRUE(verified->intact()) << verified->problems.front().where << ": "
+                                  << verified->problems.front().what;
   // The restored directory is a whole node: its keys, and the same backup key.
-  EXPECT_EQ(*ReadFile(store::DataPaths(restored).node_key()), *ReadFile(store::DataPaths(city_.dir(0)).node_key()));
+  EXPECT_EQ(*ReadFile(store::DataPaths(restored).node_key()),
+            *ReadFile(store::DataPaths(city_.dir(0)).node_key()));
   EXPECT_EQ(*vault::ReadKeyFile(store::DataPaths(restored).vault_key()), Key(0));
 
   // The restored node writes on in its own feed, and its next backup follows the ones before.
@@ -136,11 +139,13 @@ TEST_F(VaultTest, RestoreNamesACorruptedOrSwappedObjectAndLeavesNoNode) {
   }
   std::vector<std::string> objects = ObjectFiles(root);
   ASSERT_EQ(objects.size(), 4u);  // three packs and the keys
-  auto restore_fails_naming = [&](const std::string& dir, const std::string& what, std::span<const uint8_t> key) {
+  auto restore_fails_naming = [&](const std::string& dir, const std::string& what,
+                                  std::span<const uint8_t> key) {
     auto r = RestoreInto(vault, key, tmp_.Sub(dir));
     ASSERT_FALSE(r.ok()) << dir;
     EXPECT_NE(r.error().detail.find(what), std::string::npos) << r.error().detail;
-    EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub(dir)).db())) << "a failed restore left a node in " << dir;
+    EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub(dir)).db()))
+        << "a failed restore left a node in " << dir;
   };
 
   // The wrong key.
@@ -224,8 +229,8 @@ class HttpVaultTest : public VaultTest {
   }
   void TearDown() override { server_->Stop(); }
 
-  Result<http::ClientResponse> Call(const std::string& token, std::string_view method, const std::string& target,
-                                    std::string_view body = {}) {
+  Result<http::ClientResponse> Call(const std::string& token, std::string_view method,
+                                    const std::string& target, std::string_view body = {}) {
     http::Client client("127.0.0.1", server_->port());
     std::vector<std::pair<std::string, std::string>> headers;
     if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
@@ -283,13 +288,19 @@ TEST_F(HttpVaultTest, TheNodesCredentialCanOnlyAdd) {
       vault::Target& manifests;
       Split(vault::Target& o, vault::Target& m) : objects(o), manifests(m) {}
       std::string Describe() const override { return manifests.Describe(); }
-      Result<bool> PutObject(const std::string& n, std::string_view b) override { return objects.PutObject(n, b); }
+      Result<bool> PutObject(const std::string& n, std::string_view b) override {
+        return objects.PutObject(n, b);
+      }
       Result<std::string> GetObject(const std::string& n) override { return manifests.GetObject(n); }
       Status PutManifest(const std::string& node, int64_t g, std::string_view b) override {
         return manifests.PutManifest(node, g, b);
       }
-      Result<std::string> GetManifest(const std::string& node, int64_t g) override { return manifests.GetManifest(node, g); }
-      Result<int64_t> LatestGeneration(const std::string& node) override { return manifests.LatestGeneration(node); }
+      Result<std::string> GetManifest(const std::string& node, int64_t g) override {
+        return manifests.GetManifest(node, g);
+      }
+      Result<int64_t> LatestGeneration(const std::string& node) override {
+        return manifests.LatestGeneration(node);
+      }
       Result<std::vector<std::string>> Nodes() override { return manifests.Nodes(); }
     } split(scratch, **remote);
     auto missing = Push(0, split);

@@ -87,7 +87,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents, int m
   return Status::Ok();
 }
 
-Result<bool> WriteFileNew(const std::string& path, std::string_view contents, const std::string& tmp, int mode) {
+Result<bool> WriteFileNew(const std::string& path, std::string_view contents, const std::string& tmp,
+                          int mode) {
   HF_RETURN_IF_ERROR(WriteSynced(tmp, contents, mode));
   int linked = ::link(tmp.c_str(), path.c_str());
   int link_errno = errno;

@@ -75,8 +75,10 @@ void AddInitVerb(CLI::App& app, Run* run) {
           paths.city_key());
       fmt::print(
           "The backup key is in {}.\n"
-          "  Restoring from a vault needs it. Print it with `holdfast vault recovery-sheet --data {}` and keep\n"
-          "  the sheet offline (a safe, not this server): if this machine is lost, so is its copy of the key.\n\n",
+          "  Restoring from a vault needs it. Print it with `holdfast vault recovery-sheet --data {}` and "
+          "keep\n"
+          "  the sheet offline (a safe, not this server): if this machine is lost, so is its copy of the "
+          "key.\n\n",
           paths.vault_key(), args->data);
       fmt::print("First administrator (the password works once: you choose a new one at first sign-in):\n");
       fmt::print("username: {}\npassword: {}\n", r->admin_username, r->admin_password);

@@ -7,13 +7,13 @@
 #include "base/crypto.h"
 #include "base/files.h"
 #include "cli/verbs.h"
-#include "vault/object.h"
 #include "domain/city.h"
 #include "domain/registry.h"
 #include "http/client.h"
 #include "http/peer_sync.h"
 #include "journal/event.h"
 #include "sync/enroll.h"
+#include "vault/object.h"
 
 namespace holdfast::cli {
 

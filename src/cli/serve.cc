@@ -127,7 +127,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
             std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
       }
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
-                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)), pusher.get());
+                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)),
+                       pusher.get());
     };
   });
 }

@@ -1,5 +1,5 @@
-// holdfast backup | restore | vault serve | vault credential | vault recovery-sheet | vault keygen: backups of
-// a node in encrypted, append-only vaults (DESIGN §9, docs/backup.md).
+// holdfast backup | restore | vault serve | vault credential | vault recovery-sheet | vault keygen: backups
+// of a node in encrypted, append-only vaults (DESIGN §9, docs/backup.md).
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -23,25 +23,28 @@ int Backup(const std::string& dir, const std::string& spec, const std::string& t
   auto target = http::OpenVaultTarget(spec, *token);
   if (!target.ok()) return ReportError(target.error());
   store::DataPaths paths(dir);
-  if (!FileExists(paths.db())) return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
+  if (!FileExists(paths.db()))
+    return ReportError(NotFound(fmt::format("no node database at {}", paths.db())));
   auto db = store::Db::Open(paths.db(), store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.error());
   auto source = vault::LoadBackupSource(dir, **db);
   if (!source.ok()) return ReportError(source.error());
   auto started = std::chrono::steady_clock::now();
   auto report = vault::Push(**db, domain::NodeRegistry(), *source, **target, [](const vault::PushReport& r) {
-    fmt::print(stderr, "backup: {} packs, {} events, {:.1f} MiB sent\n", r.packs, r.events, r.bytes / 1048576.0);
+    fmt::print(stderr, "backup: {} packs, {} events, {:.1f} MiB sent\n", r.packs, r.events,
+               r.bytes / 1048576.0);
   });
   if (!report.ok()) return ReportError(report.error());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (report->nothing_new) {
-    fmt::print("{} already holds all {} events of node {} (generation {})\n", (*target)->Describe(), report->size,
-               source->node, report->generation);
+    fmt::print("{} already holds all {} events of node {} (generation {})\n", (*target)->Describe(),
+               report->size, source->node, report->generation);
   } else {
-    fmt::print("backed up {} new events of node {} to {}: generation {}, {} events in all, {} packs, {:.1f} MiB, "
-               "{:.2f} s\n",
-               report->events, source->node, (*target)->Describe(), report->generation, report->size,
-               report->packs, report->bytes / 1048576.0, seconds);
+    fmt::print(
+        "backed up {} new events of node {} to {}: generation {}, {} events in all, {} packs, {:.1f} MiB, "
+        "{:.2f} s\n",
+        report->events, source->node, (*target)->Describe(), report->generation, report->size, report->packs,
+        report->bytes / 1048576.0, seconds);
   }
   return kExitOk;
 }
@@ -66,7 +69,8 @@ int RestoreNode(const std::string& spec, const std::string& token_file, const st
   }
   fmt::print("restored node {} of {} into {} from {} in {:.2f} s\n", report->node, report->city, dir,
              (*target)->Describe(), report->seconds);
-  fmt::print("  events:     {} in {} feeds, {} seals, all verified\n", report->events, report->feeds, report->seals);
+  fmt::print("  events:     {} in {} feeds, {} seals, all verified\n", report->events, report->feeds,
+             report->seals);
   fmt::print("  backup:     generation {}, {} packs, {:.1f} MiB fetched\n", report->generation, report->packs,
              report->bytes / 1048576.0);
   auto checkpoint = journal::ParseCheckpoint(report->checkpoint);
@@ -95,10 +99,12 @@ int ServeVault(const std::string& root, const std::string& listen) {
   options.port = address->second;
   options.body_limit = http::kVaultBodyLimit;
   http::VaultService* s = service->get();
-  http::Server server(options, [s](http::Request&& req, http::Responder respond) { s->Handle(std::move(req), std::move(respond)); });
+  http::Server server(options, [s](http::Request&& req, http::Responder respond) {
+    s->Handle(std::move(req), std::move(respond));
+  });
   Status started = server.Start();
   if (!started.ok()) return ReportError(started.error());
-  fmt::print("vault serving {} on http://{}:{}\n", root, options.host, server.port());
+  fmt::print("listening on http://{}:{}\nserving the vaults in {}\n", options.host, server.port(), root);
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
@@ -128,18 +134,22 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
       "File holding the vault credential, for a vault reached over HTTP (or set HOLDFAST_VAULT_TOKEN)";
 
   CLI::App* backup = app.add_subcommand(
-      "backup", "Push what a vault lacks of a node's log, once (works while the node serves; `serve --vault` "
-                "pushes continuously)");
+      "backup",
+      "Push what a vault lacks of a node's log, once (works while the node serves; `serve --vault` "
+      "pushes continuously)");
   backup->add_option("--data", args->data, "The node's data directory")->required();
   backup->add_option("--vault", args->vault, "The vault: a directory, or http://host:port")->required();
   backup->add_option("--vault-token", args->token_file, kTokenHelp);
-  backup->callback([args, run] { *run = [args] { return Backup(args->data, args->vault, args->token_file); }; });
+  backup->callback(
+      [args, run] { *run = [args] { return Backup(args->data, args->vault, args->token_file); }; });
 
   CLI::App* restore = app.add_subcommand(
-      "restore", "Rebuild a node from a vault and its backup key alone, verifying every chain, seal and checkpoint");
+      "restore",
+      "Rebuild a node from a vault and its backup key alone, verifying every chain, seal and checkpoint");
   restore->add_option("--vault", args->vault, "The vault: a directory, or http://host:port")->required();
-  restore->add_option("--key", args->key,
-                      "The backup key: the node's vault.key, or a file with the recovery sheet's key")
+  restore
+      ->add_option("--key", args->key,
+                   "The backup key: the node's vault.key, or a file with the recovery sheet's key")
       ->required();
   restore->add_option("--data", args->data, "The new data directory (must not hold a node)")->required();
   restore->add_option("--node", args->node, "Which node to restore, when the vault holds several");
@@ -148,17 +158,20 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
     *run = [args] { return RestoreNode(args->vault, args->token_file, args->key, args->data, args->node); };
   });
 
-  CLI::App* vault = app.add_subcommand("vault", "Run a vault, give nodes credentials for it, and print backup keys");
+  CLI::App* vault =
+      app.add_subcommand("vault", "Run a vault, give nodes credentials for it, and print backup keys");
   vault->require_subcommand(1);
   CLI::App* serve = vault->add_subcommand(
-      "serve", "Serve vaults over HTTP: nodes add objects and manifests, nothing is ever overwritten or deleted");
+      "serve",
+      "Serve vaults over HTTP: nodes add objects and manifests, nothing is ever overwritten or deleted");
   serve->add_option("--dir", args->dir, "The vault's root directory")->required();
   serve->add_option("--listen", args->listen, "Address and port to listen on (port 0: any free port)")
       ->capture_default_str();
   serve->callback([args, run] { *run = [args] { return ServeVault(args->dir, args->listen); }; });
 
   CLI::App* credential = vault->add_subcommand(
-      "credential", "Make a credential that lets a city's nodes add backups to this vault (and nothing else)");
+      "credential",
+      "Make a credential that lets a city's nodes add backups to this vault (and nothing else)");
   credential->add_option("--dir", args->dir, "The vault's root directory")->required();
   credential->add_option("--city", args->city, "The city whose backups it adds, as named at `holdfast init`")
       ->required();
@@ -167,10 +180,11 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
       auto token = http::AddVaultCredential(args->dir, args->city);
       if (!token.ok()) return ReportError(token.error());
       fmt::print("{}\n", *token);
-      fmt::print(stderr,
-                 "This credential adds backups of {} to the vault in {}. Put it in a file on each node (mode 0600)\n"
-                 "and give that file to `holdfast serve --vault http://HOST:PORT --vault-token FILE`.\n",
-                 args->city, args->dir);
+      fmt::print(
+          stderr,
+          "This credential adds backups of {} to the vault in {}. Put it in a file on each node (mode 0600)\n"
+          "and give that file to `holdfast serve --vault http://HOST:PORT --vault-token FILE`.\n",
+          args->city, args->dir);
       return kExitOk;
     };
   });
@@ -199,12 +213,14 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
           "Key (64 hex digits, in groups of four):\n    {}\n"
           "QR-ready (alphanumeric; the last 4 digits are a check):\n    {}\n\n"
           "Whoever holds this key can read this node's backups. Keep it offline:\n"
-          "  - print this sheet (or write the key by hand) and keep it in a safe or a bank box, with a second copy\n"
+          "  - print this sheet (or write the key by hand) and keep it in a safe or a bank box, with a "
+          "second copy\n"
           "    in another building; never store it on this server, in email or in a shared drive;\n"
           "  - the vault holds only encrypted data: without this key nothing in it can be restored.\n\n"
           "To restore this node on a new machine: save the key (either form above) to a file, then run\n"
           "    holdfast restore --vault VAULT --key FILE --data NEWDIR\n",
-          city.ok() && *city ? **city : "?", node.ok() && *node ? **node : "?", grouped, vault::RecoveryString(*key));
+          city.ok() && *city ? **city : "?", node.ok() && *node ? **node : "?", grouped,
+          vault::RecoveryString(*key));
       return kExitOk;
     };
   });
@@ -215,9 +231,11 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
   keygen->callback([args, run] {
     *run = [args] {
       store::DataPaths paths(args->data);
+      if (!FileExists(paths.db())) return ReportError(NotFound(fmt::format("no node in {}", args->data)));
       Status made = vault::CreateKeyFile(paths.vault_key());
       if (!made.ok()) return ReportError(made.error());
-      fmt::print("made {}; print it with `holdfast vault recovery-sheet --data {}`\n", paths.vault_key(), args->data);
+      fmt::print("made {}; print it with `holdfast vault recovery-sheet --data {}`\n", paths.vault_key(),
+                 args->data);
       return kExitOk;
     };
   });

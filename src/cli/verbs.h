@@ -60,7 +60,8 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening = nullptr,
               const std::vector<std::string>& peers = {},
-              std::chrono::milliseconds sync_every = std::chrono::seconds(2), vault::Pusher* pusher = nullptr);
+              std::chrono::milliseconds sync_every = std::chrono::seconds(2),
+              vault::Pusher* pusher = nullptr);
 
 }  // namespace holdfast::cli
 

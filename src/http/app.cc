@@ -305,18 +305,23 @@ std::string App::Metrics() const {
   // Each vault this node pushes to, as its last push left it.
   const std::vector<vault::VaultStatus> vaults = backups();
   if (!vaults.empty()) {
-    out += "# HELP holdfast_backup_up 1 when the last push to the vault succeeded, else 0.\n"
-           "# TYPE holdfast_backup_up gauge\n";
-    for (const auto& v : vaults) out += fmt::format("holdfast_backup_up{{vault=\"{}\"}} {}\n", LabelValue(v.target), v.ok ? 1 : 0);
-    out += "# HELP holdfast_backup_last_success_timestamp_seconds When a push to the vault last succeeded (Unix "
-           "time; 0: never).\n# TYPE holdfast_backup_last_success_timestamp_seconds gauge\n";
+    out +=
+        "# HELP holdfast_backup_up 1 when the last push to the vault succeeded, else 0.\n"
+        "# TYPE holdfast_backup_up gauge\n";
+    for (const auto& v : vaults)
+      out += fmt::format("holdfast_backup_up{{vault=\"{}\"}} {}\n", LabelValue(v.target), v.ok ? 1 : 0);
+    out +=
+        "# HELP holdfast_backup_last_success_timestamp_seconds When a push to the vault last succeeded (Unix "
+        "time; 0: never).\n# TYPE holdfast_backup_last_success_timestamp_seconds gauge\n";
     for (const auto& v : vaults) {
       out += fmt::format("holdfast_backup_last_success_timestamp_seconds{{vault=\"{}\"}} {:.3f}\n",
                          LabelValue(v.target), static_cast<double>(v.last_success_ms) / 1e3);
     }
-    out += "# HELP holdfast_backup_events Events of this node's log the vault holds.\n"
-           "# TYPE holdfast_backup_events gauge\n";
-    for (const auto& v : vaults) out += fmt::format("holdfast_backup_events{{vault=\"{}\"}} {}\n", LabelValue(v.target), v.size);
+    out +=
+        "# HELP holdfast_backup_events Events of this node's log the vault holds.\n"
+        "# TYPE holdfast_backup_events gauge\n";
+    for (const auto& v : vaults)
+      out += fmt::format("holdfast_backup_events{{vault=\"{}\"}} {}\n", LabelValue(v.target), v.size);
   }
   // Alerts: feeds quarantined after a fork, peers whose log was rewritten.
   if (auto db = node_.Read(); db.ok()) {

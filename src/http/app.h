@@ -14,9 +14,9 @@
 
 #include "http/message.h"
 #include "http/peer_sync.h"
-#include "vault/backup.h"
 #include "http/router.h"
 #include "store/node.h"
+#include "vault/backup.h"
 
 namespace holdfast::http {
 
@@ -58,8 +58,12 @@ class App {
   const PeerBoard& peers() const { return peers_; }
 
   // The vaults this node backs up to and how each push went (set by `serve` before serving, if it backs up).
-  void set_backups(std::function<std::vector<vault::VaultStatus>()> backups) { backups_ = std::move(backups); }
-  std::vector<vault::VaultStatus> backups() const { return backups_ ? backups_() : std::vector<vault::VaultStatus>{}; }
+  void set_backups(std::function<std::vector<vault::VaultStatus>()> backups) {
+    backups_ = std::move(backups);
+  }
+  std::vector<vault::VaultStatus> backups() const {
+    return backups_ ? backups_() : std::vector<vault::VaultStatus>{};
+  }
 
   std::string Metrics() const;
   // Waits for offloaded work (sign-ins being checked) to finish. Call after the server stopped.

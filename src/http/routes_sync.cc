@@ -324,7 +324,8 @@ void RegisterSyncRoutes(App& app) {
   r.Add({.method = "GET",
          .pattern = "/api/v1/backup/status",
          .roles = RoleSet::Staff(),
-         .summary = "The vaults this node backs up to: the last push to each, how far each holds the log, errors",
+         .summary =
+             "The vaults this node backs up to: the last push to each, how far each holds the log, errors",
          .tag = "sync",
          .response_schema = json::parse(R"({"type":"object","properties":{"node":{"type":"string"},
              "vaults":{"type":"array","items":{"type":"object","properties":{"target":{"type":"string"},

@@ -35,7 +35,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
 Result<int64_t> ParseGeneration(std::string_view s) {
   int64_t g = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), g);
-  if (ec != std::errc() || p != s.data() + s.size() || g < 1) return Invalid(fmt::format("{:?} is not a generation", std::string(s)));
+  if (ec != std::errc() || p != s.data() + s.size() || g < 1)
+    return Invalid(fmt::format("{:?} is not a generation", std::string(s)));
   return g;
 }
 
@@ -67,13 +68,16 @@ Result<std::vector<CredentialLine>> ReadCredentials(const std::string& root) {
   size_t at = 0;
   while (at < text.size()) {
     size_t nl = text.find('\n', at);
-    std::string_view line = std::string_view(text).substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    std::string_view line =
+        std::string_view(text).substr(at, nl == std::string::npos ? std::string::npos : nl - at);
     at = nl == std::string::npos ? text.size() : nl + 1;
     if (line.empty() || line.front() == '#') continue;
     size_t a = line.find(' ');
     size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
-    if (b == std::string_view::npos) return Corrupt(fmt::format("{}: a line is not \"hash folder city\"", path));
-    lines.push_back({std::string(line.substr(0, a)), std::string(line.substr(a + 1, b - a - 1)), std::string(line.substr(b + 1))});
+    if (b == std::string_view::npos)
+      return Corrupt(fmt::format("{}: a line is not \"hash folder city\"", path));
+    lines.push_back({std::string(line.substr(0, a)), std::string(line.substr(a + 1, b - a - 1)),
+                     std::string(line.substr(b + 1))});
   }
   return lines;
 }
@@ -120,7 +124,8 @@ Status VaultService::LoadCredentials() {
   for (const auto& l : lines) {
     tokens_[l.hash] = l.folder;
     if (!cities_.count(l.folder)) {
-      cities_[l.folder] = City{l.city, std::make_unique<vault::VaultDir>(fmt::format("{}/cities/{}", root_, l.folder))};
+      cities_[l.folder] =
+          City{l.city, std::make_unique<vault::VaultDir>(fmt::format("{}/cities/{}", root_, l.folder))};
     }
   }
   return Status::Ok();
@@ -130,13 +135,15 @@ Result<VaultService::City*> VaultService::Authorize(const Request& req) {
   std::string_view auth = req.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!auth.starts_with(kBearer)) {
-    return MakeError(Code::kUnauthorized, "give the vault credential as Authorization: Bearer <token>", "unauthorized");
+    return MakeError(Code::kUnauthorized, "give the vault credential as Authorization: Bearer <token>",
+                     "unauthorized");
   }
   std::string hash = Hex(Sha256(auth.substr(kBearer.size())));
   std::lock_guard<std::mutex> lock(mu_);
   if (!tokens_.count(hash)) HF_RETURN_IF_ERROR(LoadCredentials());  // added since this service started
   auto it = tokens_.find(hash);
-  if (it == tokens_.end()) return MakeError(Code::kUnauthorized, "this credential is not known to the vault", "unauthorized");
+  if (it == tokens_.end())
+    return MakeError(Code::kUnauthorized, "this credential is not known to the vault", "unauthorized");
   return &cities_.at(it->second);
 }
 
@@ -148,11 +155,12 @@ void VaultService::Handle(Request&& req, Responder respond) {
 Response VaultService::Serve(const Request& req) {
   auto fail = [&](const Error& e) { return Response::Problem(e, req.path); };
   auto not_allowed = [&] {
-    return fail(MakeError(Code::kInvalid,
-                          fmt::format("{} is not allowed: this vault only adds objects and manifests and reads them back; "
-                                      "nothing is overwritten or deleted",
-                                      req.method),
-                          "method-not-allowed"));
+    return fail(MakeError(
+        Code::kInvalid,
+        fmt::format("{} is not allowed: this vault only adds objects and manifests and reads them back; "
+                    "nothing is overwritten or deleted",
+                    req.method),
+        "method-not-allowed"));
   };
   auto city = Authorize(req);
   if (!city.ok()) return fail(city.error());
@@ -200,9 +208,10 @@ Response VaultService::Serve(const Request& req) {
     auto m = vault::ParseManifest(req.body);
     if (!m.ok()) return fail(m.error());
     if (m->city != (*city)->name) {
-      return fail(MakeError(Code::kForbidden,
-                            fmt::format("this credential adds to the backups of {}, not of {}", (*city)->name, m->city),
-                            "other-city"));
+      return fail(MakeError(
+          Code::kForbidden,
+          fmt::format("this credential adds to the backups of {}, not of {}", (*city)->name, m->city),
+          "other-city"));
     }
     Status put = dir.PutManifest(node, *g, req.body);
     if (!put.ok()) return fail(put.error());
@@ -224,24 +233,28 @@ struct RemoteVault::Impl {
     if (!body.empty()) headers.emplace_back("Content-Type", "application/octet-stream");
     HF_ASSIGN_OR_RETURN(ClientResponse r, client.Request(method, target, body, headers));
     if (std::find(ok.begin(), ok.end(), r.status) == ok.end()) {
-      Code code = r.status == 404 ? Code::kNotFound
-                  : r.status == 409 ? Code::kConflict
+      Code code = r.status == 404                      ? Code::kNotFound
+                  : r.status == 409                    ? Code::kConflict
                   : r.status == 401 || r.status == 403 ? Code::kForbidden
-                  : r.status >= 500 ? Code::kUnavailable
-                                    : Code::kInvalid;
-      return MakeError(code, fmt::format("the vault refused {} {}: {}", method, target, ProblemDetail(r)), "vault-refused");
+                  : r.status >= 500                    ? Code::kUnavailable
+                                                       : Code::kInvalid;
+      return MakeError(code, fmt::format("the vault refused {} {}: {}", method, target, ProblemDetail(r)),
+                       "vault-refused");
     }
     return r;
   }
 };
 
-RemoteVault::RemoteVault(std::string url, std::unique_ptr<Impl> impl) : url_(std::move(url)), impl_(std::move(impl)) {}
+RemoteVault::RemoteVault(std::string url, std::unique_ptr<Impl> impl)
+    : url_(std::move(url)), impl_(std::move(impl)) {}
 RemoteVault::~RemoteVault() = default;
 
 Result<std::unique_ptr<RemoteVault>> RemoteVault::Connect(const std::string& url, const std::string& token) {
   auto address = ParsePeerUrl(url);
-  if (!address.ok()) return Invalid(fmt::format("{:?} is not a vault address like http://10.0.0.9:8090", url), "vault");
-  if (token.empty()) return Invalid(fmt::format("{} needs a credential: give it with --vault-token FILE", url), "vault-token");
+  if (!address.ok())
+    return Invalid(fmt::format("{:?} is not a vault address like http://10.0.0.9:8090", url), "vault");
+  if (token.empty())
+    return Invalid(fmt::format("{} needs a credential: give it with --vault-token FILE", url), "vault-token");
   auto impl = std::make_unique<Impl>(address->first, address->second);
   impl->token = token;
   impl->client.SetTimeout(std::chrono::seconds(60));
@@ -264,21 +277,24 @@ Status RemoteVault::PutManifest(const std::string& node, int64_t generation, std
 }
 
 Result<std::string> RemoteVault::GetManifest(const std::string& node, int64_t generation) {
-  HF_ASSIGN_OR_RETURN(ClientResponse r, impl_->Call("GET", fmt::format("/v1/manifests/{}/{}", node, generation)));
+  HF_ASSIGN_OR_RETURN(ClientResponse r,
+                      impl_->Call("GET", fmt::format("/v1/manifests/{}/{}", node, generation)));
   return std::move(r.body);
 }
 
 Result<int64_t> RemoteVault::LatestGeneration(const std::string& node) {
   HF_ASSIGN_OR_RETURN(ClientResponse r, impl_->Call("GET", "/v1/manifests/" + node));
   auto v = ParseJson(r.body);
-  if (!v.ok() || !v->is_object()) return Invalid(fmt::format("{} answered something else than a generation", url_));
+  if (!v.ok() || !v->is_object())
+    return Invalid(fmt::format("{} answered something else than a generation", url_));
   return IntOr(v->as_object(), "latest");
 }
 
 Result<std::vector<std::string>> RemoteVault::Nodes() {
   HF_ASSIGN_OR_RETURN(ClientResponse r, impl_->Call("GET", "/v1/vault"));
   auto v = ParseJson(r.body);
-  if (!v.ok() || !v->is_object()) return Invalid(fmt::format("{} answered something else than its nodes", url_));
+  if (!v.ok() || !v->is_object())
+    return Invalid(fmt::format("{} answered something else than its nodes", url_));
   std::vector<std::string> nodes;
   for (const auto& n : ArrayOr(v->as_object(), "nodes"))
     if (n.is_string() && journal::IsValidNodeId(n.as_string())) nodes.emplace_back(n.as_string());

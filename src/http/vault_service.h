@@ -1,8 +1,8 @@
 // Vaults over HTTP: the service `holdfast vault serve` runs, and the client side a node uses to reach it.
 //
 // The service keeps the backups of one or more cities under its root directory:
-//   credentials             one line per credential: hex SHA-256 of the token, the city's folder, the city's name
-//   cities/<folder>/        that city's vault (vault/target.h: VaultDir)
+//   credentials             one line per credential: hex SHA-256 of the token, the city's folder, the city's
+//   name cities/<folder>/        that city's vault (vault/target.h: VaultDir)
 // A credential (`holdfast vault credential`) is a bearer token that can add objects and manifests to one
 // city's vault and read them back; nothing can overwrite or delete anything (DESIGN §9: retention is done on
 // the vault's own machine by its own administrator).

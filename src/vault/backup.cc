@@ -41,7 +41,8 @@ std::string KeysPayload(std::string_view node_key_file, std::string_view city_pu
 Result<KeyFiles> ParseKeysPayload(std::string_view payload) {
   size_t at = payload.find(kKeysSeparator);
   if (at == std::string_view::npos) return Corrupt("the keys object does not hold a node key and a city key");
-  return KeyFiles{std::string(payload.substr(0, at)), std::string(payload.substr(at + kKeysSeparator.size()))};
+  return KeyFiles{std::string(payload.substr(0, at)),
+                  std::string(payload.substr(at + kKeysSeparator.size()))};
 }
 
 Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
@@ -58,9 +59,10 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
   HF_ASSIGN_OR_RETURN(std::string city_pub_text, ReadFile(paths.city_pub()));
   HF_ASSIGN_OR_RETURN(s.city_key, store::DecodePublicKey(store::kCityPubLabel, city_pub_text));
   if (!FileExists(paths.vault_key())) {
-    return NotFound(fmt::format("{} has no backup key (vault.key); a node made before backups existed can make one "
-                                "with `holdfast vault keygen --data {}`",
-                                dir, dir));
+    return NotFound(
+        fmt::format("{} has no backup key (vault.key); a node made before backups existed can make one "
+                    "with `holdfast vault keygen --data {}`",
+                    dir, dir));
   }
   HF_ASSIGN_OR_RETURN(s.vault_key, ReadKeyFile(paths.vault_key()));
   // The nodes table (domain/city.h) holds each enrolled node's certificate.
@@ -68,14 +70,15 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
   q->Bind(1, s.node);
   HF_ASSIGN_OR_RETURN(bool row, q->Step());
   auto cert = row ? FromHex(q->TextView(0)) : std::nullopt;
-  if (!cert || cert->size() != 64) return NotFound(fmt::format("node {} has no certificate in its journal yet", s.node));
+  if (!cert || cert->size() != 64)
+    return NotFound(fmt::format("node {} has no certificate in its journal yet", s.node));
   s.certificate = *cert;
   s.keys_payload = KeysPayload(node_key_text, city_pub_text);
   return s;
 }
 
-Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source, Target& target,
-                        const std::function<void(const PushReport&)>& progress) {
+Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
+                        Target& target, const std::function<void(const PushReport&)>& progress) {
   PushReport report;
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
   std::optional<Manifest> prev;
@@ -105,10 +108,11 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     return report;
   }
   if (size < from) {
-    return Conflict(fmt::format("{} holds {} events of node {}'s log but the node holds {}: the node was restored "
-                                "from an older copy or its history was rewritten",
-                                target.Describe(), from, source.node, size),
-                    "vault-ahead");
+    return Conflict(
+        fmt::format("{} holds {} events of node {}'s log but the node holds {}: the node was restored "
+                    "from an older copy or its history was rewritten",
+                    target.Describe(), from, source.node, size),
+        "vault-ahead");
   }
   Manifest m;
   m.city = source.city;
@@ -123,8 +127,8 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   m.checkpoint = journal::SignCheckpoint({journal::LogOrigin(source.city, source.node), size_u, root},
                                          source.node_secret_key, source.node_public_key);
   if (from > 0) {
-    HF_ASSIGN_OR_RETURN(m.consistency,
-                        journal::ConsistencyProof(store::LogSubtrees(db), static_cast<uint64_t>(from), size_u));
+    HF_ASSIGN_OR_RETURN(m.consistency, journal::ConsistencyProof(store::LogSubtrees(db),
+                                                                 static_cast<uint64_t>(from), size_u));
   }
   HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
   m.digest = Hex(digest);
@@ -160,10 +164,14 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
 }
 
 json::object VaultStatus::ToJson() const {
-  return json::object{{"target", target},           {"ok", ok},
-                      {"last_attempt_ms", last_attempt_ms}, {"last_success_ms", last_success_ms},
-                      {"generation", generation},   {"events", size},
-                      {"pushes", pushes},           {"failures", failures},
+  return json::object{{"target", target},
+                      {"ok", ok},
+                      {"last_attempt_ms", last_attempt_ms},
+                      {"last_success_ms", last_success_ms},
+                      {"generation", generation},
+                      {"events", size},
+                      {"pushes", pushes},
+                      {"failures", failures},
                       {"last_error", last_error}};
 }
 
@@ -197,8 +205,8 @@ std::vector<VaultStatus> Pusher::Snapshot() const {
 void Pusher::Run() {
   pthread_setname_np(pthread_self(), "hf-backup");
   std::unique_lock<std::mutex> lock(mu_);
-  // Pushes start every `every_` (not `every_` after the last one ended), so a write waits at most one interval
-  // for the push that takes it.
+  // Pushes start every `every_` (not `every_` after the last one ended), so a write waits at most one
+  // interval for the push that takes it.
   auto next = std::chrono::steady_clock::now();
   while (!stopping_) {
     next += every_;
@@ -213,8 +221,7 @@ void Pusher::Run() {
       VaultStatus& st = status_[i];
       st.last_attempt_ms = now;
       if (pushed.ok()) {
-        if (!st.ok && st.failures > 0)
-          fmt::print(stderr, "holdfast: backup to {} works again\n", st.target);
+        if (!st.ok && st.failures > 0) fmt::print(stderr, "holdfast: backup to {} works again\n", st.target);
         st.ok = true;
         st.last_success_ms = now;
         st.generation = pushed->generation;

@@ -5,7 +5,8 @@
 //   1. in one read transaction (one snapshot of the database): the log's size n, its root, the consistency
 //      proof from s to n, the state digest, and packs of log positions [s, n) (vault/pack.h);
 //   2. each pack is sealed (vault/object.h) and stored, then the keys object (the first time);
-//   3. the manifest of generation g+1 is stored last: until it is, the packs belong to no backup, so a push cut
+//   3. the manifest of generation g+1 is stored last: until it is, the packs belong to no backup, so a push
+//   cut
 //      at any point leaves the vault as it was, plus unreferenced objects the next push may reuse.
 // The Pusher runs pushes in the background every few seconds for `holdfast serve`.
 #ifndef HOLDFAST_VAULT_BACKUP_H_
@@ -60,8 +61,8 @@ struct PushReport {
 };
 
 // One push of the node's log to `target`. `db` is a read connection to the node's database.
-Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source, Target& target,
-                        const std::function<void(const PushReport&)>& progress = nullptr);
+Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
+                        Target& target, const std::function<void(const PushReport&)>& progress = nullptr);
 
 // The last push to each vault, for the API, /metrics and the logs.
 struct VaultStatus {
@@ -77,8 +78,8 @@ struct VaultStatus {
   json::object ToJson() const;
 };
 
-// Pushes to each target every `every` (a push starts every `every`, or at once when the last one took longer),
-// on a thread of its own. Thread-safe.
+// Pushes to each target every `every` (a push starts every `every`, or at once when the last one took
+// longer), on a thread of its own. Thread-safe.
 class Pusher {
  public:
   Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,

@@ -33,7 +33,8 @@ Result<Bytes> HexField(const json::object& o, std::string_view key, size_t size)
 
 std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret_key) {
   json::array packs;
-  for (const auto& p : m.packs) packs.push_back(json::object{{"object", p.object}, {"first", p.first}, {"count", p.count}});
+  for (const auto& p : m.packs)
+    packs.push_back(json::object{{"object", p.object}, {"first", p.first}, {"count", p.count}});
   json::array consistency;
   for (const auto& h : m.consistency) consistency.emplace_back(Base64(h));
   json::object o{{"v", 1},
@@ -63,7 +64,8 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   std::string_view line = bytes.substr(0, nl);
   std::string_view sig_hex = bytes.substr(nl + 1, bytes.size() - nl - 2);
   auto parsed = ParseCanonical(line);
-  if (!parsed.ok()) return Bad(fmt::format("its first line is not canonical JSON: {}", parsed.error().detail));
+  if (!parsed.ok())
+    return Bad(fmt::format("its first line is not canonical JSON: {}", parsed.error().detail));
   if (!parsed->is_object()) return Bad("its first line is not a JSON object");
   const json::object& o = parsed->as_object();
   Manifest m;
@@ -75,7 +77,8 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   m.generation = IntOr(o, "generation");
   if (m.generation < 1) return Bad("generation must be 1 or more");
   m.prev = std::string(StringOr(o, "prev"));
-  if (m.generation == 1 ? !m.prev.empty() : !IsObjectName(m.prev)) return Bad("\"prev\" does not fit its generation");
+  if (m.generation == 1 ? !m.prev.empty() : !IsObjectName(m.prev))
+    return Bad("\"prev\" does not fit its generation");
   m.time = IntOr(o, "time");
   HF_ASSIGN_OR_RETURN(m.city_key, HexField(o, "city_key", 32));
   HF_ASSIGN_OR_RETURN(m.node_key, HexField(o, "node_key", 32));
@@ -103,15 +106,18 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   auto sig = FromHex(sig_hex);
   if (!sig || sig->size() != 64) return Bad("its second line is not a signature");
   if (!VerifySignature(m.node_key, AsBytes(SignedMessage(line)), *sig))
-    return Bad(fmt::format("generation {} of node {}: the signature does not verify under the node key", m.generation, m.node));
+    return Bad(fmt::format("generation {} of node {}: the signature does not verify under the node key",
+                           m.generation, m.node));
   if (!journal::VerifyNodeCertificate(m.city_key, m.city, m.node, Hex(m.node_key), m.certificate))
     return Bad(fmt::format("node {}'s key is not certified by the city key", m.node));
   auto opened = journal::OpenCheckpoint(m.checkpoint, m.node_key);
   if (!opened.ok()) return Bad(opened.error().detail);
   m.opened = *opened;
   if (m.opened.origin != journal::LogOrigin(m.city, m.node))
-    return Bad(fmt::format("its checkpoint is for {:?}, not {:?}", m.opened.origin, journal::LogOrigin(m.city, m.node)));
-  if (m.opened.size != static_cast<uint64_t>(m.size)) return Bad("its checkpoint's size is not the manifest's size");
+    return Bad(fmt::format("its checkpoint is for {:?}, not {:?}", m.opened.origin,
+                           journal::LogOrigin(m.city, m.node)));
+  if (m.opened.size != static_cast<uint64_t>(m.size))
+    return Bad("its checkpoint's size is not the manifest's size");
   int64_t at = m.packs.empty() ? m.size : m.packs.front().first;
   for (const auto& p : m.packs) {
     if (p.first != at) return Bad(fmt::format("its packs leave a gap at log position {}", at));
@@ -123,26 +129,31 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
 
 Status CheckFollows(const Manifest* prev, const Manifest& next) {
   if (!prev) {
-    if (next.generation != 1) return Inconsistent(fmt::format("generation {} has no generation before it", next.generation));
-    if (!next.packs.empty() && next.packs.front().first != 0) return Inconsistent("generation 1 does not start the log at 0");
+    if (next.generation != 1)
+      return Inconsistent(fmt::format("generation {} has no generation before it", next.generation));
+    if (!next.packs.empty() && next.packs.front().first != 0)
+      return Inconsistent("generation 1 does not start the log at 0");
     return Status::Ok();
   }
   auto fail = [&](std::string why) {
-    return Inconsistent(fmt::format("generation {} of node {} does not follow generation {}: {}", next.generation,
-                                    next.node, prev->generation, why));
+    return Inconsistent(fmt::format("generation {} of node {} does not follow generation {}: {}",
+                                    next.generation, next.node, prev->generation, why));
   };
   if (next.generation != prev->generation + 1) return fail("generations must follow one another");
   if (next.prev != prev->hash) return fail("it names another manifest as the one before it");
   if (next.city != prev->city || next.city_key != prev->city_key) return fail("another city or city key");
   if (next.node != prev->node || next.node_key != prev->node_key) return fail("another node or node key");
   if (next.size < prev->size) return fail("its log is shorter");
-  if (!next.packs.empty() && next.packs.front().first != prev->size) return fail("its packs do not start where the last ended");
+  if (!next.packs.empty() && next.packs.front().first != prev->size)
+    return fail("its packs do not start where the last ended");
   if (prev->size == 0) return Status::Ok();
   std::vector<Bytes> proof;
   for (const auto& h : next.consistency) proof.emplace_back(h.begin(), h.end());
-  Status consistent = journal::VerifyConsistency(static_cast<uint64_t>(prev->size), static_cast<uint64_t>(next.size),
-                                                 prev->opened.root, next.opened.root, proof);
-  if (!consistent.ok()) return fail("its checkpoint is inconsistent with the earlier one: the node's history was rewritten");
+  Status consistent =
+      journal::VerifyConsistency(static_cast<uint64_t>(prev->size), static_cast<uint64_t>(next.size),
+                                 prev->opened.root, next.opened.root, proof);
+  if (!consistent.ok())
+    return fail("its checkpoint is inconsistent with the earlier one: the node's history was rewritten");
   return Status::Ok();
 }
 

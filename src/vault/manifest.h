@@ -3,8 +3,8 @@
 // and the node's public checkpoint, never a record.
 //
 // A node's manifests form a chain, generation 1, 2, 3 … each naming the hash of the one before. Generation g
-// adds the packs of log positions [size of g-1, size of g) and carries the node's signed checkpoint of its log
-// at that size, with the consistency proof from the previous generation's checkpoint: a vault refuses a
+// adds the packs of log positions [size of g-1, size of g) and carries the node's signed checkpoint of its
+// log at that size, with the consistency proof from the previous generation's checkpoint: a vault refuses a
 // manifest whose log does not extend the one it holds.
 //
 // Bytes: one line of canonical JSON (base/json.h), then one line with the lowercase hex Ed25519 signature

@@ -18,7 +18,9 @@ constexpr size_t kHeader = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
 constexpr size_t kTag = crypto_secretstream_xchacha20poly1305_ABYTES;
 static_assert(kKeyBytes == crypto_secretstream_xchacha20poly1305_KEYBYTES);
 
-std::string AdditionalData(std::string_view kind) { return fmt::format("holdfast-vault-object v1\n{}\n", kind); }
+std::string AdditionalData(std::string_view kind) {
+  return fmt::format("holdfast-vault-object v1\n{}\n", kind);
+}
 
 Error BadObject(std::string detail) { return MakeError(Code::kCorrupt, std::move(detail), "bad-object"); }
 
@@ -33,7 +35,9 @@ std::string CheckDigits(std::span<const uint8_t> key) {
 
 Bytes GenerateKey() { return RandomBytes(kKeyBytes); }
 
-std::string EncodeKeyFile(std::span<const uint8_t> key) { return fmt::format("{}\n{}\n", kKeyLabel, Hex(key)); }
+std::string EncodeKeyFile(std::span<const uint8_t> key) {
+  return fmt::format("{}\n{}\n", kKeyLabel, Hex(key));
+}
 
 std::string RecoveryString(std::span<const uint8_t> key) {
   std::string hex = Hex(key);
@@ -43,9 +47,10 @@ std::string RecoveryString(std::span<const uint8_t> key) {
 
 Result<Bytes> ParseKey(std::string_view text) {
   auto bad = [](std::string why) {
-    return Invalid(fmt::format("not a backup key: {} (give the vault.key file, the recovery string, or the 64 "
-                               "hex digits of the recovery sheet)",
-                               why));
+    return Invalid(
+        fmt::format("not a backup key: {} (give the vault.key file, the recovery string, or the 64 "
+                    "hex digits of the recovery sheet)",
+                    why));
   };
   if (text.starts_with(kKeyLabel)) text.remove_prefix(kKeyLabel.size());
   if (text.starts_with(kRecoveryPrefix)) text.remove_prefix(kRecoveryPrefix.size());
@@ -85,11 +90,13 @@ Result<Bytes> ReadKeyFile(const std::string& path) {
 std::string ObjectName(std::string_view sealed) { return Hex(Sha256(sealed)); }
 
 bool IsObjectName(std::string_view name) {
-  return name.size() == 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
-Result<std::string> SealObject(std::span<const uint8_t> key, std::string_view kind, std::string_view payload) {
+Result<std::string> SealObject(std::span<const uint8_t> key, std::string_view kind,
+                               std::string_view payload) {
   if (key.size() != kKeyBytes) return Invalid("a backup key is 32 bytes");
   if (payload.size() > kMaxPayload) return Internal("vault object payload too large");
   std::string compressed(ZSTD_compressBound(payload.size()), '\0');
@@ -138,12 +145,12 @@ Result<std::string> OpenObject(std::span<const uint8_t> key, std::string_view ki
     if (len < kTag) return BadObject("the object is cut short");
     unsigned long long plain = 0;
     unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(&st, reinterpret_cast<unsigned char*>(chunk.data()), &plain,
-                                                   &tag, in + at, len,
-                                                   reinterpret_cast<const unsigned char*>(ad.data()),
-                                                   ad.size()) != 0) {
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &st, reinterpret_cast<unsigned char*>(chunk.data()), &plain, &tag, in + at, len,
+            reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
       return BadObject(fmt::format(
-          "the object does not decrypt with this backup key (a wrong key, or bytes altered at offset {})", at));
+          "the object does not decrypt with this backup key (a wrong key, or bytes altered at offset {})",
+          at));
     }
     compressed.append(chunk.data(), plain);
     final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;

@@ -1,7 +1,8 @@
 // Vault objects (DESIGN §9): what a node stores in its vaults, sealed so that the vault learns nothing from
 // them and no change to them goes unnoticed.
 //
-// The backup key: 32 random bytes (XChaCha20-Poly1305), made when a node is created and kept in DIR/vault.key:
+// The backup key: 32 random bytes (XChaCha20-Poly1305), made when a node is created and kept in
+// DIR/vault.key:
 //
 //   "holdfast-vault-key v1\n" hex(32 bytes) "\n"           mode 0600
 //
@@ -14,9 +15,9 @@
 //
 //   header (24 bytes) || chunk_1 || ... || chunk_n
 //
-// Each chunk encrypts kChunk bytes of the compressed stream (the last one the rest, possibly 0 bytes) and adds
-// 17 bytes; the last chunk alone carries TAG_FINAL, so a cut object fails to open. Every chunk's additional
-// data is "holdfast-vault-object v1\n" kind "\n", so an object of one kind never opens as another.
+// Each chunk encrypts kChunk bytes of the compressed stream (the last one the rest, possibly 0 bytes) and
+// adds 17 bytes; the last chunk alone carries TAG_FINAL, so a cut object fails to open. Every chunk's
+// additional data is "holdfast-vault-object v1\n" kind "\n", so an object of one kind never opens as another.
 //
 // An object's name is the lowercase hex SHA-256 of its sealed bytes: a vault can check that a name matches
 // its bytes without the key, and restore detects an object that was altered or put in another's place.
@@ -42,7 +43,8 @@ inline constexpr std::string_view kRecoveryPrefix = "HOLDFAST-VAULT-KEY-V1:";
 Bytes GenerateKey();
 std::string EncodeKeyFile(std::span<const uint8_t> key);
 // Reads a backup key in any of its written forms: the key file, the recovery string, or the 64 hex digits as
-// typed from the recovery sheet (spaces, dashes and line breaks ignored; a trailing 4-digit check is checked).
+// typed from the recovery sheet (spaces, dashes and line breaks ignored; a trailing 4-digit check is
+// checked).
 Result<Bytes> ParseKey(std::string_view text);
 std::string RecoveryString(std::span<const uint8_t> key);
 

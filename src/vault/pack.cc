@@ -12,7 +12,8 @@ constexpr std::string_view kMagic = "holdfast-pack v1\n";
 template <typename T>
 void Put(std::string* out, T v) {
   char b[sizeof(T)];
-  for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < sizeof(T); ++i)
+    b[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
   out->append(b, sizeof(T));
 }
 
@@ -108,8 +109,9 @@ Result<Pack> ReadPack(store::Db& db, int64_t first, int64_t end) {
   pack.first = first;
   size_t bytes = 0;
   {
-    HF_ASSIGN_OR_RETURN(store::StmtRef s,
-                        db.Prepare("SELECT stored, body FROM events WHERE stored>=? AND stored<? ORDER BY stored"));
+    HF_ASSIGN_OR_RETURN(
+        store::StmtRef s,
+        db.Prepare("SELECT stored, body FROM events WHERE stored>=? AND stored<? ORDER BY stored"));
     s->Bind(1, first).Bind(2, end);
     int64_t want = first;
     while (true) {

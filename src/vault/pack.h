@@ -8,7 +8,8 @@
 //   u64 first   u32 count
 //   count times:  u32 length, then the event's stored bytes (journal/event.h), exactly
 //   u32 seals
-//   seals times:  u8 feed length, feed, u64 seq, 32-byte event hash, 64-byte Ed25519 signature (journal/seal.h)
+//   seals times:  u8 feed length, feed, u64 seq, 32-byte event hash, 64-byte Ed25519 signature
+//   (journal/seal.h)
 #ifndef HOLDFAST_VAULT_PACK_H_
 #define HOLDFAST_VAULT_PACK_H_
 

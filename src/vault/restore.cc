@@ -32,9 +32,10 @@ struct Fetched {
 };
 
 // Fetches, checks and opens one pack.
-Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const PackRef& ref, size_t index, size_t total) {
-  std::string where = fmt::format("object {} (pack {} of {}, log positions {}..{})", ref.object, index + 1, total,
-                                  ref.first, ref.first + ref.count - 1);
+Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const PackRef& ref, size_t index,
+                          size_t total) {
+  std::string where = fmt::format("object {} (pack {} of {}, log positions {}..{})", ref.object, index + 1,
+                                  total, ref.first, ref.first + ref.count - 1);
   auto sealed = target.GetObject(ref.object);
   if (!sealed.ok()) return Damaged(fmt::format("{}: {}", where, sealed.error().detail));
   if (ObjectName(*sealed) != ref.object) {
@@ -45,8 +46,8 @@ Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const Pa
   auto pack = DecodePack(*payload);
   if (!pack.ok()) return Damaged(fmt::format("{}: {}", where, pack.error().detail));
   if (pack->first != ref.first || static_cast<int64_t>(pack->events.size()) != ref.count) {
-    return Damaged(fmt::format("{} holds log positions {}..{}, not the ones its manifest names", where, pack->first,
-                               pack->first + static_cast<int64_t>(pack->events.size()) - 1));
+    return Damaged(fmt::format("{} holds log positions {}..{}, not the ones its manifest names", where,
+                               pack->first, pack->first + static_cast<int64_t>(pack->events.size()) - 1));
   }
   return Fetched{std::move(*pack), sealed->size()};
 }
@@ -57,12 +58,15 @@ Result<std::vector<Manifest>> ReadManifests(Target& target, const std::string& n
   std::vector<Manifest> chain;
   for (int64_t g = 1; g <= latest; ++g) {
     auto bytes = target.GetManifest(node, g);
-    if (!bytes.ok()) return Damaged(fmt::format("manifest generation {} of node {}: {}", g, node, bytes.error().detail));
+    if (!bytes.ok())
+      return Damaged(fmt::format("manifest generation {} of node {}: {}", g, node, bytes.error().detail));
     auto m = ParseManifest(*bytes);
-    if (!m.ok()) return Damaged(fmt::format("manifest generation {} of node {}: {}", g, node, m.error().detail));
+    if (!m.ok())
+      return Damaged(fmt::format("manifest generation {} of node {}: {}", g, node, m.error().detail));
     if (m->node != node || m->generation != g) {
-      return Damaged(fmt::format("manifest generation {} of node {} is another manifest (generation {} of {})", g, node,
-                                 m->generation, m->node));
+      return Damaged(
+          fmt::format("manifest generation {} of node {} is another manifest (generation {} of {})", g, node,
+                      m->generation, m->node));
     }
     Status follows = CheckFollows(chain.empty() ? nullptr : &chain.back(), *m);
     if (!follows.ok()) return Damaged(follows.error().detail);
@@ -81,7 +85,8 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   };
   RestoreReport report;
   store::DataPaths paths(dir);
-  if (FileExists(paths.db())) return Conflict(fmt::format("{} already holds a node; restore into a new directory", dir), "node-exists");
+  if (FileExists(paths.db()))
+    return Conflict(fmt::format("{} already holds a node; restore into a new directory", dir), "node-exists");
 
   std::string node = options.node;
   if (node.empty()) {
@@ -103,21 +108,26 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   report.node = node;
   report.generation = last.generation;
   report.checkpoint = last.checkpoint;
-  say(fmt::format("{} generations, {} packs, {} events of {}", chain.size(), packs.size(), last.size, last.city));
+  say(fmt::format("{} generations, {} packs, {} events of {}", chain.size(), packs.size(), last.size,
+                  last.city));
 
   // The keys.
   auto keys_sealed = target.GetObject(last.keys);
-  if (!keys_sealed.ok()) return Damaged(fmt::format("the keys object {}: {}", last.keys, keys_sealed.error().detail));
+  if (!keys_sealed.ok())
+    return Damaged(fmt::format("the keys object {}: {}", last.keys, keys_sealed.error().detail));
   if (ObjectName(*keys_sealed) != last.keys)
-    return Damaged(fmt::format("the keys object {} is corrupted or swapped: its bytes do not hash to its name", last.keys));
+    return Damaged(fmt::format(
+        "the keys object {} is corrupted or swapped: its bytes do not hash to its name", last.keys));
   auto keys_payload = OpenObject(key, "keys", *keys_sealed);
-  if (!keys_payload.ok()) return Damaged(fmt::format("the keys object {}: {}", last.keys, keys_payload.error().detail));
+  if (!keys_payload.ok())
+    return Damaged(fmt::format("the keys object {}: {}", last.keys, keys_payload.error().detail));
   HF_ASSIGN_OR_RETURN(KeyFiles key_files, ParseKeysPayload(*keys_payload));
   HF_ASSIGN_OR_RETURN(Bytes node_secret, store::DecodeSecretKey(store::kNodeKeyLabel, key_files.node_key));
   HF_ASSIGN_OR_RETURN(Bytes city_pub, store::DecodePublicKey(store::kCityPubLabel, key_files.city_pub));
   if (!std::equal(node_secret.begin() + 32, node_secret.end(), last.node_key.begin(), last.node_key.end()) ||
       city_pub != last.city_key) {
-    return Damaged(fmt::format("the keys object {} holds other keys than the ones the manifests are signed with", last.keys));
+    return Damaged(fmt::format(
+        "the keys object {} holds other keys than the ones the manifests are signed with", last.keys));
   }
 
   // The new database, built beside its final name.
@@ -128,8 +138,9 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(building, store::OpenMode::kReadWrite));
   {
     // Nothing of this file counts until it is complete and verified, so it is written without a journal.
-    HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
-                                "PRAGMA temp_store=MEMORY"));
+    HF_RETURN_IF_ERROR(
+        db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
+                 "PRAGMA temp_store=MEMORY"));
     HF_ASSIGN_OR_RETURN(store::Transaction txn, store::Transaction::Begin(*db));
     HF_RETURN_IF_ERROR(store::CreateSchema(*db, registry));
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "node_id", node));
@@ -137,7 +148,9 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
 
     std::future<Result<Fetched>> next;
     auto fetch = [&](size_t i) {
-      return std::async(std::launch::async, [&target, key, &packs, i] { return FetchPack(target, key, packs[i], i, packs.size()); });
+      return std::async(std::launch::async, [&target, key, &packs, i] {
+        return FetchPack(target, key, packs[i], i, packs.size());
+      });
     };
     if (!packs.empty()) next = fetch(0);
     int64_t done = 0;
@@ -155,16 +168,17 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
         auto event = journal::Decode(pack->events[j]);
         if (!event.ok()) {
           if (next.valid()) next.wait();
-          return Damaged(fmt::format("object {}: the event at log position {} is not a valid event: {}", packs[i].object,
-                                     pack->first + static_cast<int64_t>(j), event.error().detail));
+          return Damaged(fmt::format("object {}: the event at log position {} is not a valid event: {}",
+                                     packs[i].object, pack->first + static_cast<int64_t>(j),
+                                     event.error().detail));
         }
         latest_stamp = std::max(latest_stamp, event->event.stamp);
         Status stored = store::InsertEvent(*db, registry, *event, store::Indexing::kLeaveToRebuild);
         if (!stored.ok()) {
           if (next.valid()) next.wait();
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
-                                     packs[i].object, pack->first + static_cast<int64_t>(j), event->event.feed,
-                                     event->event.seq, stored.error().detail));
+                                     packs[i].object, pack->first + static_cast<int64_t>(j),
+                                     event->event.feed, event->event.seq, stored.error().detail));
         }
       }
       for (const auto& seal : pack->seals) {
@@ -179,16 +193,18 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       report.packs += 1;
       say(fmt::format("pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
     }
-    HF_RETURN_IF_ERROR(store::SetMeta(*db, "hlc", fmt::format("{} {}", latest_stamp.time, latest_stamp.tick)));
+    HF_RETURN_IF_ERROR(
+        store::SetMeta(*db, "hlc", fmt::format("{} {}", latest_stamp.time, latest_stamp.tick)));
     report.events = done;
 
     say("checking the restored log against the last checkpoint");
     HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(*db));
     HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(*db, size));
     if (size != last.opened.size || root != last.opened.root) {
-      return Damaged(fmt::format("the restored log ({} events) does not have the root of the checkpoint node {} signed "
-                                 "for {} events",
-                                 size, node, last.opened.size));
+      return Damaged(
+          fmt::format("the restored log ({} events) does not have the root of the checkpoint node {} signed "
+                      "for {} events",
+                      size, node, last.opened.size));
     }
     HF_ASSIGN_OR_RETURN(report.feeds, db->QueryInt("SELECT COUNT(DISTINCT feed) FROM events"));
     HF_RETURN_IF_ERROR(txn.Commit());
@@ -233,16 +249,17 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   if (!verified.ok()) return reject(verified.error());
   if (!verified->intact()) {
     const store::Problem& p = verified->problems.front();
-    return reject(Damaged(fmt::format("the restored journal fails verification: {}: {} ({} problems)", p.where, p.what,
-                                      verified->problems.size())));
+    return reject(Damaged(fmt::format("the restored journal fails verification: {}: {} ({} problems)",
+                                      p.where, p.what, verified->problems.size())));
   }
   auto digest = store::StateDigest(*db, registry);
   if (!digest.ok()) return reject(digest.error());
   report.digest = Hex(*digest);
   if (report.digest != last.digest) {
-    return reject(Damaged(fmt::format("the restored state's digest {} is not the digest {} the node recorded in its last "
-                                      "backup",
-                                      report.digest, last.digest)));
+    return reject(Damaged(
+        fmt::format("the restored state's digest {} is not the digest {} the node recorded in its last "
+                    "backup",
+                    report.digest, last.digest)));
   }
   // Into place: everything in the database file, synced, then renamed.
   HF_RETURN_IF_ERROR(db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
@@ -253,7 +270,8 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     return ErrnoError("cannot sync the restored database");
   }
   ::close(fd);
-  if (::rename(building.c_str(), paths.db().c_str()) != 0) return ErrnoError("cannot move the restored database into place");
+  if (::rename(building.c_str(), paths.db().c_str()) != 0)
+    return ErrnoError("cannot move the restored database into place");
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

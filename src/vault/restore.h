@@ -4,7 +4,8 @@
 //     checkpoint) and checked to follow the one before (vault/manifest.h), so a gap, a swap or a rewrite
 //     in the chain is found and named.
 //  2. The keys object: the node key (which must be the key the manifests are signed with) and the city key.
-//  3. Every pack in log order, fetched and opened while the one before is stored: its name must be the hash of
+//  3. Every pack in log order, fetched and opened while the one before is stored: its name must be the hash
+//  of
 //     its bytes, it must decrypt under the backup key, and it must hold the log positions its manifest says;
 //     its events and seals go into a new database in one transaction.
 //  4. The rebuilt node log's root must be the root of the last checkpoint; the state is folded from the

@@ -17,7 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Error Refused(std::string detail, std::string type) { return MakeError(Code::kConflict, std::move(detail), std::move(type)); }
+Error Refused(std::string detail, std::string type) {
+  return MakeError(Code::kConflict, std::move(detail), std::move(type));
+}
 
 }  // namespace
 
@@ -36,15 +38,17 @@ Result<bool> VaultDir::LinkNew(const std::string& path, std::string_view bytes) 
 }
 
 Result<bool> VaultDir::PutObject(const std::string& name, std::string_view bytes) {
-  if (!IsObjectName(name)) return Invalid(fmt::format("{:?} is not an object name (64 lowercase hex digits)", name));
+  if (!IsObjectName(name))
+    return Invalid(fmt::format("{:?} is not an object name (64 lowercase hex digits)", name));
   if (ObjectName(bytes) != name) {
-    return MakeError(Code::kInvalid, fmt::format("object {}: its bytes do not hash to its name", name), "name-mismatch");
+    return MakeError(Code::kInvalid, fmt::format("object {}: its bytes do not hash to its name", name),
+                     "name-mismatch");
   }
   std::string path = ObjectPath(name);
   HF_ASSIGN_OR_RETURN(bool created, LinkNew(path, bytes));
   if (created) return true;
-  // There already: the same bytes (its name says so), unless the stored copy was damaged, which is for restore
-  // to find; it is never replaced.
+  // There already: the same bytes (its name says so), unless the stored copy was damaged, which is for
+  // restore to find; it is never replaced.
   return false;
 }
 
@@ -67,8 +71,8 @@ Result<std::string> VaultDir::City() {
 Status VaultDir::PutManifest(const std::string& node, int64_t generation, std::string_view bytes) {
   HF_ASSIGN_OR_RETURN(Manifest m, ParseManifest(bytes));
   if (m.node != node || m.generation != generation) {
-    return Invalid(fmt::format("the manifest is generation {} of node {}, not generation {} of {}", m.generation,
-                               m.node, generation, node));
+    return Invalid(fmt::format("the manifest is generation {} of node {}, not generation {} of {}",
+                               m.generation, m.node, generation, node));
   }
   std::lock_guard<std::mutex> lock(mu_);
   // The city: pinned by the first manifest this vault accepted.
@@ -77,21 +81,26 @@ Status VaultDir::PutManifest(const std::string& node, int64_t generation, std::s
     HF_ASSIGN_OR_RETURN(std::string text, ReadFile(pin_path));
     auto pin = ParseJson(text);
     if (!pin.ok() || !pin->is_object()) return Corrupt(fmt::format("{} is unreadable", pin_path));
-    if (StringOr(pin->as_object(), "city") != m.city || StringOr(pin->as_object(), "city_key") != Hex(m.city_key)) {
-      return Refused(fmt::format("this vault holds the backups of {}, not of {}", StringOr(pin->as_object(), "city"), m.city),
+    if (StringOr(pin->as_object(), "city") != m.city ||
+        StringOr(pin->as_object(), "city_key") != Hex(m.city_key)) {
+      return Refused(fmt::format("this vault holds the backups of {}, not of {}",
+                                 StringOr(pin->as_object(), "city"), m.city),
                      "other-city");
     }
   }
   HF_ASSIGN_OR_RETURN(int64_t latest, LatestGeneration(node));
   if (generation <= latest) {
-    return Refused(fmt::format("node {} has a generation {} here already; manifests are never replaced", node, generation),
+    return Refused(fmt::format("node {} has a generation {} here already; manifests are never replaced", node,
+                               generation),
                    "exists");
   }
   std::optional<Manifest> prev;
   if (latest > 0) {
     HF_ASSIGN_OR_RETURN(std::string prev_bytes, GetManifest(node, latest));
     auto parsed = ParseManifest(prev_bytes);
-    if (!parsed.ok()) return Corrupt(fmt::format("generation {} of node {} here is damaged: {}", latest, node, parsed.error().detail));
+    if (!parsed.ok())
+      return Corrupt(
+          fmt::format("generation {} of node {} here is damaged: {}", latest, node, parsed.error().detail));
     prev = std::move(*parsed);
   }
   HF_RETURN_IF_ERROR(CheckFollows(prev ? &*prev : nullptr, m));
@@ -99,7 +108,8 @@ Status VaultDir::PutManifest(const std::string& node, int64_t generation, std::s
   for (const auto& p : m.packs) names.push_back(p.object);
   for (const auto& name : names) {
     if (!FileExists(ObjectPath(name))) {
-      return Refused(fmt::format("generation {} of node {} names object {}, which this vault does not hold", generation, node, name),
+      return Refused(fmt::format("generation {} of node {} names object {}, which this vault does not hold",
+                                 generation, node, name),
                      "missing-object");
     }
   }
@@ -108,14 +118,16 @@ Status VaultDir::PutManifest(const std::string& node, int64_t generation, std::s
     HF_RETURN_IF_ERROR(WriteFileAtomic(pin_path, json::serialize(pin) + "\n"));
   }
   HF_ASSIGN_OR_RETURN(bool created, LinkNew(ManifestPath(node, generation), bytes));
-  if (!created) return Refused(fmt::format("node {} has a generation {} here already", node, generation), "exists");
+  if (!created)
+    return Refused(fmt::format("node {} has a generation {} here already", node, generation), "exists");
   return Status::Ok();
 }
 
 Result<std::string> VaultDir::GetManifest(const std::string& node, int64_t generation) {
   if (!journal::IsValidNodeId(node)) return Invalid(fmt::format("{:?} is not a node id", node));
   std::string path = ManifestPath(node, generation);
-  if (!FileExists(path)) return NotFound(fmt::format("the vault has no generation {} of node {}", generation, node));
+  if (!FileExists(path))
+    return NotFound(fmt::format("the vault has no generation {} of node {}", generation, node));
   return ReadFile(path);
 }
 

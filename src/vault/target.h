@@ -9,7 +9,8 @@
 //   - a manifest is accepted only when its signature, certificate and checkpoint verify, every object it
 //     names is already there, and it follows the node's last manifest (vault/manifest.h: CheckFollows), so
 //     a node whose history was rewritten cannot add to its backups;
-//   - a vault holds one city: the first manifest pins the city's name and key, and every later one must match.
+//   - a vault holds one city: the first manifest pins the city's name and key, and every later one must
+//   match.
 //
 // Directory layout (one city):
 //   vault.json                            {"city": name, "city_key": hex, "format": "holdfast-vault v1"}
