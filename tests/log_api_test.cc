@@ -77,17 +77,8 @@ TEST_F(LogApiTest, AReceiptIsProvenInTheSignedLogAndTheLogOnlyGrows) {
   EXPECT_EQ(before.origin, journal::LogOrigin(node_->city(), node_->id()));
   EXPECT_GT(before.size, 0u);
 
-  Answer drawer = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", admin);
-  ASSERT_EQ(drawer.status, 201) << json::serialize(drawer.body);
-  Answer paid =
-      Call("POST", "/api/v1/payments",
-           json::serialize(json::object{
-               {"drawer_id", drawer.Str("id")},
-               {"items", json::array{json::object{
-                             {"code", "MISC"}, {"description", "Copy of record"}, {"amount_cents", 250}}}},
-               {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 250}}}}}),
-           admin);
-  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  Answer paid = TakePayment(admin);
+  ASSERT_EQ(paid.status, 201);
   for (int i = 0; i < 20; ++i) {
     ASSERT_EQ(Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Later Person"})", admin).status,
               201);

@@ -16,19 +16,23 @@
 
 namespace holdfast::cli {
 
-int ServeNode(store::Node& node, const std::string& listen, int threads,
-              const std::function<void(const std::string&)>& on_listening,
-              const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
-              vault::Pusher* pusher) {
-  auto address = http::ParseListen(listen);
-  if (!address.ok()) return ReportError(address.error());
-  // Block the stop signals in every thread; this one waits for them.
+sigset_t BlockStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return stop;
+}
+
+int ServeNode(store::Node& node, const std::string& listen, int threads,
+              const std::function<void(const std::string&)>& on_listening,
+              const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
+              vault::Pusher* pusher) {
+  auto address = http::ParseListen(listen);
+  if (!address.ok()) return ReportError(address.error());
+  sigset_t stop = BlockStopSignals();
 
   http::App app(node);
   if (pusher) app.set_backups([pusher] { return pusher->Snapshot(); });

@@ -88,12 +88,7 @@ int ServeVault(const std::string& root, const std::string& listen) {
   if (!address.ok()) return ReportError(address.error());
   auto service = http::VaultService::Open(root);
   if (!service.ok()) return ReportError(service.error());
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop = BlockStopSignals();
   http::ServerOptions options;
   options.host = address->first;
   options.port = address->second;

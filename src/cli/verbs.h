@@ -4,6 +4,7 @@
 #ifndef HOLDFAST_CLI_VERBS_H_
 #define HOLDFAST_CLI_VERBS_H_
 
+#include <signal.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
@@ -54,6 +55,10 @@ struct InitResult {
 };
 Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
                             const std::string& admin_username);
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts later (a server waits for them with
+// sigwait on the returned set) and ignores SIGPIPE.
+sigset_t BlockStopSignals();
 
 // Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every` and
 // backing up with `pusher` (when given). `on_listening(url)` runs once the port is bound.
