@@ -27,6 +27,10 @@
 // number (from --first, one more per request), so a run can address existing records one by one (license
 // L-central-{n}); --count stops after that many requests, for setting up such records.
 //
+// With --acks FILE every answer 201 (warm-up included) is written to FILE after the run, one line each:
+// the wall-clock time it was read (Unix ms) and the "id" of the record the answer names ("-" if none), e.g.
+// "1795400000123 p-central-17". bench/vault.sh uses it to find which acknowledged writes a restore lost.
+//
 // Exit status: 0 if at least one command counted, 1 if none did, 2 on bad arguments.
 #include <fmt/format.h>
 #include <netdb.h>
@@ -80,12 +84,20 @@ struct Options {
   std::string body;  // "" : a new party per request; otherwise "{n}" stands for the request number
   std::optional<uint64_t> first;  // the first request number (default: microseconds since the epoch)
   uint64_t count = 0;             // stop after this many requests (0: run for the time given)
+  std::string acks;               // "": no log of acknowledged writes
+};
+
+// One acknowledged write: when its answer was read (Unix ms) and the id the answer names.
+struct Ack {
+  int64_t unix_ms = 0;
+  std::string id;
 };
 
 // What one thread's connections saw inside the measured window.
 struct Tally {
   std::vector<uint32_t> latencies_us;  // of counted commands
   int64_t errors = 0;
+  std::vector<Ack> acks;  // with --acks: every answer 201
 };
 
 // Appends `body` with every "{n}" replaced by `n`.
@@ -203,6 +215,23 @@ std::string ParseHead(std::string_view head, ResponseHead& out) {
   return "";
 }
 
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The value of the first "id" string member of a JSON answer (the node's answers put it first), or "-".
+std::string_view IdOf(std::string_view body) {
+  constexpr std::string_view kKey = R"("id":")";
+  size_t at = body.find(kKey);
+  if (at == std::string_view::npos) return "-";
+  at += kKey.size();
+  size_t end = body.find('"', at);
+  if (end == std::string_view::npos || end == at) return "-";
+  return body.substr(at, end - at);
+}
+
 // Where the node is, resolved once; connections try its addresses in turn.
 struct Endpoint {
   std::string name;  // "host:port", for messages
@@ -247,6 +276,7 @@ struct Shared {
   uint64_t last_number = 0;  // with --count: the number of the last request to send
   std::string body;          // the --body template
   std::atomic<bool> error_reported{false};
+  bool log_acks = false;
 };
 
 // One client: a connection with at most one request in flight.
@@ -514,6 +544,10 @@ class Worker {
     TimePoint now = SteadyClock::now();
     const int status = c.head.status;
     if (status == 201) {
+      if (shared_.log_acks) {
+        std::string_view body(c.in.data() + c.head_len, c.head.content_length);
+        tally_.acks.push_back({UnixMs(), std::string(IdOf(body))});
+      }
       if (c.measured) {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - c.start).count();
         tally_.latencies_us.push_back(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
@@ -617,6 +651,7 @@ int Run(const Options& opt) {
   shared.next_number = first;
   if (opt.count) shared.last_number = first + opt.count - 1;
   shared.body = opt.body;
+  shared.log_acks = !opt.acks.empty();
   const int threads = std::min(opt.threads, opt.clients);
   std::vector<Tally> tallies(threads);
   auto t0 = SteadyClock::now();
@@ -644,6 +679,21 @@ int Run(const Options& opt) {
     errors += t.errors;
   }
   std::sort(all.begin(), all.end());
+  if (!opt.acks.empty()) {
+    std::FILE* f = std::fopen(opt.acks.c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "cannot write %s: %s\n", opt.acks.c_str(), std::strerror(errno));
+      return 1;
+    }
+    for (auto& t : tallies) {
+      for (const Ack& a : t.acks)
+        std::fprintf(f, "%lld %s\n", static_cast<long long>(a.unix_ms), a.id.c_str());
+    }
+    if (std::fclose(f) != 0) {
+      std::fprintf(stderr, "cannot write %s: %s\n", opt.acks.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
   const int64_t commands = static_cast<int64_t>(all.size());
   const double rate = static_cast<double>(commands) / std::min(opt.seconds, measured_s);
   const double p50 = PercentileMs(all, 50);
@@ -685,6 +735,7 @@ int main(int argc, char** argv) {
                  "request body; every {n} in it is replaced by the request's number (default: a new party)");
   app.add_option("--first", opt.first, "number of the first request (default: microseconds since the epoch)");
   app.add_option("--count", opt.count, "send this many requests, then stop (within --seconds)");
+  app.add_option("--acks", opt.acks, "after the run, write each answer 201 to this file: Unix ms and the id");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -638,19 +638,25 @@ report_catchup() {
 # --- bench/RESULTS.md ---------------------------------------------------------------------------------------------
 
 # The file holds one section per workload between markers; a run rewrites the header and its own section and
-# keeps the other workloads' sections from their previous runs.
+# keeps the other workloads' sections from their previous runs (the vault section is bench/vault.sh's).
 section_of() {  # workload file: prints that workload's section of the file, without its markers
   [[ -f "$2" ]] || return 0
   awk -v b="<!-- results:$1 -->" -v e="<!-- /results:$1 -->" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' "$2"
 }
 write_results() {  # from $work/section.md, this workload's section
   local w
-  for w in parties counter catchup; do
+  for w in parties counter catchup vault; do
     if [[ "$w" == "$workload" ]]; then
       cp "$work/section.md" "$work/section-$w.md"
     else
       section_of "$w" "$RESULTS" >"$work/section-$w.md"
-      [[ -s "$work/section-$w.md" ]] || echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
+      if [[ ! -s "$work/section-$w.md" ]]; then
+        if [[ "$w" == vault ]]; then
+          echo "Not run yet: \`bench/vault.sh\`." >"$work/section-$w.md"
+        else
+          echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
+        fi
+      fi
     fi
   done
   {
@@ -661,6 +667,9 @@ write_results() {  # from $work/section.md, this workload's section
 second as PostgreSQL 15 does the equivalent transaction on the same machine, with a node **p99 latency ≤ 10 ms**.
 **Goal** (catchup): an office node that missed 100,000 events catches up from the central node in **≤ 3 s** on
 loopback.
+**Goals** (vault): a node of 10,000,000 events restored from its vault, verified and serving in **≤ 60 s** on 2
+cores; \`holdfast verify\` at **≥ 1 GB/s** of journal; at most **5 s** of acknowledged work lost (RPO) when the
+data directory is destroyed while the node backs up continuously.
 
 Both sides make every write durable before answering (the node: one fsync per group-committed batch;
 PostgreSQL: \`fsync=on\`, \`synchronous_commit=on\`, otherwise default settings). The node is driven over HTTP by
@@ -692,11 +701,19 @@ round (node over PostgreSQL in the same round) shows how steady it is.
   time the central node took to write those events in the first place, and a \`holdfast rebuild\` of the office
   after it caught up (folding all its events from scratch, without fetching or verifying). No PostgreSQL.
 
+- **vault** (\`bench/vault.sh\`, no PostgreSQL): \`bench_journalgen\` writes a city's journal through a node's
+  writer; \`holdfast verify\`, \`holdfast backup\` to a directory vault and \`holdfast restore\` are timed, and the
+  restored node is served until \`/readyz\` answers. Baseline in the same run: restic backing up and restoring
+  the same events exported as JSON Lines files. Then RPO drills: the data directory of a node under write load
+  is overwritten with random bytes and the node killed; it is restored from its vault and the acknowledged
+  writes it lost are counted.
+
 Reproduce with \`make bench\` (it runs \`bench/run.sh\` for each workload; raw numbers of the last runs, all
-rounds, go to \`bench/out/latest.json\`, \`bench/out/latest-counter.json\` and \`bench/out/latest-catchup.json\`).
+rounds, go to \`bench/out/latest.json\`, \`bench/out/latest-counter.json\` and \`bench/out/latest-catchup.json\`)
+and \`make bench-vault\` (\`bench/vault.sh\`: \`bench/out/latest-vault.json\`).
 
 EOF
-    for w in parties counter catchup; do
+    for w in parties counter catchup vault; do
       echo "<!-- results:$w -->"
       cat "$work/section-$w.md"
       echo "<!-- /results:$w -->"

@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev libsodium-dev libzstd-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   postgresql-15 postgresql-contrib
+  restic  # the baseline of the vault benchmark (bench/vault.sh)
 )
 
 missing=()
