@@ -44,6 +44,8 @@
 # exit, also on failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 BUILD=${BUILD:-build}
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -58,7 +60,6 @@ warmup=2
 catchup_events=100000
 if (($#)); then invocation="bench/run.sh $*"; else invocation="make bench"; fi
 
-usage() { sed -n 's/^# Usage: //p' "$0" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --only) only=${2:-}; shift 2 || usage ;;
@@ -89,8 +90,6 @@ counter_total=$((counter_block * rounds * n_clients))
 counter_body=""
 pg_licenses=1000000
 
-log() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 # --- temporary state and cleanup ---------------------------------------------------------------------------------
 
@@ -146,21 +145,6 @@ trap 'exit 143' TERM
 
 # --- small helpers -----------------------------------------------------------------------------------------------
 
-json_escape() {
-  local s=$1
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\t'/\\t}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  printf '%s' "$s"
-}
-
-# Prints the value of a top-level number or string field of a one-line JSON object (our own, flat output).
-json_field() {
-  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[-0-9.eE+]*\).*/\1/p" <<<"$1" | head -1 | tr -d '"'
-}
-
 # Nearest-rank percentile of numbers, one per line, on stdin.
 percentile() {
   sort -n | awk -v p="$1" '{ v[NR] = $1 } END {
@@ -172,19 +156,6 @@ percentile() {
 # The median of numbers, one per line, on stdin; of an even count the lower of the two middle ones.
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-
-# Sets date_utc, cpus, cpu_model, fs_type and commit for the report.
-describe_run() {
-  date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  cpus=$(nproc)
-  cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
-  fs_type=$(stat -f -c %T "${TMPDIR:-/tmp}")
-  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then
-    commit="$commit+dirty"
-  fi
-}
 
 # --- the node ----------------------------------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@
 # event, 20 GB for 10,000,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 BUILD=${BUILD:-build}
 OUT_DIR=bench/out
@@ -57,7 +59,6 @@ keep_journal=""
 journal=""
 if (($#)); then invocation="bench/vault.sh $*"; else invocation="bench/vault.sh"; fi
 
-usage() { sed -n 's/^# Usage: //p' "$0" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --events) events=${2:-}; shift 2 || usage ;;
@@ -82,8 +83,6 @@ if [[ -n "$journal" ]]; then
   journal=$(cd "$journal" && pwd)
 fi
 
-log() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 holdfast="$BUILD/holdfast"
 for b in "$holdfast" "$BUILD/bench_journalgen" "$BUILD/bench_loadgen"; do
@@ -126,21 +125,6 @@ trap 'exit 143' TERM
 
 # --- small helpers -----------------------------------------------------------------------------------------------
 
-json_escape() {
-  local s=$1
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\t'/\\t}
-  s=${s//$'\n'/\\n}
-  printf '%s' "$s"
-}
-
-# Prints the value of a top-level number or string field of a one-line JSON object (our own, flat output).
-json_field() {
-  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[-0-9.eE+]*\).*/\1/p" <<<"$1" | head -1 | tr -d '"'
-}
-
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 now() { printf '%s' "${EPOCHREALTIME/./}"; }  # microseconds since the epoch
 since() { calc "($(now) - $1) / 1e6" 3; }     # seconds since a now()
 du_bytes() { du -sb "$1" | cut -f1; }
@@ -223,18 +207,6 @@ sign_in() {  # init-output port
     "http://127.0.0.1:$2/api/v1/users/me/password") || die "password change request failed"
   [[ "$status" == 200 ]] || die "password change answered $status: $(cat "$dir/passwd.json")"
   printf '%s' "$token"
-}
-
-describe_run() {
-  date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  cpus=$(nproc)
-  cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
-  fs_type=$(stat -f -c %T "$work")
-  mem_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
-  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then
-    commit="$commit+dirty"
-  fi
 }
 
 load_begin=$(cut -d' ' -f1 /proc/loadavg)
@@ -496,7 +468,7 @@ rm -rf "$vault"
 
 # --- report ------------------------------------------------------------------------------------------------------
 
-describe_run
+describe_run "$work"
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 rpo_goal_met=null
 [[ -z "$rpo_max" ]] || rpo_goal_met=$(awk -v r="$rpo_max" 'BEGIN { print (r <= 5000) ? "true" : "false" }')
