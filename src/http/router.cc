@@ -5,9 +5,8 @@
 #include <charconv>
 
 namespace holdfast::http {
-namespace {
 
-std::vector<std::string_view> Split(std::string_view path) {
+std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   size_t start = 1;
   while (start <= path.size()) {
@@ -18,8 +17,6 @@ std::vector<std::string_view> Split(std::string_view path) {
   }
   return parts;
 }
-
-}  // namespace
 
 Result<int> Call::QueryInt(std::string_view name, int fallback, int min, int max) const {
   std::string_view text = req.Query(name);
@@ -48,9 +45,9 @@ void Router::Add(Route route) { routes_.push_back(std::make_unique<Route>(std::m
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
   if (path.empty() || path[0] != '/') return m;
-  auto parts = Split(path);
+  auto parts = SplitPath(path);
   for (const auto& r : routes_) {
-    auto pattern = Split(r->pattern);
+    auto pattern = SplitPath(r->pattern);
     if (pattern.size() != parts.size()) continue;
     std::map<std::string, std::string, std::less<>> params;
     bool ok = true;

@@ -98,6 +98,10 @@ class Router {
   std::vector<std::unique_ptr<Route>> routes_;
 };
 
+// The segments of a path after its leading '/': "/a/b" -> {"a", "b"}; empty segments are kept ("/a/" -> {"a",
+// ""}).
+std::vector<std::string_view> SplitPath(std::string_view path);
+
 }  // namespace holdfast::http
 
 #endif  // HOLDFAST_HTTP_ROUTER_H_

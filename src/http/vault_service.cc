@@ -11,26 +11,12 @@
 #include "base/json.h"
 #include "http/client.h"
 #include "http/peer_sync.h"
+#include "http/router.h"
 #include "journal/event.h"
 #include "vault/object.h"
 
 namespace holdfast::http {
 namespace {
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
 
 Result<int64_t> ParseGeneration(std::string_view s) {
   int64_t g = 0;
@@ -165,7 +151,7 @@ Response VaultService::Serve(const Request& req) {
   auto city = Authorize(req);
   if (!city.ok()) return fail(city.error());
   vault::VaultDir& dir = *(*city)->dir;
-  std::vector<std::string_view> seg = Segments(req.path);
+  std::vector<std::string_view> seg = SplitPath(req.path);
   if (seg.size() < 2 || seg[0] != "v1") return fail(NotFound(fmt::format("no route {}", req.path)));
 
   if (seg.size() == 2 && seg[1] == "vault") {

@@ -158,16 +158,13 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     for (size_t i = 0; i < packs.size(); ++i) {
       Result<Fetched> fetched = next.get();
       if (i + 1 < packs.size()) next = fetch(i + 1);
-      if (!fetched.ok()) {
-        if (next.valid()) next.wait();
-        return fetched.error();
-      }
+      // On any return below, `next` (a std::async future) waits in its destructor for the fetch under way.
+      if (!fetched.ok()) return fetched.error();
       report.bytes += static_cast<int64_t>(fetched->sealed_bytes);
       Pack* pack = &fetched->pack;
       for (size_t j = 0; j < pack->events.size(); ++j) {
         auto event = journal::Decode(pack->events[j]);
         if (!event.ok()) {
-          if (next.valid()) next.wait();
           return Damaged(fmt::format("object {}: the event at log position {} is not a valid event: {}",
                                      packs[i].object, pack->first + static_cast<int64_t>(j),
                                      event.error().detail));
@@ -175,18 +172,13 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
         latest_stamp = std::max(latest_stamp, event->event.stamp);
         Status stored = store::InsertEvent(*db, registry, *event, store::Indexing::kLeaveToRebuild);
         if (!stored.ok()) {
-          if (next.valid()) next.wait();
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
                                      packs[i].object, pack->first + static_cast<int64_t>(j),
                                      event->event.feed, event->event.seq, stored.error().detail));
         }
       }
       for (const auto& seal : pack->seals) {
-        Status stored = store::InsertSeal(*db, seal);
-        if (!stored.ok()) {
-          if (next.valid()) next.wait();
-          return stored.error();
-        }
+        HF_RETURN_IF_ERROR(store::InsertSeal(*db, seal));
         ++report.seals;
       }
       done += static_cast<int64_t>(pack->events.size());

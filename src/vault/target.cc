@@ -44,12 +44,12 @@ Result<bool> VaultDir::PutObject(const std::string& name, std::string_view bytes
     return MakeError(Code::kInvalid, fmt::format("object {}: its bytes do not hash to its name", name),
                      "name-mismatch");
   }
-  std::string path = ObjectPath(name);
-  HF_ASSIGN_OR_RETURN(bool created, LinkNew(path, bytes));
-  if (created) return true;
   // There already: the same bytes (its name says so), unless the stored copy was damaged, which is for
-  // restore to find; it is never replaced.
-  return false;
+  // restore to find; it is never replaced. Looked for first, so that a push repeated after a cut writes
+  // nothing twice; LinkNew still refuses to replace one that appears meanwhile.
+  std::string path = ObjectPath(name);
+  if (FileExists(path)) return false;
+  return LinkNew(path, bytes);
 }
 
 Result<std::string> VaultDir::GetObject(const std::string& name) {
