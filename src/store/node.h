@@ -50,7 +50,8 @@ inline constexpr std::string_view kCityPubLabel = "holdfast-city-pub v1";
 Result<Bytes> ReadCityPublicKey(const DataPaths& paths);
 
 // Opens (and configures) the read-write connection to node.db: WAL, synchronous=FULL, foreign keys off, and
-// temporary storage (the per-command savepoint journals) in memory rather than in temporary files.
+// temporary storage (the per-command savepoint journals) in memory rather than in temporary files. Its WAL
+// writes go through the batched-WAL VFS (store/wal_vfs.h): one write per commit.
 Result<std::unique_ptr<Db>> OpenWriteDb(const std::string& path);
 
 // Read-only connections for concurrent readers. Thread-safe.

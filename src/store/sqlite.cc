@@ -66,7 +66,7 @@ void ConfigureSqliteOnce() {
 }
 }  // namespace
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode, const char* vfs) {
   ConfigureSqliteOnce();
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (mode) {
@@ -81,7 +81,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode) {
       break;
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(mode == OpenMode::kMemory ? ":memory:" : path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(mode == OpenMode::kMemory ? ":memory:" : path.c_str(), &raw, flags, vfs);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close(raw);

@@ -81,7 +81,8 @@ enum class OpenMode { kReadWrite, kReadOnly, kMemory };
 
 class Db {
  public:
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, OpenMode mode);
+  // `vfs`: the name of a registered SQLite VFS, or nullptr for the default one.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, OpenMode mode, const char* vfs = nullptr);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -1,0 +1,195 @@
+#include "store/wal_vfs.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <vector>
+
+namespace holdfast::store {
+namespace {
+
+constexpr size_t kFlushAt = 16u << 20;
+// The default VFS writes at most 128 KiB - 1 in one call (it masks larger lengths): larger runs are written
+// in pieces of this size.
+constexpr size_t kMaxWrite = 120u << 10;
+
+// Consecutive writes not yet handed to the file: `data` belongs at offset `at`.
+struct Pending {
+  sqlite3_int64 at = 0;
+  std::vector<char> data;
+};
+
+// Our file object; the default VFS's file object follows it in the same allocation (szOsFile covers both).
+struct File {
+  sqlite3_file base;  // base.pMethods: kMethods
+  sqlite3_file* real;
+  Pending* pending;  // the WAL file only; nullptr for every other file
+};
+static_assert(sizeof(File) % 8 == 0, "the default VFS's file object must stay aligned");
+
+sqlite3_vfs* g_default = nullptr;
+
+File* Of(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
+const sqlite3_io_methods* Real(File* f) { return f->real->pMethods; }
+
+int Flush(File* f) {
+  Pending* p = f->pending;
+  if (!p || p->data.empty()) return SQLITE_OK;
+  int rc = SQLITE_OK;
+  for (size_t done = 0; done < p->data.size() && rc == SQLITE_OK; done += kMaxWrite) {
+    const size_t n = std::min(kMaxWrite, p->data.size() - done);
+    rc = Real(f)->xWrite(f->real, p->data.data() + done, static_cast<int>(n),
+                         p->at + static_cast<sqlite3_int64>(done));
+  }
+  // Whatever the outcome, these bytes are not written again: a failed write fails SQLite's transaction.
+  p->data.clear();
+  return rc;
+}
+
+int Close(sqlite3_file* file) {
+  File* f = Of(file);
+  int flushed = Flush(f);
+  int rc = Real(f)->xClose(f->real);
+  delete f->pending;
+  f->pending = nullptr;
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+
+int Read(sqlite3_file* file, void* out, int n, sqlite3_int64 at) {
+  File* f = Of(file);
+  if (f->pending && !f->pending->data.empty()) {
+    const Pending& p = *f->pending;
+    const sqlite3_int64 end = p.at + static_cast<sqlite3_int64>(p.data.size());
+    if (at < end && at + n > p.at) {
+      int rc = Flush(f);
+      if (rc != SQLITE_OK) return rc;
+    }
+  }
+  return Real(f)->xRead(f->real, out, n, at);
+}
+
+int Write(sqlite3_file* file, const void* in, int n, sqlite3_int64 at) {
+  File* f = Of(file);
+  Pending* p = f->pending;
+  if (!p) return Real(f)->xWrite(f->real, in, n, at);
+  if (!p->data.empty() && at != p->at + static_cast<sqlite3_int64>(p->data.size())) {
+    int rc = Flush(f);
+    if (rc != SQLITE_OK) return rc;
+  }
+  if (p->data.empty()) p->at = at;
+  const char* bytes = static_cast<const char*>(in);
+  p->data.insert(p->data.end(), bytes, bytes + n);
+  return p->data.size() >= kFlushAt ? Flush(f) : SQLITE_OK;
+}
+
+int Truncate(sqlite3_file* file, sqlite3_int64 size) {
+  File* f = Of(file);
+  int rc = Flush(f);
+  return rc != SQLITE_OK ? rc : Real(f)->xTruncate(f->real, size);
+}
+
+int Sync(sqlite3_file* file, int flags) {
+  File* f = Of(file);
+  int rc = Flush(f);
+  return rc != SQLITE_OK ? rc : Real(f)->xSync(f->real, flags);
+}
+
+int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  File* f = Of(file);
+  int rc = Flush(f);
+  return rc != SQLITE_OK ? rc : Real(f)->xFileSize(f->real, size);
+}
+
+// The rest go straight through.
+int Lock(sqlite3_file* f, int level) { return Real(Of(f))->xLock(Of(f)->real, level); }
+int Unlock(sqlite3_file* f, int level) { return Real(Of(f))->xUnlock(Of(f)->real, level); }
+int CheckReservedLock(sqlite3_file* f, int* out) { return Real(Of(f))->xCheckReservedLock(Of(f)->real, out); }
+int FileControl(sqlite3_file* f, int op, void* arg) {
+  return Real(Of(f))->xFileControl(Of(f)->real, op, arg);
+}
+int SectorSize(sqlite3_file* f) { return Real(Of(f))->xSectorSize(Of(f)->real); }
+int DeviceCharacteristics(sqlite3_file* f) { return Real(Of(f))->xDeviceCharacteristics(Of(f)->real); }
+int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
+  return Real(Of(f))->xShmMap(Of(f)->real, region, size, extend, out);
+}
+int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  return Real(Of(f))->xShmLock(Of(f)->real, offset, n, flags);
+}
+void ShmBarrier(sqlite3_file* f) { Real(Of(f))->xShmBarrier(Of(f)->real); }
+int ShmUnmap(sqlite3_file* f, int remove) { return Real(Of(f))->xShmUnmap(Of(f)->real, remove); }
+int Fetch(sqlite3_file* f, sqlite3_int64 at, int n, void** out) {
+  return Real(Of(f))->xFetch(Of(f)->real, at, n, out);
+}
+int Unfetch(sqlite3_file* f, sqlite3_int64 at, void* p) { return Real(Of(f))->xUnfetch(Of(f)->real, at, p); }
+
+const sqlite3_io_methods kMethods = {
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
+    Unfetch,
+};
+
+int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  File* f = Of(file);
+  f->base.pMethods = nullptr;
+  f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+  f->pending = nullptr;
+  std::memset(f->real, 0, static_cast<size_t>(g_default->szOsFile));
+  int rc = g_default->xOpen(g_default, name, f->real, flags, out_flags);
+  // Without methods SQLite never calls xClose: nothing to wrap.
+  if (!f->real->pMethods) return rc;
+  // Every method we forward must exist in the default VFS's files (the "unix" VFS's do: version 3).
+  if (f->real->pMethods->iVersion < 3) {
+    f->real->pMethods->xClose(f->real);
+    return SQLITE_CANTOPEN;
+  }
+  if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL)) {
+    f->pending = new (std::nothrow) Pending;
+    if (!f->pending) {
+      f->real->pMethods->xClose(f->real);
+      return SQLITE_NOMEM;
+    }
+  }
+  f->base.pMethods = &kMethods;
+  return rc;
+}
+
+sqlite3_vfs* Register() {
+  if (sqlite3_initialize() != SQLITE_OK) return nullptr;
+  g_default = sqlite3_vfs_find(nullptr);
+  if (!g_default || g_default->iVersion < 1) return nullptr;
+  static sqlite3_vfs vfs;
+  vfs = *g_default;  // every VFS-level call (delete, access, time, randomness …) is the default's
+  vfs.pNext = nullptr;
+  vfs.zName = "holdfast-batched-wal";
+  vfs.szOsFile = static_cast<int>(sizeof(File)) + g_default->szOsFile;
+  vfs.xOpen = Open;
+  if (sqlite3_vfs_register(&vfs, 0) != SQLITE_OK) return nullptr;
+  return &vfs;
+}
+
+}  // namespace
+
+const char* BatchedWalVfs() {
+  static sqlite3_vfs* vfs = Register();
+  return vfs ? vfs->zName : nullptr;
+}
+
+}  // namespace holdfast::store
