@@ -191,7 +191,10 @@ void RegisterFees(store::Registry& registry) {
       {"fee_schedules",
        "CREATE TABLE IF NOT EXISTS fee_schedules(id TEXT PRIMARY KEY, effective_from TEXT NOT NULL, "
        "set_time INTEGER NOT NULL, set_tick INTEGER NOT NULL, set_feed TEXT NOT NULL, "
-       "set_seq INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID",
+       "set_seq INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;"
+       // Every fee computed looks up the schedule in effect: in this order, without sorting.
+       "CREATE INDEX IF NOT EXISTS fee_schedules_effective ON fee_schedules(effective_from DESC, "
+       "set_time DESC, set_tick DESC, set_feed DESC, set_seq DESC);",
        {"id"}});
   registry.AddAggregate({"fee_schedule", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM fee_schedules WHERE id=?"));

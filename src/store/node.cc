@@ -133,9 +133,6 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry&
                                            head, stamp, options.max_batch);
   node->writer_->Start();
   HF_ASSIGN_OR_RETURN(node->checkpoint_db_, OpenWriteDb(paths.db()));
-  // The checkpoint thread copies the WAL into the database as it grows; the writer checkpoints in its own
-  // commit only if the WAL still reaches 8,192 pages (32 MiB), e.g. while that thread is held up.
-  HF_RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint=8192"));
   node->checkpointer_ = std::thread([n = node.get()] { n->RunCheckpoints(); });
   return node;
 }
