@@ -332,5 +332,97 @@ TEST_F(CounterScenarioTest, ALicenseNamesTheEventThatLastChangedIt) {
   EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
 }
 
+TEST_F(CounterScenarioTest, VoidingASaleUndoesWhatItPaidFor) {
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  ASSERT_EQ(opened.status, 201) << json::serialize(opened.body);
+  const std::string drawer = opened.Str("id");
+  const json::array cash{json::object{{"kind", "cash"}, {"amount_cents", 20000}}};
+  auto get = [&](const std::string& path) {
+    Answer a = Call("GET", path, {}, clerk_);
+    EXPECT_EQ(a.status, 200) << path << ": " << json::serialize(a.body);
+    return a;
+  };
+  auto void_receipt = [&](const std::string& receipt) {
+    return Call("POST", "/api/v1/receipts/" + receipt + "/void",
+                json::serialize(json::object{
+                    {"reason", "keyed on the wrong account"},
+                    {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+                clerk_);
+  };
+  const std::string pepper = Dog(maria_, "Pepper", true, today_.AddYears(2));
+  Answer biscuit_before = get("/api/v1/licenses/" + biscuit_license_);
+
+  // One sale renews Biscuit with a new tag, licenses Pepper and transfers Tango to James.
+  Answer sale = Sell(
+      drawer,
+      json::array{Renew(biscuit_license_, 1010),
+                  json::object{{"action", "issue"}, {"pet_id", pepper}, {"term_years", 1}, {"tag", 1011}},
+                  json::object{{"action", "transfer"}, {"license", tango_license_}, {"to_party_id", james_}}},
+      cash);
+  ASSERT_EQ(sale.status, 201) << json::serialize(sale.body);
+  const std::string receipt = std::string(StringOr(sale.body.at("receipt").as_object(), "receipt"));
+  const std::string pepper_license =
+      std::string(StringOr(sale.body.at("licenses").as_array().at(1).as_object(), "number"));
+  EXPECT_EQ(get("/api/v1/pets/" + tango_).Str("owner_party_id"), james_);
+
+  // Voided: every change the receipt paid for is undone, in the same command as the void.
+  Answer voided = void_receipt(receipt);
+  ASSERT_EQ(voided.status, 200) << json::serialize(voided.body);
+  EXPECT_EQ(voided.Str("status"), "voided");
+  Answer biscuit = get("/api/v1/licenses/" + biscuit_license_);
+  EXPECT_EQ(biscuit.Str("expires_on"), biscuit_before.Str("expires_on"));
+  EXPECT_EQ(biscuit.Str("starts_on"), biscuit_before.Str("starts_on"));
+  EXPECT_EQ(biscuit.body.at("tag").as_int64(), 1001);
+  EXPECT_EQ(biscuit.body.at("renewals").as_int64(), 0);
+  EXPECT_EQ(get("/api/v1/tags/1010").Str("status"), "spoiled");
+  Answer pepper_lic = get("/api/v1/licenses/" + pepper_license);
+  EXPECT_EQ(pepper_lic.Str("state"), "voided");
+  EXPECT_NE(pepper_lic.Str("void_reason").find(receipt), std::string::npos) << pepper_lic.Str("void_reason");
+  EXPECT_EQ(get("/api/v1/tags/1011").Str("status"), "spoiled");
+  EXPECT_EQ(get("/api/v1/licenses/" + tango_license_).Str("owner_party_id"), maria_);
+  EXPECT_EQ(get("/api/v1/pets/" + tango_).Str("owner_party_id"), maria_);
+
+  // Biscuit's renewal is open again, and Pepper can be licensed again.
+  Answer again = Sell(
+      drawer,
+      json::array{Renew(biscuit_license_, 1012),
+                  json::object{{"action", "issue"}, {"pet_id", pepper}, {"term_years", 1}, {"tag", 1013}}},
+      cash);
+  ASSERT_EQ(again.status, 201) << json::serialize(again.body);
+  EXPECT_EQ(get("/api/v1/licenses/" + biscuit_license_).body.at("renewals").as_int64(), 1);
+
+  // A sale whose license changed afterwards is not voided: the later change would be lost with it.
+  Answer rex_sale = Sell(drawer, json::array{Renew(rex_license_)}, cash);
+  ASSERT_EQ(rex_sale.status, 201) << json::serialize(rex_sale.body);
+  Answer rex_tag =
+      Sell(drawer,
+           json::array{json::object{
+               {"action", "replace_tag"}, {"license", rex_license_}, {"tag", 1014}, {"reason", "lost"}}},
+           cash);
+  ASSERT_EQ(rex_tag.status, 201) << json::serialize(rex_tag.body);
+  const std::string rex_receipt = std::string(StringOr(rex_sale.body.at("receipt").as_object(), "receipt"));
+  Answer refused = void_receipt(rex_receipt);
+  EXPECT_EQ(refused.status, 409) << json::serialize(refused.body);
+  EXPECT_EQ(refused.Type(), "license-changed-since-sale");
+  EXPECT_NE(refused.Str("detail").find(rex_license_), std::string::npos) << refused.Str("detail");
+  EXPECT_EQ(get("/api/v1/receipts/" + rex_receipt).Str("status"), "paid");
+  EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 1);
+  // Undoing the later sale first makes the earlier one voidable.
+  ASSERT_EQ(void_receipt(std::string(StringOr(rex_tag.body.at("receipt").as_object(), "receipt"))).status,
+            200);
+  EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("tag").as_int64(), 1003);
+  ASSERT_EQ(void_receipt(rex_receipt).status, 200);
+  EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 0);
+
+  // The journal holds all of it: verify passes and a rebuild reproduces the same state.
+  Stop();
+  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+  std::string before = Digest();
+  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_EQ(Digest(), before);
+}
+
 }  // namespace
 }  // namespace holdfast::testing

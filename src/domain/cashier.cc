@@ -700,8 +700,7 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
                     FormatCents(non_cash), FormatCents(total)),
         "change-only-from-cash", "tenders");
   }
-  HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(db, ctx.node_id(), "receipt"));
-  std::string number = store::SeriesId("r", ctx.node_id(), n);
+  HF_ASSIGN_OR_RETURN(std::string number, NextReceiptNumber(ctx));
   json::object d{{"receipt", number},
                  {"drawer_id", request.drawer_id},
                  {"payer_party_id", request.payer_party_id},
@@ -741,6 +740,50 @@ Result<json::object> CloseDrawer(store::CommandContext& ctx, const CloseDrawerRe
   return *report;
 }
 
+Result<std::string> NextReceiptNumber(store::CommandContext& ctx) {
+  HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(ctx.db(), ctx.node_id(), "receipt"));
+  return store::SeriesId("r", ctx.node_id(), n);
+}
+
+namespace {
+// Registered at startup (before any command runs), read-only afterwards.
+std::vector<std::pair<std::string, PaidItemsReversal>>& Reversals() {
+  static std::vector<std::pair<std::string, PaidItemsReversal>> reversals;
+  return reversals;
+}
+
+// Runs the reversal registered for each kind of item on the voided receipt.
+Status ReversePaidItems(store::CommandContext& ctx, VoidedReceipt voided, const std::string& actor) {
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      ctx.db().Prepare("SELECT ref FROM receipt_items WHERE receipt=? ORDER BY line"));
+  s->Bind(1, voided.receipt);
+  std::vector<std::string> refs;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    std::string ref = s->Text(0);
+    if (!ref.empty() && std::find(refs.begin(), refs.end(), ref) == refs.end())
+      refs.push_back(std::move(ref));
+  }
+  s->Reset();
+  for (const auto& [prefix, reversal] : Reversals()) {
+    voided.refs.clear();
+    for (const auto& ref : refs) {
+      if (ref.starts_with(prefix)) voided.refs.push_back(ref);
+    }
+    if (!voided.refs.empty()) HF_RETURN_IF_ERROR(reversal(ctx, voided, actor));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal) {
+  for (const auto& [prefix, existing] : Reversals()) {
+    if (prefix == ref_prefix) return;  // registered once, by the first registry built
+  }
+  Reversals().emplace_back(std::move(ref_prefix), std::move(reversal));
+}
+
 Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& request,
                                  const std::string& actor) {
   if (request.approved_by.empty()) return ApprovalRequired("a void");
@@ -772,6 +815,8 @@ Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& 
                                            {"approved_by", request.approved_by}},
                               actor)
                          .status());
+  HF_RETURN_IF_ERROR(
+      ReversePaidItems(ctx, {receipt->number, {}, request.reason, request.approved_by}, actor));
   HF_ASSIGN_OR_RETURN(auto after, GetReceipt(ctx.db(), receipt->number));
   return *after;
 }

@@ -53,6 +53,7 @@
 #ifndef HOLDFAST_DOMAIN_CASHIER_H_
 #define HOLDFAST_DOMAIN_CASHIER_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,6 +114,26 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
 // A refund: {id, receipt, drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at}.
 Result<std::optional<json::object>> GetReceipt(store::Db& db, std::string_view number);
 
+// The number TakePayment gives the next receipt of this command, for events a command emits before its
+// payment that must name the receipt paying for them. It is TakePayment's number only if no other payment is
+// taken in between.
+Result<std::string> NextReceiptNumber(store::CommandContext& ctx);
+
+// What a void undoes besides the money. A component whose items a receipt pays for (each item's ref names the
+// thing paid for, e.g. a license number) registers, once at startup, how to reverse what the receipt paid
+// for; VoidPayment calls it inside the void command, after payment.voided, with the distinct refs of the
+// receipt's items that start with `ref_prefix`, in the order of the items. Its error fails the void, which
+// then changes nothing.
+struct VoidedReceipt {
+  std::string receipt;
+  std::vector<std::string> refs;
+  std::string reason;
+  std::string approved_by;
+};
+using PaidItemsReversal =
+    std::function<Status(store::CommandContext& ctx, const VoidedReceipt& voided, const std::string& actor)>;
+void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal);
+
 struct OpenDrawerRequest {
   Cents float_cents = 0;  // the starting cash, 0..kMaxAmountCents
   std::string clerk;      // the owner; one open drawer per clerk ("drawer-already-open")
@@ -149,7 +170,9 @@ struct VoidRequest {
   bool any_drawer = false;  // a supervisor or admin may void from another clerk's drawer
 };
 // Voids a whole payment while its drawer is open: refused on a voided receipt ("already-voided"), one with
-// refunds ("receipt-refunded"), or when the drawer is closed ("drawer-not-open"). Answers the receipt.
+// refunds ("receipt-refunded"), or when the drawer is closed ("drawer-not-open"). Reverses what the receipt
+// paid for through the registered reversals (RegisterPaidItemsReversal), in the same command. Answers the
+// receipt.
 Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& request,
                                  const std::string& actor);
 

@@ -93,13 +93,20 @@ Result<json::object> CounterSale(store::CommandContext& ctx, const Sale& sale, D
   payment.payer_party_id = sale.payer_party_id;
   payment.tenders = sale.tenders;
   payment.clerk = clerk;
+  // Each license change names the receipt paying for it, so that voiding the receipt can undo it.
+  HF_ASSIGN_OR_RETURN(const std::string receipt_number, NextReceiptNumber(ctx));
   json::array licenses;
   for (size_t i = 0; i < sale.items.size(); ++i) {
     Result<LicenseCharge> charge = std::visit(
-        Overloaded{[&](const IssueRequest& q) { return IssueLicense(ctx, q, today, clerk); },
-                   [&](const RenewRequest& q) { return RenewLicense(ctx, q, today, clerk); },
-                   [&](const ReplaceTagRequest& q) { return ReplaceTag(ctx, q, today, clerk); },
-                   [&](const TransferRequest& q) { return TransferLicense(ctx, q, today, clerk); }},
+        [&](auto request) {
+          request.receipt = receipt_number;
+          return std::visit(
+              Overloaded{[&](const IssueRequest& q) { return IssueLicense(ctx, q, today, clerk); },
+                         [&](const RenewRequest& q) { return RenewLicense(ctx, q, today, clerk); },
+                         [&](const ReplaceTagRequest& q) { return ReplaceTag(ctx, q, today, clerk); },
+                         [&](const TransferRequest& q) { return TransferLicense(ctx, q, today, clerk); }},
+              SaleItem(std::move(request)));
+        },
         sale.items[i]);
     if (!charge.ok()) return AtItem(i, charge.error());
     if (payment.payer_party_id.empty()) payment.payer_party_id = StringOr(charge->license, "owner_party_id");
@@ -107,6 +114,10 @@ Result<json::object> CounterSale(store::CommandContext& ctx, const Sale& sale, D
     licenses.push_back(std::move(charge->license));
   }
   HF_ASSIGN_OR_RETURN(json::object receipt, TakePayment(ctx, payment, clerk));
+  if (StringOr(receipt, "receipt") != receipt_number) {
+    return Internal(fmt::format("the sale's receipt is {}, not {} as its licenses say",
+                                StringOr(receipt, "receipt"), receipt_number));
+  }
   return json::object{{"receipt", std::move(receipt)}, {"licenses", std::move(licenses)}};
 }
 

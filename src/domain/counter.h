@@ -27,11 +27,13 @@
 
 namespace holdfast::domain {
 
+using SaleItem = std::variant<IssueRequest, RenewRequest, ReplaceTagRequest, TransferRequest>;
+
 struct Sale {
   std::string drawer_id;
   std::string payer_party_id;
   bool senior_owner = false;
-  std::vector<std::variant<IssueRequest, RenewRequest, ReplaceTagRequest, TransferRequest>> items;
+  std::vector<SaleItem> items;
   std::vector<Tender> tenders;
 };
 

@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "domain/cashier.h"
 #include "domain/conflicts.h"
 #include "domain/fees.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
+#include "store/journal.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -63,6 +67,55 @@ Status SpoilTagHandedOut(Db& db, const journal::Event& e, std::string_view numbe
       (e.type == "license.renewed" && BoolOr(e.data, "new_tag")) || e.type == "license.tag_replaced";
   if (!new_tag) return Status::Ok();
   return RecordTag(db, IntOr(e.data, "tag"), "spoiled", number, "handed out in a change that did not stand");
+}
+
+// A voided sale is undone only on the license exactly as it was when the void was decided.
+bool SaleVoidApplies(std::string_view license_event_hash, const json::object& d) {
+  return StringOr(d, "license_event_hash") == license_event_hash;
+}
+
+// license.sale_voided on the license row (the pet's owner is its pet: aggregate's part).
+Status ApplySaleVoided(Db& db, const journal::StoredEvent& se, std::string_view aggregate,
+                       std::string_view number) {
+  const journal::Event& e = se.event;
+  const json::object& d = e.data;
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT event_hash FROM licenses WHERE number=?"));
+  s->Bind(1, number);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return Status::Ok();  // its issue is not here yet: the refold on its arrival applies this
+  const std::string current = s->Text(0);
+  s->Reset();
+  if (!SaleVoidApplies(current, d)) {
+    return RecordConflict(
+        db, aggregate, "license-changed-after-sale", e,
+        fmt::format("receipt {} was voided at {}, but license {} had changed since the sale at an office "
+                    "that could not see the void: the sale is not undone; refund or void the license",
+                    StringOr(d, "receipt"), e.feed, number),
+        json::object{{"license", number}, {"receipt", StringOr(d, "receipt")}, {"node", e.feed}});
+  }
+  const std::string hash = se.HashHex();
+  if (BoolOr(d, "issued_by_sale")) {
+    HF_RETURN_IF_ERROR(
+        Update(db,
+               "UPDATE licenses SET status='voided', void_reason=?, updated_at=?, event_hash=? "
+               "WHERE number=?",
+               number, StringOr(d, "void_reason"), e.stamp.time, hash));
+  } else {
+    const json::object& r = d.at("restore").as_object();
+    HF_RETURN_IF_ERROR(Update(db,
+                              "UPDATE licenses SET owner_party_id=?, tag=?, term_years=?, starts_on=?, "
+                              "expires_on=?, renewals=?, status=?, void_reason=?, updated_at=?, event_hash=? "
+                              "WHERE number=?",
+                              number, StringOr(r, "owner_party_id"), IntOr(r, "tag"), IntOr(r, "term_years"),
+                              StringOr(r, "starts_on"), StringOr(r, "expires_on"), IntOr(r, "renewals"),
+                              StringOr(r, "status"), StringOr(r, "void_reason"), e.stamp.time, hash));
+  }
+  for (const auto& tag : ArrayOr(d, "spoiled_tags")) {
+    if (!tag.is_int64()) continue;
+    HF_RETURN_IF_ERROR(
+        RecordTag(db, tag.get_int64(), "spoiled", number, "handed out in a sale that was voided"));
+  }
+  return Status::Ok();
 }
 
 // The conflict rules of the license aggregate (DESIGN §5), for an event folding onto a license that is
@@ -126,6 +179,14 @@ Status ApplyLicense(Db& db, const journal::StoredEvent& se, std::string_view agg
   if (aggregate.starts_with("series:")) {
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(number));
   }
+  if (aggregate.starts_with("pet:") && e.type == "license.sale_voided") {
+    // The owner goes back only if the pet still belongs to whom the voided sale transferred it.
+    const json::object& owner = d.at("pet_owner").as_object();
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("UPDATE pets SET owner_party_id=?, updated_at=? WHERE id=? AND "
+                                              "owner_party_id=?"));
+    return s->BindAll(StringOr(owner, "to"), e.stamp.time, StringOr(d, "pet_id"), StringOr(owner, "from"))
+        .Run();
+  }
   if (aggregate.starts_with("pet:")) {  // issue and transfer decide who owns the pet
     std::string_view owner =
         e.type == "license.issued" ? StringOr(d, "owner_party_id") : StringOr(d, "to_party_id");
@@ -133,6 +194,7 @@ Status ApplyLicense(Db& db, const journal::StoredEvent& se, std::string_view agg
     return s->BindAll(owner, e.stamp.time, StringOr(d, "pet_id")).Run();
   }
   const std::string& type = e.type;
+  if (type == "license.sale_voided") return ApplySaleVoided(db, se, aggregate, number);
   if (type != "license.issued") {
     // Decisions made at offices that could not see each other: the fold decides which one stands.
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT status, expires_on FROM licenses WHERE number=?"));
@@ -188,7 +250,9 @@ Status ApplyLicense(Db& db, const journal::StoredEvent& se, std::string_view agg
 std::vector<std::string> LicenseAggregates(const journal::Event& e) {
   std::vector<std::string> out{fmt::format("license:{}", StringOr(e.data, "number"))};
   if (e.type == "license.issued") out.push_back(store::SeriesAggregate(e.feed, "license"));
-  if (e.type == "license.issued" || e.type == "license.transferred") {
+  if (e.type == "license.issued" || e.type == "license.transferred" ||
+      (e.type == "license.sale_voided" && e.data.if_contains("pet_owner") &&
+       e.data.at("pet_owner").is_object())) {
     out.push_back(fmt::format("pet:{}", StringOr(e.data, "pet_id")));
   }
   return out;
@@ -293,6 +357,14 @@ json::object LicenseAfter(json::object lic, const journal::StoredEvent& se, Date
   } else if (e.type == "license.voided") {
     lic["status"] = "voided";
     lic["void_reason"] = d.at("reason");
+  } else if (e.type == "license.sale_voided") {
+    if (!SaleVoidApplies(StringOr(lic, "event_hash"), d)) return lic;
+    if (BoolOr(d, "issued_by_sale")) {
+      lic["status"] = "voided";
+      lic["void_reason"] = d.at("void_reason");
+    } else {
+      for (const auto& [k, v] : d.at("restore").as_object()) lic[k] = v;
+    }
   }
   lic["updated_at"] = e.stamp.time;
   lic["event_hash"] = se.HashHex();
@@ -306,6 +378,99 @@ Result<LicenseCharge> Charge(store::CommandContext& ctx, std::string type, json:
                              const std::string& actor) {
   HF_ASSIGN_OR_RETURN(journal::StoredEvent e, ctx.Emit(std::move(type), std::move(data), actor));
   return LicenseCharge{LicenseAfter(std::move(before), e, today), std::move(fees)};
+}
+
+// The tags a license event handed over the counter.
+std::optional<int64_t> TagHandedOut(const journal::Event& e) {
+  if (e.type == "license.issued" || e.type == "license.tag_replaced" ||
+      (e.type == "license.renewed" && BoolOr(e.data, "new_tag"))) {
+    return IntOr(e.data, "tag");
+  }
+  return std::nullopt;
+}
+
+// The PaidItemsReversal of licenses: undoes, license by license, the changes the voided receipt paid for.
+Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voided, const std::string& actor) {
+  Db& db = ctx.db();
+  const Date today = Date::FromUnixMs(ctx.clock().NowMs());
+  for (const std::string& number : voided.refs) {
+    HF_ASSIGN_OR_RETURN(auto current, GetLicense(db, number, today));
+    if (!current) continue;  // not a license of this city: nothing of it to undo
+    HF_ASSIGN_OR_RETURN(std::vector<journal::StoredEvent> events,
+                        store::AggregateEvents(db, fmt::format("license:{}", number)));
+    size_t first = events.size();
+    std::vector<std::string_view> undone;  // receipts of sales of this license voided already
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::string_view receipt = StringOr(events[i].event.data, "receipt");
+      if (receipt == voided.receipt && first == events.size()) first = i;
+      if (events[i].event.type == "license.sale_voided") undone.push_back(receipt);
+    }
+    if (first == events.size()) {
+      return Conflict(fmt::format("license {} on receipt {} was changed before receipts were recorded on "
+                                  "license changes: void the license, or refund the receipt",
+                                  number, voided.receipt),
+                      "sale-not-reversible");
+    }
+    json::object before, after;
+    json::array reverses, spoiled;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const journal::Event& e = events[i].event;
+      std::string_view receipt = StringOr(e.data, "receipt");
+      const bool of_sale = receipt == voided.receipt;
+      // A later sale that was voided itself has left the license as this one did.
+      const bool undone_since = std::find(undone.begin(), undone.end(), receipt) != undone.end();
+      if (i >= first && !of_sale && !undone_since) {
+        return Conflict(fmt::format("license {} changed after the sale on receipt {} ({} at {}): undo that "
+                                    "change first, or refund the receipt instead of voiding it",
+                                    number, voided.receipt, e.type, e.feed),
+                        "license-changed-since-sale");
+      }
+      after = LicenseAfter(std::move(after), events[i], today);
+      if (i + 1 == first) before = after;
+      if (i >= first && of_sale) {
+        reverses.push_back(json::value(events[i].HashHex()));
+        if (auto tag = TagHandedOut(e)) spoiled.push_back(*tag);
+      }
+    }
+    // The rules of a fold this replay does not follow (changes from offices that could not see each other)
+    // may have left the license otherwise: then the sale is not undone here.
+    if (StringOr(after, "event_hash") != StringOr(*current, "event_hash") ||
+        StringOr(after, "expires_on") != StringOr(*current, "expires_on")) {
+      return Conflict(fmt::format("license {} holds changes made at offices that could not see each other: "
+                                  "resolve its conflicts, then void the license or refund the receipt",
+                                  number),
+                      "sale-not-reversible");
+    }
+    const bool issued_by_sale = events[first].event.type == "license.issued";
+    json::object data{{"number", number},
+                      {"receipt", voided.receipt},
+                      {"reason", voided.reason},
+                      {"approved_by", voided.approved_by},
+                      {"reverses", std::move(reverses)},
+                      {"license_event_hash", StringOr(*current, "event_hash")},
+                      {"issued_by_sale", issued_by_sale},
+                      {"restore", nullptr},
+                      {"spoiled_tags", std::move(spoiled)},
+                      {"pet_id", StringOr(*current, "pet_id")},
+                      {"pet_owner", nullptr}};
+    if (issued_by_sale) {
+      data["void_reason"] =
+          fmt::format("the sale on receipt {} was voided: {}", voided.receipt, voided.reason);
+    } else {
+      json::object restore;
+      for (const char* k : {"owner_party_id", "tag", "term_years", "starts_on", "expires_on", "renewals",
+                            "status", "void_reason"}) {
+        restore[k] = before.at(k);
+      }
+      if (StringOr(before, "owner_party_id") != StringOr(*current, "owner_party_id")) {
+        data["pet_owner"] = json::object{{"from", StringOr(*current, "owner_party_id")},
+                                         {"to", StringOr(before, "owner_party_id")}};
+      }
+      data["restore"] = std::move(restore);
+    }
+    HF_RETURN_IF_ERROR(ctx.Emit("license.sale_voided", std::move(data), actor).status());
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -331,9 +496,10 @@ void RegisterLicenses(store::Registry& registry) {
                            return ClearConflicts(db, fmt::format("license:{}", number));
                          }});
   for (const char* type : {"license.issued", "license.renewed", "license.tag_replaced", "license.transferred",
-                           "license.voided"}) {
+                           "license.voided", "license.sale_voided"}) {
     registry.AddRule({type, LicenseAggregates, ApplyLicense});
   }
+  RegisterPaidItemsReversal("L-", ReverseLicenseSale);
 }
 
 Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueRequest& req, Date today,
@@ -370,6 +536,7 @@ Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueReques
                     {"starts_on", today.ToString()},
                     {"expires_on", expires.ToString()},
                     {"fees", FeesJson(fees)}};
+  if (!req.receipt.empty()) data["receipt"] = req.receipt;
   return Charge(ctx, "license.issued", std::move(data), json::object{}, today, std::move(fees), actor);
 }
 
@@ -409,6 +576,7 @@ Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewReques
                     {"expires_on", ends.ToString()},
                     {"late", late},
                     {"fees", FeesJson(fees)}};
+  if (!req.receipt.empty()) data["receipt"] = req.receipt;
   return Charge(ctx, "license.renewed", std::move(data), std::move(lic), today, std::move(fees), actor);
 }
 
@@ -428,6 +596,7 @@ Result<LicenseCharge> ReplaceTag(store::CommandContext& ctx, const ReplaceTagReq
                     {"tag", req.tag},
                     {"reason", req.reason},
                     {"fees", FeesJson(fees)}};
+  if (!req.receipt.empty()) data["receipt"] = req.receipt;
   return Charge(ctx, "license.tag_replaced", std::move(data), std::move(lic), today, std::move(fees), actor);
 }
 
@@ -450,6 +619,7 @@ Result<LicenseCharge> TransferLicense(store::CommandContext& ctx, const Transfer
                     {"from_party_id", StringOr(lic, "owner_party_id")},
                     {"to_party_id", req.to_party_id},
                     {"fees", FeesJson(fees)}};
+  if (!req.receipt.empty()) data["receipt"] = req.receipt;
   return Charge(ctx, "license.transferred", std::move(data), std::move(lic), today, std::move(fees), actor);
 }
 

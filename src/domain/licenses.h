@@ -11,6 +11,17 @@
 //   license.tag_replaced  number, old_tag, tag, reason ("lost" or "damaged"), fees
 //   license.transferred   number, pet_id, from_party_id, to_party_id, fees
 //   license.voided        number, reason, approved_by
+//   license.sale_voided   number, receipt, reason, approved_by, reverses: [hash], license_event_hash,
+//                         issued_by_sale, restore, spoiled_tags: [tag], pet_id, pet_owner: null | {from, to}
+//       The receipt that paid for the license's last changes was voided (cashier.h): those changes are
+//       undone. reverses: the hashes of the undone events, oldest first; license_event_hash: the license's
+//       event_hash when the void was decided (it applies only to the license as it was then); restore: the
+//       license as it was
+//       before them {owner_party_id, tag, term_years, starts_on, expires_on, renewals, status, void_reason}
+//       (null when the sale issued it: it is then voided); spoiled_tags: the tags the sale handed out;
+//       pet_owner: the pet's owner put back when the sale transferred the license.
+// The issue, renewal, replacement and transfer events carry `receipt`, the number of the counter receipt
+// paying for them.
 //
 // Rules, checked when the command runs:
 //   - the pet's rabies vaccination must be valid today; a term never runs past its expiry: a 1-year term is
@@ -20,7 +31,13 @@
 //     renewal;
 //   - a tag must be in this office's ranges and never used before (domain/tags.h).
 //
-// Aggregates: license:<number> (also pet:<id> for issue and transfer, which set the pet's owner).
+//   - a voided sale is undone only if the license has not changed since, other than by later sales that
+//     were voided themselves (otherwise the void is refused, "license-changed-since-sale"); a sale_voided
+//     that meets a later change made at an office that could not see it is not applied and goes to the
+//     conflicts queue.
+//
+// Aggregates: license:<number> (also pet:<id> for issue and transfer, which set the pet's owner, and for a
+// sale_voided that puts the pet's owner back).
 // Table licenses(number, pet_id, owner_party_id, species, tag, term_years, issued_on, starts_on, expires_on,
 // status "active" | "voided", renewals, void_reason, updated_at, event_hash). updated_at and event_hash
 // (lowercase hex) are the time and the hash of the last event that changed the license; an event the conflict
@@ -53,21 +70,25 @@ struct IssueRequest {
   int term_years = 1;
   int64_t tag = 0;
   bool senior_owner = false;
+  std::string receipt = {};  // the receipt paying for it (counter.h), recorded in the event
 };
 struct RenewRequest {
   std::string number;
   int term_years = 1;
   int64_t tag = 0;  // 0: keep the current tag
   bool senior_owner = false;
+  std::string receipt = {};  // the receipt paying for it (counter.h), recorded in the event
 };
 struct ReplaceTagRequest {
   std::string number;
   int64_t tag = 0;
-  std::string reason;  // "lost" or "damaged"
+  std::string reason;        // "lost" or "damaged"
+  std::string receipt = {};  // the receipt paying for it (counter.h), recorded in the event
 };
 struct TransferRequest {
   std::string number;
   std::string to_party_id;
+  std::string receipt = {};  // the receipt paying for it (counter.h), recorded in the event
 };
 
 // Each runs inside a command; `today` is the city's date of the command.

@@ -171,10 +171,7 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& s
   return Status::Ok();
 }
 
-Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate) {
-  const AggregateKind* kind = registry.FindAggregate(aggregate);
-  if (!kind) return Internal(fmt::format("no aggregate kind for {}", aggregate));
-  HF_RETURN_IF_ERROR(kind->clear(db, aggregate.substr(aggregate.find(':') + 1)));
+Result<std::vector<journal::StoredEvent>> AggregateEvents(Db& db, std::string_view aggregate) {
   std::vector<std::string> bodies;
   {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT e.body FROM event_aggregates a JOIN events e "
@@ -187,10 +184,21 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
       bodies.emplace_back(AsChars(s->Blob(0)));
     }
   }
+  std::vector<journal::StoredEvent> events;
+  events.reserve(bodies.size());
   for (const std::string& body : bodies) {
     HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
-    HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, aggregate));
+    events.push_back(std::move(se));
   }
+  return events;
+}
+
+Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate) {
+  const AggregateKind* kind = registry.FindAggregate(aggregate);
+  if (!kind) return Internal(fmt::format("no aggregate kind for {}", aggregate));
+  HF_RETURN_IF_ERROR(kind->clear(db, aggregate.substr(aggregate.find(':') + 1)));
+  HF_ASSIGN_OR_RETURN(std::vector<journal::StoredEvent> events, AggregateEvents(db, aggregate));
+  for (const journal::StoredEvent& se : events) HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, aggregate));
   return Status::Ok();
 }
 

@@ -71,6 +71,8 @@ enum class FoldOrder { kCheck, kLatest };
 Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
                  FoldOrder order = FoldOrder::kCheck);
 
+// The events of a non-commutative aggregate, in canonical order (as a refold applies them).
+Result<std::vector<journal::StoredEvent>> AggregateEvents(Db& db, std::string_view aggregate);
 // Clears and refolds one aggregate from its events.
 Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate);
 
