@@ -132,6 +132,17 @@ class CounterScenarioTest : public ApiTest {
     return r.out.substr(0, 64);
   }
 
+  // Stops the node; `verify` finds nothing and a rebuild reproduces the same state digest.
+  void ExpectVerifiedAndRebuiltAlike() {
+    Stop();
+    RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+    std::string before = Digest();
+    RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+    EXPECT_EQ(Digest(), before);
+  }
+
   Date today_;
   std::string admin_, clerk_, supervisor_;
   std::string maria_, james_, aisha_, biscuit_, tango_, rex_, duke_;
@@ -265,13 +276,7 @@ TEST_F(CounterScenarioTest, ADayAtTheAnimalControlCounter) {
   EXPECT_EQ(license_voided.Str("state"), "voided");
 
   // 8. The record holds: verify finds nothing, and a rebuild reproduces the same state.
-  Stop();
-  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
-  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
-  std::string before = Digest();
-  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
-  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
-  EXPECT_EQ(Digest(), before);
+  ExpectVerifiedAndRebuiltAlike();
 }
 
 TEST_F(CounterScenarioTest, ALicenseNamesTheEventThatLastChangedIt) {
@@ -415,13 +420,7 @@ TEST_F(CounterScenarioTest, VoidingASaleUndoesWhatItPaidFor) {
   EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 0);
 
   // The journal holds all of it: verify passes and a rebuild reproduces the same state.
-  Stop();
-  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
-  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
-  std::string before = Digest();
-  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
-  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
-  EXPECT_EQ(Digest(), before);
+  ExpectVerifiedAndRebuiltAlike();
 }
 
 }  // namespace
