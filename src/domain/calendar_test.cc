@@ -1,0 +1,130 @@
+#include "domain/calendar.h"
+
+#include <gtest/gtest.h>
+
+namespace holdfast::domain {
+namespace {
+
+Date D(const char* text) { return *Date::Parse(text); }
+LocalDateTime At(const char* text) { return *LocalDateTime::Parse(text); }
+
+// January 2026: Thursday the 1st, Friday the 2nd, Monday the 5th, Monday the 19th.
+TEST(CalendarTest, WeekdaysAreKnownOnBothSidesOfTheEpoch) {
+  EXPECT_EQ(WeekdayOf(D("2026-01-01")), Weekday::kThursday);
+  EXPECT_EQ(WeekdayOf(D("2026-01-05")), Weekday::kMonday);
+  EXPECT_EQ(WeekdayOf(D("1969-12-31")), Weekday::kWednesday);
+  EXPECT_EQ(WeekdayOf(D("1970-01-01")), Weekday::kThursday);
+}
+
+TEST(CalendarTest, RequestsBeforeTheCutoffAreReceivedThatDay) {
+  BusinessCalendar cal;
+  // Thursday 14:00 → received Thursday → Friday.
+  EXPECT_EQ(cal.ReceivedDay(At("2026-01-08T14:00")), D("2026-01-08"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-08T14:00")), D("2026-01-09"));
+  // One minute before the cutoff still counts that day.
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-08T14:59")), D("2026-01-09"));
+}
+
+TEST(CalendarTest, RequestsAtOrAfterTheCutoffAreReceivedTheNextDay) {
+  BusinessCalendar cal;
+  // Thursday 16:00 → received Friday → Monday; exactly 15:00 is already after the cutoff.
+  EXPECT_EQ(cal.ReceivedDay(At("2026-01-08T16:00")), D("2026-01-09"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-08T16:00")), D("2026-01-12"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-08T15:00")), D("2026-01-12"));
+  // Friday 16:00 → received Saturday → Monday.
+  EXPECT_EQ(cal.ReceivedDay(At("2026-01-09T16:00")), D("2026-01-10"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-09T16:00")), D("2026-01-12"));
+  // A weekend request goes to Monday, whatever the hour.
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-10T09:00")), D("2026-01-12"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-11T23:59")), D("2026-01-12"));
+}
+
+TEST(CalendarTest, AHolidayMondayPushesToTuesday) {
+  CalendarConfig config;
+  config.holidays = {D("2026-01-19")};
+  BusinessCalendar cal(config);
+  EXPECT_FALSE(cal.IsBusinessDay(D("2026-01-19")));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-16T16:00")), D("2026-01-20"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-16T10:00")), D("2026-01-20"));
+  EXPECT_EQ(cal.NextBusinessDay(D("2026-01-16")), D("2026-01-20"));
+}
+
+TEST(CalendarTest, AddBusinessDaysSkipsWeekendsAndHolidaysBothWays) {
+  CalendarConfig config;
+  config.holidays = {D("2026-01-19")};
+  BusinessCalendar cal(config);
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-15"), 0), D("2026-01-15"));
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-15"), 1), D("2026-01-16"));
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-15"), 2), D("2026-01-20"));
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-15"), 6), D("2026-01-26"));
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-20"), -1), D("2026-01-16"));
+  EXPECT_EQ(cal.AddBusinessDays(D("2026-01-17"), 1), D("2026-01-20"));
+  EXPECT_EQ(cal.OnOrAfter(D("2026-01-17")), D("2026-01-20"));
+  EXPECT_EQ(cal.OnOrAfter(D("2026-01-20")), D("2026-01-20"));
+}
+
+TEST(CalendarTest, AConfiguredWeekendAndCutoffAreHonoured) {
+  auto config = ParseCalendarConfig(
+      *ParseJson(R"({"weekend": ["friday", "saturday"], "holidays": ["2026-01-08"], "cutoff": "12:30"})"));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  BusinessCalendar cal(*config);
+  EXPECT_TRUE(cal.IsBusinessDay(D("2026-01-11")));   // Sunday works
+  EXPECT_FALSE(cal.IsBusinessDay(D("2026-01-09")));  // Friday does not
+  // Wednesday 12:29 → Thursday is a holiday, Friday and Saturday weekend → Sunday.
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-07T12:29")), D("2026-01-11"));
+  // Wednesday 12:30 → received Thursday → Sunday.
+  EXPECT_EQ(cal.ReceivedDay(At("2026-01-07T12:30")), D("2026-01-08"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-07T12:30")), D("2026-01-11"));
+}
+
+TEST(CalendarTest, ConfigSurvivesItsOwnJson) {
+  CalendarConfig config;
+  config.holidays = {D("2026-12-25"), D("2026-11-26")};
+  config.cutoff_minute = 16 * 60 + 5;
+  auto again = ParseCalendarConfig(config.ToJson());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->holidays, config.holidays);
+  EXPECT_EQ(again->weekend, config.weekend);
+  EXPECT_EQ(again->cutoff_minute, 16 * 60 + 5);
+  EXPECT_EQ(json::serialize(config.ToJson()),
+            R"({"weekend":["sunday","saturday"],"holidays":["2026-11-26","2026-12-25"],"cutoff":"16:05"})");
+  // An empty object is the default calendar.
+  auto empty = ParseCalendarConfig(json::object{});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->cutoff_minute, 15 * 60);
+  EXPECT_EQ(empty->weekend.size(), 2u);
+}
+
+TEST(CalendarTest, BadConfigsAreRefusedNamingTheMember) {
+  auto field_of = [](const char* text) {
+    auto c = ParseCalendarConfig(*ParseJson(text));
+    return c.ok() ? std::string("(accepted)") : c.error().field;
+  };
+  EXPECT_EQ(field_of(R"({"holidays": ["2026-01-01", "2026-02-30"]})"), "holidays[1]");
+  EXPECT_EQ(field_of(R"({"holidays": ["2026-01-01", "2026-01-01"]})"), "holidays[1]");
+  EXPECT_EQ(field_of(R"({"holidays": [20260101]})"), "holidays[0]");
+  EXPECT_EQ(field_of(R"({"holidays": "2026-01-01"})"), "holidays");
+  EXPECT_EQ(field_of(R"({"weekend": ["Saturday"]})"), "weekend[0]");
+  EXPECT_EQ(field_of(R"({"weekend": ["sunday", "sunday"]})"), "weekend[1]");
+  EXPECT_EQ(
+      field_of(R"({"weekend": ["sunday","monday","tuesday","wednesday","thursday","friday","saturday"]})"),
+      "weekend");
+  EXPECT_EQ(field_of(R"({"cutoff": "24:00"})"), "cutoff");
+  EXPECT_EQ(field_of(R"({"cutoff": "3pm"})"), "cutoff");
+  EXPECT_EQ(field_of(R"({"cutoff": 15})"), "cutoff");
+  EXPECT_EQ(field_of(R"({"cut_off": "15:00"})"), "cut_off");
+  EXPECT_FALSE(ParseCalendarConfig(json::array{}).ok());
+  // An empty weekend is allowed: every day but holidays is a business day.
+  EXPECT_EQ(field_of(R"({"weekend": []})"), "(accepted)");
+}
+
+TEST(CalendarTest, LocalDateTimesParseStrictly) {
+  EXPECT_EQ(At("2026-01-09T16:00").minute, 16 * 60);
+  EXPECT_EQ(LocalDateTime::Parse("2026-01-09 07:05")->ToString(), "2026-01-09T07:05");
+  EXPECT_FALSE(LocalDateTime::Parse("2026-01-09T7:05").ok());
+  EXPECT_FALSE(LocalDateTime::Parse("2026-01-32T07:05").ok());
+  EXPECT_EQ(LocalDateTime::Parse("2026-01-09T07:60", "requested_at").error().field, "requested_at");
+}
+
+}  // namespace
+}  // namespace holdfast::domain
