@@ -34,9 +34,12 @@ TEST(CalendarTest, RequestsAtOrAfterTheCutoffAreReceivedTheNextDay) {
   // Friday 16:00 → received Saturday → Monday.
   EXPECT_EQ(cal.ReceivedDay(At("2026-01-09T16:00")), D("2026-01-10"));
   EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-09T16:00")), D("2026-01-12"));
-  // A weekend request goes to Monday, whatever the hour.
+  // A weekend request before the cutoff goes to Monday; a Sunday one after it is received on Monday, so
+  // Tuesday.
   EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-10T09:00")), D("2026-01-12"));
-  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-11T23:59")), D("2026-01-12"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-10T16:00")), D("2026-01-12"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-11T14:00")), D("2026-01-12"));
+  EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-11T23:59")), D("2026-01-13"));
 }
 
 TEST(CalendarTest, AHolidayMondayPushesToTuesday) {
