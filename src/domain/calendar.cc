@@ -49,6 +49,11 @@ Result<LocalDateTime> LocalDateTime::Parse(std::string_view text, std::string_vi
   return LocalDateTime{date, minute};
 }
 
+LocalDateTime LocalDateTime::FromInstant(int64_t unix_ms, const TimeZone& zone) {
+  CivilTime t = zone.ToLocal(unix_ms);
+  return {t.date, static_cast<int>(t.ms_of_day / 60000)};
+}
+
 std::string LocalDateTime::ToString() const { return date.ToString() + "T" + ClockTimeString(minute); }
 
 json::object CalendarConfig::ToJson() const {
@@ -58,7 +63,8 @@ json::object CalendarConfig::ToJson() const {
   for (Date d : holidays) dates.emplace_back(d.ToString());
   return {{"weekend", std::move(days)},
           {"holidays", std::move(dates)},
-          {"cutoff", ClockTimeString(cutoff_minute)}};
+          {"cutoff", ClockTimeString(cutoff_minute)},
+          {"time_zone", time_zone.rule()}};
 }
 
 Result<CalendarConfig> ParseCalendarConfig(const json::value& v) {
@@ -102,6 +108,11 @@ Result<CalendarConfig> ParseCalendarConfig(const json::value& v) {
     auto minute = ParseClockTime(*cutoff, "cutoff");
     if (!minute.ok()) return minute.error();
     config.cutoff_minute = *minute;
+  }
+  if (auto zone = r.String("time_zone", 100)) {
+    auto tz = TimeZone::Parse(*zone, "time_zone");
+    if (!tz.ok()) return tz.error();
+    config.time_zone = *tz;
   }
   HF_RETURN_IF_ERROR(r.Finish());
   return config;

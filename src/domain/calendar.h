@@ -12,14 +12,15 @@
 // So Thursday 14:00 → Friday; Thursday 16:00 → received Friday → Monday; Friday 16:00 → received Saturday →
 // Monday; and when that Monday is a holiday, Tuesday.
 //
-// Local time. Every function here takes the city's local civil time, never a Unix time: base/date.h turns the
-// node clock into a date in UTC and Holdfast does not yet know the city's time zone, so the caller converts a
-// request's instant into local time (LocalDateTime) before asking.
+// Local time. The rule speaks of the city's clock, not UTC (base/date.h turns the node clock into a date in
+// UTC). The calendar's configured time zone turns a request's instant into local time (LocalTimeOf);
+// functions taking a LocalDateTime take the city's local civil time.
 //
 // The configuration, as an administrator writes it (every member optional):
 //   {"weekend": ["saturday", "sunday"],      // lower-case English day names, no repeats, not all seven
 //    "holidays": ["2026-11-26", "2026-12-25"],  // YYYY-MM-DD, in any order, no repeats
-//    "cutoff": "15:00"}                      // HH:MM, 24-hour clock, 00:00..23:59
+//    "cutoff": "15:00",                      // HH:MM, 24-hour clock, 00:00..23:59
+//    "time_zone": "CST6CDT,M3.2.0,M11.1.0"}  // a POSIX TZ rule (base/timezone.h); UTC when absent
 //
 // Thread-safety: a BusinessCalendar is immutable after construction; share it freely.
 #ifndef HOLDFAST_DOMAIN_CALENDAR_H_
@@ -34,6 +35,7 @@
 #include "base/date.h"
 #include "base/json.h"
 #include "base/status.h"
+#include "base/timezone.h"
 
 namespace holdfast::domain {
 
@@ -51,6 +53,8 @@ struct LocalDateTime {
 
   // Parses "YYYY-MM-DDTHH:MM" (a space may stand for the T); errors name `field`.
   static Result<LocalDateTime> Parse(std::string_view text, std::string_view field = {});
+  // The local time in `zone` of a Unix time in milliseconds, seconds dropped.
+  static LocalDateTime FromInstant(int64_t unix_ms, const TimeZone& zone);
   std::string ToString() const;  // "YYYY-MM-DDTHH:MM"
   auto operator<=>(const LocalDateTime&) const = default;
 };
@@ -63,6 +67,7 @@ struct CalendarConfig {
   std::set<Weekday> weekend = {Weekday::kSaturday, Weekday::kSunday};
   std::set<Date> holidays;
   int cutoff_minute = 15 * 60;
+  TimeZone time_zone;  // UTC unless configured
 
   // The configuration in the JSON form above, holidays in date order.
   json::object ToJson() const;
@@ -93,6 +98,13 @@ class BusinessCalendar {
   Date ReceivedDay(const LocalDateTime& at) const;
   // The earliest day a request made at `at` can be inspected: the first business day after ReceivedDay(at).
   Date EarliestInspectionDay(const LocalDateTime& at) const;
+
+  // The city's local time at a Unix time in milliseconds, in the configured time zone.
+  LocalDateTime LocalTimeOf(int64_t unix_ms) const {
+    return LocalDateTime::FromInstant(unix_ms, config_.time_zone);
+  }
+  // EarliestInspectionDay for a request made at a Unix time in milliseconds.
+  Date EarliestInspectionDayAt(int64_t unix_ms) const { return EarliestInspectionDay(LocalTimeOf(unix_ms)); }
 
  private:
   CalendarConfig config_;

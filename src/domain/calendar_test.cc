@@ -42,6 +42,27 @@ TEST(CalendarTest, RequestsAtOrAfterTheCutoffAreReceivedTheNextDay) {
   EXPECT_EQ(cal.EarliestInspectionDay(At("2026-01-11T23:59")), D("2026-01-13"));
 }
 
+TEST(CalendarTest, TheCutoffIsTheCitysClockNotUtc) {
+  BusinessCalendar cal;
+  TimeZone chicago = *TimeZone::Parse("CST6CDT,M3.2.0,M11.1.0");
+  // Friday 2026-01-09 at 16:00 in Chicago is 22:00 UTC: after the cutoff, so Monday.
+  LocalDateTime friday = LocalDateTime::FromInstant(1767996000000, chicago);
+  EXPECT_EQ(friday.ToString(), "2026-01-09T16:00");
+  EXPECT_EQ(cal.EarliestInspectionDay(friday), D("2026-01-12"));
+  // Thursday 2026-01-08 at 14:59 Chicago time is 20:59 UTC: before the cutoff, so Friday.
+  EXPECT_EQ(cal.EarliestInspectionDay(LocalDateTime::FromInstant(1767905940000, chicago)), D("2026-01-09"));
+  // Friday 20:00 Chicago time is already Saturday 02:00 in UTC; the local date decides.
+  EXPECT_EQ(LocalDateTime::FromInstant(1768010400000, chicago).ToString(), "2026-01-09T20:00");
+  // The same through a configured calendar: 14:00 Chicago (20:00 UTC, after a UTC cutoff) is before the
+  // city's cutoff.
+  auto config = ParseCalendarConfig(*ParseJson(R"({"time_zone": "CST6CDT,M3.2.0,M11.1.0"})"));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  BusinessCalendar city(*config);
+  EXPECT_EQ(city.EarliestInspectionDayAt(1767902400000), D("2026-01-09"));  // Thursday 14:00 CST
+  EXPECT_EQ(BusinessCalendar().EarliestInspectionDayAt(1767902400000), D("2026-01-12"));  // read as UTC
+  EXPECT_EQ(city.EarliestInspectionDayAt(1767996000000), D("2026-01-12"));                // Friday 16:00 CST
+}
+
 TEST(CalendarTest, AHolidayMondayPushesToTuesday) {
   CalendarConfig config;
   config.holidays = {D("2026-01-19")};
@@ -90,7 +111,8 @@ TEST(CalendarTest, ConfigSurvivesItsOwnJson) {
   EXPECT_EQ(again->weekend, config.weekend);
   EXPECT_EQ(again->cutoff_minute, 16 * 60 + 5);
   EXPECT_EQ(json::serialize(config.ToJson()),
-            R"({"weekend":["sunday","saturday"],"holidays":["2026-11-26","2026-12-25"],"cutoff":"16:05"})");
+            R"({"weekend":["sunday","saturday"],"holidays":["2026-11-26","2026-12-25"],"cutoff":"16:05",)"
+            R"("time_zone":"UTC0"})");
   // An empty object is the default calendar.
   auto empty = ParseCalendarConfig(json::object{});
   ASSERT_TRUE(empty.ok());
@@ -116,6 +138,7 @@ TEST(CalendarTest, BadConfigsAreRefusedNamingTheMember) {
   EXPECT_EQ(field_of(R"({"cutoff": "3pm"})"), "cutoff");
   EXPECT_EQ(field_of(R"({"cutoff": 15})"), "cutoff");
   EXPECT_EQ(field_of(R"({"cut_off": "15:00"})"), "cut_off");
+  EXPECT_EQ(field_of(R"({"time_zone": "America/Chicago"})"), "time_zone");
   EXPECT_FALSE(ParseCalendarConfig(json::array{}).ok());
   // An empty weekend is allowed: every day but holidays is a business day.
   EXPECT_EQ(field_of(R"({"weekend": []})"), "(accepted)");
