@@ -1,5 +1,6 @@
 #include "domain/route.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 

@@ -74,7 +74,8 @@ struct SlotRequest {
 // name the entry ("inspectors[2].id").
 Status ValidateInspectors(std::span<const Inspector> inspectors);
 
-// Checks a day a requester asked for, against the city's `today` and the request's earliest day. A day before
+// Checks a day a requester asked for, against the city's `today` (its local date now:
+// BusinessCalendar::LocalTimeOf(now).date) and the request's earliest day. A day before
 // `today` is an invalid-input error of type "requested-date-in-past" naming `field`; a day from today on but
 // before `earliest` is an error of type "requested-date-too-early" that says which day is the earliest.
 Status CheckRequestedDay(Date requested, Date today, Date earliest,
