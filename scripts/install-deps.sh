@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   postgresql-15 postgresql-contrib
   restic  # the baseline of the vault benchmark (bench/vault.sh)
+  python3 python3-icalendar  # the independent parser the iCalendar feed is checked with (src/base/ical_test.cc)
 )
 
 missing=()
