@@ -29,6 +29,7 @@ void AddDemoVerb(CLI::App& app, Run* run);
 void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
 void AddFeesVerb(CLI::App& app, Run* run);
+void AddPermitVerbs(CLI::App& app, Run* run);  // permit-types show|load, permits expire
 void AddNodeVerbs(CLI::App& app, Run* run);   // node invite, join, sync
 void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
 
