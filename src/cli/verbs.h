@@ -30,7 +30,7 @@ void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
 void AddFeesVerb(CLI::App& app, Run* run);
 void AddPermitVerbs(CLI::App& app, Run* run);  // permit-types show|load, permits expire
-void AddNodeVerbs(CLI::App& app, Run* run);   // node invite, join, sync
+void AddNodeVerbs(CLI::App& app, Run* run);    // node invite, join, sync
 void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
 
 // The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".

@@ -117,7 +117,7 @@ Result<std::vector<PermitCatalog>> ListPermitCatalogs(store::Db& db);
 // Requires valuation_cents ≥ 0 and square_feet ≥ 0. Fails only when no tier covers the valuation.
 struct PermitFees {
   std::vector<FeeLine> lines;
-  json::object basis;  // {flat_cents, valuation_cents_part, square_feet_part, minimum_applied}
+  json::object basis;  // {flat_cents, valuation_part_cents, square_feet_part_cents, minimum_applied}
 };
 Result<PermitFees> FeesFor(const PermitFeeRules& rules, Cents valuation_cents, int64_t square_feet,
                            const std::string& ref);
