@@ -246,7 +246,7 @@ TEST_F(PermitsApiTest, BadApplicationsAreRefusedWithProblemTypes) {
   EXPECT_EQ(fence.body.at("fees_total_cents").as_int64(), 5000);
 }
 
-TEST_F(PermitsApiTest, SupervisorsVoidAndIssuedPermitsExpireWithoutInspections) {
+TEST_F(PermitsApiTest, SupervisorsVoidCancelledPermitsTakeNoPaymentAndIssuedOnesExpire) {
   Answer a = Apply(Application("fence", 0, ""));
   ASSERT_EQ(a.status, 201);
   const std::string voided = a.Str("number");
@@ -257,9 +257,23 @@ TEST_F(PermitsApiTest, SupervisorsVoidAndIssuedPermitsExpireWithoutInspections) 
   EXPECT_EQ(v.Str("status"), "voided");
   EXPECT_EQ(v.Str("close_reason"), "duplicate");
 
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  // A cancelled permit takes no payment.
+  const std::string cancelled = Apply(Application("fence", 0, "")).Str("number");
+  Answer cancel =
+      Call("POST", "/api/v1/permits/" + cancelled + "/cancel", R"({"reason":"owner withdrew"})", tech_);
+  ASSERT_EQ(cancel.status, 200) << json::serialize(cancel.body);
+  EXPECT_EQ(cancel.Str("status"), "cancelled");
+  Answer closed = Call("POST", "/api/v1/permits/" + cancelled + "/payments",
+                       json::serialize(json::object{
+                           {"drawer_id", opened.Str("id")},
+                           {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 5000}}}}}),
+                       clerk_);
+  EXPECT_EQ(closed.status, 409);
+  EXPECT_EQ(closed.Type(), "permit-closed");
+
   Answer b = Apply(Application("fence", 0, ""));
   const std::string number = b.Str("number");
-  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
   ASSERT_EQ(Call("POST", "/api/v1/permits/" + number + "/payments",
                  json::serialize(json::object{
                      {"drawer_id", opened.Str("id")},
