@@ -7,6 +7,7 @@
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
+#include "domain/permit_types.h"
 #include "domain/pets.h"
 #include "domain/registry.h"
 #include "domain/tags.h"
@@ -118,6 +119,10 @@ Status CreateDemoData(const std::string& dir) {
     HF_RETURN_IF_ERROR(
         domain::SetFeeSchedule(ctx, domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)), "system")
             .status());
+    // The permit types shipped with Holdfast, loaded as an admin would.
+    HF_ASSIGN_OR_RETURN(domain::PermitCatalog permit_types,
+                        domain::DefaultPermitCatalog(Date::FromCivil(2020, 1, 1)));
+    HF_RETURN_IF_ERROR(domain::SetPermitCatalog(ctx, std::move(permit_types), "system").status());
     int certificate = 1000;
     for (const auto& dp : kDemoPets) {
       domain::PetInput pet;

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddUserVerb(app, &run);
   AddMaintenanceVerbs(app, &run);
   AddFeesVerb(app, &run);
+  AddPermitVerbs(app, &run);
   AddNodeVerbs(app, &run);
   AddVaultVerbs(app, &run);
   try {

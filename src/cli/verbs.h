@@ -29,7 +29,8 @@ void AddDemoVerb(CLI::App& app, Run* run);
 void AddUserVerb(CLI::App& app, Run* run);
 void AddMaintenanceVerbs(CLI::App& app, Run* run);  // verify, rebuild, digest
 void AddFeesVerb(CLI::App& app, Run* run);
-void AddNodeVerbs(CLI::App& app, Run* run);   // node invite, join, sync
+void AddPermitVerbs(CLI::App& app, Run* run);  // permit-types show|load, permits expire
+void AddNodeVerbs(CLI::App& app, Run* run);    // node invite, join, sync
 void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
 
 // The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".

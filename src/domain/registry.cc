@@ -4,9 +4,12 @@
 #include "domain/cashier.h"
 #include "domain/city.h"
 #include "domain/conflicts.h"
+#include "domain/contractors.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
+#include "domain/permit_types.h"
+#include "domain/permits.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
 #include "store/idempotency.h"
@@ -32,6 +35,9 @@ const store::Registry& NodeRegistry() {
     RegisterLicenses(r);
     RegisterCashier(r);
     RegisterConflicts(r);
+    RegisterPermitTypes(r);
+    RegisterContractors(r);
+    RegisterPermits(r);
     return r;
   }();
   return registry;

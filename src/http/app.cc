@@ -21,6 +21,7 @@ void RegisterCashierRoutes(App& app);
 void RegisterSyncRoutes(App& app);
 void RegisterConflictRoutes(App& app);
 void RegisterLogRoutes(App& app);
+void RegisterPermitRoutes(App& app);
 
 namespace {
 
@@ -52,6 +53,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterSyncRoutes(*this);
   RegisterConflictRoutes(*this);
   RegisterLogRoutes(*this);
+  RegisterPermitRoutes(*this);
 }
 
 App::~App() { workers_.join(); }

@@ -1,0 +1,313 @@
+// Building permits through the HTTP API, as a contractor's residential building permit goes: the permit
+// types loaded by an admin, the contractor registered, the application with its fees assessed, a refused
+// issue while unpaid, the payment at a counter drawer on one receipt, the issue, the public lookup, the
+// inspections passing through the seam the inspections module uses, and the final; then the node verifies
+// and rebuilds to the same digest. The refusals the desk must explain are checked on the way.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "api_fixture.h"
+#include "domain/permit_types.h"
+#include "domain/permits.h"
+#include "process.h"
+
+namespace holdfast::testing {
+namespace {
+
+class PermitsApiTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    admin_ = AdminToken();
+    clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
+    tech_ = UserToken(admin_, "pat", json::array{"permit_tech"});
+    supervisor_ = UserToken(admin_, "sam", json::array{"supervisor"});
+    auto catalog = domain::DefaultPermitCatalog(Date::FromCivil(2020, 1, 1));
+    ASSERT_TRUE(catalog.ok());
+    Answer loaded = Call("POST", "/api/v1/permit-types", json::serialize(catalog->ToJson()), admin_);
+    ASSERT_EQ(loaded.status, 201) << json::serialize(loaded.body);
+    today_ = Date::FromUnixMs(clock_.NowMs());
+    builder_ = Party("business", "Oak Street Builders");
+    Answer c = Contractor(builder_, "general", today_.AddYears(1), today_.AddDays(200));
+    ASSERT_EQ(c.status, 201) << json::serialize(c.body);
+    applicant_ = Party("person", "Dana Whitfield");
+  }
+
+  std::string Party(const std::string& kind, const std::string& name) {
+    Answer a = Call("POST", "/api/v1/parties", json::serialize(json::object{{"kind", kind}, {"name", name}}),
+                    clerk_);
+    EXPECT_EQ(a.status, 201);
+    return a.Str("id");
+  }
+
+  Answer Contractor(const std::string& party, const std::string& trade, Date license, Date insurance) {
+    return Call("POST", "/api/v1/contractors",
+                json::serialize(json::object{{"party_id", party},
+                                             {"license_number", "GC-" + party},
+                                             {"trade", trade},
+                                             {"license_state", "IL"},
+                                             {"license_expires_on", license.ToString()},
+                                             {"insurance_expires_on", insurance.ToString()}}),
+                tech_);
+  }
+
+  json::object Application(const std::string& type, int64_t valuation, const std::string& contractor) {
+    return json::object{{"permit_type", type},
+                        {"work_class", "new"},
+                        {"description", "Single-family dwelling, two stories, attached garage"},
+                        {"valuation_cents", valuation},
+                        {"square_feet", 2000},
+                        {"address", json::object{{"line1", "742 Evergreen Terrace"},
+                                                 {"line2", ""},
+                                                 {"city", "Springfield"},
+                                                 {"state", "IL"},
+                                                 {"zip", "62701"}}},
+                        {"parcel_pin", "14-22-301-011"},
+                        {"latitude_microdegrees", 39781721},
+                        {"longitude_microdegrees", -89650148},
+                        {"applicant_party_id", applicant_},
+                        {"contractor_party_id", contractor}};
+  }
+
+  Answer Apply(const json::object& application) {
+    return Call("POST", "/api/v1/permits", json::serialize(application), tech_);
+  }
+
+  Status Passed(const std::string& number, const std::string& type) {
+    return node_->writer()
+        .Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+          HF_ASSIGN_OR_RETURN(json::object p, domain::RecordInspectionPassed(ctx, number, type, today_,
+                                                                             "insp-" + type, "inspector"));
+          return json::value(std::move(p));
+        })
+        .status();
+  }
+
+  std::string Digest() {
+    RunResult r = RunHoldfast({"digest", "--data", dir_.path()});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return r.out.substr(0, 64);
+  }
+
+  Date today_;
+  std::string admin_, clerk_, tech_, supervisor_, builder_, applicant_;
+};
+
+TEST_F(PermitsApiTest, AContractorsResidentialBuildingPermitFromApplicationToFinal) {
+  // 1. The application: $250,000.00 of work. The open tier: $750.00 + $7.00 per $1,000 above $100,000
+  //    = $1,800.00; technology 4% = $72.00; plan review 65% = $1,170.00.
+  Answer applied = Apply(Application("building", 25'000'000, builder_));
+  ASSERT_EQ(applied.status, 201) << json::serialize(applied.body);
+  const std::string number = applied.Str("number");
+  EXPECT_EQ(number, "BP-central-1");
+  EXPECT_EQ(applied.Str("status"), "applied");
+  const json::array& fees = applied.body.at("fees").as_array();
+  ASSERT_EQ(fees.size(), 3u);
+  EXPECT_EQ(fees[0].at("amount_cents").as_int64(), 180000);
+  EXPECT_EQ(fees[1].at("amount_cents").as_int64(), 7200);
+  EXPECT_EQ(fees[2].at("amount_cents").as_int64(), 117000);
+  EXPECT_EQ(applied.body.at("fees_total_cents").as_int64(), 304200);
+  EXPECT_EQ(applied.body.at("due_cents").as_int64(), 304200);
+  EXPECT_EQ(applied.body.at("inspections").as_array().size(), 9u);
+
+  // 2. Not issued while unpaid.
+  Answer unpaid = Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_);
+  EXPECT_EQ(unpaid.status, 409);
+  EXPECT_EQ(unpaid.Type(), "permit-unpaid");
+
+  // 3. Paid by check at the clerk's drawer: one receipt with the permit's fee lines.
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":5000})", clerk_);
+  ASSERT_EQ(opened.status, 201);
+  const std::string drawer = opened.Str("id");
+  Answer short_check =
+      Call("POST", "/api/v1/permits/" + number + "/payments",
+           json::serialize(json::object{
+               {"drawer_id", drawer},
+               {"tenders",
+                json::array{json::object{{"kind", "check"}, {"amount_cents", 300000}, {"number", "5521"}}}}}),
+           clerk_);
+  EXPECT_EQ(short_check.status, 422);
+  EXPECT_EQ(short_check.Type(), "tender-short");
+  Answer paid =
+      Call("POST", "/api/v1/permits/" + number + "/payments",
+           json::serialize(json::object{
+               {"drawer_id", drawer},
+               {"tenders",
+                json::array{json::object{{"kind", "check"}, {"amount_cents", 304200}, {"number", "5521"}}}}}),
+           clerk_);
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  const std::string receipt(paid.body.at("receipt").at("receipt").as_string());
+  Answer stored = Call("GET", "/api/v1/receipts/" + receipt, {}, clerk_);
+  ASSERT_EQ(stored.status, 200);
+  EXPECT_EQ(stored.body.at("total_cents").as_int64(), 304200);
+  EXPECT_EQ(stored.Str("payer_party_id"), applicant_);
+  const json::array& items = stored.body.at("items").as_array();
+  ASSERT_EQ(items.size(), 3u);
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].at("ref").as_string(), number);
+    EXPECT_EQ(items[i].at("code"), fees[i].at("code"));
+    EXPECT_EQ(items[i].at("amount_cents"), fees[i].at("amount_cents"));
+  }
+  EXPECT_EQ(paid.body.at("permit").at("status").as_string(), "in_review");
+  EXPECT_EQ(paid.body.at("permit").at("due_cents").as_int64(), 0);
+  Answer twice = Call("POST", "/api/v1/permits/" + number + "/payments",
+                      json::serialize(json::object{
+                          {"drawer_id", drawer},
+                          {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 100}}}}}),
+                      clerk_);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "permit-paid");
+
+  // 4. A hold stops the issue until released; then the permit technician issues it.
+  EXPECT_EQ(Call("POST", "/api/v1/permits/" + number + "/hold", R"({"reason":"zoning check"})", tech_).status,
+            200);
+  Answer held = Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_);
+  EXPECT_EQ(held.Type(), "permit-on-hold");
+  EXPECT_EQ(Call("POST", "/api/v1/permits/" + number + "/release", R"({"reason":"zoning ok"})", tech_).status,
+            200);
+  Answer clerk_issue = Call("POST", "/api/v1/permits/" + number + "/issue", {}, clerk_);
+  EXPECT_EQ(clerk_issue.status, 403);
+  Answer issued = Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_);
+  ASSERT_EQ(issued.status, 200) << json::serialize(issued.body);
+  EXPECT_EQ(issued.Str("status"), "issued");
+  EXPECT_EQ(issued.Str("issued_on"), today_.ToString());
+  EXPECT_EQ(issued.Str("expires_on"), today_.AddDays(180).ToString());
+
+  // 5. Anyone can look it up, without signing in, and sees only public fields.
+  Answer pub = Call("GET", "/api/v1/public/permits/" + number);
+  ASSERT_EQ(pub.status, 200) << json::serialize(pub.body);
+  EXPECT_EQ(pub.Str("status"), "issued");
+  EXPECT_EQ(pub.Str("type_code"), "building");
+  EXPECT_EQ(pub.body.at("address").at("line1").as_string(), "742 Evergreen Terrace");
+  EXPECT_EQ(pub.Str("issued_on"), today_.ToString());
+  EXPECT_TRUE(pub.body.at("finaled_on").is_null());
+  EXPECT_TRUE(pub.body.at("inspections").as_array().empty());
+  EXPECT_EQ(pub.body.at("contractor").at("name").as_string(), "Oak Street Builders");
+  EXPECT_FALSE(pub.body.as_object().contains("applicant_party_id"));
+  EXPECT_FALSE(pub.body.as_object().contains("fees"));
+  EXPECT_EQ(Call("GET", "/api/v1/public/permits/BP-central-999").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/permits/" + number).status, 401);
+
+  // 6. The inspections module's seam: the final waits for the rest, then finals the permit.
+  Status early = Passed(number, "building_final");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().type, "inspections-outstanding");
+  for (const auto& i : applied.body.at("inspections").as_array()) {
+    ASSERT_TRUE(Passed(number, std::string(i.at("type").as_string())).ok());
+  }
+  Answer finaled = Call("GET", "/api/v1/permits/" + number, {}, clerk_);
+  EXPECT_EQ(finaled.Str("status"), "finaled");
+  EXPECT_EQ(finaled.Str("finaled_on"), today_.ToString());
+
+  // 7. The record holds: verify finds nothing, and a rebuild reproduces the same state.
+  Stop();
+  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+  std::string before = Digest();
+  RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_EQ(Digest(), before);
+}
+
+TEST_F(PermitsApiTest, BadApplicationsAreRefusedWithProblemTypes) {
+  Answer unknown_type = Apply(Application("spaceport", 100, builder_));
+  EXPECT_EQ(unknown_type.status, 422);
+  EXPECT_EQ(unknown_type.Type(), "unknown-permit-type");
+  Answer negative = Apply(Application("building", -1, builder_));
+  EXPECT_EQ(negative.status, 422);
+  EXPECT_EQ(negative.Str("field"), "valuation_cents");
+  Answer unknown_contractor = Apply(Application("building", 100, "p-central-999"));
+  EXPECT_EQ(unknown_contractor.status, 422);
+  EXPECT_EQ(unknown_contractor.Type(), "unknown-contractor");
+  std::string handyman = Party("business", "Unlicensed Handyman LLC");
+  Answer unlicensed = Apply(Application("building", 100, handyman));
+  EXPECT_EQ(unlicensed.status, 422);
+  EXPECT_EQ(unlicensed.Type(), "contractor-unlicensed");
+  std::string sparks = Party("business", "Sparks Electric");
+  ASSERT_EQ(Contractor(sparks, "electrical", today_.AddYears(1), today_.AddYears(1)).status, 201);
+  EXPECT_EQ(Apply(Application("building", 100, sparks)).Type(), "contractor-wrong-trade");
+  std::string lapsed = Party("business", "Lapsed Builders");
+  ASSERT_EQ(Contractor(lapsed, "general", today_.AddYears(1), today_.AddDays(-1)).status, 201);
+  EXPECT_EQ(Apply(Application("building", 100, lapsed)).Type(), "contractor-insurance-expired");
+  ASSERT_EQ(Call("PATCH", "/api/v1/contractors/" + lapsed,
+                 json::serialize(json::object{{"insurance_expires_on", today_.AddYears(1).ToString()},
+                                              {"license_expires_on", today_.AddDays(-2).ToString()}}),
+                 tech_)
+                .status,
+            200);
+  EXPECT_EQ(Apply(Application("building", 100, lapsed)).Type(), "contractor-license-expired");
+  Answer person = Contractor(applicant_, "general", today_.AddYears(1), today_.AddYears(1));
+  EXPECT_EQ(person.Type(), "not-a-business");
+  Answer missing = Call("GET", "/api/v1/permits/BP-central-404", {}, clerk_);
+  EXPECT_EQ(missing.status, 404);
+  // A fence needs no contractor; below the minimum the minimum is charged.
+  Answer fence = Apply(Application("fence", 50000, ""));
+  ASSERT_EQ(fence.status, 201) << json::serialize(fence.body);
+  EXPECT_EQ(fence.body.at("fees_total_cents").as_int64(), 5000);
+}
+
+TEST_F(PermitsApiTest, SupervisorsVoidCancelledPermitsTakeNoPaymentAndIssuedOnesExpire) {
+  Answer a = Apply(Application("fence", 0, ""));
+  ASSERT_EQ(a.status, 201);
+  const std::string voided = a.Str("number");
+  EXPECT_EQ(Call("POST", "/api/v1/permits/" + voided + "/void", R"({"reason":"duplicate"})", tech_).status,
+            403);
+  Answer v = Call("POST", "/api/v1/permits/" + voided + "/void", R"({"reason":"duplicate"})", supervisor_);
+  ASSERT_EQ(v.status, 200) << json::serialize(v.body);
+  EXPECT_EQ(v.Str("status"), "voided");
+  EXPECT_EQ(v.Str("close_reason"), "duplicate");
+
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  // A cancelled permit takes no payment.
+  const std::string cancelled = Apply(Application("fence", 0, "")).Str("number");
+  Answer cancel =
+      Call("POST", "/api/v1/permits/" + cancelled + "/cancel", R"({"reason":"owner withdrew"})", tech_);
+  ASSERT_EQ(cancel.status, 200) << json::serialize(cancel.body);
+  EXPECT_EQ(cancel.Str("status"), "cancelled");
+  Answer closed = Call("POST", "/api/v1/permits/" + cancelled + "/payments",
+                       json::serialize(json::object{
+                           {"drawer_id", opened.Str("id")},
+                           {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 5000}}}}}),
+                       clerk_);
+  EXPECT_EQ(closed.status, 409);
+  EXPECT_EQ(closed.Type(), "permit-closed");
+
+  Answer b = Apply(Application("fence", 0, ""));
+  const std::string number = b.Str("number");
+  ASSERT_EQ(Call("POST", "/api/v1/permits/" + number + "/payments",
+                 json::serialize(json::object{
+                     {"drawer_id", opened.Str("id")},
+                     {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 5000}}}}}),
+                 clerk_)
+                .status,
+            201);
+  ASSERT_EQ(Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_).status, 200);
+  Answer none = Call("POST", "/api/v1/permits/expire", {}, supervisor_);
+  ASSERT_EQ(none.status, 200) << json::serialize(none.body);
+  EXPECT_TRUE(none.body.at("expired").as_array().empty());
+  clock_.Advance(int64_t{181} * 24 * 3600 * 1000);
+  // Half a year on, the supervisor signs in again (sessions do not last that long).
+  supervisor_ = SignIn("sam", "sam-password-1").Str("token");
+  Answer expired = Call("POST", "/api/v1/permits/expire", {}, supervisor_);
+  ASSERT_EQ(expired.status, 200);
+  ASSERT_EQ(expired.body.at("expired").as_array().size(), 1u);
+  EXPECT_EQ(expired.body.at("expired").as_array()[0].as_string(), number);
+  EXPECT_EQ(Call("GET", "/api/v1/public/permits/" + number).Str("status"), "expired");
+}
+
+TEST_F(PermitsApiTest, EveryPermitRouteIsInTheOpenApiDocument) {
+  Answer doc = Call("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  const json::object& paths = doc.body.at("paths").as_object();
+  for (const char* p : {"/api/v1/permit-types", "/api/v1/permit-types/current", "/api/v1/contractors",
+                        "/api/v1/contractors/{id}", "/api/v1/permits", "/api/v1/permits/{number}",
+                        "/api/v1/permits/{number}/payments", "/api/v1/permits/{number}/issue",
+                        "/api/v1/permits/{number}/hold", "/api/v1/permits/{number}/release",
+                        "/api/v1/permits/{number}/cancel", "/api/v1/permits/{number}/void",
+                        "/api/v1/permits/expire", "/api/v1/public/permits/{number}"}) {
+    EXPECT_TRUE(paths.contains(p)) << p;
+  }
+}
+
+}  // namespace
+}  // namespace holdfast::testing
