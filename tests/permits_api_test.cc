@@ -309,5 +309,46 @@ TEST_F(PermitsApiTest, EveryPermitRouteIsInTheOpenApiDocument) {
   }
 }
 
+TEST_F(PermitsApiTest, AVoidedPaymentLeavesTheFeesDueAgainUntilThePermitIsIssued) {
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  ASSERT_EQ(opened.status, 201);
+  auto pay = [&](const std::string& number) {
+    Answer a = Call("POST", "/api/v1/permits/" + number + "/payments",
+                    json::serialize(json::object{
+                        {"drawer_id", opened.Str("id")},
+                        {"tenders", json::array{json::object{{"kind", "cash"}, {"amount_cents", 50000}}}}}),
+                    clerk_);
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    return std::string(a.body.at("receipt").at("receipt").as_string());
+  };
+  auto void_receipt = [&](const std::string& receipt) {
+    return Call("POST", "/api/v1/receipts/" + receipt + "/void",
+                json::serialize(json::object{
+                    {"reason", "paid for the wrong permit"},
+                    {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+                clerk_);
+  };
+  const std::string number = Apply(Application("fence", 0, "")).Str("number");
+  const std::string receipt = pay(number);
+  ASSERT_EQ(void_receipt(receipt).status, 200);
+  Answer permit = Call("GET", "/api/v1/permits/" + number, {}, clerk_);
+  ASSERT_EQ(permit.status, 200);
+  EXPECT_EQ(permit.Str("status"), "applied");
+  EXPECT_EQ(permit.body.at("due_cents").as_int64(), permit.body.at("fees_total_cents").as_int64());
+  EXPECT_EQ(Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_).Type(), "permit-unpaid");
+
+  // Paid again and issued: that payment can no longer be voided, only refunded.
+  const std::string second = pay(number);
+  ASSERT_EQ(Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_).status, 200);
+  Answer refused = void_receipt(second);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.Type(), "permit-issued");
+  EXPECT_EQ(Call("GET", "/api/v1/receipts/" + second, {}, clerk_).Str("status"), "paid");
+
+  Stop();
+  RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+}
+
 }  // namespace
 }  // namespace holdfast::testing

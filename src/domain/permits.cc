@@ -163,6 +163,18 @@ Status ApplyPermit(Db& db, const journal::StoredEvent& se, std::string_view aggr
         "ELSE status END",
         IntOr(d, "amount_cents"), text);
   }
+  if (e.type == "permit.payment_voided") {
+    json::array kept;
+    const json::value stored = ParseStored(receipts);
+    for (const auto& r : stored.as_array()) {
+      if (!(r.is_string() && r.get_string() == StringOr(d, "receipt"))) kept.push_back(r);
+    }
+    HF_ASSIGN_OR_RETURN(std::string text, Canonical(json::value(std::move(kept))));
+    return stamp(
+        "paid_cents=paid_cents-?, receipts_json=?, status=CASE WHEN status='in_review' AND "
+        "paid_cents-?1 < fees_total_cents THEN 'applied' ELSE status END",
+        IntOr(d, "amount_cents"), text);
+  }
   if (e.type == "permit.issued") {
     return stamp("status='issued', issued_on=?, expires_on=?", StringOr(d, "issued_on"),
                  StringOr(d, "expires_on"));
@@ -234,6 +246,44 @@ Status NeedReason(const std::string& reason) {
   return Status::Ok();
 }
 
+// The PaidItemsReversal of permits: a voided receipt no longer pays the permit's fees. A permit issued since
+// keeps its fees paid (the void is refused: refund instead); a closed one keeps its record as it is.
+Status ReversePermitPayment(store::CommandContext& ctx, const VoidedReceipt& voided,
+                            const std::string& actor) {
+  for (const std::string& number : voided.refs) {
+    HF_ASSIGN_OR_RETURN(auto permit, GetPermit(ctx.db(), number));
+    if (!permit) continue;
+    bool paid_by_receipt = false;
+    for (const auto& r : ArrayOr(*permit, "receipts")) {
+      if (r.is_string() && r.get_string() == voided.receipt) paid_by_receipt = true;
+    }
+    if (!paid_by_receipt) continue;
+    std::string_view status = StringOr(*permit, "status");
+    if (status != "applied" && status != "in_review") {
+      if (Closed(status)) continue;
+      return Refused(Code::kConflict, "permit-issued",
+                     fmt::format("permit {} was issued after receipt {} paid its fees: refund the receipt "
+                                 "instead of voiding it, or void the permit",
+                                 number, voided.receipt));
+    }
+    HF_ASSIGN_OR_RETURN(auto receipt, GetReceipt(ctx.db(), voided.receipt));
+    if (!receipt) return Internal(fmt::format("receipt {} vanished while being voided", voided.receipt));
+    Cents amount = 0;
+    for (const auto& item : ArrayOr(*receipt, "items")) {
+      if (StringOr(item.as_object(), "ref") == number) amount += IntOr(item.as_object(), "amount_cents");
+    }
+    HF_RETURN_IF_ERROR(Record(ctx, "permit.payment_voided",
+                              json::object{{"number", number},
+                                           {"receipt", voided.receipt},
+                                           {"amount_cents", amount},
+                                           {"reason", voided.reason},
+                                           {"approved_by", voided.approved_by}},
+                              actor)
+                           .status());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterPermits(store::Registry& registry) {
@@ -262,11 +312,12 @@ void RegisterPermits(store::Registry& registry) {
   registry.AddAggregate({"permit", [](Db& db, std::string_view number) -> Status {
                            return Exec(db, "DELETE FROM permits WHERE number=?", number);
                          }});
-  for (const char* type :
-       {"permit.applied", "permit.paid", "permit.issued", "permit.hold_placed", "permit.hold_released",
-        "permit.cancelled", "permit.voided", "permit.expired", "permit.inspection_passed"}) {
+  for (const char* type : {"permit.applied", "permit.paid", "permit.issued", "permit.hold_placed",
+                           "permit.hold_released", "permit.cancelled", "permit.voided", "permit.expired",
+                           "permit.inspection_passed", "permit.payment_voided"}) {
     registry.AddRule({type, PermitAggregates, ApplyPermit});
   }
+  RegisterPaidItemsReversal("BP-", ReversePermitPayment);
 }
 
 Result<PermitApplication> ParsePermitApplication(const json::value& body) {

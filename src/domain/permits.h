@@ -19,6 +19,9 @@
 //                     minimum_applied}
 //   permit.paid       number, receipt, amount_cents   (emitted with the payment.taken of `receipt`, in one
 //                     command: the receipt's lines are the permit's fee lines)
+//   permit.payment_voided  number, receipt, amount_cents, reason, approved_by   (emitted with the
+//                     payment.voided of `receipt`: the permit's fees are due again; refused once the permit
+//                     is issued, left out for a closed permit)
 //   permit.issued     number, issued_on, expires_on
 //   permit.hold_placed / permit.hold_released   number, reason
 //   permit.cancelled  number, reason, cancelled_on
