@@ -34,23 +34,10 @@ void AddFeesVerb(CLI::App& app, Run* run) {
       if (args->data.empty()) return ReportError(Invalid("--data is required: the node's data directory"));
       return WithNode(
           args->data,
-          [args](store::CommandContext& ctx) -> Result<json::value> {
-            if (args->all) {
-              HF_ASSIGN_OR_RETURN(auto list, domain::ListFeeSchedules(ctx.db()));
-              json::array out;
-              for (const auto& s : list) {
-                json::object o = s.ToJson();
-                o["id"] = s.id;
-                out.push_back(std::move(o));
-              }
-              return json::value(std::move(out));
-            }
-            Date day = Date::FromUnixMs(ctx.clock().NowMs());
-            if (!args->date.empty()) {
-              HF_ASSIGN_OR_RETURN(day, Date::Parse(args->date, "--date"));
-            }
-            HF_ASSIGN_OR_RETURN(auto s, domain::ScheduleInEffect(ctx.db(), day));
-            return json::value(s->ToJson());
+          [args](store::CommandContext& ctx) {
+            return ShowVersions(
+                ctx, args->all, args->date, [](store::Db& db) { return domain::ListFeeSchedules(db); },
+                [](store::Db& db, Date day) { return domain::ScheduleInEffect(db, day); });
           },
           [](const json::value& v) { fmt::print("{}\n", json::serialize(v)); });
     };

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/date.h"
 #include "base/status.h"
 #include "store/node.h"
 #include "vault/backup.h"
@@ -44,6 +45,30 @@ Result<std::vector<std::string>> ReadPeers(const std::string& dir);
 int WithNode(const std::string& dir,
              const std::function<Result<json::value>(store::CommandContext&)>& command,
              const std::function<void(const json::value&)>& print);
+
+// The `show` of a document kept in dated versions (fee schedules, permit types): every version with its id
+// (`all`), or the one in effect on `date` ("YYYY-MM-DD"; "" for today). `list(db)` gives the versions,
+// `in_effect(db, day)` the one in effect; each version has ToJson() and `id`.
+template <class List, class InEffect>
+Result<json::value> ShowVersions(store::CommandContext& ctx, bool all, const std::string& date, List list,
+                                 InEffect in_effect) {
+  if (all) {
+    HF_ASSIGN_OR_RETURN(auto versions, list(ctx.db()));
+    json::array out;
+    for (const auto& v : versions) {
+      json::object o = v.ToJson();
+      o["id"] = v.id;
+      out.push_back(std::move(o));
+    }
+    return json::value(std::move(out));
+  }
+  Date day = Date::FromUnixMs(ctx.clock().NowMs());
+  if (!date.empty()) {
+    HF_ASSIGN_OR_RETURN(day, Date::Parse(date, "--date"));
+  }
+  HF_ASSIGN_OR_RETURN(auto version, in_effect(ctx.db(), day));
+  return json::value(version->ToJson());
+}
 
 // Prints "holdfast: error: <detail>" to stderr and returns kExitUsage.
 int ReportError(const Error& e);

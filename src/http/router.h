@@ -77,6 +77,12 @@ struct Call : std::enable_shared_from_this<Call> {
   void Reply(Response r) { respond(std::move(r)); }
   void ReplyJson(int status, const json::value& body) { respond(Response::Json(status, body)); }
   void Fail(const Error& e) { respond(Response::Problem(e, req.path)); }
+  // Answers a record read by id: 200 with it, 404 "no <what>" when there is none, or the read's error.
+  void ReplyFound(const Result<std::optional<json::object>>& found, std::string_view what) {
+    if (!found.ok()) return Fail(found.error());
+    if (!*found) return Fail(NotFound("no " + std::string(what)));
+    ReplyJson(200, **found);
+  }
   // The parsed JSON body, or an error (malformed, wrong content type, missing).
   Result<json::value> Body() const;
   // Query parameter `name` as a whole number from `min` to `max`; `fallback` when absent.

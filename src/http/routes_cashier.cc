@@ -190,12 +190,7 @@ void OpenDrawer(Call& call) {
 
 void GetDrawer(Call& call) {
   const std::string& id = call.params["id"];
-  call.app->Read(call, [&](store::Db& db) {
-    auto d = domain::GetDrawer(db, id);
-    if (!d.ok()) return call.Fail(d.error());
-    if (!*d) return call.Fail(NotFound(fmt::format("no drawer {}", id)));
-    call.ReplyJson(200, **d);
-  });
+  call.app->Read(call, [&](store::Db& db) { call.ReplyFound(domain::GetDrawer(db, id), "drawer " + id); });
 }
 
 void ListDrawers(Call& call) {

@@ -32,10 +32,7 @@ void List(Call& call) {
 
 void Get(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
-    auto c = domain::GetConflict(db, call.params.at("id"));
-    if (!c.ok()) return call.Fail(c.error());
-    if (!*c) return call.Fail(NotFound(fmt::format("no conflict {}", call.params.at("id"))));
-    call.ReplyJson(200, **c);
+    call.ReplyFound(domain::GetConflict(db, call.params.at("id")), "conflict " + call.params.at("id"));
   });
 }
 

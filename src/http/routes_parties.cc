@@ -85,12 +85,7 @@ void Get(Call& call) {
   if (call.who.IsPublicOnly() && call.who.user->party_id != id) {
     return call.Fail(NotFound(fmt::format("no party {}", id)));
   }
-  call.app->Read(call, [&](store::Db& db) {
-    auto p = domain::GetParty(db, id);
-    if (!p.ok()) return call.Fail(p.error());
-    if (!*p) return call.Fail(NotFound(fmt::format("no party {}", id)));
-    call.ReplyJson(200, **p);
-  });
+  call.app->Read(call, [&](store::Db& db) { call.ReplyFound(domain::GetParty(db, id), "party " + id); });
 }
 
 void Search(Call& call) {

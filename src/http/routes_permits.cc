@@ -274,12 +274,8 @@ void UpdateContractor(Call& call) {
 
 void GetContractor(Call& call) {
   const std::string& id = call.params["id"];
-  call.app->Read(call, [&](store::Db& db) {
-    auto c = domain::GetContractor(db, id);
-    if (!c.ok()) return call.Fail(c.error());
-    if (!*c) return call.Fail(NotFound(fmt::format("no contractor {}", id)));
-    call.ReplyJson(200, **c);
-  });
+  call.app->Read(call,
+                 [&](store::Db& db) { call.ReplyFound(domain::GetContractor(db, id), "contractor " + id); });
 }
 
 void ListContractors(Call& call) {
@@ -313,22 +309,14 @@ void Apply(Call& call) {
 
 void GetPermit(Call& call) {
   const std::string& number = call.params["number"];
-  call.app->Read(call, [&](store::Db& db) {
-    auto p = domain::GetPermit(db, number);
-    if (!p.ok()) return call.Fail(p.error());
-    if (!*p) return call.Fail(NotFound(fmt::format("no permit {}", number)));
-    call.ReplyJson(200, **p);
-  });
+  call.app->Read(call,
+                 [&](store::Db& db) { call.ReplyFound(domain::GetPermit(db, number), "permit " + number); });
 }
 
 void PublicPermit(Call& call) {
   const std::string& number = call.params["number"];
-  call.app->Read(call, [&](store::Db& db) {
-    auto p = domain::PublicPermit(db, number);
-    if (!p.ok()) return call.Fail(p.error());
-    if (!*p) return call.Fail(NotFound(fmt::format("no permit {}", number)));
-    call.ReplyJson(200, **p);
-  });
+  call.app->Read(
+      call, [&](store::Db& db) { call.ReplyFound(domain::PublicPermit(db, number), "permit " + number); });
 }
 
 void ListPermits(Call& call) {
