@@ -15,6 +15,7 @@
 #include "http/app.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "process.h"
 #include "store/node.h"
 #include "test_support.h"
 
@@ -52,6 +53,23 @@ class ApiTest : public ::testing::Test {
     server_.reset();
     app_.reset();
     node_.reset();
+  }
+  // The node's state digest, as `holdfast digest` prints it (the node stopped).
+  std::string Digest() {
+    RunResult r = RunHoldfast({"digest", "--data", dir_.path()});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return r.out.substr(0, 64);
+  }
+
+  // Stops the node; `verify` finds nothing and a rebuild reproduces the same state digest.
+  void ExpectVerifiedAndRebuiltAlike() {
+    Stop();
+    RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+    std::string before = Digest();
+    RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+    EXPECT_EQ(Digest(), before);
   }
 
   std::unique_ptr<http::Client> NewClient() {

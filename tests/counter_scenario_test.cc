@@ -126,23 +126,6 @@ class CounterScenarioTest : public ApiTest {
     return named;
   }
 
-  std::string Digest() {
-    RunResult r = RunHoldfast({"digest", "--data", dir_.path()});
-    EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    return r.out.substr(0, 64);
-  }
-
-  // Stops the node; `verify` finds nothing and a rebuild reproduces the same state digest.
-  void ExpectVerifiedAndRebuiltAlike() {
-    Stop();
-    RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
-    EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
-    std::string before = Digest();
-    RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir_.path()});
-    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
-    EXPECT_EQ(Digest(), before);
-  }
-
   Date today_;
   std::string admin_, clerk_, supervisor_;
   std::string maria_, james_, aisha_, biscuit_, tango_, rex_, duke_;
