@@ -7,48 +7,12 @@
 #include "base/files.h"
 #include "base/ical.h"
 #include "base/json.h"
+#include "ical_reader.h"
 #include "process.h"
 #include "test_support.h"
 
 namespace holdfast::testing {
 namespace {
-
-// Parses the feed named by argv[1] and prints what it holds as JSON. Fails (non-zero exit) when the parser
-// reports an error on any component or a property is missing.
-constexpr const char* kReader = R"PY(
-import json, sys
-import icalendar
-with open(sys.argv[1], 'rb') as f:
-    cal = icalendar.Calendar.from_ical(f.read())
-errors = [(c.name, c.errors) for c in cal.walk() if c.errors]
-if errors:
-    sys.exit('parse errors: %r' % errors)
-def utc(prop):
-    dt = prop.dt
-    assert dt.tzinfo is not None and dt.utcoffset().total_seconds() == 0, 'not UTC: %r' % dt
-    return int(dt.timestamp() * 1000)
-events = []
-for e in cal.walk('VEVENT'):
-    ev = {'uid': str(e['UID']), 'dtstamp': utc(e['DTSTAMP']), 'start': utc(e['DTSTART']),
-          'end': utc(e['DTEND']), 'summary': str(e['SUMMARY']), 'status': str(e['STATUS'])}
-    for key in ('LOCATION', 'DESCRIPTION'):
-        if key in e:
-            ev[key.lower()] = str(e[key])
-    if 'GEO' in e:
-        ev['geo'] = [round(e['GEO'].latitude * 1e6), round(e['GEO'].longitude * 1e6)]
-    if 'CATEGORIES' in e:
-        ev['categories'] = [str(c) for c in e['CATEGORIES'].cats]
-    events.append(ev)
-print(json.dumps({'version': str(cal['VERSION']), 'prodid': str(cal['PRODID']),
-                  'calscale': str(cal['CALSCALE']), 'method': str(cal['METHOD']),
-                  'name': str(cal['X-WR-CALNAME']), 'events': events}))
-)PY";
-
-// Debian's interpreter, which python3-icalendar is installed for; another python3 on $PATH may lack it.
-std::string Python() {
-  if (std::filesystem::exists("/usr/bin/python3")) return "/usr/bin/python3";
-  return FindOnPath("python3");
-}
 
 TEST(IcalFeedTest, AnIndependentParserReadsBackEveryField) {
   constexpr int64_t kStamp = 1768143600000;  // 2026-01-11T15:00:00Z
@@ -96,9 +60,9 @@ TEST(IcalFeedTest, AnIndependentParserReadsBackEveryField) {
   const std::string path = dir.Sub("inspector.ics");
   ASSERT_TRUE(WriteFileAtomic(path, *feed).ok());
 
-  const std::string python = Python();
+  const std::string python = IcalPython();
   ASSERT_FALSE(python.empty()) << "python3 is missing: run scripts/install-deps.sh";
-  RunResult r = RunProcess({python, "-c", kReader, path});
+  RunResult r = RunProcess({python, "-c", kIcalReader, path});
   ASSERT_EQ(r.exit_code, 0) << "the iCalendar feed did not parse: " << r.Describe() << "\nfeed:\n" << *feed;
   auto parsed = ParseJson(r.out, 16);
   ASSERT_TRUE(parsed.ok()) << r.out;

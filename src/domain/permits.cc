@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "domain/contractors.h"
+#include "domain/inspections.h"
 #include "domain/parties.h"
 #include "domain/permit_types.h"
 #include "store/series.h"
@@ -175,6 +176,18 @@ Status ApplyPermit(Db& db, const journal::StoredEvent& se, std::string_view aggr
         "paid_cents-?1 < fees_total_cents THEN 'applied' ELSE status END",
         IntOr(d, "amount_cents"), text);
   }
+  if (e.type == "permit.fee_assessed") {
+    HF_ASSIGN_OR_RETURN(StmtRef f, db.Prepare("SELECT fees_json FROM permits WHERE number=?"));
+    f->Bind(1, number);
+    HF_ASSIGN_OR_RETURN(bool found, f->Step());
+    if (!found) return Status::Ok();
+    json::value fees = ParseStored(f->TextView(0));
+    f->Reset();
+    const json::object& line = ObjectOr(d, "line");
+    fees.as_array().push_back(line);
+    HF_ASSIGN_OR_RETURN(std::string text, Canonical(fees));
+    return stamp("fees_json=?, fees_total_cents=fees_total_cents+?", text, IntOr(line, "amount_cents"));
+  }
   if (e.type == "permit.issued") {
     return stamp("status='issued', issued_on=?, expires_on=?", StringOr(d, "issued_on"),
                  StringOr(d, "expires_on"));
@@ -314,7 +327,7 @@ void RegisterPermits(store::Registry& registry) {
                          }});
   for (const char* type : {"permit.applied", "permit.paid", "permit.issued", "permit.hold_placed",
                            "permit.hold_released", "permit.cancelled", "permit.voided", "permit.expired",
-                           "permit.inspection_passed", "permit.payment_voided"}) {
+                           "permit.inspection_passed", "permit.payment_voided", "permit.fee_assessed"}) {
     registry.AddRule({type, PermitAggregates, ApplyPermit});
   }
   RegisterPaidItemsReversal("BP-", ReversePermitPayment);
@@ -443,8 +456,14 @@ Result<json::object> PayPermit(store::CommandContext& ctx, const PermitPayment& 
       pay.payer_party_id.empty() ? std::string(StringOr(p, "applicant_party_id")) : pay.payer_party_id;
   payment.tenders = pay.tenders;
   payment.clerk = clerk;
+  // Payments take whole lines in order: the lines the paid amount covers are paid, the rest are due.
+  Cents covered = IntOr(p, "paid_cents");
   for (const auto& f : ArrayOr(p, "fees")) {
     const json::object& o = f.as_object();
+    if (covered >= IntOr(o, "amount_cents")) {
+      covered -= IntOr(o, "amount_cents");
+      continue;
+    }
     payment.items.push_back({std::string(StringOr(o, "code")), std::string(StringOr(o, "description")),
                              IntOr(o, "amount_cents"), pay.number});
   }
@@ -604,6 +623,18 @@ Result<json::object> RecordInspectionPassed(store::CommandContext& ctx, const st
                 actor);
 }
 
+Result<json::object> AssessPermitFee(store::CommandContext& ctx, const std::string& number,
+                                     const FeeLine& line, const std::string& inspection_id,
+                                     const std::string& actor) {
+  HF_RETURN_IF_ERROR(Open(ctx.db(), number).status());
+  if (line.amount_cents <= 0 || !IsFeeCode(line.code)) {
+    return Internal(fmt::format("fee line {} of {} is not a fee", line.code, line.amount_cents));
+  }
+  return Record(ctx, "permit.fee_assessed",
+                json::object{{"number", number}, {"line", line.ToJson()}, {"inspection_id", inspection_id}},
+                actor);
+}
+
 Result<std::optional<json::object>> GetPermit(Db& db, std::string_view number) {
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM permits WHERE number=?", kColumns)));
   s->Bind(1, number);
@@ -632,7 +663,7 @@ Result<std::optional<json::object>> PublicPermit(Db& db, std::string_view number
                                        {"license_state", con->at("license_state")}};
     }
   }
-  out["inspections"] = json::array{};
+  HF_ASSIGN_OR_RETURN(out["inspections"], PublicInspections(db, number));
   return std::optional<json::object>(std::move(out));
 }
 

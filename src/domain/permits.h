@@ -28,6 +28,8 @@
 //   permit.voided     number, reason, voided_on, approved_by
 //   permit.expired    number, expired_on
 //   permit.inspection_passed  number, inspection_type, passed_on, final (bool), expires_on, inspection_id
+//   permit.fee_assessed  number, line FeeLine, inspection_id   (a re-inspection fee, from the inspections
+//                     module: the line joins the permit's fees and is due until paid)
 //
 // Aggregates: permit:<number> (and the "permit" series for permit.applied). The fold applies each event's
 // decision; an event folding onto a permit that is already cancelled, voided, expired or finaled changes
@@ -88,7 +90,7 @@ struct PermitPayment {
   std::string payer_party_id;  // "" → the applicant
   std::vector<Tender> tenders;
 };
-// Takes the payment of the permit's outstanding fee lines at a counter drawer (TakePayment, each line's ref
+// Takes the payment of the permit's outstanding fee lines (those after the lines the paid amount covers) at a counter drawer (TakePayment, each line's ref
 // the permit number) and records permit.paid, in the caller's command. Refused when nothing is due (409
 // "permit-paid") or the permit is closed (409 "permit-closed"). Answers {receipt, permit}.
 Result<json::object> PayPermit(store::CommandContext& ctx, const PermitPayment& payment, Date today,
@@ -122,6 +124,12 @@ Result<json::object> RecordInspectionPassed(store::CommandContext& ctx, const st
                                             const std::string& inspection_type, Date passed_on,
                                             const std::string& inspection_id, const std::string& actor);
 
+// Adds a fee line to an open permit (permit.fee_assessed), in the caller's command; the line is due until a
+// payment takes it.
+Result<json::object> AssessPermitFee(store::CommandContext& ctx, const std::string& number,
+                                     const FeeLine& line, const std::string& inspection_id,
+                                     const std::string& actor);
+
 // The permit as stored: {number, type_code, type_name, catalog_id, status, held, hold_reason, work_class,
 // description, valuation_cents, square_feet, address {line1, line2, city, state, zip}, parcel_pin,
 // latitude_microdegrees, longitude_microdegrees (null when not given), applicant_party_id,
@@ -132,8 +140,7 @@ Result<std::optional<json::object>> GetPermit(store::Db& db, std::string_view nu
 
 // What anyone may see without signing in: {number, type_code, type_name, status, work_class, description,
 // address, parcel_pin, latitude/longitude, est_project_cost_cents, applied_on, issued_on, finaled_on,
-// expires_on, contractor {name, license_number, trade} or null, inspections [] (inspection results come
-// with the inspections module)}. Never the applicant or any phone or email.
+// expires_on, contractor {name, license_number, trade} or null, inspections [PublicInspections]}. Never the applicant or any phone or email.
 Result<std::optional<json::object>> PublicPermit(store::Db& db, std::string_view number);
 
 struct PermitQuery {

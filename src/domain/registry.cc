@@ -6,6 +6,7 @@
 #include "domain/conflicts.h"
 #include "domain/contractors.h"
 #include "domain/fees.h"
+#include "domain/inspections.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
 #include "domain/permit_types.h"
@@ -38,6 +39,7 @@ const store::Registry& NodeRegistry() {
     RegisterPermitTypes(r);
     RegisterContractors(r);
     RegisterPermits(r);
+    RegisterInspections(r);
     return r;
   }();
   return registry;

@@ -22,6 +22,7 @@ void RegisterSyncRoutes(App& app);
 void RegisterConflictRoutes(App& app);
 void RegisterLogRoutes(App& app);
 void RegisterPermitRoutes(App& app);
+void RegisterInspectionRoutes(App& app);
 
 namespace {
 
@@ -54,6 +55,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterConflictRoutes(*this);
   RegisterLogRoutes(*this);
   RegisterPermitRoutes(*this);
+  RegisterInspectionRoutes(*this);
 }
 
 App::~App() { workers_.join(); }

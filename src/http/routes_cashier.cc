@@ -2,6 +2,7 @@
 // work drawers and take payments; voids and refunds also need a supervisor's approval (http/approval.h);
 // auditors read drawers, reports and receipts; a public user sees only receipts they paid.
 #include "http/routes_cashier.h"
+#include "http/schema.h"
 
 #include <fmt/format.h>
 
@@ -11,6 +12,8 @@
 
 namespace holdfast::http {
 namespace {
+
+using namespace schema;  // NOLINT: the schema building blocks read as a language
 
 using auth::Role;
 using auth::RoleSet;
@@ -28,18 +31,7 @@ bool Supervises(const Call& call) {
 // --- schemas
 // ------------------------------------------------------------------------------------------------
 
-json::value Obj(json::object properties, json::array required = {}, bool closed = false) {
-  json::object s{{"type", "object"}, {"properties", std::move(properties)}};
-  if (!required.empty()) s["required"] = std::move(required);
-  if (closed) s["additionalProperties"] = false;
-  return s;
-}
-json::value Type(const char* t) { return json::object{{"type", t}}; }
 json::value Cents() { return json::object{{"type", "integer"}, {"description", "integer cents"}}; }
-json::value NullableInt() { return json::object{{"type", json::array{"integer", "null"}}}; }
-json::value ArrayOf(json::value items) {
-  return json::object{{"type", "array"}, {"items", std::move(items)}};
-}
 json::value TenderKind() {
   return json::object{{"enum", json::array{"cash", "check", "card", "money_order"}}};
 }

@@ -10,25 +10,20 @@
 #include "domain/pets.h"
 #include "domain/tags.h"
 #include "http/app.h"
+#include "http/schema.h"
 #include "http/approval.h"
 #include "http/routes_cashier.h"
 
 namespace holdfast::http {
 namespace {
 
+using namespace schema;  // NOLINT: the schema building blocks read as a language
+
 using auth::Role;
 using auth::RoleSet;
 
 const RoleSet kCounter = {Role::kAdmin, Role::kSupervisor, Role::kClerk};
 const RoleSet kPetReaders = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor, Role::kPublic};
-
-json::value Obj(json::object properties, json::array required = {}) {
-  json::object s{{"type", "object"}, {"properties", std::move(properties)}};
-  if (!required.empty()) s["required"] = std::move(required);
-  return s;
-}
-json::value Type(const char* t) { return json::object{{"type", t}}; }
-
 json::value FeeItemSchema() {
   return Obj({{"code", Type("string")}, {"description", Type("string")}, {"amount_cents", Type("integer")}},
              {"code", "description", "amount_cents"});

@@ -9,9 +9,12 @@
 #include "domain/permits.h"
 #include "http/app.h"
 #include "http/routes_cashier.h"
+#include "http/schema.h"
 
 namespace holdfast::http {
 namespace {
+
+using namespace schema;  // NOLINT: the schema building blocks read as a language
 
 using auth::Role;
 using auth::RoleSet;
@@ -20,21 +23,6 @@ const RoleSet kPermitDesk = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role
 const RoleSet kIssuers = {Role::kAdmin, Role::kSupervisor, Role::kPermitTech};
 const RoleSet kSupervisors = {Role::kAdmin, Role::kSupervisor};
 
-json::value Obj(json::object properties, json::array required = {}, bool closed = false) {
-  json::object s{{"type", "object"}, {"properties", std::move(properties)}};
-  if (!required.empty()) s["required"] = std::move(required);
-  if (closed) s["additionalProperties"] = false;
-  return s;
-}
-json::value Type(const char* t) { return json::object{{"type", t}}; }
-json::value Str(int max) { return json::object{{"type", "string"}, {"maxLength", max}}; }
-json::value DateType() { return json::object{{"type", "string"}, {"format", "date"}}; }
-json::value ArrayOf(json::value items) {
-  return json::object{{"type", "array"}, {"items", std::move(items)}};
-}
-json::value NullableDate() {
-  return json::object{{"type", json::array{"string", "null"}}, {"format", "date"}};
-}
 
 json::value CatalogSchema(bool with_id) {
   json::object tier = Obj({{"up_to_cents", Type("integer")},

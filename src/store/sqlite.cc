@@ -4,25 +4,35 @@
 
 namespace holdfast::store {
 
+void Stmt::Bound(int i, int rc) {
+  if (rc != SQLITE_OK && bind_error_.empty()) {
+    bind_error_ = fmt::format("binding parameter {} failed: {}", i, sqlite3_errstr(rc));
+  }
+}
 Stmt& Stmt::Bind(int i, int64_t v) {
-  sqlite3_bind_int64(stmt_, i, v);
+  Bound(i, sqlite3_bind_int64(stmt_, i, v));
   return *this;
 }
 Stmt& Stmt::Bind(int i, std::string_view v) {
   // An empty view may have no data pointer, which SQLite would bind as NULL rather than ''.
-  sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  Bound(i, sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
   return *this;
 }
 Stmt& Stmt::BindBlob(int i, std::span<const uint8_t> v) {
-  sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  Bound(i, sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   return *this;
 }
 Stmt& Stmt::BindNull(int i) {
-  sqlite3_bind_null(stmt_, i);
+  Bound(i, sqlite3_bind_null(stmt_, i));
   return *this;
 }
 
 Result<bool> Stmt::Step() {
+  // A binding that failed (an index past the statement's parameters, say) would run the statement with a
+  // NULL in its place: refuse to run it instead.
+  if (!bind_error_.empty()) {
+    return Internal(fmt::format("{} in {:?}", bind_error_, sqlite3_sql(stmt_)));
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -50,6 +60,7 @@ std::span<const uint8_t> Stmt::Blob(int col) const {
 }
 
 void Stmt::Reset() {
+  bind_error_.clear();
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }

@@ -40,7 +40,7 @@ class Stmt {
     return *this;
   }
 
-  // Advances: true with a row ready, false when done; errors are Results.
+  // Advances: true with a row ready, false when done; errors are Results (a failed Bind among them).
   Result<bool> Step();
   // Runs a statement that returns no rows.
   Status Run();
@@ -57,8 +57,12 @@ class Stmt {
   sqlite3_stmt* raw() { return stmt_; }
 
  private:
+  // Records the first failed binding; Step() answers it as an error until Reset().
+  void Bound(int i, int rc);
+
   Db* db_;
   sqlite3_stmt* stmt_;
+  std::string bind_error_;
 };
 
 // A statement borrowed from the Db's cache; resets and clears its bindings when it goes out of scope.
