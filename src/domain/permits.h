@@ -90,9 +90,10 @@ struct PermitPayment {
   std::string payer_party_id;  // "" → the applicant
   std::vector<Tender> tenders;
 };
-// Takes the payment of the permit's outstanding fee lines (those after the lines the paid amount covers) at a counter drawer (TakePayment, each line's ref
-// the permit number) and records permit.paid, in the caller's command. Refused when nothing is due (409
-// "permit-paid") or the permit is closed (409 "permit-closed"). Answers {receipt, permit}.
+// Takes the payment of the permit's outstanding fee lines (those after the lines the paid amount covers) at a
+// counter drawer (TakePayment, each line's ref the permit number) and records permit.paid, in the caller's
+// command. Refused when nothing is due (409 "permit-paid") or the permit is closed (409 "permit-closed").
+// Answers {receipt, permit}.
 Result<json::object> PayPermit(store::CommandContext& ctx, const PermitPayment& payment, Date today,
                                const std::string& clerk);
 
@@ -140,7 +141,8 @@ Result<std::optional<json::object>> GetPermit(store::Db& db, std::string_view nu
 
 // What anyone may see without signing in: {number, type_code, type_name, status, work_class, description,
 // address, parcel_pin, latitude/longitude, est_project_cost_cents, applied_on, issued_on, finaled_on,
-// expires_on, contractor {name, license_number, trade} or null, inspections [PublicInspections]}. Never the applicant or any phone or email.
+// expires_on, contractor {name, license_number, trade} or null, inspections [PublicInspections]}. Never the
+// applicant or any phone or email.
 Result<std::optional<json::object>> PublicPermit(store::Db& db, std::string_view number);
 
 struct PermitQuery {
