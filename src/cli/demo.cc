@@ -4,10 +4,14 @@
 #include "auth/password.h"
 #include "auth/users.h"
 #include "cli/verbs.h"
+#include "domain/cashier.h"
+#include "domain/contractors.h"
 #include "domain/fees.h"
+#include "domain/inspections.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
 #include "domain/permit_types.h"
+#include "domain/permits.h"
 #include "domain/pets.h"
 #include "domain/registry.h"
 #include "domain/tags.h"
@@ -80,6 +84,79 @@ constexpr DemoPet kDemoPets[] = {
     {4, "dog", "Pepper", "Labrador Retriever", "female", false, 14},
 };
 
+// The permit desk: inspection settings (Chicago time, a 15:00 cutoff, the demo inspector covering the city),
+// Prairie Builders as a licensed general contractor, and a house paid for, issued and booked for its footing
+// inspection; a fence permit waits for payment.
+Status CreateDemoPermits(store::CommandContext& ctx, const std::vector<std::string>& party_ids, Date today) {
+  HF_ASSIGN_OR_RETURN(auto inspector, auth::FindUserByName(ctx.db(), "inspector"));
+  if (!inspector) return Internal("the demo inspector is missing");
+  HF_ASSIGN_OR_RETURN(
+      domain::InspectionSettings settings,
+      domain::ParseInspectionSettings(json::value(json::object{
+          {"calendar",
+           json::object{{"cutoff", "15:00"},
+                        {"time_zone", "CST6CDT,M3.2.0,M11.1.0"},
+                        {"holidays", json::array{"2026-11-26", "2026-12-25", "2027-01-01", "2027-05-31",
+                                                 "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"}}}},
+          {"areas",
+           json::array{json::object{{"name", "springfield"}, {"zips", json::array{"62701", "62702"}}}}},
+          {"default_area", "springfield"},
+          {"inspectors", json::array{json::object{{"id", inspector->id},
+                                                  {"name", inspector->display_name},
+                                                  {"areas", json::array{"springfield"}},
+                                                  {"capacity_per_window", 4}}}},
+          {"office",
+           json::object{{"latitude_microdegrees", 39799000}, {"longitude_microdegrees", -89644000}}}})));
+  HF_RETURN_IF_ERROR(domain::SetInspectionSettings(ctx, settings, "system").status());
+  const std::string& builder = party_ids[10];  // Prairie Builders LLC
+  domain::ContractorInput contractor{.party_id = builder,
+                                     .license_number = "GC-2291",
+                                     .trade = "general",
+                                     .license_state = "IL",
+                                     .license_expires_on = today.AddYears(2),
+                                     .insurance_expires_on = today.AddYears(1)};
+  HF_RETURN_IF_ERROR(domain::RegisterContractor(ctx, contractor, "system").status());
+  domain::PermitApplication house{.type_code = "building",
+                                  .work_class = "new",
+                                  .description = "Single-family dwelling, two stories, attached garage",
+                                  .valuation_cents = 32'500'000,
+                                  .square_feet = 2400,
+                                  .line1 = "1420 Prairie View Drive",
+                                  .city = "Springfield",
+                                  .state = "IL",
+                                  .zip = "62702",
+                                  .parcel_pin = "14-22-301-011",
+                                  .latitude_microdegrees = 39812200,
+                                  .longitude_microdegrees = -89661700,
+                                  .applicant_party_id = party_ids[5],
+                                  .contractor_party_id = builder};
+  HF_ASSIGN_OR_RETURN(json::object permit, domain::ApplyForPermit(ctx, house, today, "system"));
+  const std::string number(StringOr(permit, "number"));
+  HF_ASSIGN_OR_RETURN(json::object drawer,
+                      domain::OpenDrawer(ctx, {.float_cents = 0, .clerk = "system"}, "system"));
+  const std::string drawer_id(StringOr(drawer, "id"));
+  domain::PermitPayment pay{
+      .number = number,
+      .drawer_id = drawer_id,
+      .tenders = {{.kind = "check", .amount_cents = IntOr(permit, "due_cents"), .number = "1187"}}};
+  HF_RETURN_IF_ERROR(domain::PayPermit(ctx, pay, today, "system").status());
+  HF_RETURN_IF_ERROR(domain::CloseDrawer(ctx, {.drawer_id = drawer_id}, "system").status());
+  HF_RETURN_IF_ERROR(domain::IssuePermit(ctx, number, today, "system").status());
+  HF_RETURN_IF_ERROR(
+      domain::RequestInspection(ctx, {.permit = number, .type = "footing"}, "system").status());
+  domain::PermitApplication fence{.type_code = "fence",
+                                  .work_class = "new",
+                                  .description = "Six-foot cedar privacy fence along the rear lot line",
+                                  .valuation_cents = 450'000,
+                                  .line1 = "222 Willow Way",
+                                  .city = "Springfield",
+                                  .state = "IL",
+                                  .zip = "62701",
+                                  .parcel_pin = "14-27-105-004",
+                                  .applicant_party_id = party_ids[6]};
+  return domain::ApplyForPermit(ctx, fence, today, "system").status();
+}
+
 Status CreateDemoData(const std::string& dir) {
   auto init = InitNode(dir, "Springfield", "central", "admin");
   if (!init.ok()) return init.error();
@@ -147,6 +224,7 @@ Status CreateDemoData(const std::string& dir) {
       HF_RETURN_IF_ERROR(
           domain::IssueLicense(ctx, {id, 1, tag++, false}, today.AddDays(-320), "system").status());
     }
+    HF_RETURN_IF_ERROR(CreateDemoPermits(ctx, party_ids, today));
     return json::value(nullptr);
   });
   return r.status();
@@ -160,8 +238,8 @@ void AddDemoVerb(CLI::App& app, Run* run) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("demo",
-                                     "Create a demo city (Springfield) with sample staff, parties, pets and "
-                                     "fees, if not there yet, and serve it");
+                                     "Create a demo city (Springfield) with sample staff, parties, pets, "
+                                     "fees, permits and inspections, if not there yet, and serve it");
   cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
   cmd->callback([args, run] {
