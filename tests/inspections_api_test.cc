@@ -328,5 +328,54 @@ TEST_F(InspectionsApiTest, RequestsBeyondAWindowsCapacityMoveOnNeverOverCapacity
   ExpectVerifiedAndRebuiltAlike();
 }
 
+TEST_F(InspectionsApiTest, BadSettingsAndRequestsAreRefusedWithProblemTypes) {
+  json::object settings = Settings(2);
+  json::object bad_area = settings;
+  bad_area["inspectors"].as_array()[0].as_object()["areas"] = json::array{"north"};
+  Answer unknown_area = Call("PUT", "/api/v1/inspection-settings", json::serialize(bad_area), admin_);
+  EXPECT_EQ(unknown_area.status, 422);
+  EXPECT_NE(unknown_area.Str("detail").find("inspectors[0].areas[0]"), std::string::npos)
+      << unknown_area.Str("detail");
+  json::object bad_cutoff = settings;
+  bad_cutoff["calendar"].as_object()["cutoff"] = "25:00";
+  Answer cutoff = Call("PUT", "/api/v1/inspection-settings", json::serialize(bad_cutoff), admin_);
+  EXPECT_EQ(cutoff.status, 422);
+  EXPECT_EQ(Call("PUT", "/api/v1/inspection-settings", "{\"areas\": 7}", admin_).status, 422);
+  EXPECT_EQ(Call("PUT", "/api/v1/inspection-settings", json::serialize(settings), clerk_).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/inspections").status, 401);
+
+  // A ZIP no area covers, with no default area.
+  Configure(settings);
+  json::object application = Application("building", 25'000'000, builder_);
+  application["address"].as_object()["zip"] = "62999";
+  Answer applied = Apply(application);
+  ASSERT_EQ(applied.status, 201);
+  const std::string number = applied.Str("number");
+  ASSERT_EQ(PayByCheck(number, applied.body.at("due_cents").as_int64()).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/permits/" + number + "/issue", {}, tech_).status, 200);
+  Answer nowhere = Request(number, "footing");
+  EXPECT_EQ(nowhere.status, 409);
+  EXPECT_EQ(nowhere.Type(), "no-inspector-for-area");
+  Answer unissued = Request(Apply(Application("building", 1'000'000, builder_)).Str("number"), "footing");
+  EXPECT_EQ(unissued.status, 409);
+  EXPECT_EQ(unissued.Type(), "permit-not-issued");
+
+  EXPECT_EQ(Call("POST", "/api/v1/inspections/IN-central-99/cancel", R"({"reason":"x"})", tech_).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/inspections/IN-central-99/reschedule", "{}", tech_).status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/inspectors/" + inspector_ + "/day?date=2026-02-30", {}, tech_).status, 422);
+  EXPECT_EQ(Request(number, "footing", {{"window", "EVENING"}}).status, 422);
+
+  Answer doc = Call("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  const json::object& paths = doc.body.at("paths").as_object();
+  for (const char* p :
+       {"/api/v1/inspection-settings", "/api/v1/permits/{number}/inspections", "/api/v1/inspections",
+        "/api/v1/inspections/{id}", "/api/v1/inspections/{id}/reschedule", "/api/v1/inspections/{id}/cancel",
+        "/api/v1/inspections/{id}/result", "/api/v1/inspectors/{id}/day",
+        "/api/v1/inspectors/{id}/calendar.ics"}) {
+    EXPECT_TRUE(paths.contains(p)) << p;
+  }
+}
+
 }  // namespace
 }  // namespace holdfast::testing
