@@ -235,6 +235,12 @@ std::string_view StringOr(const json::object& o, std::string_view key, std::stri
   return v && v->is_string() ? std::string_view(v->get_string()) : fallback;
 }
 
+std::optional<int64_t> IntIf(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_int64()) return std::nullopt;
+  return v->as_int64();
+}
+
 int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback) {
   const json::value* v = o.if_contains(key);
   if (v && v->is_int64()) return v->get_int64();

@@ -42,6 +42,8 @@ Result<json::value> ParseCanonical(std::string_view bytes);
 // empty array, so a fold never crashes on data a command would not have written.
 std::string_view StringOr(const json::object& o, std::string_view key, std::string_view fallback = {});
 int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0);
+// The integer at `key`, or nullopt when it is absent or not an integer.
+std::optional<int64_t> IntIf(const json::object& o, std::string_view key);
 bool BoolOr(const json::object& o, std::string_view key, bool fallback = false);
 const json::array& ArrayOr(const json::object& o, std::string_view key);
 const json::object& ObjectOr(const json::object& o, std::string_view key);

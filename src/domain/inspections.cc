@@ -192,15 +192,8 @@ Status ApplyInspection(Db& db, const journal::StoredEvent& se, std::string_view 
                StringOr(d, "requested_at"), StringOr(d, "received_on"), StringOr(d, "earliest_on"),
                IntOr(d, "reinspection_fee_cents"), StringOr(a, "line1"), StringOr(a, "city"),
                StringOr(a, "zip"));
-    int col = 16;
-    for (const char* k : {"latitude_microdegrees", "longitude_microdegrees"}) {
-      if (d.contains(k)) {
-        s->Bind(col, IntOr(d, k));
-      } else {
-        s->BindNull(col);
-      }
-      ++col;
-    }
+    s->BindIntOrNull(16, IntIf(d, "latitude_microdegrees"));
+    s->BindIntOrNull(17, IntIf(d, "longitude_microdegrees"));
     s->Bind(18, e.stamp.time);
     s->Bind(19, hash);
     return s->Run();

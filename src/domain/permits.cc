@@ -122,15 +122,8 @@ Status ApplyPermit(Db& db, const journal::StoredEvent& se, std::string_view aggr
                StringOr(d, "work_class"), StringOr(d, "description"), IntOr(d, "valuation_cents"),
                IntOr(d, "square_feet"), StringOr(a, "line1"), StringOr(a, "line2"), StringOr(a, "city"),
                StringOr(a, "state"), StringOr(a, "zip"), StringOr(d, "parcel_pin"));
-    int col = 15;
-    for (const char* k : {"latitude_microdegrees", "longitude_microdegrees"}) {
-      if (d.contains(k)) {
-        s->Bind(col, IntOr(d, k));
-      } else {
-        s->BindNull(col);
-      }
-      ++col;
-    }
+    s->BindIntOrNull(15, IntIf(d, "latitude_microdegrees"));
+    s->BindIntOrNull(16, IntIf(d, "longitude_microdegrees"));
     s->Bind(17, StringOr(d, "applicant_party_id"));
     s->Bind(18, StringOr(d, "contractor_party_id"));
     s->Bind(19, StringOr(d, "applied_on"));

@@ -15,7 +15,8 @@ Stmt& Stmt::Bind(int i, int64_t v) {
 }
 Stmt& Stmt::Bind(int i, std::string_view v) {
   // An empty view may have no data pointer, which SQLite would bind as NULL rather than ''.
-  Bound(i, sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  Bound(i,
+        sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT));
   return *this;
 }
 Stmt& Stmt::BindBlob(int i, std::span<const uint8_t> v) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ class Stmt {
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& BindBlob(int i, std::span<const uint8_t> v);
   Stmt& BindNull(int i);
+  // Binds the value, or NULL when there is none.
+  Stmt& BindIntOrNull(int i, std::optional<int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
   // Binds every argument in order from index 1.
   template <typename... Args>
   Stmt& BindAll(const Args&... args) {
