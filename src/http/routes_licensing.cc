@@ -10,9 +10,9 @@
 #include "domain/pets.h"
 #include "domain/tags.h"
 #include "http/app.h"
-#include "http/schema.h"
 #include "http/approval.h"
 #include "http/routes_cashier.h"
+#include "http/schema.h"
 
 namespace holdfast::http {
 namespace {

@@ -23,7 +23,6 @@ const RoleSet kPermitDesk = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role
 const RoleSet kIssuers = {Role::kAdmin, Role::kSupervisor, Role::kPermitTech};
 const RoleSet kSupervisors = {Role::kAdmin, Role::kSupervisor};
 
-
 json::value CatalogSchema(bool with_id) {
   json::object tier = Obj({{"up_to_cents", Type("integer")},
                            {"amount_cents", Type("integer")},
