@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "permit_fixture.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
+#include "permit_fixture.h"
 #include "process.h"
 
 namespace holdfast::testing {
