@@ -6,6 +6,19 @@
 
 namespace holdfast::domain {
 
+std::optional<Cents> ParseDollars(std::string_view text) {
+  size_t point = text.find('.');
+  if (point == std::string_view::npos || point == 0 || point > 13 || text.size() != point + 3)
+    return std::nullopt;
+  Cents cents = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == point) continue;
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    cents = cents * 10 + (text[i] - '0');
+  }
+  return cents;
+}
+
 std::string FormatCents(Cents cents) {
   const char* sign = cents < 0 ? "-" : "";
   uint64_t magnitude = cents < 0 ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);

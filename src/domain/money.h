@@ -4,6 +4,7 @@
 #define HOLDFAST_DOMAIN_MONEY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ inline constexpr Cents kMaxAmountCents = 1'000'000'000;
 
 // "12.34", "-0.05", "1000.00": for reports and messages; never parsed back.
 std::string FormatCents(Cents cents);
+
+// Dollars written with exactly two decimals ("48.20", "1200.00", "0.05"; no sign, no thousands separators,
+// at most 13 digits before the point) as cents; nullopt for anything else. For files from other systems.
+std::optional<Cents> ParseDollars(std::string_view text);
 
 // One charge (or discount, negative) on a receipt.
 struct FeeLine {

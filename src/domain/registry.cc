@@ -6,6 +6,7 @@
 #include "domain/conflicts.h"
 #include "domain/contractors.h"
 #include "domain/fees.h"
+#include "domain/incidents.h"
 #include "domain/inspections.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
@@ -13,6 +14,7 @@
 #include "domain/permits.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
+#include "domain/utilities.h"
 #include "store/idempotency.h"
 #include "store/series.h"
 #include "sync/bundle.h"
@@ -40,6 +42,8 @@ const store::Registry& NodeRegistry() {
     RegisterContractors(r);
     RegisterPermits(r);
     RegisterInspections(r);
+    RegisterIncidents(r);
+    RegisterUtilities(r);
     return r;
   }();
   return registry;

@@ -23,6 +23,7 @@ void RegisterConflictRoutes(App& app);
 void RegisterLogRoutes(App& app);
 void RegisterPermitRoutes(App& app);
 void RegisterInspectionRoutes(App& app);
+void RegisterUtilityRoutes(App& app);
 
 namespace {
 
@@ -56,6 +57,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterLogRoutes(*this);
   RegisterPermitRoutes(*this);
   RegisterInspectionRoutes(*this);
+  RegisterUtilityRoutes(*this);
 }
 
 App::~App() { workers_.join(); }

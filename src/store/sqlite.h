@@ -103,6 +103,8 @@ class Db {
 
   Error LastError(std::string_view what) const;
   sqlite3* raw() { return db_; }
+  // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+  int64_t Changes() { return sqlite3_changes64(db_); }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
