@@ -13,6 +13,10 @@
 namespace holdfast::domain {
 namespace {
 
+constexpr std::string_view kBuiltInSpec =
+#include "domain/blds_fields.inc"
+    ;
+
 constexpr std::string_view kAtLeastOne = "at least one of ";
 constexpr std::string_view kOnlyWhere = " only where the system of record has it";
 
@@ -195,6 +199,14 @@ Result<BldsSpec> BldsSpec::Load(const std::string& path) {
   auto v = ParseJson(text, 64);
   if (!v.ok()) return Invalid(fmt::format("{}: {}", path, v.error().detail));
   return FromJson(*v);
+}
+
+std::string_view BuiltInBldsSpecText() { return kBuiltInSpec; }
+
+Result<BldsSpec> BuiltInBldsSpec() {
+  auto v = ParseJson(kBuiltInSpec, 64);
+  if (!v.ok()) return Corrupt(fmt::format("the built-in BLDS spec: {}", v.error().detail));
+  return BldsSpec::FromJson(*v);
 }
 
 std::vector<BldsProblem> ValidateRows(const BldsSpec& spec, BldsDataset dataset,
@@ -383,7 +395,13 @@ Result<std::string> MapInspectionType(const BldsSpec& spec, std::string_view ins
       {{"footing", "footings"}, "Footings & Forms"},
       {{"framing"}, "Frame"},
       {{"rough_electrical", "rough_plumbing", "rough_mechanical"}, "Rough In"},
-      {{"final"}, "Building Final"},
+      {{"final", "demolition_final", "pool_final"}, "Building Final"},
+      {{"insulation", "drywall", "pre_demolition"}, "Progress Check"},
+      {{"underground_plumbing"}, "Ground Work"},
+      {{"roof_sheathing"}, "Roof Deck"},
+      {{"pool_steel"}, "Footings & Forms"},
+      {{"pool_electrical_bonding"}, "Grounding"},
+      {{"pool_barrier"}, "Fence Final"},
   };
   return MapWord(spec, BldsDataset::kInspections, "InspTypeMapped", inspection_type, kSynonyms);
 }

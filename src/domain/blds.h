@@ -46,6 +46,10 @@
 //     Cancelled.
 //   InspTypeMapped: by name ("building_final" → Building Final); footing, footings → Footings & Forms;
 //     framing → Frame; rough_electrical, rough_plumbing, rough_mechanical → Rough In; final → Building Final.
+//     The default permit types' (data/permit_types.json) other inspections, each to its nearest BLDS type:
+//     insulation, drywall, pre_demolition → Progress Check; underground_plumbing → Ground Work;
+//     roof_sheathing → Roof Deck; pool_steel → Footings & Forms; pool_electrical_bonding → Grounding;
+//     pool_barrier → Fence Final; demolition_final, pool_final → Building Final.
 // A word with no mapping is a not-found error of type "no-blds-mapping" naming the field.
 #ifndef HOLDFAST_DOMAIN_BLDS_H_
 #define HOLDFAST_DOMAIN_BLDS_H_
@@ -87,6 +91,12 @@ struct BldsSpec {
   static Result<BldsSpec> FromJson(const json::value& v);
   static Result<BldsSpec> Load(const std::string& path);
 };
+
+// The spec built into the binary: data/blds_fields.json, a copy of shared/vectors/blds/fields.json kept in
+// step with it (a test checks that the two are equal).
+Result<BldsSpec> BuiltInBldsSpec();
+// The text of data/blds_fields.json as built in.
+std::string_view BuiltInBldsSpecText();
 
 using BldsRow = std::map<std::string, std::string, std::less<>>;
 
