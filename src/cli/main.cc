@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddNodeVerbs(app, &run);
   AddVaultVerbs(app, &run);
   AddExportVerbs(app, &run);
+  AddUtilityVerbs(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli/daily_jobs.h"
 #include "cli/verbs.h"
 #include "domain/registry.h"
 #include "http/app.h"
@@ -53,6 +54,8 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   fmt::print("listening on {}\n", url);
   http::Syncer syncer(node, peers, app.peers(), sync_every);
   syncer.Start();
+  DailyJobs daily(node);
+  daily.Start();
   if (!peers.empty()) fmt::print("syncing with {}\n", fmt::join(peers, ", "));
   if (pusher) {
     pusher->Start();
@@ -65,6 +68,7 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   sigwait(&stop, &sig);
   fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  daily.Stop();
   syncer.Stop();
   if (pusher) pusher->Stop();
   http::StopServing(server, app, node);

@@ -55,11 +55,18 @@ Status InsertLedger(Db& db, const journal::StoredEvent& se, std::string_view agg
              r.reference, r.note, r.on, e.stamp.time, se.HashHex());
   HF_RETURN_IF_ERROR(s->Run());
   if (db.Changes() > 0) return Status::Ok();
-  // The same bill posted twice (one file imported at two offices cut off from each other), or one fee
-  // assessed by two nodes: the first in canonical order stands.
+  // The same row recorded twice: one bills file imported at two offices cut off from each other, or one late
+  // fee assessed by the daily job of two nodes. The first in canonical order stands; the same decision twice
+  // is no conflict, a different amount is one for a supervisor.
+  HF_ASSIGN_OR_RETURN(StmtRef q,
+                      db.Prepare("SELECT amount_cents FROM utility_ledger WHERE account=? AND id=?"));
+  q->BindAll(number, r.id);
+  HF_ASSIGN_OR_RETURN(bool found, q->Step());
+  if (found && q->Int(0) == r.amount_cents) return Status::Ok();
   return RecordConflict(
       db, aggregate, fmt::format("{}-twice", r.kind), e,
-      fmt::format("{} {} of account {} was recorded twice; the first stands", r.kind, r.id, number),
+      fmt::format("{} {} of account {} was recorded twice with different amounts; the first stands", r.kind,
+                  r.id, number),
       json::object{{"account", number}, {"id", r.id}, {"amount_cents", r.amount_cents}});
 }
 
