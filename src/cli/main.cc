@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddPermitVerbs(app, &run);
   AddNodeVerbs(app, &run);
   AddVaultVerbs(app, &run);
+  AddTestGatewayVerb(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
