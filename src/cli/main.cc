@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddVaultVerbs(app, &run);
   AddExportVerbs(app, &run);
   AddUtilityVerbs(app, &run);
+  AddTestGatewayVerb(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

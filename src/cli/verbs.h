@@ -33,8 +33,9 @@ void AddFeesVerb(CLI::App& app, Run* run);
 void AddPermitVerbs(CLI::App& app, Run* run);  // permit-types show|load, permits expire
 void AddNodeVerbs(CLI::App& app, Run* run);    // node invite, join, sync
 void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
-void AddExportVerbs(CLI::App& app, Run* run);   // export blds
-void AddUtilityVerbs(CLI::App& app, Run* run);  // import bills, incident declare|end|status
+void AddExportVerbs(CLI::App& app, Run* run);      // export blds
+void AddUtilityVerbs(CLI::App& app, Run* run);     // import bills, incident declare|end|status
+void AddTestGatewayVerb(CLI::App& app, Run* run);  // test-gateway
 
 // The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".
 Result<std::string> ReadVaultToken(const std::string& token_file);
