@@ -34,7 +34,12 @@ TEST(Cli, EveryVerbHasHelp) {
                                                                              {"backup"},
                                                                              {"restore"},
                                                                              {"vault", "recovery-sheet"},
-                                                                             {"vault", "keygen"}}) {
+                                                                             {"vault", "keygen"},
+                                                                             {"export", "blds"},
+                                                                             {"import", "bills"},
+                                                                             {"incident", "declare"},
+                                                                             {"incident", "end"},
+                                                                             {"incident", "status"}}) {
     verb.push_back("--help");
     RunResult r = RunHoldfast(verb);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
@@ -48,6 +53,34 @@ TEST(Cli, EveryVerbHasHelp) {
   RunResult top = RunHoldfast({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("Exit codes"), std::string::npos);
+}
+
+TEST(Cli, IncidentsAreDeclaredAndEndedAndABadBillsFileIsRefusedNamingItsLine) {
+  TempDir tmp;
+  const std::string data = tmp.Sub("n");
+  ASSERT_EQ(RunHoldfast({"init", "--data", data, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  RunResult declared = RunHoldfast({"incident", "declare", "--data", data, "--service", "utilities",
+                                    "--service", "licenses", "--notice", "Pay at City Hall; no late fees"});
+  ASSERT_EQ(declared.exit_code, 0) << declared.Describe();
+  EXPECT_NE(declared.out.find("declared incident INC-central-1"), std::string::npos) << declared.Describe();
+  RunResult bad_service =
+      RunHoldfast({"incident", "declare", "--data", data, "--service", "parking", "--notice", "x"});
+  EXPECT_NE(bad_service.exit_code, 0);
+  EXPECT_NE(bad_service.err.find("utilities, licenses, permits"), std::string::npos)
+      << bad_service.Describe();
+  RunResult ended = RunHoldfast({"incident", "end", "--data", data, "INC-central-1"});
+  ASSERT_EQ(ended.exit_code, 0) << ended.Describe();
+  EXPECT_NE(ended.out.find("grace through"), std::string::npos) << ended.Describe();
+  RunResult status = RunHoldfast({"incident", "status", "--data", data});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("Pay at City Hall"), std::string::npos) << status.Describe();
+
+  const std::string bills = tmp.Sub("bills.csv");
+  ASSERT_TRUE(
+      WriteFileAtomic(bills, "account,period,amount,due_date\n100001,2026-05,48.20,2026-06-15\n").ok());
+  RunResult unknown = RunHoldfast({"import", "bills", "--data", data, bills});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("line 2: no utility account 100001"), std::string::npos) << unknown.Describe();
 }
 
 TEST(Cli, UsageErrorsExit2WithAMessage) {
