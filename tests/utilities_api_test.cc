@@ -233,5 +233,76 @@ TEST_F(UtilitiesApiTest, AVoidedCounterPaymentIsOwedAgainAndPublicUsersSeeOnlyTh
   ExpectVerifiedAndRebuiltAlike();
 }
 
+TEST_F(UtilitiesApiTest, ALockboxFileIsAppliedOnceWithItsExceptionsQueuedForAClerk) {
+  Account("100001", "Maria Gonzalez");
+  Account("100003", "Aisha Rahman");
+  ASSERT_EQ(Import("may.csv",
+                   "account,period,amount,due_date\n100001,2026-05,48.20,2026-06-15\n100003,2026-05,120.00,"
+                   "2026-06-15\n")
+                .status,
+            201);
+  const std::string file =
+      "lockbox,LBX-20260605-01,2026-06-05\n"
+      "item,0001,100001,48.20,1042,Maria Gonzalez\n"
+      "item,0002,100003,100.00,2210,\"Rahman, Aisha\"\n"
+      "item,0003,999999,45.67,778,Unknown Payer\n"
+      "item,0004,,12.00,779,Unreadable Stub\n"
+      "total,4,205.87\n";
+  auto import = [&](const std::string& name, const std::string& content) {
+    return Call("POST", "/api/v1/utility/lockbox/import",
+                json::serialize(json::object{{"file_name", name}, {"content", content}}), clerk_);
+  };
+  // A malformed file (its total does not add up) is refused naming the line; nothing is applied.
+  std::string wrong_total = file;
+  wrong_total.replace(wrong_total.find("205.87"), 6, "205.88");
+  Answer malformed = import("wrong.csv", wrong_total);
+  EXPECT_EQ(malformed.status, 422);
+  EXPECT_EQ(malformed.Type(), "lockbox-malformed");
+  EXPECT_NE(malformed.Str("detail").find("line 6"), std::string::npos) << malformed.Str("detail");
+  EXPECT_EQ(Balance("100001"), 4820);
+
+  Answer applied = import("lockbox-0605.csv", file);
+  ASSERT_EQ(applied.status, 201) << json::serialize(applied.body);
+  EXPECT_EQ(applied.body.at("applied").as_int64(), 2);
+  EXPECT_EQ(applied.body.at("applied_cents").as_int64(), 14820);
+  const json::array& exceptions = applied.body.at("exceptions").as_array();
+  ASSERT_EQ(exceptions.size(), 2u);
+  EXPECT_EQ(exceptions[0].at("reason").as_string(), "no utility account 999999");
+  EXPECT_EQ(exceptions[1].at("reason").as_string(), "no account on the stub");
+  const json::array& differs = applied.body.at("amount_differs").as_array();
+  ASSERT_EQ(differs.size(), 1u);
+  EXPECT_EQ(differs[0].at("account").as_string(), "100003");
+  EXPECT_EQ(differs[0].at("due_cents").as_int64(), 12000);
+  EXPECT_EQ(Balance("100001"), 0);
+  EXPECT_EQ(Balance("100003"), 2000);
+  Answer twice = import("lockbox-0605-again.csv", file);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "import-duplicate");
+  EXPECT_EQ(Balance("100003"), 2000) << "a file is never applied twice";
+
+  // The clerk finds the unreadable stub's account and applies it; the unknown one goes back to the payer.
+  Answer queue = Call("GET", "/api/v1/utility/lockbox/exceptions", {}, clerk_);
+  ASSERT_EQ(queue.status, 200);
+  ASSERT_EQ(queue.body.at("items").as_array().size(), 2u);
+  const std::string unknown(exceptions[0].at("id").as_string()),
+      unreadable(exceptions[1].at("id").as_string());
+  Answer to_account = Call("POST", "/api/v1/utility/lockbox/exceptions/" + unreadable + "/resolve",
+                           R"({"resolution":"applied","account":"100003"})", clerk_);
+  ASSERT_EQ(to_account.status, 200) << json::serialize(to_account.body);
+  EXPECT_EQ(Balance("100003"), 800);
+  Answer no_note = Call("POST", "/api/v1/utility/lockbox/exceptions/" + unknown + "/resolve",
+                        R"({"resolution":"returned"})", clerk_);
+  EXPECT_EQ(no_note.status, 422);
+  Answer returned = Call("POST", "/api/v1/utility/lockbox/exceptions/" + unknown + "/resolve",
+                         R"({"resolution":"returned","note":"check mailed back to the payer"})", clerk_);
+  ASSERT_EQ(returned.status, 200) << json::serialize(returned.body);
+  Answer again = Call("POST", "/api/v1/utility/lockbox/exceptions/" + unknown + "/resolve",
+                      R"({"resolution":"returned","note":"again"})", clerk_);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_TRUE(
+      Call("GET", "/api/v1/utility/lockbox/exceptions", {}, clerk_).body.at("items").as_array().empty());
+  ExpectVerifiedAndRebuiltAlike();
+}
+
 }  // namespace
 }  // namespace holdfast::testing

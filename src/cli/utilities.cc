@@ -1,5 +1,5 @@
-// holdfast import bills, and holdfast incident declare|end|status, on a stopped node (a running node: the
-// API, POST /api/v1/utility/bills/import and /api/v1/incidents).
+// holdfast import bills|lockbox, and holdfast incident declare|end|status, on a stopped node (a running node:
+// the API, POST /api/v1/utility/bills/import and /api/v1/incidents).
 #include <fmt/format.h>
 
 #include "base/clock.h"
@@ -51,6 +51,43 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
             const json::object& o = v.as_object();
             fmt::print("posted {} bills totalling ${} from {} (import {})\n", IntOr(o, "bills"),
                        domain::FormatCents(IntOr(o, "total_cents")), name, StringOr(o, "import_id"));
+          });
+    };
+  });
+
+  CLI::App* lockbox =
+      import->add_subcommand("lockbox",
+                             "Apply a bank lockbox file (CSV or BAI2, see docs/utilities.md), all or "
+                             "nothing, never twice; items that match "
+                             "no open account go to the exceptions queue for a clerk");
+  lockbox->add_option("--data", args->data, "The node's data directory")->required();
+  lockbox->add_option("file", args->file, "The lockbox file")->required();
+  lockbox->callback([args, run] {
+    *run = [args] {
+      auto bytes = ReadFile(args->file);
+      if (!bytes.ok()) return ReportError(bytes.error());
+      std::string name = FileName(args->file);
+      return WithNode(
+          args->data,
+          [args, bytes = std::move(*bytes), name](store::CommandContext& ctx) -> Result<json::value> {
+            HF_ASSIGN_OR_RETURN(json::object done, domain::ImportLockbox(ctx, bytes, name, Today(), "admin"));
+            return json::value(std::move(done));
+          },
+          [&](const json::value& v) {
+            const json::object& o = v.as_object();
+            fmt::print("{}: {} items, ${}; applied {} (${}); {} to the exceptions queue\n", name,
+                       IntOr(o, "items"), domain::FormatCents(IntOr(o, "total_cents")), IntOr(o, "applied"),
+                       domain::FormatCents(IntOr(o, "applied_cents")), ArrayOr(o, "exceptions").size());
+            for (const auto& e : ArrayOr(o, "exceptions")) {
+              fmt::print("  item {}: {}\n", StringOr(e.as_object(), "item_id"),
+                         StringOr(e.as_object(), "reason"));
+            }
+            for (const auto& d : ArrayOr(o, "amount_differs")) {
+              fmt::print(
+                  "  item {}: paid ${} on account {}, which owed ${}\n", StringOr(d.as_object(), "item_id"),
+                  domain::FormatCents(IntOr(d.as_object(), "amount_cents")),
+                  StringOr(d.as_object(), "account"), domain::FormatCents(IntOr(d.as_object(), "due_cents")));
+            }
           });
     };
   });

@@ -34,7 +34,7 @@ void AddPermitVerbs(CLI::App& app, Run* run);  // permit-types show|load, permit
 void AddNodeVerbs(CLI::App& app, Run* run);    // node invite, join, sync
 void AddVaultVerbs(CLI::App& app, Run* run);  // backup, restore, vault serve|credential|recovery-sheet|keygen
 void AddExportVerbs(CLI::App& app, Run* run);      // export blds
-void AddUtilityVerbs(CLI::App& app, Run* run);     // import bills, incident declare|end|status
+void AddUtilityVerbs(CLI::App& app, Run* run);     // import bills|lockbox, incident declare|end|status
 void AddTestGatewayVerb(CLI::App& app, Run* run);  // test-gateway
 
 // The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".

@@ -10,6 +10,7 @@
 #include "base/crypto.h"
 #include "domain/conflicts.h"
 #include "domain/incidents.h"
+#include "domain/lockbox.h"
 #include "domain/parties.h"
 #include "store/series.h"
 
@@ -153,6 +154,28 @@ Status ApplyImport(Db& db, const journal::StoredEvent& se, std::string_view) {
       "event_hash) VALUES(?,?,?,?,?,?,?,?)",
       StringOr(d, "id"), StringOr(d, "kind"), StringOr(d, "file_name"), IntOr(d, "rows"),
       IntOr(d, "total_cents"), StringOr(d, "imported_on"), se.event.stamp.time, se.HashHex());
+}
+
+Status ApplyLockboxException(Db& db, const journal::StoredEvent& se, std::string_view) {
+  const journal::Event& e = se.event;
+  const json::object& d = e.data;
+  if (e.type == "utility.lockbox_exception") {
+    return Exec(
+        db,
+        "INSERT OR IGNORE INTO utility_lockbox_exceptions(id, import_id, item_id, account, amount_cents, "
+        "check_number, payer_name, deposit_date, reason, status, resolution, resolved_account, note, "
+        "updated_at, event_hash) VALUES(?,?,?,?,?,?,?,?,?,'open','','','',?,?)",
+        StringOr(d, "id"), StringOr(d, "import_id"), StringOr(d, "item_id"), StringOr(d, "account"),
+        IntOr(d, "amount_cents"), StringOr(d, "check_number"), StringOr(d, "payer_name"),
+        StringOr(d, "deposit_date"), StringOr(d, "reason"), e.stamp.time, se.HashHex());
+  }
+  // The first resolution in canonical order stands.
+  return Exec(
+      db,
+      "UPDATE utility_lockbox_exceptions SET status='resolved', resolution=?, resolved_account=?, note=?, "
+      "updated_at=?, event_hash=? WHERE id=? AND status='open'",
+      StringOr(d, "resolution"), StringOr(d, "account"), StringOr(d, "note"), e.stamp.time, se.HashHex(),
+      StringOr(d, "id"));
 }
 
 Status ApplySettings(Db& db, const journal::StoredEvent& se, std::string_view) {
@@ -320,6 +343,14 @@ void RegisterUtilities(store::Registry& registry) {
        "at INTEGER NOT NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;",
        {"id"}});
   registry.AddTable(
+      {"utility_lockbox_exceptions",
+       "CREATE TABLE IF NOT EXISTS utility_lockbox_exceptions(id TEXT PRIMARY KEY, import_id TEXT NOT "
+       "NULL, item_id TEXT NOT NULL, account TEXT NOT NULL, amount_cents INTEGER NOT NULL, check_number "
+       "TEXT NOT NULL, payer_name TEXT NOT NULL, deposit_date TEXT NOT NULL, reason TEXT NOT NULL, status "
+       "TEXT NOT NULL, resolution TEXT NOT NULL, resolved_account TEXT NOT NULL, note TEXT NOT NULL, "
+       "updated_at INTEGER NOT NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;",
+       {"id"}});
+  registry.AddTable(
       {"utility_settings",
        "CREATE TABLE IF NOT EXISTS utility_settings(id TEXT PRIMARY KEY, settings_json TEXT NOT NULL, "
        "set_at INTEGER NOT NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;",
@@ -332,6 +363,17 @@ void RegisterUtilities(store::Registry& registry) {
   registry.AddAggregate({"utility-import", [](Db& db, std::string_view id) -> Status {
                            return Exec(db, "DELETE FROM utility_imports WHERE id=?", id);
                          }});
+  registry.AddAggregate({"lockbox-exception", [](Db& db, std::string_view id) -> Status {
+                           return Exec(db, "DELETE FROM utility_lockbox_exceptions WHERE id=?", id);
+                         }});
+  for (const char* type : {"utility.lockbox_exception", "utility.lockbox_exception_resolved"}) {
+    registry.AddRule({type,
+                      [](const journal::Event& e) {
+                        return std::vector<std::string>{
+                            fmt::format("lockbox-exception:{}", StringOr(e.data, "id"))};
+                      },
+                      ApplyLockboxException});
+  }
   registry.AddAggregate({"utility-settings", [](Db& db, std::string_view) -> Status {
                            return Exec(db, "DELETE FROM utility_settings");
                          }});
@@ -619,6 +661,167 @@ Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string&
                               actor)
                          .status());
   return Existing(db, number, today);
+}
+
+Result<json::object> ImportLockbox(store::CommandContext& ctx, std::string_view bytes,
+                                   const std::string& file_name, Date today, const std::string& actor) {
+  Db& db = ctx.db();
+  const std::string id = Hex(Sha256(bytes));
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s,
+                        db.Prepare("SELECT file_name, imported_on FROM utility_imports WHERE id=?"));
+    s->Bind(1, id);
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) {
+      return Refused(
+          Code::kConflict, "import-duplicate",
+          fmt::format("this lockbox file was applied already on {} (as {}); nothing was applied again",
+                      s->Text(1), s->Text(0)));
+    }
+  }
+  HF_ASSIGN_OR_RETURN(LockboxFile file, ParseLockboxFile(bytes));
+  const std::string prefix = "LBX-" + id.substr(0, 12) + "-";
+  json::array exceptions, differs;
+  int64_t applied = 0;
+  Cents applied_cents = 0;
+  for (const auto& item : file.items) {
+    std::string reason;
+    json::object account;
+    if (item.account.empty()) {
+      reason = "no account on the stub";
+    } else {
+      HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, item.account, today));
+      if (!a) {
+        reason = fmt::format("no utility account {}", item.account);
+      } else if (StringOr(*a, "status") != "open") {
+        reason = fmt::format("account {} is closed", item.account);
+      } else {
+        account = std::move(*a);
+      }
+    }
+    const std::string payment_id = prefix + item.item_id;
+    if (!reason.empty()) {
+      json::object data{{"id", payment_id},
+                        {"import_id", id},
+                        {"item_id", item.item_id},
+                        {"account", item.account},
+                        {"amount_cents", item.amount_cents},
+                        {"check_number", item.check_number},
+                        {"payer_name", item.payer_name},
+                        {"deposit_date", file.deposit_date.ToString()},
+                        {"reason", reason}};
+      HF_RETURN_IF_ERROR(ctx.Emit("utility.lockbox_exception", data, actor).status());
+      exceptions.push_back(json::object{{"id", payment_id},
+                                        {"item_id", item.item_id},
+                                        {"account", item.account},
+                                        {"amount_cents", item.amount_cents},
+                                        {"reason", reason}});
+      continue;
+    }
+    const Cents due = IntOr(account, "balance_cents");
+    if (due != item.amount_cents) {
+      differs.push_back(json::object{{"account", item.account},
+                                     {"item_id", item.item_id},
+                                     {"amount_cents", item.amount_cents},
+                                     {"due_cents", due}});
+    }
+    std::string reference = item.check_number.empty() ? "" : "check " + item.check_number;
+    HF_RETURN_IF_ERROR(ApplyPayment(ctx, item.account, payment_id, item.amount_cents, "lockbox", "",
+                                    reference, file.deposit_date, actor)
+                           .status());
+    ++applied;
+    applied_cents += item.amount_cents;
+  }
+  HF_RETURN_IF_ERROR(ctx.Emit("utility.import_recorded",
+                              json::object{{"id", id},
+                                           {"kind", "lockbox"},
+                                           {"file_name", file_name},
+                                           {"rows", static_cast<int64_t>(file.items.size())},
+                                           {"total_cents", file.total_cents},
+                                           {"imported_on", today.ToString()}},
+                              actor)
+                         .status());
+  return json::object{{"import_id", id},
+                      {"file_id", file.file_id},
+                      {"deposit_date", file.deposit_date.ToString()},
+                      {"items", static_cast<int64_t>(file.items.size())},
+                      {"total_cents", file.total_cents},
+                      {"applied", applied},
+                      {"applied_cents", applied_cents},
+                      {"exceptions", std::move(exceptions)},
+                      {"amount_differs", std::move(differs)}};
+}
+
+Result<json::array> ListLockboxExceptions(Db& db, const std::string& status) {
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s, db.Prepare("SELECT id, import_id, item_id, account, amount_cents, check_number, payer_name, "
+                            "deposit_date, reason, status, resolution, resolved_account, note FROM "
+                            "utility_lockbox_exceptions WHERE (?='' OR status=?) ORDER BY deposit_date, id"));
+  s->BindAll(status, status);
+  json::array out;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(json::object{{"id", s->Text(0)},
+                               {"import_id", s->Text(1)},
+                               {"item_id", s->Text(2)},
+                               {"account", s->Text(3)},
+                               {"amount_cents", s->Int(4)},
+                               {"check_number", s->Text(5)},
+                               {"payer_name", s->Text(6)},
+                               {"deposit_date", s->Text(7)},
+                               {"reason", s->Text(8)},
+                               {"status", s->Text(9)},
+                               {"resolution", s->Text(10)},
+                               {"resolved_account", s->Text(11)},
+                               {"note", s->Text(12)}});
+  }
+  return out;
+}
+
+Result<json::object> ResolveLockboxException(store::CommandContext& ctx, const std::string& id,
+                                             const std::string& resolution, const std::string& account,
+                                             const std::string& note, Date today, const std::string& actor) {
+  Db& db = ctx.db();
+  HF_ASSIGN_OR_RETURN(json::array all, ListLockboxExceptions(db, ""));
+  const json::object* found = nullptr;
+  for (const auto& e : all) {
+    if (StringOr(e.as_object(), "id") == id) found = &e.as_object();
+  }
+  if (!found) return NotFound(fmt::format("no lockbox exception {}", id));
+  if (StringOr(*found, "status") != "open") {
+    return Refused(Code::kConflict, "exception-resolved",
+                   fmt::format("lockbox item {} was {} already", id, StringOr(*found, "resolution")));
+  }
+  if (resolution == "applied") {
+    HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, account, today));
+    if (!a || StringOr(*a, "status") != "open") {
+      return Refused(Code::kInvalid, "unknown-account", fmt::format("no open utility account {}", account),
+                     "account");
+    }
+    HF_RETURN_IF_ERROR(ApplyPayment(ctx, account, id, IntOr(*found, "amount_cents"), "lockbox", "",
+                                    StringOr(*found, "check_number").empty()
+                                        ? std::string()
+                                        : "check " + std::string(StringOr(*found, "check_number")),
+                                    today, actor)
+                           .status());
+  } else if (resolution == "returned") {
+    if (note.empty()) return Invalid("say how the payment goes back to the payer", "note");
+  } else {
+    return Invalid("resolution is applied (to an account) or returned (to the payer)", "resolution");
+  }
+  HF_RETURN_IF_ERROR(ctx.Emit("utility.lockbox_exception_resolved",
+                              json::object{{"id", id},
+                                           {"resolution", resolution},
+                                           {"account", resolution == "applied" ? account : std::string()},
+                                           {"note", note}},
+                              actor)
+                         .status());
+  HF_ASSIGN_OR_RETURN(json::array after, ListLockboxExceptions(db, ""));
+  for (const auto& e : after) {
+    if (StringOr(e.as_object(), "id") == id) return e.as_object();
+  }
+  return Internal(fmt::format("lockbox exception {} vanished", id));
 }
 
 Result<json::object> AdjustAccount(store::CommandContext& ctx, const std::string& number, Cents amount_cents,

@@ -26,6 +26,9 @@
 //   utility.payment_reversed number, payment_id, amount_cents, reason, receipt
 //   utility.adjusted        number, adjustment_id ("ADJ-<node>-<n>", the node's "adjustment" series),
 //                           amount_cents (signed), reason, approved_by, adjusted_on
+// Aggregate lockbox-exception:<id>: utility.lockbox_exception {id, import_id, item_id, account, amount_cents,
+// check_number, payer_name, deposit_date, reason}; utility.lockbox_exception_resolved {id, resolution
+// ("applied" | "returned"), account, note}.
 // Aggregate utility-import:<sha256>: utility.import_recorded {id, kind ("bills" | "lockbox"), file_name,
 // rows, total_cents, imported_on}. Aggregate utility-settings:city: utility.settings_set {late_fee_cents,
 // late_fee_basis_points, grace_days, shutoff_days}.
@@ -106,6 +109,24 @@ Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string&
                                   const std::string& payment_id, Cents amount_cents,
                                   const std::string& channel, const std::string& receipt,
                                   const std::string& reference, Date today, const std::string& actor);
+
+// Applies a bank's lockbox file (domain/lockbox.h: CSV or BAI2), all or nothing and never twice (409
+// "import-duplicate"; a malformed file is 422 "lockbox-malformed" naming its line). Each item paying an open
+// account is applied (channel "lockbox", payment id "LBX-<first 12 hex of the file's SHA-256>-<item id>"); an
+// item with no account, an unknown or a closed one goes to the exceptions queue for a clerk. Answers
+// {import_id, file_id, deposit_date, items, total_cents, applied, applied_cents, exceptions [{id, item_id,
+// account, amount_cents, reason}], amount_differs [{account, item_id, amount_cents, due_cents}]} — the last
+// lists items applied whose amount is not what the account owed, for a clerk to look at.
+Result<json::object> ImportLockbox(store::CommandContext& ctx, std::string_view bytes,
+                                   const std::string& file_name, Date today, const std::string& actor);
+
+// The lockbox items waiting for a clerk (status "open"), or all of them (status "").
+Result<json::array> ListLockboxExceptions(store::Db& db, const std::string& status);
+// A clerk resolves an exception: "applied" to `account` (an open account; the payment is applied in the same
+// command) or "returned" to the payer (with a note). 409 "exception-resolved" when resolved already.
+Result<json::object> ResolveLockboxException(store::CommandContext& ctx, const std::string& id,
+                                             const std::string& resolution, const std::string& account,
+                                             const std::string& note, Date today, const std::string& actor);
 
 // A supervisor's adjustment (positive: a charge; negative: a credit), with the reason.
 Result<json::object> AdjustAccount(store::CommandContext& ctx, const std::string& number, Cents amount_cents,

@@ -186,6 +186,47 @@ void ImportBills(Call& call) {
          }));
 }
 
+void ImportLockbox(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string file_name = r.RequiredString("file_name", 200);
+  std::string content = r.RequiredString("content", 50'000'000);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id();
+  Date today = Today(call);
+  Answer(call, 201,
+         AsValue([content = std::move(content), file_name, actor, today](store::CommandContext& ctx) {
+           return domain::ImportLockbox(ctx, content, file_name, today, actor);
+         }));
+}
+
+void ListExceptions(Call& call) {
+  std::string status(call.req.Query("status"));
+  if (status.empty()) status = "open";
+  if (status == "all") status.clear();
+  call.app->Read(call, [&](store::Db& db) {
+    auto list = domain::ListLockboxExceptions(db, status);
+    if (!list.ok()) return call.Fail(list.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+  });
+}
+
+void ResolveException(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string resolution = r.RequiredString("resolution", 20);
+  std::string account = r.String("account", 20).value_or("");
+  std::string note = r.String("note", 500).value_or("");
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id(), id = call.params["id"];
+  Date today = Today(call);
+  Answer(call, 200, AsValue([id, resolution, account, note, actor, today](store::CommandContext& ctx) {
+           return domain::ResolveLockboxException(ctx, id, resolution, account, note, today, actor);
+         }));
+}
+
 void Pay(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -364,6 +405,45 @@ void RegisterUtilityRoutes(App& app) {
            Obj({{"import_id", Type("string")}, {"bills", Type("integer")}, {"total_cents", Type("integer")}}),
        .success_status = 201,
        .handler = ImportBills});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/utility/lockbox/import",
+         .roles = kCounter,
+         .summary =
+             "Apply a bank lockbox file (CSV or BAI2, docs/utilities.md), all or nothing, never twice; items "
+             "that match no open account go to the exceptions queue",
+         .tag = "utilities",
+         .request_schema =
+             Obj({{"file_name", Str(200)}, {"content", Type("string")}}, {"file_name", "content"}, true),
+         .response_schema = Obj({{"import_id", Type("string")},
+                                 {"file_id", Type("string")},
+                                 {"deposit_date", DateType()},
+                                 {"items", Type("integer")},
+                                 {"total_cents", Type("integer")},
+                                 {"applied", Type("integer")},
+                                 {"applied_cents", Type("integer")},
+                                 {"exceptions", ArrayOf(Type("object"))},
+                                 {"amount_differs", ArrayOf(Type("object"))}}),
+         .success_status = 201,
+         .handler = ImportLockbox});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/utility/lockbox/exceptions",
+         .roles = kCounter,
+         .summary = "Lockbox items waiting for a clerk (?status=open, the default; resolved; all)",
+         .tag = "utilities",
+         .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
+         .query_params = {{"status", "open (default), resolved or all"}},
+         .handler = ListExceptions});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/utility/lockbox/exceptions/{id}/resolve",
+         .roles = kCounter,
+         .summary = "Resolve a lockbox item: applied to an account, or returned to the payer with a note",
+         .tag = "utilities",
+         .request_schema = Obj({{"resolution", Enum(json::array{"applied", "returned"})},
+                                {"account", Str(20)},
+                                {"note", Str(500)}},
+                               {"resolution"}, true),
+         .response_schema = Type("object"),
+         .handler = ResolveException});
   r.Add({.method = "POST",
          .pattern = "/api/v1/utility/accounts/{number}/payments",
          .roles = kCounter,
