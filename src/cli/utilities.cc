@@ -18,11 +18,43 @@ std::string FileName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+using ImportFn =
+    std::function<Result<json::object>(store::CommandContext&, std::string_view bytes,
+                                       const std::string& file_name, Date today, const std::string& actor)>;
+
+// `holdfast import <name> --data DIR FILE`: reads the file, runs `import` in one command on the stopped node,
+// prints its answer with `print`.
+void AddImportVerb(CLI::App* parent, const char* name, const char* description, const char* file_help,
+                   Run* run, ImportFn import,
+                   std::function<void(const std::string&, const json::object&)> print) {
+  struct Args {
+    std::string data, file;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = parent->add_subcommand(name, description);
+  cmd->add_option("--data", args->data, "The node's data directory")->required();
+  cmd->add_option("file", args->file, file_help)->required();
+  cmd->callback([args, run, import, print] {
+    *run = [args, import, print] {
+      auto bytes = ReadFile(args->file);
+      if (!bytes.ok()) return ReportError(bytes.error());
+      std::string file_name = FileName(args->file);
+      return WithNode(
+          args->data,
+          [&](store::CommandContext& ctx) -> Result<json::value> {
+            HF_ASSIGN_OR_RETURN(json::object done, import(ctx, *bytes, file_name, Today(), "admin"));
+            return json::value(std::move(done));
+          },
+          [&](const json::value& v) { print(file_name, v.as_object()); });
+    };
+  });
+}
+
 }  // namespace
 
 void AddUtilityVerbs(CLI::App& app, Run* run) {
   struct Args {
-    std::string data, file, notice, started_on, ended_on, id;
+    std::string data, notice, started_on, ended_on, id;
     std::vector<std::string> services;
     int grace_days = domain::kDefaultIncidentGraceDays;
   };
@@ -30,67 +62,33 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
 
   CLI::App* import = app.add_subcommand("import", "Import a file from another system into a stopped node");
   import->require_subcommand(1);
-  CLI::App* bills = import->add_subcommand(
-      "bills",
+  AddImportVerb(
+      import, "bills",
       "Post the bills of a billing-run file, all or nothing, never twice. The file is CSV with the header "
-      "account,period,amount,due_date and one bill per line, e.g. 100234,2026-10,48.20,2026-11-15");
-  bills->add_option("--data", args->data, "The node's data directory")->required();
-  bills->add_option("file", args->file, "The bills file (CSV)")->required();
-  bills->callback([args, run] {
-    *run = [args] {
-      auto bytes = ReadFile(args->file);
-      if (!bytes.ok()) return ReportError(bytes.error());
-      std::string name = FileName(args->file);
-      return WithNode(
-          args->data,
-          [args, bytes = std::move(*bytes), name](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(json::object done, domain::ImportBills(ctx, bytes, name, Today(), "admin"));
-            return json::value(std::move(done));
-          },
-          [&](const json::value& v) {
-            const json::object& o = v.as_object();
-            fmt::print("posted {} bills totalling ${} from {} (import {})\n", IntOr(o, "bills"),
-                       domain::FormatCents(IntOr(o, "total_cents")), name, StringOr(o, "import_id"));
-          });
-    };
-  });
-
-  CLI::App* lockbox =
-      import->add_subcommand("lockbox",
-                             "Apply a bank lockbox file (CSV or BAI2, see docs/utilities.md), all or "
-                             "nothing, never twice; items that match "
-                             "no open account go to the exceptions queue for a clerk");
-  lockbox->add_option("--data", args->data, "The node's data directory")->required();
-  lockbox->add_option("file", args->file, "The lockbox file")->required();
-  lockbox->callback([args, run] {
-    *run = [args] {
-      auto bytes = ReadFile(args->file);
-      if (!bytes.ok()) return ReportError(bytes.error());
-      std::string name = FileName(args->file);
-      return WithNode(
-          args->data,
-          [args, bytes = std::move(*bytes), name](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(json::object done, domain::ImportLockbox(ctx, bytes, name, Today(), "admin"));
-            return json::value(std::move(done));
-          },
-          [&](const json::value& v) {
-            const json::object& o = v.as_object();
-            fmt::print("{}: {} items, ${}; applied {} (${}); {} to the exceptions queue\n", name,
-                       IntOr(o, "items"), domain::FormatCents(IntOr(o, "total_cents")), IntOr(o, "applied"),
-                       domain::FormatCents(IntOr(o, "applied_cents")), ArrayOr(o, "exceptions").size());
-            for (const auto& e : ArrayOr(o, "exceptions")) {
-              fmt::print("  item {}: {}\n", StringOr(e.as_object(), "item_id"),
-                         StringOr(e.as_object(), "reason"));
-            }
-            for (const auto& d : ArrayOr(o, "amount_differs")) {
-              fmt::print(
-                  "  item {}: paid ${} on account {}, which owed ${}\n", StringOr(d.as_object(), "item_id"),
-                  domain::FormatCents(IntOr(d.as_object(), "amount_cents")),
-                  StringOr(d.as_object(), "account"), domain::FormatCents(IntOr(d.as_object(), "due_cents")));
-            }
-          });
-    };
-  });
+      "account,period,amount,due_date and one bill per line, e.g. 100234,2026-10,48.20,2026-11-15",
+      "The bills file (CSV)", run, domain::ImportBills, [](const std::string& name, const json::object& o) {
+        fmt::print("posted {} bills totalling ${} from {} (import {})\n", IntOr(o, "bills"),
+                   domain::FormatCents(IntOr(o, "total_cents")), name, StringOr(o, "import_id"));
+      });
+  AddImportVerb(
+      import, "lockbox",
+      "Apply a bank lockbox file (CSV or BAI2, see docs/utilities.md), all or nothing, never twice; items "
+      "that match no open account go to the exceptions queue for a clerk",
+      "The lockbox file", run, domain::ImportLockbox, [](const std::string& name, const json::object& o) {
+        fmt::print("{}: {} items, ${}; applied {} (${}); {} to the exceptions queue\n", name,
+                   IntOr(o, "items"), domain::FormatCents(IntOr(o, "total_cents")), IntOr(o, "applied"),
+                   domain::FormatCents(IntOr(o, "applied_cents")), ArrayOr(o, "exceptions").size());
+        for (const auto& e : ArrayOr(o, "exceptions")) {
+          fmt::print("  item {}: {}\n", StringOr(e.as_object(), "item_id"),
+                     StringOr(e.as_object(), "reason"));
+        }
+        for (const auto& d : ArrayOr(o, "amount_differs")) {
+          fmt::print(
+              "  item {}: paid ${} on account {}, which owed ${}\n", StringOr(d.as_object(), "item_id"),
+              domain::FormatCents(IntOr(d.as_object(), "amount_cents")), StringOr(d.as_object(), "account"),
+              domain::FormatCents(IntOr(d.as_object(), "due_cents")));
+        }
+      });
 
   CLI::App* incident = app.add_subcommand("incident", "Declare, end or show incidents on a stopped node");
   incident->require_subcommand(1);

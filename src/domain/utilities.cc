@@ -278,6 +278,20 @@ Result<bool> LedgerHas(Db& db, std::string_view account, std::string_view id) {
   return s->Step();
 }
 
+// The id of a file to import (the SHA-256 of its bytes), refused when the same bytes were imported before.
+Result<std::string> NewImportId(Db& db, std::string_view bytes) {
+  std::string id = Hex(Sha256(bytes));
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT file_name, imported_on FROM utility_imports WHERE id=?"));
+  s->Bind(1, id);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (row) {
+    return Refused(Code::kConflict, "import-duplicate",
+                   fmt::format("this file was imported already on {} (as {}); nothing was done again",
+                               s->Text(1), s->Text(0)));
+  }
+  return id;
+}
+
 Result<json::object> Existing(Db& db, std::string_view number, Date today) {
   HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, number, today));
   if (!a) return NotFound(fmt::format("no utility account {}", number));
@@ -559,18 +573,7 @@ Result<std::vector<BillLine>> ParseBillsCsv(std::string_view bytes) {
 Result<json::object> ImportBills(store::CommandContext& ctx, std::string_view bytes,
                                  const std::string& file_name, Date today, const std::string& actor) {
   Db& db = ctx.db();
-  const std::string id = Hex(Sha256(bytes));
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef s,
-                        db.Prepare("SELECT file_name, imported_on FROM utility_imports WHERE id=?"));
-    s->Bind(1, id);
-    HF_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (row) {
-      return Refused(Code::kConflict, "import-duplicate",
-                     fmt::format("this file was imported already on {} (as {}); nothing was posted",
-                                 s->Text(1), s->Text(0)));
-    }
-  }
+  HF_ASSIGN_OR_RETURN(const std::string id, NewImportId(db, bytes));
   HF_ASSIGN_OR_RETURN(std::vector<BillLine> bills, ParseBillsCsv(bytes));
   std::set<std::string> seen;
   Cents total = 0;
@@ -666,19 +669,7 @@ Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string&
 Result<json::object> ImportLockbox(store::CommandContext& ctx, std::string_view bytes,
                                    const std::string& file_name, Date today, const std::string& actor) {
   Db& db = ctx.db();
-  const std::string id = Hex(Sha256(bytes));
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef s,
-                        db.Prepare("SELECT file_name, imported_on FROM utility_imports WHERE id=?"));
-    s->Bind(1, id);
-    HF_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (row) {
-      return Refused(
-          Code::kConflict, "import-duplicate",
-          fmt::format("this lockbox file was applied already on {} (as {}); nothing was applied again",
-                      s->Text(1), s->Text(0)));
-    }
-  }
+  HF_ASSIGN_OR_RETURN(const std::string id, NewImportId(db, bytes));
   HF_ASSIGN_OR_RETURN(LockboxFile file, ParseLockboxFile(bytes));
   const std::string prefix = "LBX-" + id.substr(0, 12) + "-";
   json::array exceptions, differs;
