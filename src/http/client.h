@@ -4,19 +4,17 @@
 // Contract:
 // - The connection is opened lazily by the first request and kept open across requests while the server keeps
 //   it alive (HTTP/1.1 persistent connections; a response with `Connection: close` closes it after reading).
-// - Before a kept connection is reused it is checked for a close the server sent while it was idle; a closed
-// or
-//   half-closed connection is replaced without sending anything on it. If a reused connection still fails
-//   before any byte of the response arrived (the server closed it while the request was in flight: EOF,
+// - Before a kept connection is reused it is checked for a close the server sent while it was idle; a
+//   closed or half-closed connection is replaced without sending anything on it. If a reused connection still
+//   fails before any byte of the response arrived (the server closed it while the request was in flight: EOF,
 //   reset, broken pipe), the request is sent once more on a fresh connection. A fresh connection is never
 //   retried, and neither is a timeout, so a request is sent at most twice and only when the first answer
 //   never began.
 // - Every request has one deadline (SetTimeout, default 30 s) that covers connecting, sending and reading the
 //   whole response. On expiry the connection is closed and the request fails.
-// - Failures to reach the server (resolve, connect refused, timeout, reset, malformed response) are returned
-// as
-//   errors with Code::kUnavailable, never thrown. Error types: "timeout" when the deadline passed,
-//   "connection-failed" otherwise. Any HTTP status, including 4xx and 5xx, is a successful Result.
+// - Failures to reach the server (resolve, connect refused, timeout, reset, malformed response) are
+//   returned as errors with Code::kUnavailable, never thrown. Error types: "timeout" when the deadline
+//   passed, "connection-failed" otherwise. Any HTTP status, including 4xx and 5xx, is a successful Result.
 // - Response bodies larger than kMaxResponseBody (or SetMaxBody) fail with Code::kTooLarge.
 //
 // Thread-safety: a Client is not thread-safe; use one per thread. Different Clients are independent.

@@ -7,7 +7,9 @@
 // `idle_timeout`. Malformed HTTP is answered 400 and the connection closed. All answers to such errors are
 // application/problem+json.
 //
-// Threads: `threads` I/O threads run the handlers; a handler may answer later from any thread.
+// Threads: `threads` I/O threads run the handlers; a handler may answer later from any thread, but before the
+// Server is destroyed: an answer posts to the server's I/O context, which is gone after it. StopServing
+// (http/app.h) keeps that order for the App's own work.
 #ifndef HOLDFAST_HTTP_SERVER_H_
 #define HOLDFAST_HTTP_SERVER_H_
 
