@@ -7,6 +7,7 @@
 #include "domain/cashier.h"
 #include "domain/conflicts.h"
 #include "domain/fees.h"
+#include "domain/incidents.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
 #include "domain/tags.h"
@@ -555,7 +556,11 @@ Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewReques
                                 expires_on.ToString(), opens.ToString()),
                     "renewal-too-early");
   }
-  const bool late = today > expires_on;
+  // An expiry inside an incident affecting licenses moves past its grace period (domain/incidents.h): no late
+  // fee until then, and the new term still starts at the old expiry.
+  HF_ASSIGN_OR_RETURN(IncidentRules incidents, IncidentRulesFor(db, "licenses"));
+  const std::optional<Date> due = incidents.EffectiveDue(expires_on);
+  const bool late = due && today > *due;
   Date starts = late ? today : expires_on;
   HF_ASSIGN_OR_RETURN(Date ends, TermEnd(pet, starts, req.term_years, today));
   int64_t tag = IntOr(lic, "tag");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/fees.h"
+#include "domain/incidents.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
 #include "domain/registry.h"
@@ -145,6 +146,9 @@ TEST_F(LicensesTest, TermsNeverRunPastTheRabiesVaccination) {
   EXPECT_NE(lapsed.error().detail.find("expired on 2027-03-01"), std::string::npos);
 }
 
+// Rex's license expires 2027-03-01, inside an incident from 2027-02-20 to 2027-03-10 with 30 days of grace
+// (through 2027-04-09). Renewed on 2027-04-05 it is not late when the incident affects licenses, and is when
+// it affects only the utilities.
 TEST_F(LicensesTest, RenewalsOpenBeforeExpiryOnceAndAreLateAfterIt) {
   auto rex = Issue(rex_, 1, 101);
   ASSERT_TRUE(rex.ok());
@@ -277,6 +281,46 @@ TEST_F(LicensesTest, EveryCommandAnswersTheLicenseAsStored) {
   EXPECT_EQ(StringOr(voided, "state"), "voided");
   EXPECT_EQ(json::serialize(voided), stored(voided));
 }
+
+class IncidentLicensesTest : public LicensesTest, public ::testing::WithParamInterface<const char*> {};
+
+// Rex's license expires 2027-03-01, inside an incident from 2027-02-20 to 2027-03-10 with 30 days of grace
+// (through 2027-04-09). Renewed on 2027-04-05 it takes no late fee and its new term starts at the old expiry
+// when the incident affects licenses; an incident of the utilities alone changes nothing.
+TEST_P(IncidentLicensesTest, AnExpiryInsideAnIncidentTakesNoLateFeeUntilItsGraceEnds) {
+  const std::string service = GetParam();
+  auto rex = Issue(rex_, 1, 101);
+  ASSERT_TRUE(rex.ok());
+  std::string number(StringOr(rex->license, "number"));
+  ASSERT_EQ(StringOr(rex->license, "expires_on"), "2027-03-01");
+  clock_.Set(Ms(2027, 2, 20));
+  auto incident = Run([&](CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(
+        json::object i,
+        DeclareIncident(ctx, {.services = {service}, .notice = "systems down"}, Today(), "supervisor"));
+    return json::value(std::move(i));
+  });
+  ASSERT_TRUE(incident.ok()) << incident.status().ToString();
+  clock_.Set(Ms(2027, 3, 10));
+  auto ended = Run([&](CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(json::object i, EndIncident(ctx, std::string(StringOr(incident->as_object(), "id")),
+                                                    std::nullopt, Today(), "supervisor"));
+    return json::value(std::move(i));
+  });
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  clock_.Set(Ms(2027, 4, 5));
+  auto renewed = Renew(number, 1);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  if (service == "licenses") {
+    EXPECT_EQ(Total(renewed->fees), 1500);
+    EXPECT_EQ(StringOr(renewed->license, "starts_on"), "2027-03-01");
+  } else {
+    EXPECT_EQ(Total(renewed->fees), 1500 + 1000);
+    EXPECT_EQ(StringOr(renewed->license, "starts_on"), "2027-04-05");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Services, IncidentLicensesTest, ::testing::Values("licenses", "utilities"));
 
 }  // namespace
 }  // namespace holdfast::domain

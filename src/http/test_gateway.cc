@@ -117,7 +117,9 @@ class HeldAnswers {
       }
       auto first = held_.begin();
       if (first->first > SteadyClock::now()) {
-        cv_.wait_until(lock, first->first);
+        // A copy: the wait releases the lock, and Drop may free the node meanwhile.
+        const SteadyClock::time_point when = first->first;
+        cv_.wait_until(lock, when);
         continue;
       }
       // Sent with the lock held, so that once Drop returns no answer is on its way to a server being
