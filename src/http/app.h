@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/date.h"
 #include "http/message.h"
 #include "http/peer_sync.h"
 #include "http/router.h"
@@ -102,6 +103,9 @@ class Server;
 // queued writes finish (their answers go nowhere), so that nothing still holds a connection when the server
 // and its connections are destroyed. The node's writer is stopped: reopen the node to write again.
 void StopServing(Server& server, App& app, store::Node& node);
+
+// Today's date (UTC) on the node's clock, for routes that decide by the day.
+inline Date NodeToday(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
 
 }  // namespace holdfast::http
 

@@ -302,12 +302,10 @@ void SpoilTag(Call& call) {
 // --- licenses
 // ------------------------------------------------------------------------------------------------
 
-Date Today(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
-
 void GetLicense(Call& call) {
   const std::string& number = call.params["number"];
   call.app->Read(call, [&](store::Db& db) {
-    auto lic = domain::GetLicense(db, number, Today(call));
+    auto lic = domain::GetLicense(db, number, NodeToday(call));
     if (!lic.ok()) return call.Fail(lic.error());
     if (!*lic || !MaySee(call, **lic)) return call.Fail(NotFound(fmt::format("no license {}", number)));
     call.ReplyJson(200, **lic);
@@ -320,7 +318,7 @@ void LicensesOfPet(Call& call) {
     auto pet = domain::GetPet(db, id);
     if (!pet.ok()) return call.Fail(pet.error());
     if (!*pet || !MaySee(call, **pet)) return call.Fail(NotFound(fmt::format("no pet {}", id)));
-    auto list = domain::LicensesOf(db, "pet_id", id, Today(call));
+    auto list = domain::LicensesOf(db, "pet_id", id, NodeToday(call));
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });
@@ -332,7 +330,7 @@ void LicensesOfParty(Call& call) {
     return call.Fail(NotFound(fmt::format("no party {}", id)));
   }
   call.app->Read(call, [&](store::Db& db) {
-    auto list = domain::LicensesOf(db, "owner_party_id", id, Today(call));
+    auto list = domain::LicensesOf(db, "owner_party_id", id, NodeToday(call));
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });

@@ -84,19 +84,13 @@ json::value ContractorSchema(bool input, bool create) {
              true);
 }
 
-json::value AddressSchema() {
-  return Obj(
-      {{"line1", Str(100)}, {"line2", Str(100)}, {"city", Str(100)}, {"state", Str(2)}, {"zip", Str(10)}},
-      {"line1", "city", "state", "zip"}, true);
-}
-
 json::value ApplicationSchema() {
   return Obj({{"permit_type", Str(40)},
               {"work_class", json::object{{"enum", json::array{"new", "existing"}}}},
               {"description", Str(2000)},
               {"valuation_cents", json::object{{"type", "integer"}, {"minimum", 0}}},
               {"square_feet", json::object{{"type", "integer"}, {"minimum", 0}}},
-              {"address", AddressSchema()},
+              {"address", PostalAddress()},
               {"parcel_pin", Str(40)},
               {"latitude_microdegrees", Type("integer")},
               {"longitude_microdegrees", Type("integer")},
@@ -135,7 +129,7 @@ json::value PermitSchema() {
               {"description", Type("string")},
               {"valuation_cents", Type("integer")},
               {"square_feet", Type("integer")},
-              {"address", AddressSchema()},
+              {"address", PostalAddress()},
               {"parcel_pin", Type("string")},
               {"latitude_microdegrees", json::object{{"type", json::array{"integer", "null"}}}},
               {"longitude_microdegrees", json::object{{"type", json::array{"integer", "null"}}}},
@@ -166,7 +160,7 @@ json::value PublicPermitSchema() {
               {"status", StatusEnum()},
               {"work_class", Type("string")},
               {"description", Type("string")},
-              {"address", AddressSchema()},
+              {"address", PostalAddress()},
               {"parcel_pin", Type("string")},
               {"latitude_microdegrees", json::object{{"type", json::array{"integer", "null"}}}},
               {"longitude_microdegrees", json::object{{"type", json::array{"integer", "null"}}}},
@@ -181,8 +175,6 @@ json::value PublicPermitSchema() {
 
 json::value ReasonSchema() { return Obj({{"reason", Str(500)}}, {"reason"}, true); }
 
-Date Today(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
-
 // --- permit types ---------------------------------------------------------------------------------------
 
 void ListCatalogs(Call& call) {
@@ -196,7 +188,7 @@ void ListCatalogs(Call& call) {
 }
 
 void CurrentCatalog(Call& call) {
-  Date day = Today(call);
+  Date day = NodeToday(call);
   if (std::string_view d = call.req.Query("date"); !d.empty()) {
     auto parsed = Date::Parse(d, "date");
     if (!parsed.ok()) return call.Fail(parsed.error());

@@ -24,14 +24,6 @@ const RoleSet kSupervisors = {Role::kAdmin, Role::kSupervisor};
 const RoleSet kAccountReaders = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor,
                                  Role::kPublic};
 
-Date Today(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
-
-json::value AddressSchema() {
-  return Obj(
-      {{"line1", Str(100)}, {"line2", Str(100)}, {"city", Str(100)}, {"state", Str(2)}, {"zip", Str(10)}},
-      {"line1", "city", "state", "zip"}, true);
-}
-
 json::value AccountSchema() {
   json::object row =
       Obj({{"id", Type("string")},
@@ -51,7 +43,7 @@ json::value AccountSchema() {
   return Obj({{"number", Type("string")},
               {"customer_party_id", Type("string")},
               {"customer_name", Type("string")},
-              {"service_address", AddressSchema()},
+              {"service_address", PostalAddress()},
               {"status", Enum(json::array{"open", "closed"})},
               {"opened_on", DateType()},
               {"closed_on", NullableDate()},
@@ -132,7 +124,7 @@ void OpenAccount(Call& call) {
   auto in = domain::ParseAccountInput(*body);
   if (!in.ok()) return call.Fail(in.error());
   std::string actor = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Write(call, AsValue([in = std::move(*in), actor, today](store::CommandContext& ctx) {
                     return domain::OpenAccount(ctx, in, today, actor);
                   }),
@@ -144,7 +136,7 @@ void OpenAccount(Call& call) {
 
 void GetAccount(Call& call) {
   const std::string& number = call.params["number"];
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto a = domain::GetAccount(db, number, today);
     if (!a.ok()) return call.Fail(a.error());
@@ -180,7 +172,7 @@ void ImportBills(Call& call) {
   std::string csv = r.RequiredString("csv", 50'000'000);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 201, AsValue([csv = std::move(csv), file_name, actor, today](store::CommandContext& ctx) {
            return domain::ImportBills(ctx, csv, file_name, today, actor);
          }));
@@ -194,7 +186,7 @@ void ImportLockbox(Call& call) {
   std::string content = r.RequiredString("content", 50'000'000);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 201,
          AsValue([content = std::move(content), file_name, actor, today](store::CommandContext& ctx) {
            return domain::ImportLockbox(ctx, content, file_name, today, actor);
@@ -221,7 +213,7 @@ void ResolveException(Call& call) {
   std::string note = r.String("note", 500).value_or("");
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), id = call.params["id"];
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 200, AsValue([id, resolution, account, note, actor, today](store::CommandContext& ctx) {
            return domain::ResolveLockboxException(ctx, id, resolution, account, note, today, actor);
          }));
@@ -243,7 +235,7 @@ void Pay(Call& call) {
   if (!parsed.ok()) return call.Fail(parsed.error());
   p.tenders = std::move(*parsed);
   std::string clerk = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Write(
       call, AsValue([p = std::move(p), clerk, today](store::CommandContext& ctx) {
         return domain::PayAtCounter(ctx, p, today, clerk);
@@ -262,7 +254,7 @@ void Adjust(Call& call) {
   std::string reason = r.RequiredString("reason", 500);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), number = call.params["number"];
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 200, AsValue([number, amount, reason, actor, today](store::CommandContext& ctx) {
            return domain::AdjustAccount(ctx, number, amount, reason, today, actor, actor);
          }));
@@ -270,7 +262,7 @@ void Adjust(Call& call) {
 
 void AssessLateFees(Call& call) {
   std::string actor = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 200, [actor, today](store::CommandContext& ctx) -> Result<json::value> {
     HF_ASSIGN_OR_RETURN(json::array fees, domain::AssessLateFees(ctx, today, actor));
     return json::value(json::object{{"date", today.ToString()}, {"assessed", std::move(fees)}});
@@ -278,7 +270,7 @@ void AssessLateFees(Call& call) {
 }
 
 void Shutoff(Call& call) {
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto list = domain::ShutoffList(db, today);
     if (!list.ok()) return call.Fail(list.error());
@@ -290,7 +282,7 @@ void Shutoff(Call& call) {
 // ------------------------------------------------------------------------------------------------
 
 void ListIncidents(Call& call) {
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto all = domain::ListIncidents(db);
     if (!all.ok()) return call.Fail(all.error());
@@ -306,7 +298,7 @@ void Declare(Call& call) {
   auto d = domain::ParseIncidentDeclaration(*body);
   if (!d.ok()) return call.Fail(d.error());
   std::string actor = call.who.id();
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Write(call, AsValue([d = std::move(*d), actor, today](store::CommandContext& ctx) {
                     return domain::DeclareIncident(ctx, d, today, actor);
                   }),
@@ -328,14 +320,14 @@ void End(Call& call) {
   }
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), id = call.params["id"];
-  Date today = Today(call);
+  Date today = NodeToday(call);
   Answer(call, 200, AsValue([id, ended_on, actor, today](store::CommandContext& ctx) {
            return domain::EndIncident(ctx, id, ended_on, today, actor);
          }));
 }
 
 void PublicStatus(Call& call) {
-  Date today = Today(call);
+  Date today = NodeToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto s = domain::PublicStatus(db, today);
     if (!s.ok()) return call.Fail(s.error());
@@ -368,7 +360,7 @@ void RegisterUtilityRoutes(App& app) {
          .summary = "Open a utility account for a customer at a service address",
          .tag = "utilities",
          .request_schema =
-             Obj({{"number", Str(20)}, {"customer_party_id", Str(100)}, {"service_address", AddressSchema()}},
+             Obj({{"number", Str(20)}, {"customer_party_id", Str(100)}, {"service_address", PostalAddress()}},
                  {"number", "customer_party_id", "service_address"}, true),
          .response_schema = AccountSchema(),
          .success_status = 201,

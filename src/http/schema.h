@@ -24,6 +24,12 @@ inline json::value NullableInt() { return json::object{{"type", json::array{"int
 inline json::value ArrayOf(json::value items) {
   return json::object{{"type", "array"}, {"items", std::move(items)}};
 }
+// A postal address as requests write it: {line1, line2?, city, state, zip}.
+inline json::value PostalAddress() {
+  return Obj(
+      {{"line1", Str(100)}, {"line2", Str(100)}, {"city", Str(100)}, {"state", Str(2)}, {"zip", Str(10)}},
+      {"line1", "city", "state", "zip"}, true);
+}
 inline json::value Enum(json::array values) { return json::object{{"enum", std::move(values)}}; }
 
 }  // namespace holdfast::http::schema
