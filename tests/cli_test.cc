@@ -37,6 +37,7 @@ TEST(Cli, EveryVerbHasHelp) {
                                                                              {"vault", "keygen"},
                                                                              {"export", "blds"},
                                                                              {"import", "bills"},
+                                                                             {"import", "lockbox"},
                                                                              {"incident", "declare"},
                                                                              {"incident", "end"},
                                                                              {"incident", "status"}}) {
@@ -81,6 +82,36 @@ TEST(Cli, IncidentsAreDeclaredAndEndedAndABadBillsFileIsRefusedNamingItsLine) {
   RunResult unknown = RunHoldfast({"import", "bills", "--data", data, bills});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_NE(unknown.err.find("line 2: no utility account 100001"), std::string::npos) << unknown.Describe();
+}
+
+TEST(Cli, ALockboxFileIsAppliedOnceAndAMalformedOneIsRefusedNamingItsLine) {
+  TempDir tmp;
+  const std::string data = tmp.Sub("n");
+  ASSERT_EQ(RunHoldfast({"init", "--data", data, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  const std::string file = tmp.Sub("lockbox-0605.csv");
+  ASSERT_TRUE(WriteFileAtomic(file,
+                              "lockbox,LBX-20260605-01,2026-06-05\n"
+                              "item,0001,100001,48.20,1042,Maria Gonzalez\n"
+                              "total,1,48.20\n")
+                  .ok());
+  // No account 100001 on this node: the check goes to the exceptions queue for a clerk.
+  RunResult applied = RunHoldfast({"import", "lockbox", "--data", data, file});
+  ASSERT_EQ(applied.exit_code, 0) << applied.Describe();
+  EXPECT_NE(applied.out.find("1 items, $48.20; applied 0 ($0.00); 1 to the exceptions queue"),
+            std::string::npos)
+      << applied.Describe();
+  RunResult twice = RunHoldfast({"import", "lockbox", "--data", data, file});
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_NE(twice.err.find("imported already"), std::string::npos) << twice.Describe();
+  const std::string bad = tmp.Sub("bad.csv");
+  ASSERT_TRUE(WriteFileAtomic(bad,
+                              "lockbox,LBX-20260606-01,2026-06-06\n"
+                              "item,0001,100001,forty,1042,Maria Gonzalez\n"
+                              "total,1,48.20\n")
+                  .ok());
+  RunResult malformed = RunHoldfast({"import", "lockbox", "--data", data, bad});
+  EXPECT_NE(malformed.exit_code, 0);
+  EXPECT_NE(malformed.err.find("line 2"), std::string::npos) << malformed.Describe();
 }
 
 TEST(Cli, UsageErrorsExit2WithAMessage) {

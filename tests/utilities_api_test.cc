@@ -1,13 +1,19 @@
 // Utility bills through the HTTP API, as a city runs them through an outage: accounts opened, a billing-run
-// file imported (and refused when malformed, naming an unknown account, or sent twice), a customer paying at
-// a counter by check, an incident declared for 14 days with its notice on the public status, no late fee
-// during it or in the 30 days of grace after it, then late fees and the shut-off list as the rules say; a
-// voided counter payment leaves the amount owed again. Then the node verifies and rebuilds to the same
-// digest.
+// file imported (and refused when malformed, naming an unknown account, or sent twice), one customer paying
+// online by card, one at a counter by check, one by a mailed check that arrives in the bank's lockbox file,
+// an incident declared for 14 days with its notice on the public status, no late fee during it or in the 30
+// days of grace after it, then late fees and the shut-off list as the rules say; a voided counter payment
+// leaves the amount owed again; online payments charge once whatever the card processor answers. Then the
+// node verifies and rebuilds to the same digest.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "api_fixture.h"
+#include "domain/online_payments.h"
+#include "http/gateway_client.h"
+#include "http/test_gateway.h"
 
 namespace holdfast::testing {
 namespace {
@@ -20,6 +26,15 @@ class UtilitiesApiTest : public ApiTest {
     clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
     supervisor_ = UserToken(admin_, "sam", json::array{"supervisor"});
     At(Date::FromCivil(2026, 6, 1));
+    // The card processor: a test gateway over loopback. Its slow card answers after 1.5 s, past the node's
+    // 0.5 s timeout, so the node sees a timeout for a charge the processor made.
+    http::TestGatewayOptions processor;
+    processor.slow_answer_delay = std::chrono::milliseconds(1500);
+    processor_ = std::make_unique<http::TestGateway>(processor);
+    ASSERT_TRUE(processor_->Start().ok());
+    gateway_ = std::make_unique<http::HttpGateway>(http::HttpGatewayOptions{
+        .host = "127.0.0.1", .port = processor_->port(), .timeout = std::chrono::milliseconds(500)});
+    app_->set_gateway(gateway_.get());
   }
 
   // The node clock at 10:00 UTC of `day` (before the real clock, so sign-ins stay valid).
@@ -64,14 +79,47 @@ class UtilitiesApiTest : public ApiTest {
     return a.body.at("items").as_array();
   }
 
+  // A public user of the party `party_id`, signed in.
+  std::string Resident(const std::string& username, const std::string& party_id) {
+    Answer u = Call("POST", "/api/v1/users",
+                    json::serialize(json::object{{"username", username},
+                                                 {"roles", json::array{"public"}},
+                                                 {"party_id", party_id},
+                                                 {"password", username + "-password-1"}}),
+                    admin_);
+    EXPECT_EQ(u.status, 201) << json::serialize(u.body);
+    std::string token = SignIn(username, username + "-password-1").Str("token");
+    EXPECT_EQ(Call("PUT", "/api/v1/users/me/password",
+                   json::serialize(json::object{{"current_password", username + "-password-1"},
+                                                {"new_password", username + "-password-2"}}),
+                   token)
+                  .status,
+              200);
+    return token;
+  }
+
+  Answer PayOnline(const std::string& number, int64_t cents, std::string_view card, const std::string& key,
+                   const std::string& token) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
+    return Call("POST", "/api/v1/utility/accounts/" + number + "/online-payments",
+                json::serialize(json::object{
+                    {"amount_cents", cents}, {"card_number", std::string(card)}, {"expiry", "12/30"}}),
+                token, headers);
+  }
+
   std::string admin_, clerk_, supervisor_;
+  std::unique_ptr<http::TestGateway> processor_;
+  std::unique_ptr<http::HttpGateway> gateway_;
 };
 
 constexpr const char* kBills =
     "account,period,amount,due_date\r\n"
     "100001,2026-05,48.20,2026-06-15\r\n"
     "100002,2026-05,73.15,2026-06-15\r\n"
-    "100003,2026-05,120.00,2026-06-15\r\n";
+    "100003,2026-05,120.00,2026-06-15\r\n"
+    "100004,2026-05,61.40,2026-06-15\r\n"
+    "100005,2026-05,33.33,2026-06-15\r\n";
 
 TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRulesResume) {
   Answer settings =
@@ -79,9 +127,10 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
            R"({"late_fee_cents":1000,"late_fee_basis_points":500,"grace_days":5,"shutoff_days":60})", admin_);
   ASSERT_EQ(settings.status, 200) << json::serialize(settings.body);
   for (auto [number, name] : {std::pair{"100001", "Maria Gonzalez"}, std::pair{"100002", "James Carter"},
-                              std::pair{"100003", "Aisha Rahman"}}) {
+                              std::pair{"100003", "Aisha Rahman"}, std::pair{"100005", "Linh Nguyen"}}) {
     Account(number, name);
   }
+  const std::string tom = Resident("tom", Account("100004", "Tom O'Neill"));
   EXPECT_EQ(
       Call(
           "POST", "/api/v1/utility/accounts",
@@ -98,12 +147,12 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
   Answer unknown = Import("may.csv", std::string(kBills) + "999999,2026-05,10.00,2026-06-15\r\n");
   EXPECT_EQ(unknown.status, 422);
   EXPECT_EQ(unknown.Type(), "unknown-account");
-  EXPECT_NE(unknown.Str("detail").find("line 5"), std::string::npos) << unknown.Str("detail");
+  EXPECT_NE(unknown.Str("detail").find("line 7"), std::string::npos) << unknown.Str("detail");
   EXPECT_EQ(Balance("100001"), 0) << "a refused file posts nothing";
   Answer imported = Import("may.csv", kBills);
   ASSERT_EQ(imported.status, 201) << json::serialize(imported.body);
-  EXPECT_EQ(imported.body.at("bills").as_int64(), 3);
-  EXPECT_EQ(imported.body.at("total_cents").as_int64(), 24135);
+  EXPECT_EQ(imported.body.at("bills").as_int64(), 5);
+  EXPECT_EQ(imported.body.at("total_cents").as_int64(), 33608);
   Answer again = Import("may-copy.csv", kBills);
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(again.Type(), "import-duplicate");
@@ -122,6 +171,26 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
            clerk_);
   ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
   EXPECT_EQ(paid.body.at("account").at("balance_cents").as_int64(), 0);
+
+  // Tom pays online by card; Linh mails a check, which arrives in the bank's lockbox file.
+  Answer online = PayOnline("100004", 6140, http::kTestCardApproved, "tom-june-bill", tom);
+  ASSERT_EQ(online.status, 201) << json::serialize(online.body);
+  EXPECT_EQ(online.body.at("account").at("balance_cents").as_int64(), 0);
+  Answer lockbox = Call("POST", "/api/v1/utility/lockbox/import",
+                        json::serialize(json::object{{"file_name", "lockbox-0608.csv"},
+                                                     {"content",
+                                                      "lockbox,LBX-20260608-01,2026-06-08\n"
+                                                      "item,0001,100005,33.33,4410,Linh Nguyen\n"
+                                                      "total,1,33.33\n"}}),
+                        clerk_);
+  ASSERT_EQ(lockbox.status, 201) << json::serialize(lockbox.body);
+  EXPECT_EQ(lockbox.body.at("applied").as_int64(), 1);
+  for (const char* number : {"100004", "100005"}) {
+    EXPECT_EQ(Balance(number), 0) << number;
+    const json::array ledger = Get(number).body.at("ledger").as_array();
+    ASSERT_EQ(ledger.size(), 2u) << number;
+    EXPECT_EQ(ledger[1].at("channel").as_string(), number == std::string("100004") ? "online" : "lockbox");
+  }
 
   // The incident: declared on June 10 for the utilities, its notice on the public status; ended June 24.
   At(Date::FromCivil(2026, 6, 10));
@@ -168,7 +237,7 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
   EXPECT_EQ(fees[1].at("number").as_string(), "100003");
   EXPECT_TRUE(Assess().empty()) << "a bill takes one late fee";
   EXPECT_EQ(Balance("100001"), 5820);
-  EXPECT_EQ(Balance("100002"), 0);
+  for (const char* paid_up : {"100002", "100004", "100005"}) EXPECT_EQ(Balance(paid_up), 0) << paid_up;
   EXPECT_TRUE(Shutoff().empty()) << "six days past due is not sixty";
 
   // 60 days past the moved due date, the unpaid accounts are eligible for shut-off.
@@ -301,6 +370,146 @@ TEST_F(UtilitiesApiTest, ALockboxFileIsAppliedOnceWithItsExceptionsQueuedForACle
   EXPECT_EQ(again.status, 409);
   EXPECT_TRUE(
       Call("GET", "/api/v1/utility/lockbox/exceptions", {}, clerk_).body.at("items").as_array().empty());
+  ExpectVerifiedAndRebuiltAlike();
+}
+
+}  // namespace
+}  // namespace holdfast::testing
+
+namespace holdfast::testing {
+namespace {
+
+// The resident pays online: the processor's every answer (decline, approval, a timeout after charging, an
+// error before charging, no answer at all) leaves the account right, and no retry or duplicate submission
+// charges twice.
+TEST_F(UtilitiesApiTest, OnlinePaymentsChargeOnceWhateverTheProcessorAnswers) {
+  const std::string olga = Resident("olga", Account("300001", "Olga Petrova"));
+  Account("300002", "Someone Else");
+  ASSERT_EQ(Import("june.csv",
+                   "account,period,amount,due_date\n300001,2026-05,55.00,2026-06-20\n300002,2026-05,10.00,"
+                   "2026-06-20\n")
+                .status,
+            201);
+  std::string auditor = UserToken(admin_, "audrey", json::array{"auditor"});
+
+  // Refusals before any card is charged.
+  Answer no_key = PayOnline("300001", 1000, http::kTestCardApproved, "", olga);
+  EXPECT_EQ(no_key.status, 422);
+  EXPECT_EQ(no_key.Type(), "idempotency-key-required");
+  EXPECT_EQ(PayOnline("300002", 1000, http::kTestCardApproved, "k-other", olga).status, 404)
+      << "not her account";
+  EXPECT_EQ(PayOnline("300001", 1000, http::kTestCardApproved, "k-audit", auditor).status, 403);
+  Answer bad_card = PayOnline("300001", 1000, "4242 4242", "k-bad", olga);
+  EXPECT_EQ(bad_card.status, 422);
+  EXPECT_EQ(bad_card.Str("field"), "card_number");
+  EXPECT_EQ(processor_->charges(), 0);
+
+  // Declined: 402 with the processor's reason; the balance stands.
+  Answer declined = PayOnline("300001", 5500, http::kTestCardDeclined, "k-declined", olga);
+  EXPECT_EQ(declined.status, 402) << json::serialize(declined.body);
+  EXPECT_EQ(declined.Type(), "card-declined");
+  EXPECT_EQ(declined.Str("decline_code"), "card_declined");
+  EXPECT_EQ(Balance("300001"), 5500);
+
+  // Approved, then the same submission again (a double click, a retry): one charge, one payment.
+  Answer paid = PayOnline("300001", 2000, http::kTestCardApproved, "k-first", olga);
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  EXPECT_EQ(paid.body.at("account").at("balance_cents").as_int64(), 3500);
+  const std::string payment_id(paid.body.at("payment").at("id").as_string());
+  EXPECT_EQ(paid.body.at("payment").at("card_last4").as_string(), "4242");
+  Answer again = PayOnline("300001", 2000, http::kTestCardApproved, "k-first", olga);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body.at("payment").at("id").as_string(), payment_id);
+  EXPECT_EQ(Balance("300001"), 3500);
+  Answer reused = PayOnline("300001", 2500, http::kTestCardApproved, "k-first", olga);
+  EXPECT_EQ(reused.status, 422);
+  EXPECT_EQ(reused.Type(), "idempotency-key-reused");
+  int approved_before = processor_->approved_charges();
+  EXPECT_EQ(approved_before, 1);
+
+  // Two copies of one submission at the same moment: still one charge and one payment.
+  Answer a, b;
+  std::thread t1([&] { a = PayOnline("300001", 500, http::kTestCardApproved, "k-twice", olga); });
+  std::thread t2([&] { b = PayOnline("300001", 500, http::kTestCardApproved, "k-twice", olga); });
+  t1.join();
+  t2.join();
+  EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+  EXPECT_EQ(b.status, 201) << json::serialize(b.body);
+  EXPECT_EQ(processor_->approved_charges(), approved_before + 1);
+  EXPECT_EQ(Balance("300001"), 3000);
+
+  // The processor charges but answers after the node's timeout: the node asks it by the same key and
+  // applies the payment.
+  Answer slow = PayOnline("300001", 1000, http::kTestCardSlowAnswer, "k-slow", olga);
+  ASSERT_EQ(slow.status, 201) << json::serialize(slow.body);
+  EXPECT_EQ(Balance("300001"), 2000);
+
+  // The processor fails before charging: 503, nothing charged, the payment pending for the clerk to see.
+  allow_unavailable_ = true;
+  Answer failed = PayOnline("300001", 700, http::kTestCardProcessingError, "k-error", olga);
+  EXPECT_EQ(failed.status, 503) << json::serialize(failed.body);
+  EXPECT_EQ(failed.raw.Header("retry-after"), "5");
+  EXPECT_NE(failed.Str("detail").find("nothing was charged"), std::string::npos) << failed.Str("detail");
+  Answer pending = Call("GET", "/api/v1/utility/online-payments?status=pending", {}, clerk_);
+  ASSERT_EQ(pending.status, 200);
+  ASSERT_EQ(pending.body.at("items").as_array().size(), 1u);
+  const json::value& stuck_payment = pending.body.at("items").as_array()[0];
+  const std::string stuck(stuck_payment.at("id").as_string());
+  // When it was started, on the node's hybrid clock (which runs ahead of the test's calendar).
+  const int64_t started_at = stuck_payment.at("started_at").as_int64();
+  EXPECT_EQ(Call("GET", "/api/v1/utility/online-payments", {}, olga).status, 403);
+
+  // The processor out of reach: 503, and the same request sent again once it is back finishes the payment.
+  http::HttpGateway unreachable(
+      {.host = "127.0.0.1", .port = 1, .timeout = std::chrono::milliseconds(500)});  // nothing listens
+  app_->set_gateway(&unreachable);
+  Answer unreached = PayOnline("300001", 800, http::kTestCardApproved, "k-down", olga);
+  EXPECT_EQ(unreached.status, 503) << json::serialize(unreached.body);
+  EXPECT_EQ(unreached.Type(), "gateway-unavailable");
+  app_->set_gateway(nullptr);
+  Answer offline = PayOnline("300001", 800, http::kTestCardApproved, "k-down", olga);
+  EXPECT_EQ(offline.status, 503);
+  EXPECT_EQ(offline.Type(), "payments-offline");
+  app_->set_gateway(gateway_.get());
+  allow_unavailable_ = false;
+  Answer retried = PayOnline("300001", 800, http::kTestCardApproved, "k-down", olga);
+  ASSERT_EQ(retried.status, 201) << json::serialize(retried.body);
+  EXPECT_EQ(Balance("300001"), 1200);
+
+  // The node's job asks the processor about payments left pending: the one it never received is given up
+  // after 30 minutes, and a retry of it is told to start afresh.
+  const Date today = Date::FromUnixMs(clock_.NowMs());
+  auto early =
+      domain::ReconcileOnlinePayments(node_->writer(), *gateway_, started_at + 60'000, 60'000, today);
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+  EXPECT_EQ(IntOr(*early, "checked"), 1);
+  EXPECT_EQ(IntOr(*early, "still_pending"), 1);
+  auto late = domain::ReconcileOnlinePayments(node_->writer(), *gateway_,
+                                              started_at + domain::kAbandonAfterMs, 60'000, today);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(IntOr(*late, "abandoned"), 1);
+  Answer given_up = PayOnline("300001", 700, http::kTestCardProcessingError, "k-error", olga);
+  EXPECT_EQ(given_up.status, 409);
+  EXPECT_EQ(given_up.Type(), "payment-abandoned");
+  EXPECT_TRUE(Call("GET", "/api/v1/utility/online-payments?status=pending", {}, clerk_)
+                  .body.at("items")
+                  .as_array()
+                  .empty());
+  Answer abandoned = Call("GET", "/api/v1/utility/online-payments?status=abandoned", {}, clerk_);
+  ASSERT_EQ(abandoned.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(abandoned.body.at("items").as_array()[0].at("id").as_string(), stuck);
+
+  // Every approved charge is on the account once, with the processor's reference.
+  int online = 0;
+  const json::array ledger = Get("300001").body.at("ledger").as_array();
+  for (const auto& row : ledger) {
+    if (row.at("channel").as_string() == "online") {
+      ++online;
+      EXPECT_TRUE(row.at("reference").as_string().starts_with("ch_")) << json::serialize(row);
+    }
+  }
+  EXPECT_EQ(online, processor_->approved_charges());
+  EXPECT_EQ(online, 4);
   ExpectVerifiedAndRebuiltAlike();
 }
 

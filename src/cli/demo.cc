@@ -15,6 +15,9 @@
 #include "domain/pets.h"
 #include "domain/registry.h"
 #include "domain/tags.h"
+#include "domain/utilities.h"
+#include "http/gateway_client.h"
+#include "http/test_gateway.h"
 
 namespace holdfast::cli {
 namespace {
@@ -33,6 +36,7 @@ constexpr DemoUser kDemoUsers[] = {
     {"permits", "Pat Permit-Tech", "permit_tech"},
     {"inspector", "Indra Inspector", "inspector"},
     {"auditor", "Audrey Auditor", "auditor"},
+    {"resident", "Maria Gonzalez", "public"},  // the first demo party: her own water account and pets
 };
 
 std::string DemoPassword(std::string_view username) { return fmt::format("{}-demo-pass", username); }
@@ -157,6 +161,25 @@ Status CreateDemoPermits(store::CommandContext& ctx, const std::vector<std::stri
   return domain::ApplyForPermit(ctx, fence, today, "system").status();
 }
 
+// Water accounts of the first five demo parties, each with last month's bill due in ten days.
+Status CreateDemoUtilities(store::CommandContext& ctx, const std::vector<std::string>& party_ids,
+                           Date today) {
+  std::string bills = "account,period,amount,due_date\n";
+  Date last_month = today.AddDays(-today.day() + 1).AddDays(-1);
+  for (int i = 0; i < 5; ++i) {
+    domain::AccountInput a{.number = fmt::format("{}", 100001 + i),
+                           .customer_party_id = party_ids[i],
+                           .line1 = kDemoParties[i].line1,
+                           .city = "Springfield",
+                           .state = "IL",
+                           .zip = "62701"};
+    HF_RETURN_IF_ERROR(domain::OpenAccount(ctx, a, today.AddDays(-400), "system").status());
+    bills += fmt::format("{},{:04}-{:02},{}.{:02},{}\n", a.number, last_month.year(), last_month.month(),
+                         38 + 7 * i, (17 * i + 20) % 100, today.AddDays(10).ToString());
+  }
+  return domain::ImportBills(ctx, bills, "demo-billing-run.csv", today, "system").status();
+}
+
 Status CreateDemoData(const std::string& dir) {
   auto init = InitNode(dir, "Springfield", "central", "admin");
   if (!init.ok()) return init.error();
@@ -170,6 +193,7 @@ Status CreateDemoData(const std::string& dir) {
   std::vector<std::string> party_ids, pet_ids;
   auto r = node->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
     for (const auto& nu : users) {
+      if (nu.roles.Has(auth::Role::kPublic)) continue;  // made below, linked to their party
       if (nu.username == "admin") {
         HF_ASSIGN_OR_RETURN(auto admin, auth::FindUserByName(ctx.db(), "admin"));
         HF_RETURN_IF_ERROR(auth::SetPassword(ctx, admin->id, nu.password_hash, false, "system"));
@@ -190,6 +214,11 @@ Status CreateDemoData(const std::string& dir) {
                                 {"postal_code", "62701"}};
       HF_ASSIGN_OR_RETURN(json::object party, domain::CreateParty(ctx, in, "system"));
       party_ids.emplace_back(StringOr(party, "id"));
+    }
+    for (auto nu : users) {
+      if (!nu.roles.Has(auth::Role::kPublic)) continue;
+      nu.party_id = party_ids[0];
+      HF_RETURN_IF_ERROR(auth::CreateUser(ctx, nu, "system").status());
     }
     // A fee schedule in effect since long before today, and some pets with their vaccinations.
     Date today = Date::FromUnixMs(ctx.clock().NowMs());
@@ -225,6 +254,7 @@ Status CreateDemoData(const std::string& dir) {
           domain::IssueLicense(ctx, {id, 1, tag++, false}, today.AddDays(-320), "system").status());
     }
     HF_RETURN_IF_ERROR(CreateDemoPermits(ctx, party_ids, today));
+    HF_RETURN_IF_ERROR(CreateDemoUtilities(ctx, party_ids, today));
     return json::value(nullptr);
   });
   return r.status();
@@ -251,18 +281,29 @@ void AddDemoVerb(CLI::App& app, Run* run) {
       }
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
-      return ServeNode(**node, args->listen, 2, [&](const std::string& url) {
-        fmt::print("\nHoldfast demo: the city of Springfield at {}\n\nDemo sign-ins (demo data only):\n",
-                   url);
-        for (const auto& du : kDemoUsers) {
-          fmt::print("  {:<11} password {:<24} roles {}\n", du.username, DemoPassword(du.username), du.roles);
-        }
-        fmt::print(
-            "\nTry: curl -s -X POST {0}/api/v1/sessions -H 'Content-Type: application/json' "
-            "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
-            "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n",
-            url);
-      });
+      // Online payments go to a test card processor inside this process: nothing moves money.
+      http::TestGateway processor;
+      Status started = processor.Start();
+      if (!started.ok()) return ReportError(started.error());
+      http::HttpGateway gateway({.host = "127.0.0.1", .port = processor.port()});
+      return ServeNode(
+          **node, args->listen, 2,
+          [&](const std::string& url) {
+            fmt::print("\nHoldfast demo: the city of Springfield at {}\n\nDemo sign-ins (demo data only):\n",
+                       url);
+            for (const auto& du : kDemoUsers) {
+              fmt::print("  {:<11} password {:<24} roles {}\n", du.username, DemoPassword(du.username),
+                         du.roles);
+            }
+            fmt::print(
+                "\nTry: curl -s -X POST {0}/api/v1/sessions -H 'Content-Type: application/json' "
+                "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
+                "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n"
+                "Online payments use a test card processor: card {1} is approved, {2} declined (any future "
+                "expiry, e.g. 12/30).\n\n",
+                url, http::kTestCardApproved, http::kTestCardDeclined);
+          },
+          {}, std::chrono::seconds(2), nullptr, &gateway);
     };
   });
 }

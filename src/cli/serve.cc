@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/daily_jobs.h"
+#include "cli/node_jobs.h"
 #include "cli/verbs.h"
 #include "domain/registry.h"
 #include "http/app.h"
+#include "http/gateway_client.h"
 #include "http/peer_sync.h"
 #include "http/server.h"
 #include "http/vault_service.h"
@@ -30,13 +31,14 @@ sigset_t BlockStopSignals() {
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening,
               const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
-              vault::Pusher* pusher) {
+              vault::Pusher* pusher, domain::PaymentGateway* gateway) {
   auto address = http::ParseListen(listen);
   if (!address.ok()) return ReportError(address.error());
   sigset_t stop = BlockStopSignals();
 
   http::App app(node);
   if (pusher) app.set_backups([pusher] { return pusher->Snapshot(); });
+  app.set_gateway(gateway);
   http::ServerOptions options;
   options.host = address->first;
   options.port = address->second;
@@ -54,9 +56,10 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   fmt::print("listening on {}\n", url);
   http::Syncer syncer(node, peers, app.peers(), sync_every);
   syncer.Start();
-  DailyJobs daily(node);
-  daily.Start();
+  NodeJobs jobs(node, gateway);
+  jobs.Start();
   if (!peers.empty()) fmt::print("syncing with {}\n", fmt::join(peers, ", "));
+  if (gateway) fmt::print("online card payments on\n");
   if (pusher) {
     pusher->Start();
     std::vector<std::string> vaults;
@@ -68,7 +71,7 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   sigwait(&stop, &sig);
   fmt::print(stderr, "holdfast: stopping ({}): finishing the writes in progress\n",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
-  daily.Stop();
+  jobs.Stop();
   syncer.Stop();
   if (pusher) pusher->Stop();
   http::StopServing(server, app, node);
@@ -84,6 +87,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
     std::vector<std::string> vaults;
     std::string vault_token;
     double backup_every = 2;
+    std::string gateway, gateway_token;
+    double gateway_timeout = 10;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a node's HTTP API (stop with Ctrl-C or SIGTERM)");
@@ -105,8 +110,30 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option("--backup-every", args->backup_every, "Seconds between pushes to each vault")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--gateway", args->gateway,
+                  "Take online card payments through the payment gateway at this address, e.g. "
+                  "http://10.0.0.9:8443 (docs/payments-gateway.md); without it online payments answer 503");
+  cmd->add_option(
+      "--gateway-token", args->gateway_token,
+      "File holding the gateway's API key, sent as a bearer token (or set HOLDFAST_GATEWAY_TOKEN)");
+  cmd->add_option("--gateway-timeout", args->gateway_timeout, "Seconds to wait for the gateway's answer")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 120.0));
   cmd->callback([args, run] {
     *run = [args] {
+      std::unique_ptr<http::HttpGateway> gateway;
+      if (!args->gateway.empty()) {
+        auto address = http::ParsePeerUrl(args->gateway);
+        if (!address.ok()) return ReportError(address.error());
+        auto key = ReadSecret(args->gateway_token, "HOLDFAST_GATEWAY_TOKEN");
+        if (!key.ok()) return ReportError(key.error());
+        http::HttpGatewayOptions options;
+        options.host = address->first;
+        options.port = address->second;
+        options.timeout = std::chrono::milliseconds(static_cast<int64_t>(args->gateway_timeout * 1000));
+        if (!key->empty()) options.headers.emplace_back("Authorization", "Bearer " + *key);
+        gateway = std::make_unique<http::HttpGateway>(std::move(options));
+      }
       auto peers = ReadPeers(args->data);
       if (!peers.ok()) return ReportError(peers.error());
       for (const auto& p : args->peers) {
@@ -135,8 +162,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
             std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
       }
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
-                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)),
-                       pusher.get());
+                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)), pusher.get(),
+                       gateway.get());
     };
   });
 }

@@ -109,15 +109,19 @@ int ServeVault(const std::string& root, const std::string& listen) {
 
 }  // namespace
 
-Result<std::string> ReadVaultToken(const std::string& token_file) {
-  std::string token;
-  if (!token_file.empty()) {
-    HF_ASSIGN_OR_RETURN(token, ReadFile(token_file));
-  } else if (const char* env = std::getenv("HOLDFAST_VAULT_TOKEN")) {
-    token = env;
+Result<std::string> ReadSecret(const std::string& file, const char* env_var) {
+  std::string secret;
+  if (!file.empty()) {
+    HF_ASSIGN_OR_RETURN(secret, ReadFile(file));
+  } else if (const char* env = std::getenv(env_var)) {
+    secret = env;
   }
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  return token;
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+  return secret;
+}
+
+Result<std::string> ReadVaultToken(const std::string& token_file) {
+  return ReadSecret(token_file, "HOLDFAST_VAULT_TOKEN");
 }
 
 void AddVaultVerbs(CLI::App& app, Run* run) {

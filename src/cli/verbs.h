@@ -13,6 +13,7 @@
 
 #include "base/date.h"
 #include "base/status.h"
+#include "domain/gateway.h"
 #include "store/node.h"
 #include "vault/backup.h"
 
@@ -39,6 +40,9 @@ void AddTestGatewayVerb(CLI::App& app, Run* run);  // test-gateway
 
 // The vault credential: the contents of `token_file` when given, else $HOLDFAST_VAULT_TOKEN, else "".
 Result<std::string> ReadVaultToken(const std::string& token_file);
+// A secret from `file` (when not "") or else the environment variable `env_var` ("" when neither), without
+// trailing whitespace.
+Result<std::string> ReadSecret(const std::string& file, const char* env_var);
 
 // The peers listed in DIR/peers (one http://host:port per line; '#' starts a comment).
 Result<std::vector<std::string>> ReadPeers(const std::string& dir);
@@ -89,13 +93,14 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
 // sigwait on the returned set) and ignores SIGPIPE.
 sigset_t BlockStopSignals();
 
-// Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every` and
-// backing up with `pusher` (when given). `on_listening(url)` runs once the port is bound.
+// Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`,
+// backing up with `pusher` and taking online card payments through `gateway` (each when given).
+// `on_listening(url)` runs once the port is bound.
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening = nullptr,
               const std::vector<std::string>& peers = {},
-              std::chrono::milliseconds sync_every = std::chrono::seconds(2),
-              vault::Pusher* pusher = nullptr);
+              std::chrono::milliseconds sync_every = std::chrono::seconds(2), vault::Pusher* pusher = nullptr,
+              domain::PaymentGateway* gateway = nullptr);
 
 }  // namespace holdfast::cli
 

@@ -14,12 +14,6 @@ using store::StmtRef;
 
 constexpr std::string_view kServices[] = {"utilities", "licenses", "permits"};
 
-Status Exec(Db& db, std::string_view sql, auto... args) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(sql));
-  s->BindAll(args...);
-  return s->Run();
-}
-
 Status ApplyIncident(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
   const journal::Event& e = se.event;
   const json::object& d = e.data;
@@ -28,8 +22,7 @@ Status ApplyIncident(Db& db, const journal::StoredEvent& se, std::string_view ag
     return store::ApplySeriesNumber(db, aggregate, store::SeriesNumberOf(id));
   if (e.type == "incident.declared") {
     HF_ASSIGN_OR_RETURN(std::string services, Canonical(d.at("services")));
-    return Exec(
-        db,
+    return db.Run(
         "INSERT OR REPLACE INTO incidents(id, started_on, ended_on, services_json, notice, grace_days, "
         "declared_by, ended_by, updated_at, event_hash) VALUES(?,?,NULL,?,?,?,?,'',?,?)",
         id, StringOr(d, "started_on"), services, StringOr(d, "notice"), IntOr(d, "grace_days"),
@@ -37,8 +30,7 @@ Status ApplyIncident(Db& db, const journal::StoredEvent& se, std::string_view ag
   }
   if (e.type == "incident.ended") {
     // The first end in canonical order stands.
-    return Exec(
-        db,
+    return db.Run(
         "UPDATE incidents SET ended_on=?, ended_by=?, updated_at=?, event_hash=? WHERE id=? AND ended_on "
         "IS NULL",
         StringOr(d, "ended_on"), e.actor, e.stamp.time, se.HashHex(), id);
@@ -82,7 +74,7 @@ void RegisterIncidents(store::Registry& registry) {
        "TEXT NOT NULL) WITHOUT ROWID;",
        {"id"}});
   registry.AddAggregate({"incident", [](Db& db, std::string_view id) -> Status {
-                           return Exec(db, "DELETE FROM incidents WHERE id=?", id);
+                           return db.Run("DELETE FROM incidents WHERE id=?", id);
                          }});
   for (const char* type : {"incident.declared", "incident.ended"}) {
     registry.AddRule({type, IncidentAggregates, ApplyIncident});

@@ -30,12 +30,6 @@ constexpr std::string_view kFrom =
     "inspections i LEFT JOIN slot_bookings b ON b.inspection_id=i.id AND b.day=i.day AND "
     "b.inspector=i.inspector AND b.win=i.win AND b.released=0";
 
-Status Exec(Db& db, std::string_view sql, auto... args) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(sql));
-  s->BindAll(args...);
-  return s->Run();
-}
-
 json::value NullableText(store::Stmt& s, int col) {
   if (s.IsNull(col)) return nullptr;
   return json::value(s.Text(col));
@@ -114,10 +108,10 @@ Status Book(Db& db, const journal::StoredEvent& se, std::string_view aggregate, 
   HF_ASSIGN_OR_RETURN(int held, HeldIn(db, inspector, day, window));
   const int64_t capacity = IntOr(slot, "capacity");
   const bool fits = held < capacity;
-  HF_RETURN_IF_ERROR(Exec(db,
-                          "INSERT OR REPLACE INTO slot_bookings(day, inspector, win, inspection_id, held, "
-                          "released, booked_at, event_hash) VALUES(?,?,?,?,?,0,?,?)",
-                          day, inspector, window, id, fits ? 1 : 0, e.stamp.time, se.HashHex()));
+  HF_RETURN_IF_ERROR(
+      db.Run("INSERT OR REPLACE INTO slot_bookings(day, inspector, win, inspection_id, held, "
+             "released, booked_at, event_hash) VALUES(?,?,?,?,?,0,?,?)",
+             day, inspector, window, id, fits ? 1 : 0, e.stamp.time, se.HashHex()));
   if (fits) return Status::Ok();
   json::array kept;
   {
@@ -144,10 +138,10 @@ Status Book(Db& db, const journal::StoredEvent& se, std::string_view aggregate, 
 }
 
 Status Release(Db& db, std::string_view id, const json::object& slot) {
-  return Exec(db,
-              "UPDATE slot_bookings SET released=1 WHERE day=? AND inspector=? AND win=? AND "
-              "inspection_id=?",
-              StringOr(slot, "day"), StringOr(slot, "inspector"), StringOr(slot, "window"), id);
+  return db.Run(
+      "UPDATE slot_bookings SET released=1 WHERE day=? AND inspector=? AND win=? AND "
+      "inspection_id=?",
+      StringOr(slot, "day"), StringOr(slot, "inspector"), StringOr(slot, "window"), id);
 }
 
 Status ApplySlot(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
@@ -205,8 +199,8 @@ Status ApplyInspection(Db& db, const journal::StoredEvent& se, std::string_view 
   const std::string status = q->Text(0);
   q->Reset();
   auto stamp = [&](std::string_view set, auto... args) {
-    return Exec(db, fmt::format("UPDATE inspections SET {}, updated_at=?, event_hash=? WHERE id=?", set),
-                args..., e.stamp.time, hash, id);
+    return db.Run(fmt::format("UPDATE inspections SET {}, updated_at=?, event_hash=? WHERE id=?", set),
+                  args..., e.stamp.time, hash, id);
   };
   if (e.type == "inspection.result_recorded") {
     // The first result in canonical order is the result; a second (two inspectors, offline) is a conflict.
@@ -249,8 +243,8 @@ std::vector<std::string> InspectionAggregates(const journal::Event& e) {
 
 Status ApplySettings(Db& db, const journal::StoredEvent& se, std::string_view) {
   HF_ASSIGN_OR_RETURN(std::string text, Canonical(se.event.data.at("settings")));
-  return Exec(db, "INSERT OR REPLACE INTO inspection_settings VALUES('city', ?, ?, ?)", text,
-              se.event.stamp.time, se.HashHex());
+  return db.Run("INSERT OR REPLACE INTO inspection_settings VALUES('city', ?, ?, ?)", text,
+                se.event.stamp.time, se.HashHex());
 }
 
 // --- settings ---------------------------------------------------------------------------------------------
@@ -354,19 +348,19 @@ void RegisterInspections(store::Registry& registry) {
                      {"id"}});
   registry.AddAggregate({"inspection", [](Db& db, std::string_view id) -> Status {
                            HF_RETURN_IF_ERROR(ClearConflicts(db, fmt::format("inspection:{}", id)));
-                           return Exec(db, "DELETE FROM inspections WHERE id=?", id);
+                           return db.Run("DELETE FROM inspections WHERE id=?", id);
                          }});
   registry.AddAggregate({"slot", [](Db& db, std::string_view id) -> Status {
                            // "<day>/<inspector>/<window>"
                            auto first = id.find('/'), last = id.rfind('/');
                            if (first == std::string_view::npos || first == last) return Status::Ok();
                            HF_RETURN_IF_ERROR(ClearConflicts(db, fmt::format("slot:{}", id)));
-                           return Exec(db, "DELETE FROM slot_bookings WHERE day=? AND inspector=? AND win=?",
-                                       id.substr(0, first), id.substr(first + 1, last - first - 1),
-                                       id.substr(last + 1));
+                           return db.Run("DELETE FROM slot_bookings WHERE day=? AND inspector=? AND win=?",
+                                         id.substr(0, first), id.substr(first + 1, last - first - 1),
+                                         id.substr(last + 1));
                          }});
   registry.AddAggregate({"inspection-settings", [](Db& db, std::string_view) -> Status {
-                           return Exec(db, "DELETE FROM inspection_settings");
+                           return db.Run("DELETE FROM inspection_settings");
                          }});
   for (const char* type : {"inspection.requested", "inspection.rescheduled", "inspection.cancelled",
                            "inspection.result_recorded"}) {

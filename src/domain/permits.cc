@@ -96,12 +96,6 @@ json::object ReadPermit(store::Stmt& s) {
   return p;
 }
 
-Status Exec(Db& db, std::string_view sql, auto... args) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(sql));
-  s->BindAll(args...);
-  return s->Run();
-}
-
 Status ApplyPermit(Db& db, const journal::StoredEvent& se, std::string_view aggregate) {
   const journal::Event& e = se.event;
   const json::object& d = e.data;
@@ -145,8 +139,8 @@ Status ApplyPermit(Db& db, const journal::StoredEvent& se, std::string_view aggr
   q->Reset();
   if (status == "voided" || (Closed(status) && e.type != "permit.voided")) return Status::Ok();
   auto stamp = [&](std::string_view set, auto... args) {
-    return Exec(db, fmt::format("UPDATE permits SET {}, updated_at=?, event_hash=? WHERE number=?", set),
-                args..., e.stamp.time, hash, number);
+    return db.Run(fmt::format("UPDATE permits SET {}, updated_at=?, event_hash=? WHERE number=?", set),
+                  args..., e.stamp.time, hash, number);
   };
   if (e.type == "permit.paid") {
     json::value list = ParseStored(receipts);
@@ -316,7 +310,7 @@ void RegisterPermits(store::Registry& registry) {
        "CREATE INDEX IF NOT EXISTS permits_contractor ON permits(contractor_party_id);",
        {"number"}});
   registry.AddAggregate({"permit", [](Db& db, std::string_view number) -> Status {
-                           return Exec(db, "DELETE FROM permits WHERE number=?", number);
+                           return db.Run("DELETE FROM permits WHERE number=?", number);
                          }});
   for (const char* type : {"permit.applied", "permit.paid", "permit.issued", "permit.hold_placed",
                            "permit.hold_released", "permit.cancelled", "permit.voided", "permit.expired",

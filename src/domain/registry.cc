@@ -9,6 +9,7 @@
 #include "domain/incidents.h"
 #include "domain/inspections.h"
 #include "domain/licenses.h"
+#include "domain/online_payments.h"
 #include "domain/parties.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
@@ -44,6 +45,7 @@ const store::Registry& NodeRegistry() {
     RegisterInspections(r);
     RegisterIncidents(r);
     RegisterUtilities(r);
+    RegisterOnlinePayments(r);
     return r;
   }();
   return registry;

@@ -22,12 +22,6 @@ using store::StmtRef;
 
 constexpr std::string_view kRefPrefix = "UA-";
 
-Status Exec(Db& db, std::string_view sql, auto... args) {
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(sql));
-  s->BindAll(args...);
-  return s->Run();
-}
-
 Error Refused(Code code, std::string type, std::string detail, std::string field = {}) {
   return MakeError(code, std::move(detail), std::move(type), std::move(field));
 }
@@ -81,13 +75,12 @@ Status ApplyAccount(Db& db, const journal::StoredEvent& se, std::string_view agg
   if (e.type == "utility.account_opened") {
     const json::object& a = ObjectOr(d, "service_address");
     HF_RETURN_IF_ERROR(
-        Exec(db,
-             "INSERT OR IGNORE INTO utility_accounts(number, customer_party_id, line1, line2, city, "
-             "state, zip, status, opened_on, closed_on, updated_at, event_hash) "
-             "VALUES(?,?,?,?,?,?,?,'open',?,NULL,?,?)",
-             number, StringOr(d, "customer_party_id"), StringOr(a, "line1"), StringOr(a, "line2"),
-             StringOr(a, "city"), StringOr(a, "state"), StringOr(a, "zip"), StringOr(d, "opened_on"),
-             e.stamp.time, se.HashHex()));
+        db.Run("INSERT OR IGNORE INTO utility_accounts(number, customer_party_id, line1, line2, city, "
+               "state, zip, status, opened_on, closed_on, updated_at, event_hash) "
+               "VALUES(?,?,?,?,?,?,?,'open',?,NULL,?,?)",
+               number, StringOr(d, "customer_party_id"), StringOr(a, "line1"), StringOr(a, "line2"),
+               StringOr(a, "city"), StringOr(a, "state"), StringOr(a, "zip"), StringOr(d, "opened_on"),
+               e.stamp.time, se.HashHex()));
     if (db.Changes() > 0) return Status::Ok();
     return RecordConflict(
         db, aggregate, "account-opened-twice", e,
@@ -95,8 +88,7 @@ Status ApplyAccount(Db& db, const journal::StoredEvent& se, std::string_view agg
         json::object{{"account", number}, {"customer_party_id", StringOr(d, "customer_party_id")}});
   }
   if (e.type == "utility.account_closed") {
-    return Exec(
-        db,
+    return db.Run(
         "UPDATE utility_accounts SET status='closed', closed_on=?, updated_at=?, event_hash=? WHERE number=?",
         StringOr(d, "closed_on"), e.stamp.time, se.HashHex(), number);
   }
@@ -148,8 +140,7 @@ Status ApplyAccount(Db& db, const journal::StoredEvent& se, std::string_view agg
 
 Status ApplyImport(Db& db, const journal::StoredEvent& se, std::string_view) {
   const json::object& d = se.event.data;
-  return Exec(
-      db,
+  return db.Run(
       "INSERT OR IGNORE INTO utility_imports(id, kind, file_name, rows, total_cents, imported_on, at, "
       "event_hash) VALUES(?,?,?,?,?,?,?,?)",
       StringOr(d, "id"), StringOr(d, "kind"), StringOr(d, "file_name"), IntOr(d, "rows"),
@@ -160,8 +151,7 @@ Status ApplyLockboxException(Db& db, const journal::StoredEvent& se, std::string
   const journal::Event& e = se.event;
   const json::object& d = e.data;
   if (e.type == "utility.lockbox_exception") {
-    return Exec(
-        db,
+    return db.Run(
         "INSERT OR IGNORE INTO utility_lockbox_exceptions(id, import_id, item_id, account, amount_cents, "
         "check_number, payer_name, deposit_date, reason, status, resolution, resolved_account, note, "
         "updated_at, event_hash) VALUES(?,?,?,?,?,?,?,?,?,'open','','','',?,?)",
@@ -170,8 +160,7 @@ Status ApplyLockboxException(Db& db, const journal::StoredEvent& se, std::string
         StringOr(d, "deposit_date"), StringOr(d, "reason"), e.stamp.time, se.HashHex());
   }
   // The first resolution in canonical order stands.
-  return Exec(
-      db,
+  return db.Run(
       "UPDATE utility_lockbox_exceptions SET status='resolved', resolution=?, resolved_account=?, note=?, "
       "updated_at=?, event_hash=? WHERE id=? AND status='open'",
       StringOr(d, "resolution"), StringOr(d, "account"), StringOr(d, "note"), e.stamp.time, se.HashHex(),
@@ -180,8 +169,8 @@ Status ApplyLockboxException(Db& db, const journal::StoredEvent& se, std::string
 
 Status ApplySettings(Db& db, const journal::StoredEvent& se, std::string_view) {
   HF_ASSIGN_OR_RETURN(std::string text, Canonical(json::value(se.event.data)));
-  return Exec(db, "INSERT OR REPLACE INTO utility_settings VALUES('city', ?, ?, ?)", text,
-              se.event.stamp.time, se.HashHex());
+  return db.Run("INSERT OR REPLACE INTO utility_settings VALUES('city', ?, ?, ?)", text, se.event.stamp.time,
+                se.HashHex());
 }
 
 // --- the ledger read back, and what is past due ------------------------------------------------------------
@@ -371,14 +360,14 @@ void RegisterUtilities(store::Registry& registry) {
        {"id"}});
   registry.AddAggregate({"account", [](Db& db, std::string_view number) -> Status {
                            HF_RETURN_IF_ERROR(ClearConflicts(db, fmt::format("account:{}", number)));
-                           HF_RETURN_IF_ERROR(Exec(db, "DELETE FROM utility_ledger WHERE account=?", number));
-                           return Exec(db, "DELETE FROM utility_accounts WHERE number=?", number);
+                           HF_RETURN_IF_ERROR(db.Run("DELETE FROM utility_ledger WHERE account=?", number));
+                           return db.Run("DELETE FROM utility_accounts WHERE number=?", number);
                          }});
   registry.AddAggregate({"utility-import", [](Db& db, std::string_view id) -> Status {
-                           return Exec(db, "DELETE FROM utility_imports WHERE id=?", id);
+                           return db.Run("DELETE FROM utility_imports WHERE id=?", id);
                          }});
   registry.AddAggregate({"lockbox-exception", [](Db& db, std::string_view id) -> Status {
-                           return Exec(db, "DELETE FROM utility_lockbox_exceptions WHERE id=?", id);
+                           return db.Run("DELETE FROM utility_lockbox_exceptions WHERE id=?", id);
                          }});
   for (const char* type : {"utility.lockbox_exception", "utility.lockbox_exception_resolved"}) {
     registry.AddRule({type,
@@ -389,7 +378,7 @@ void RegisterUtilities(store::Registry& registry) {
                       ApplyLockboxException});
   }
   registry.AddAggregate({"utility-settings", [](Db& db, std::string_view) -> Status {
-                           return Exec(db, "DELETE FROM utility_settings");
+                           return db.Run("DELETE FROM utility_settings");
                          }});
   for (const char* type : {"utility.account_opened", "utility.account_closed", "utility.bill_posted",
                            "utility.late_fee_assessed", "utility.payment_applied", "utility.payment_reversed",

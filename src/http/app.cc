@@ -60,7 +60,7 @@ App::App(store::Node& node, AppOptions options)
   RegisterUtilityRoutes(*this);
 }
 
-App::~App() { workers_.join(); }
+App::~App() { DrainOffloaded(); }
 
 void StopServing(Server& server, App& app, store::Node& node) {
   server.Stop();
@@ -69,6 +69,8 @@ void StopServing(Server& server, App& app, store::Node& node) {
 }
 
 void App::Offload(std::function<void()> work) { boost::asio::post(workers_, std::move(work)); }
+
+void App::CallOut(std::function<void()> work) { boost::asio::post(callouts_, std::move(work)); }
 
 std::string App::SessionCookie(std::string_view token, int64_t max_age_s) const {
   return fmt::format("holdfast_session={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", token, max_age_s,

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/date.h"
+#include "domain/gateway.h"
 #include "http/message.h"
 #include "http/peer_sync.h"
 #include "http/router.h"
@@ -46,6 +47,15 @@ class App {
   void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer);
   // Runs slow work (password hashing) off the network threads.
   void Offload(std::function<void()> work);
+  // Runs work that waits on another system (the card gateway) on threads of its own, so that a slow
+  // processor never holds up sign-ins.
+  void CallOut(std::function<void()> work);
+
+  // The card payment gateway for online payments; null when the node has none (online payments then answer
+  // 503). It may be changed while serving (a request keeps the one it started with); each one set must
+  // outlive the App.
+  void set_gateway(domain::PaymentGateway* gateway) { gateway_.store(gateway); }
+  domain::PaymentGateway* gateway() const { return gateway_.load(); }
   // Reads on a read connection; errors become problem answers.
   template <typename F>
   void Read(Call& call, F&& f) {
@@ -67,8 +77,12 @@ class App {
   }
 
   std::string Metrics() const;
-  // Waits for offloaded work (sign-ins being checked) to finish. Call after the server stopped.
-  void DrainOffloaded() { workers_.join(); }
+  // Waits for offloaded and called-out work (sign-ins being checked, cards being charged) to finish. Call
+  // after the server stopped.
+  void DrainOffloaded() {
+    workers_.join();
+    callouts_.join();
+  }
   std::string SessionCookie(std::string_view token, int64_t max_age_s) const;
 
  private:
@@ -78,6 +92,8 @@ class App {
   AppOptions options_;
   Router router_;
   boost::asio::thread_pool workers_{2};
+  boost::asio::thread_pool callouts_{4};
+  std::atomic<domain::PaymentGateway*> gateway_{nullptr};
   PeerBoard peers_;
   std::function<std::vector<vault::VaultStatus>()> backups_;
   std::atomic<int64_t> unmatched_{0};

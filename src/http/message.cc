@@ -77,6 +77,8 @@ std::string_view Title(int status) {
       return "Bad request";
     case 401:
       return "Sign-in required";
+    case 402:
+      return "Payment declined";
     case 403:
       return "Not allowed";
     case 404:
@@ -106,6 +108,10 @@ std::string_view Title(int status) {
 }  // namespace
 
 Response Response::Problem(const Error& error, std::string_view instance) {
+  return Problem(error, instance, json::object{});
+}
+
+Response Response::Problem(const Error& error, std::string_view instance, const json::object& extensions) {
   int status = StatusFor(error.code);
   // Malformed JSON is a syntax error (400); other invalid input is well-formed but unacceptable (422).
   if (error.type == "malformed-json" || error.type == "bad-request") status = 400;
@@ -113,12 +119,16 @@ Response Response::Problem(const Error& error, std::string_view instance) {
   if (error.type == "unsupported-media-type") status = 415;
   if (error.type == "request-timeout") status = 408;
   if (error.type == "headers-too-large") status = 431;
+  if (error.type == "card-declined") status = 402;
   json::object p{{"type", fmt::format("https://holdfast.city/problems/{}", error.Type())},
                  {"title", Title(status)},
                  {"status", status},
                  {"detail", error.detail}};
   if (!error.field.empty()) p["field"] = error.field;
   if (!instance.empty()) p["instance"] = instance;
+  for (const auto& [k, v] : extensions) {
+    if (!p.contains(k)) p[k] = v;
+  }
   Response r{status, "application/problem+json", json::serialize(p), {}};
   return r;
 }

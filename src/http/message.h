@@ -42,6 +42,8 @@ struct Response {
   // An application/problem+json answer: type "https://holdfast.city/problems/<slug>", title, status, detail,
   // and the field at fault (as "field") when known.
   static Response Problem(const Error& error, std::string_view instance = {});
+  // With members of its own beside the standard ones (RFC 9457 extensions), e.g. a declined card's code.
+  static Response Problem(const Error& error, std::string_view instance, const json::object& extensions);
 };
 
 // The HTTP status for an error code.

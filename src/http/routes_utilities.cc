@@ -6,6 +6,7 @@
 
 #include "domain/cashier.h"
 #include "domain/incidents.h"
+#include "domain/online_payments.h"
 #include "domain/utilities.h"
 #include "http/app.h"
 #include "http/routes_cashier.h"
@@ -246,6 +247,83 @@ void Pay(Call& call) {
       });
 }
 
+// The card is charged on a call-out thread (the gateway may take seconds to answer), never on a network or
+// writer thread; domain/online_payments.h says how a payment is kept from being lost or made twice.
+void PayOnline(Call& call) {
+  App& app = *call.app;
+  domain::PaymentGateway* gateway = app.gateway();
+  if (!gateway) {
+    return call.Fail(MakeError(Code::kUnavailable,
+                               "online card payments are not available at this office now; pay at a counter "
+                               "or by mail",
+                               "payments-offline"));
+  }
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  domain::OnlinePaymentRequest p;
+  p.number = call.params["number"];
+  p.amount_cents = r.RequiredInt("amount_cents");
+  p.card_number = r.RequiredString("card_number", 19);
+  p.expiry = r.RequiredString("expiry", 5);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  p.idempotency_key = std::string(call.req.Header("idempotency-key"));
+  if (p.idempotency_key.empty()) {
+    return call.Fail(MakeError(Code::kInvalid,
+                               "an online payment needs an Idempotency-Key header (a new random value per "
+                               "payment, sent again unchanged with every retry of it) so it is never "
+                               "charged twice",
+                               "idempotency-key-required", "Idempotency-Key"));
+  }
+  if (Status s = domain::ValidateOnlinePayment(p); !s.ok()) return call.Fail(s.error());
+  p.payer = call.who.id();
+  p.public_user = call.who.IsPublicOnly();
+  if (p.public_user) p.payer_party_id = call.who.user->party_id;
+  Date today = NodeToday(call);
+  auto keep = call.shared_from_this();
+  app.CallOut([keep, &app, gateway, p = std::move(p), today] {
+    Call& c = *keep;
+    auto out = domain::PayOnline(app.node().writer(), *gateway, p, today);
+    if (!out.ok()) return c.Fail(out.error());
+    const json::object& payment = out->payment;
+    if (out->status == "approved") {
+      Response resp = Response::Created(json::object{{"payment", payment}, {"account", out->account}},
+                                        fmt::format("/api/v1/utility/accounts/{}", p.number));
+      return c.Reply(std::move(resp));
+    }
+    if (out->status == "declined") {
+      return c.Reply(Response::Problem(
+          MakeError(Code::kInvalid,
+                    fmt::format("the card was declined: {}. Nothing was charged; use another card, or pay at "
+                                "a counter or by mail.",
+                                StringOr(payment, "message")),
+                    "card-declined"),
+          c.req.path,
+          json::object{{"decline_code", StringOr(payment, "decline_code")}, {"payment", payment}}));
+    }
+    Error e = out->error.value_or(MakeError(Code::kUnavailable, "the payment is not finished yet"));
+    Response resp = Response::Problem(e, c.req.path, json::object{{"payment", payment}});
+    if (out->status == "pending") resp.headers.emplace_back("Retry-After", "5");
+    c.Reply(std::move(resp));
+  });
+}
+
+void ListOnlinePayments(Call& call) {
+  std::string status(call.req.Query("status"));
+  std::string number(call.req.Query("number"));
+  if (!status.empty() && status != "pending" && status != "approved" && status != "declined" &&
+      status != "abandoned") {
+    return call.Fail(Invalid("status is pending, approved, declined or abandoned", "status"));
+  }
+  auto limit = call.QueryInt("limit", 100, 1, 1000);
+  if (!limit.ok()) return call.Fail(limit.error());
+  call.app->Read(call, [&](store::Db& db) {
+    auto list = domain::ListOnlinePayments(db, status, number, *limit);
+    if (!list.ok()) return call.Fail(list.error());
+    call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+  });
+}
+
 void Adjust(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -449,6 +527,32 @@ void RegisterUtilityRoutes(App& app) {
          .response_schema = Obj({{"receipt", ReceiptSchema()}, {"account", AccountSchema()}}),
          .success_status = 201,
          .handler = Pay});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/utility/accounts/{number}/online-payments",
+         .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPublic},
+         .summary =
+             "Pay an account by card through the city's payment gateway (the account holder online, or "
+             "staff taking it by phone). Needs an Idempotency-Key: a retry with the same key never charges "
+             "twice. 402 when the card is declined; 503 with Retry-After when the processor did not answer "
+             "(send the same request again)",
+         .tag = "utilities",
+         .request_schema =
+             Obj({{"amount_cents", Type("integer")}, {"card_number", Str(19)}, {"expiry", Str(5)}},
+                 {"amount_cents", "card_number", "expiry"}, true),
+         .response_schema = Obj({{"payment", Type("object")}, {"account", AccountSchema()}}),
+         .success_status = 201,
+         .handler = PayOnline});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/utility/online-payments",
+         .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor},
+         .summary = "Online card payments, newest first: by ?status (pending ones wait on the processor) or "
+                    "of one account (?number)",
+         .tag = "utilities",
+         .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
+         .query_params = {{"status", "pending, approved, declined or abandoned"},
+                          {"number", "only this account's payments"},
+                          {"limit", "at most this many, 1 to 1000 (default 100)"}},
+         .handler = ListOnlinePayments});
   r.Add({.method = "POST",
          .pattern = "/api/v1/utility/accounts/{number}/adjustments",
          .roles = kSupervisors,

@@ -100,6 +100,13 @@ class Db {
   Result<StmtRef> Prepare(std::string_view sql);
   // Runs a query expected to return one integer (0 when no row).
   Result<int64_t> QueryInt(std::string_view sql);
+  // Runs one statement that returns no rows, its parameters bound in order from index 1.
+  template <typename... Args>
+  Status Run(std::string_view sql, const Args&... args) {
+    HF_ASSIGN_OR_RETURN(StmtRef s, Prepare(sql));
+    s->BindAll(args...);
+    return s->Run();
+  }
 
   Error LastError(std::string_view what) const;
   sqlite3* raw() { return db_; }

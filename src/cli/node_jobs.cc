@@ -1,19 +1,20 @@
-#include "cli/daily_jobs.h"
+#include "cli/node_jobs.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
 
+#include "domain/online_payments.h"
 #include "domain/permits.h"
 #include "domain/utilities.h"
 
 namespace holdfast::cli {
 
-void DailyJobs::Start() {
+void NodeJobs::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-void DailyJobs::Stop() {
+void NodeJobs::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -22,7 +23,7 @@ void DailyJobs::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void DailyJobs::RunOnce(Date today) {
+void NodeJobs::RunDaily(Date today) {
   auto result = node_.writer().Execute([today](store::CommandContext& ctx) -> Result<json::value> {
     HF_ASSIGN_OR_RETURN(std::vector<std::string> expired, domain::ExpirePermits(ctx, today, "system"));
     HF_ASSIGN_OR_RETURN(json::array fees, domain::AssessLateFees(ctx, today, "system"));
@@ -40,17 +41,35 @@ void DailyJobs::RunOnce(Date today) {
   last_run_ = today;
 }
 
-void DailyJobs::Loop() {
+void NodeJobs::SettlePending() {
+  if (!gateway_) return;
+  int64_t now = node_.clock().NowMs();
+  auto r = domain::ReconcileOnlinePayments(node_.writer(), *gateway_, now, 60'000, Date::FromUnixMs(now));
+  if (!r.ok()) {
+    fmt::print(stderr, "holdfast: settling pending online payments failed: {} (tried again in a minute)\n",
+               r.status().ToString());
+    return;
+  }
+  const json::object& o = *r;
+  if (IntOr(o, "checked") == 0) return;
+  fmt::print(
+      "online payments waiting on the card processor: {} checked, {} approved, {} declined, {} given "
+      "up (never received), {} still pending\n",
+      IntOr(o, "checked"), IntOr(o, "approved"), IntOr(o, "declined"), IntOr(o, "abandoned"),
+      IntOr(o, "still_pending"));
+  std::fflush(stdout);
+}
+
+void NodeJobs::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     Date today = Date::FromUnixMs(node_.clock().NowMs());
-    if (!last_run_ || *last_run_ < today) {
-      lock.unlock();
-      RunOnce(today);
-      lock.lock();
-      // A failed run is tried again after the wait below.
-    }
-    cv_.wait_for(lock, last_run_ && *last_run_ == today ? std::chrono::minutes(1) : std::chrono::minutes(60),
+    lock.unlock();
+    if (!last_run_ || *last_run_ < today) RunDaily(today);  // a failed run is tried again within the hour
+    SettlePending();
+    lock.lock();
+    bool daily_done = last_run_ && *last_run_ == today;
+    cv_.wait_for(lock, daily_done || gateway_ ? std::chrono::minutes(1) : std::chrono::minutes(60),
                  [this] { return stopping_; });
   }
 }

@@ -1,0 +1,342 @@
+#include "domain/online_payments.h"
+
+#include <fmt/format.h>
+
+#include "base/bytes.h"
+#include "base/crypto.h"
+#include "domain/utilities.h"
+
+namespace holdfast::domain {
+namespace {
+
+using store::Db;
+using store::StmtRef;
+
+constexpr std::string_view kColumns =
+    "id, number, amount_cents, card_last4, payer, status, reference, authorization_code, decline_code, "
+    "message, started_on, settled_on, started_at";
+
+json::object RowJson(const store::Stmt& s) {
+  return json::object{{"id", s.Text(0)},
+                      {"number", s.Text(1)},
+                      {"amount_cents", s.Int(2)},
+                      {"card_last4", s.Text(3)},
+                      {"payer", s.Text(4)},
+                      {"status", s.Text(5)},
+                      {"reference", s.Text(6)},
+                      {"authorization_code", s.Text(7)},
+                      {"decline_code", s.Text(8)},
+                      {"message", s.Text(9)},
+                      {"started_on", s.Text(10)},
+                      {"settled_on", s.IsNull(11) ? json::value(nullptr) : json::value(s.Text(11))},
+                      {"started_at", s.Int(12)}};
+}
+
+Result<std::optional<json::object>> FindAttempt(Db& db, std::string_view id) {
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE id=?", kColumns)));
+  s->Bind(1, id);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<json::object>();
+  return std::optional<json::object>(RowJson(*s));
+}
+
+Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_view) {
+  const journal::Event& e = se.event;
+  const json::object& d = e.data;
+  if (e.type == "utility.online_payment_started") {
+    return db.Run(
+        "INSERT OR IGNORE INTO utility_online_payments(id, number, amount_cents, card_last4, payer, status, "
+        "reference, authorization_code, decline_code, message, started_on, settled_on, started_at, "
+        "updated_at, event_hash) VALUES(?,?,?,?,?,'pending','','','','',?,NULL,?,?,?)",
+        StringOr(d, "id"), StringOr(d, "number"), IntOr(d, "amount_cents"), StringOr(d, "card_last4"),
+        StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex());
+  }
+  // The first settlement stands, but an approval replaces "abandoned": the money was taken.
+  return db.Run(
+      "UPDATE utility_online_payments SET status=?, reference=?, authorization_code=?, decline_code=?, "
+      "message=?, settled_on=?, updated_at=?, event_hash=? WHERE id=? AND (status='pending' OR "
+      "(status='abandoned' AND ?='approved'))",
+      StringOr(d, "outcome"), StringOr(d, "reference"), StringOr(d, "authorization_code"),
+      StringOr(d, "decline_code"), StringOr(d, "message"), StringOr(d, "settled_on"), e.stamp.time,
+      se.HashHex(), StringOr(d, "id"), StringOr(d, "outcome"));
+}
+
+std::string AttemptId(const OnlinePaymentRequest& r) {
+  return "OP-" + Hex(Sha256(fmt::format("{}\n{}", r.payer, r.idempotency_key))).substr(0, 24);
+}
+
+std::string LastFour(const std::string& card) { return card.size() >= 4 ? card.substr(card.size() - 4) : ""; }
+
+// Step 1: the attempt, new or found again. Answers {payment}.
+Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentRequest& r, Date today) {
+  Db& db = ctx.db();
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("SELECT customer_party_id, status FROM utility_accounts WHERE number=?"));
+  s->Bind(1, r.number);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  // A public user learns nothing of accounts that are not theirs, not even that they exist.
+  if (!row || (r.public_user && (r.payer_party_id.empty() || s->Text(0) != r.payer_party_id))) {
+    return NotFound(fmt::format("no utility account {}", r.number));
+  }
+  bool open = s->Text(1) == "open";
+  s->Reset();
+  std::string id = AttemptId(r);
+  HF_ASSIGN_OR_RETURN(auto found, FindAttempt(db, id));
+  if (found) {
+    if (StringOr(*found, "number") != r.number || IntOr(*found, "amount_cents") != r.amount_cents ||
+        StringOr(*found, "card_last4") != LastFour(r.card_number)) {
+      return MakeError(Code::kInvalid,
+                       "this Idempotency-Key was used already for another payment (account, amount or card); "
+                       "use a new key for a new payment",
+                       "idempotency-key-reused", "Idempotency-Key");
+    }
+    if (StringOr(*found, "status") == "abandoned") {
+      return MakeError(Code::kConflict,
+                       fmt::format("payment {} was given up: the card processor never received it, so "
+                                   "nothing was charged. Pay again with a new Idempotency-Key.",
+                                   id),
+                       "payment-abandoned");
+    }
+    return *found;
+  }
+  if (!open) {
+    return MakeError(Code::kConflict, fmt::format("utility account {} is closed", r.number),
+                     "account-closed");
+  }
+  HF_RETURN_IF_ERROR(ctx.Emit("utility.online_payment_started",
+                              json::object{{"id", id},
+                                           {"number", r.number},
+                                           {"amount_cents", r.amount_cents},
+                                           {"card_last4", LastFour(r.card_number)},
+                                           {"payer", r.payer},
+                                           {"started_on", today.ToString()}},
+                              r.payer)
+                         .status());
+  HF_ASSIGN_OR_RETURN(auto made, FindAttempt(db, id));
+  if (!made) return Internal(fmt::format("online payment {} was not recorded", id));
+  return *made;
+}
+
+// Step 3: records the outcome (and applies an approved payment), unless the attempt is settled already: a
+// payment settled twice (the payer's retry and the reconciler at once) keeps its first outcome. Answers the
+// attempt as it stands.
+Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, const std::string& outcome,
+                            const ChargeResult* result, Date today, const std::string& actor) {
+  Db& db = ctx.db();
+  HF_ASSIGN_OR_RETURN(auto attempt, FindAttempt(db, id));
+  if (!attempt) return NotFound(fmt::format("no online payment {}", id));
+  std::string status(StringOr(*attempt, "status"));
+  bool settles = status == "pending" || (status == "abandoned" && outcome == "approved");
+  if (!settles) return *attempt;
+  std::string number(StringOr(*attempt, "number"));
+  json::object data{{"id", id},
+                    {"number", number},
+                    {"outcome", outcome},
+                    {"reference", result ? result->reference : ""},
+                    {"authorization_code", result ? result->authorization_code : ""},
+                    {"decline_code", result ? result->decline_code : ""},
+                    {"message", result ? result->message : "the card processor never received this payment"},
+                    {"settled_on", today.ToString()}};
+  HF_RETURN_IF_ERROR(ctx.Emit("utility.online_payment_settled", std::move(data), actor).status());
+  if (outcome == "approved") {
+    HF_RETURN_IF_ERROR(ApplyPayment(ctx, number, id, IntOr(*attempt, "amount_cents"), "online", id,
+                                    result->reference, today, actor)
+                           .status());
+  }
+  HF_ASSIGN_OR_RETURN(auto after, FindAttempt(db, id));
+  if (!after) return Internal(fmt::format("online payment {} vanished", id));
+  return *after;
+}
+
+// {payment, account}: the attempt, and for an approved one the account as it stands after the payment.
+Result<json::value> WithAccount(Db& db, json::object attempt, Date today) {
+  json::object out{{"payment", attempt}};
+  if (StringOr(attempt, "status") == "approved") {
+    HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, StringOr(attempt, "number"), today));
+    if (a) out["account"] = std::move(*a);
+  }
+  return json::value(std::move(out));
+}
+
+Result<json::value> SettleOn(store::Writer& writer, const std::string& id, const std::string& outcome,
+                             const ChargeResult* result, Date today, const std::string& actor) {
+  std::optional<ChargeResult> copy;
+  if (result) copy = *result;
+  return writer.Execute([id, outcome, copy, today, actor](store::CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(json::object a, Settle(ctx, id, outcome, copy ? &*copy : nullptr, today, actor));
+    return WithAccount(ctx.db(), std::move(a), today);
+  });
+}
+
+// The outcome the payer sees, from {payment, account}.
+OnlinePaymentOutcome Outcome(const json::value& packed) {
+  OnlinePaymentOutcome out;
+  const json::object& o = packed.as_object();
+  json::object attempt = o.at("payment").as_object();
+  out.status = std::string(StringOr(attempt, "status"));
+  if (const json::value* account = o.if_contains("account")) out.account = account->as_object();
+  if (out.status == "abandoned") {
+    out.error = MakeError(Code::kConflict,
+                          fmt::format("payment {} was given up: nothing was charged. Pay again with a new "
+                                      "Idempotency-Key.",
+                                      StringOr(attempt, "id")),
+                          "payment-abandoned");
+  }
+  out.payment = std::move(attempt);
+  return out;
+}
+
+}  // namespace
+
+void RegisterOnlinePayments(store::Registry& registry) {
+  registry.AddTable(
+      {"utility_online_payments",
+       "CREATE TABLE IF NOT EXISTS utility_online_payments(id TEXT PRIMARY KEY, number TEXT NOT NULL, "
+       "amount_cents INTEGER NOT NULL, card_last4 TEXT NOT NULL, payer TEXT NOT NULL, status TEXT NOT NULL, "
+       "reference TEXT NOT NULL, authorization_code TEXT NOT NULL, decline_code TEXT NOT NULL, message TEXT "
+       "NOT NULL, started_on TEXT NOT NULL, settled_on TEXT, started_at INTEGER NOT NULL, updated_at "
+       "INTEGER NOT NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;"
+       "CREATE INDEX IF NOT EXISTS utility_online_payments_status ON utility_online_payments(status, "
+       "started_at);"
+       "CREATE INDEX IF NOT EXISTS utility_online_payments_number ON utility_online_payments(number);",
+       {"id"}});
+  registry.AddAggregate({"online-payment", [](Db& db, std::string_view id) -> Status {
+                           return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
+                         }});
+  for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled"}) {
+    registry.AddRule({type,
+                      [](const journal::Event& e) {
+                        return std::vector<std::string>{
+                            fmt::format("online-payment:{}", StringOr(e.data, "id"))};
+                      },
+                      ApplyOnlinePayment});
+  }
+}
+
+Status ValidateOnlinePayment(const OnlinePaymentRequest& r) {
+  HF_RETURN_IF_ERROR(ValidateIdempotencyKey(r.idempotency_key, "Idempotency-Key"));
+  CardCharge charge{r.idempotency_key, r.amount_cents, r.card_number, r.expiry, ""};
+  return ValidateCharge(charge);
+}
+
+Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& gateway,
+                                       const OnlinePaymentRequest& r, Date today) {
+  HF_RETURN_IF_ERROR(ValidateOnlinePayment(r));
+  HF_ASSIGN_OR_RETURN(json::value begun,
+                      writer.Execute([r, today](store::CommandContext& ctx) -> Result<json::value> {
+                        HF_ASSIGN_OR_RETURN(json::object a, Begin(ctx, r, today));
+                        return WithAccount(ctx.db(), std::move(a), today);
+                      }));
+  json::object attempt = begun.at("payment").as_object();
+  if (StringOr(attempt, "status") != "pending") return Outcome(begun);
+
+  std::string id(StringOr(attempt, "id"));
+  CardCharge charge{id, r.amount_cents, r.card_number, r.expiry,
+                    fmt::format("Utility account {}, online payment {}", r.number, id)};
+  Result<ChargeResult> charged = gateway.Charge(charge);
+  std::optional<ChargeResult> decided;
+  if (charged.ok()) {
+    decided = *charged;
+  } else if (charged.error().code == Code::kUnavailable) {
+    // No answer: the card may or may not have been charged. The gateway knows, by the same key.
+    Result<std::optional<ChargeResult>> looked = gateway.Lookup(id);
+    if (looked.ok() && *looked) {
+      decided = **looked;
+    } else {
+      OnlinePaymentOutcome out;
+      out.status = "pending";
+      out.payment = std::move(attempt);
+      out.error = MakeError(
+          Code::kUnavailable,
+          looked.ok() ? "the card processor did not answer and has no record of this payment, so nothing "
+                        "was charged. Send the same payment again with the same Idempotency-Key; it will "
+                        "be charged at most once."
+                      : "the card processor did not answer, so it is not known yet whether the card was "
+                        "charged. Send the same payment again with the same Idempotency-Key to finish it: "
+                        "it will never be charged twice. The office also checks it within minutes.",
+          charged.error().type.empty() ? "gateway-unavailable" : charged.error().type);
+      return out;
+    }
+  } else {
+    return charged.error();
+  }
+  std::string outcome(OutcomeName(decided->outcome));
+  HF_ASSIGN_OR_RETURN(json::value settled, SettleOn(writer, id, outcome, &*decided, today, r.payer));
+  return Outcome(settled);
+}
+
+Result<json::object> ReconcileOnlinePayments(store::Writer& writer, PaymentGateway& gateway, int64_t now_ms,
+                                             int64_t min_age_ms, Date today) {
+  HF_ASSIGN_OR_RETURN(json::value pending,
+                      writer.Execute([now_ms, min_age_ms](store::CommandContext& ctx) -> Result<json::value> {
+                        HF_ASSIGN_OR_RETURN(
+                            StmtRef s, ctx.db().Prepare(fmt::format(
+                                           "SELECT {} FROM utility_online_payments WHERE status='pending' "
+                                           "AND started_at<=? ORDER BY started_at",
+                                           kColumns)));
+                        s->Bind(1, now_ms - min_age_ms);
+                        json::array out;
+                        for (;;) {
+                          HF_ASSIGN_OR_RETURN(bool row, s->Step());
+                          if (!row) break;
+                          out.push_back(RowJson(*s));
+                        }
+                        return json::value(std::move(out));
+                      }));
+  int64_t checked = 0, approved = 0, declined = 0, abandoned = 0, still = 0;
+  for (const auto& v : pending.as_array()) {
+    const json::object& a = v.as_object();
+    std::string id(StringOr(a, "id"));
+    ++checked;
+    Result<std::optional<ChargeResult>> looked = gateway.Lookup(id);
+    if (!looked.ok()) {
+      ++still;
+      continue;
+    }
+    std::string outcome;
+    if (*looked) {
+      outcome = std::string(OutcomeName((*looked)->outcome));
+    } else if (now_ms - IntOr(a, "started_at") >= kAbandonAfterMs) {
+      outcome = "abandoned";
+    } else {
+      ++still;
+      continue;
+    }
+    HF_ASSIGN_OR_RETURN(json::value settled,
+                        SettleOn(writer, id, outcome, *looked ? &**looked : nullptr, today, "system"));
+    std::string now(StringOr(settled.at("payment").as_object(), "status"));
+    if (now == "approved") ++approved;
+    if (now == "declined") ++declined;
+    if (now == "abandoned") ++abandoned;
+  }
+  return json::object{{"checked", checked},
+                      {"approved", approved},
+                      {"declined", declined},
+                      {"abandoned", abandoned},
+                      {"still_pending", still}};
+}
+
+Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,
+                                       int limit) {
+  std::string where = number.empty() ? (status.empty() ? "1" : "status=?") : "number=?";
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE {} "
+                                                        "ORDER BY started_at DESC, id LIMIT ?",
+                                                        kColumns, where)));
+  int i = 0;
+  if (!number.empty()) {
+    s->Bind(++i, number);
+  } else if (!status.empty()) {
+    s->Bind(++i, status);
+  }
+  s->Bind(++i, limit);
+  json::array out;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(RowJson(*s));
+  }
+  return out;
+}
+
+}  // namespace holdfast::domain

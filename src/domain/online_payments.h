@@ -1,0 +1,91 @@
+// Online payments on utility accounts: the account holder pays by card on the portal, the city's payment
+// gateway (domain/gateway.h) charges the card, and the payment is applied to the account when it approves.
+//
+// A charge happens in another system that can fail to answer at any moment, and the node itself can stop
+// between any two steps, so a payment goes through three, and no approved charge is ever lost or made twice:
+//   1. Begin (a command): the attempt is recorded before any money moves. Its id is "OP-" and 24 hex digits
+//      of the SHA-256 of the payer's user id and the request's Idempotency-Key, so the same request sent
+//      again finds its attempt instead of making another; the same key with another account, amount or card
+//      is refused. The id is also the gateway's idempotency key: every call for this attempt, from any node,
+//      charges at most once.
+//   2. Charge (outside the writer, on a thread that may wait): the gateway charges. When it does not answer,
+//      Lookup by the same key tells whether the charge happened.
+//   3. Settle (a command): the outcome is recorded; when approved, the payment is applied to the account
+//      (utility.payment_applied, channel "online", payment id and receipt = the attempt id, reference = the
+//      gateway's transaction id) in the same command.
+// An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
+// "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
+// runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
+// kAbandonAfterMs (nothing was charged). An approval arriving after that still applies the payment: money
+// taken is always credited.
+//
+// Events (aggregate online-payment:<id>):
+//   utility.online_payment_started  id, number, amount_cents, card_last4, payer (user id), started_on
+//   utility.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
+//                                   authorization_code, decline_code, message, settled_on
+// Table utility_online_payments. The first settlement in canonical order stands, except that "approved"
+// replaces "abandoned".
+#ifndef HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
+#define HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
+
+#include <optional>
+#include <string>
+
+#include "base/date.h"
+#include "base/json.h"
+#include "domain/gateway.h"
+#include "store/registry.h"
+#include "store/writer.h"
+
+namespace holdfast::domain {
+
+inline constexpr int64_t kAbandonAfterMs = 30 * 60 * 1000;
+
+void RegisterOnlinePayments(store::Registry& registry);
+
+struct OnlinePaymentRequest {
+  std::string number;           // the account
+  Cents amount_cents = 0;       // 1..kMaxAmountCents
+  std::string card_number;      // 12..19 digits; never stored, only its last four digits
+  std::string expiry;           // MM/YY
+  std::string idempotency_key;  // the request's Idempotency-Key (1..100 visible ASCII characters)
+  std::string payer;            // the user id paying
+  // A public user pays only the accounts of their own party: "" for staff taking a payment by phone.
+  std::string payer_party_id;
+  bool public_user = false;
+};
+
+// Checks the request's fields (not the card: that is the gateway's decision). Errors are kInvalid and name
+// the field at fault.
+Status ValidateOnlinePayment(const OnlinePaymentRequest& r);
+
+struct OnlinePaymentOutcome {
+  // "approved" (account holds the account after the payment), "declined" (the card was refused; nothing
+  // was charged), or "pending" (the outcome is not known yet: `error` says why and what to do).
+  std::string status;
+  json::object payment;  // the attempt: {id, number, amount_cents, card_last4, status, reference, ...}
+  json::object account;  // approved: the account as GetAccount answers it
+  std::optional<Error> error;
+};
+
+// Runs the three steps for one request, calling `gateway` on the calling thread (which may wait up to the
+// gateway's timeout, so never a network or writer thread). Errors: what Begin refuses (404 unknown account
+// or not the payer's, 409 "account-closed", 422 "idempotency-key-reused", 409 "payment-abandoned" for an
+// attempt given up earlier), or the gateway's kInvalid; the writer's failures.
+Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& gateway,
+                                       const OnlinePaymentRequest& r, Date today);
+
+// Asks the gateway about every attempt pending for longer than `min_age_ms` and settles those it can: the
+// gateway's outcome, or "abandoned" when it never received a charge pending for kAbandonAfterMs. Answers
+// {checked, approved, declined, abandoned, still_pending}. Gateway errors leave an attempt pending.
+Result<json::object> ReconcileOnlinePayments(store::Writer& writer, PaymentGateway& gateway, int64_t now_ms,
+                                             int64_t min_age_ms, Date today);
+
+// Online payments by status ("" all, or pending, approved, declined, abandoned), newest first, at most
+// `limit`; or the attempts on one account (`number` not "").
+Result<json::array> ListOnlinePayments(store::Db& db, const std::string& status, const std::string& number,
+                                       int limit);
+
+}  // namespace holdfast::domain
+
+#endif  // HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
