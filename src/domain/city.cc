@@ -31,19 +31,13 @@ void RegisterCity(store::Registry& registry) {
                            return s->Bind(1, id).Run();
                          }});
   registry.AddRule(
-      {"city.founded",
-       [](const journal::Event& e) -> std::vector<std::string> {
-         return {fmt::format("city:{}", StringOr(e.data, "name"))};
-       },
+      {"city.founded", store::OneAggregate("city", "name"),
        [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
          const journal::Event& e = se.event;
          HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?)"));
          return s->BindAll(StringOr(e.data, "name"), StringOr(e.data, "city_key"), e.stamp.time).Run();
        }});
-  registry.AddRule({std::string(journal::kNodeEnrolledType),
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("node:{}", StringOr(e.data, "node"))};
-                    },
+  registry.AddRule({std::string(journal::kNodeEnrolledType), store::OneAggregate("node", "node"),
                     // The first enrollment of a node id in canonical order stands: a copy of its
                     // certificate emitted again later (with another role or time) changes nothing.
                     [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
@@ -57,10 +51,7 @@ void RegisterCity(store::Registry& registry) {
                           .Run();
                     }});
   // The first revocation in canonical order stands: the feed counts up to the seq it names, no further.
-  registry.AddRule({"node.revoked",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("node:{}", StringOr(e.data, "node"))};
-                    },
+  registry.AddRule({"node.revoked", store::OneAggregate("node", "node"),
                     [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
                       const journal::Event& e = se.event;
                       HF_ASSIGN_OR_RETURN(

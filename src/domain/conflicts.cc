@@ -58,10 +58,7 @@ void RegisterConflicts(store::Registry& registry) {
                                                db.Prepare("DELETE FROM conflict_resolutions WHERE id=?"));
                            return s->Bind(1, id).Run();
                          }});
-  registry.AddRule({"conflict.resolved",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("conflict:{}", StringOr(e.data, "id"))};
-                    },
+  registry.AddRule({"conflict.resolved", store::OneAggregate("conflict"),
                     [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
                       const journal::Event& e = se.event;
                       // The first resolution in canonical order stands.

@@ -101,11 +101,7 @@ void RegisterContractors(store::Registry& registry) {
                            return s->Bind(1, id).Run();
                          }});
   for (const char* type : {"contractor.registered", "contractor.updated"}) {
-    registry.AddRule({type,
-                      [](const journal::Event& e) -> std::vector<std::string> {
-                        return {fmt::format("contractor:{}", StringOr(e.data, "party_id"))};
-                      },
-                      ApplyContractor});
+    registry.AddRule({type, store::OneAggregate("contractor", "party_id"), ApplyContractor});
   }
 }
 

@@ -205,12 +205,7 @@ void RegisterOnlinePayments(store::Registry& registry) {
                            return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
                          }});
   for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled"}) {
-    registry.AddRule({type,
-                      [](const journal::Event& e) {
-                        return std::vector<std::string>{
-                            fmt::format("online-payment:{}", StringOr(e.data, "id"))};
-                      },
-                      ApplyOnlinePayment});
+    registry.AddRule({type, store::OneAggregate("online-payment"), ApplyOnlinePayment});
   }
 }
 

@@ -204,11 +204,7 @@ void RegisterParties(store::Registry& registry) {
          return {fmt::format("party:{}", StringOr(e.data, "id")), store::SeriesAggregate(e.feed, "party")};
        },
        ApplyParty});
-  registry.AddRule({"party.updated",
-                    [](const journal::Event& e) -> std::vector<std::string> {
-                      return {fmt::format("party:{}", StringOr(e.data, "id"))};
-                    },
-                    ApplyParty});
+  registry.AddRule({"party.updated", store::OneAggregate("party"), ApplyParty});
 }
 
 Result<PartyInput> ParsePartyInput(const json::value& body, bool create) {

@@ -370,12 +370,7 @@ void RegisterUtilities(store::Registry& registry) {
                            return db.Run("DELETE FROM utility_lockbox_exceptions WHERE id=?", id);
                          }});
   for (const char* type : {"utility.lockbox_exception", "utility.lockbox_exception_resolved"}) {
-    registry.AddRule({type,
-                      [](const journal::Event& e) {
-                        return std::vector<std::string>{
-                            fmt::format("lockbox-exception:{}", StringOr(e.data, "id"))};
-                      },
-                      ApplyLockboxException});
+    registry.AddRule({type, store::OneAggregate("lockbox-exception"), ApplyLockboxException});
   }
   registry.AddAggregate({"utility-settings", [](Db& db, std::string_view) -> Status {
                            return db.Run("DELETE FROM utility_settings");
@@ -392,12 +387,7 @@ void RegisterUtilities(store::Registry& registry) {
                       },
                       ApplyAccount});
   }
-  registry.AddRule({"utility.import_recorded",
-                    [](const journal::Event& e) {
-                      return std::vector<std::string>{
-                          fmt::format("utility-import:{}", StringOr(e.data, "id"))};
-                    },
-                    ApplyImport});
+  registry.AddRule({"utility.import_recorded", store::OneAggregate("utility-import"), ApplyImport});
   registry.AddRule({"utility.settings_set",
                     [](const journal::Event&) { return std::vector<std::string>{"utility-settings:city"}; },
                     ApplySettings});

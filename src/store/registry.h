@@ -43,6 +43,15 @@ struct FoldRule {
   std::function<Status(Db&, const journal::StoredEvent&, std::string_view aggregate)> apply;
 };
 
+// FoldRule::aggregates for an event that belongs to one aggregate, "<prefix>:<the value of `field` in its
+// data>", e.g. OneAggregate("party") for "party:p-central-1".
+inline std::function<std::vector<std::string>(const journal::Event&)> OneAggregate(std::string prefix,
+                                                                                   std::string field = "id") {
+  return [prefix = std::move(prefix), field = std::move(field)](const journal::Event& e) {
+    return std::vector<std::string>{prefix + ":" + std::string(StringOr(e.data, field))};
+  };
+}
+
 class Registry {
  public:
   void AddTable(StateTable table);
