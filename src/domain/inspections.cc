@@ -7,6 +7,7 @@
 
 #include "domain/conflicts.h"
 #include "domain/permits.h"
+#include "domain/refusals.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -265,20 +266,10 @@ bool IsName(std::string_view s) {
   });
 }
 
-Error Refused(Code code, std::string type, std::string detail, std::string field = {}) {
-  return MakeError(code, std::move(detail), std::move(type), std::move(field));
-}
-
 Result<json::object> Existing(Db& db, std::string_view id) {
   HF_ASSIGN_OR_RETURN(auto i, GetInspection(db, id));
   if (!i) return NotFound(fmt::format("no inspection {}", id));
   return *i;
-}
-
-Status NeedReason(const std::string& reason) {
-  if (reason.empty()) return Invalid("say why", "reason");
-  if (reason.size() > 500) return Invalid("reason is longer than 500 characters", "reason");
-  return Status::Ok();
 }
 
 // The slot for an inspection of `permit` requested now: the earliest day by the calendar rule, not before

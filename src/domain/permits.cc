@@ -8,6 +8,7 @@
 #include "domain/inspections.h"
 #include "domain/parties.h"
 #include "domain/permit_types.h"
+#include "domain/refusals.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -213,10 +214,6 @@ std::vector<std::string> PermitAggregates(const journal::Event& e) {
   return out;
 }
 
-Error Refused(Code code, std::string type, std::string detail, std::string field = {}) {
-  return MakeError(code, std::move(detail), std::move(type), std::move(field));
-}
-
 Result<json::object> Existing(Db& db, std::string_view number) {
   HF_ASSIGN_OR_RETURN(auto p, GetPermit(db, number));
   if (!p) return NotFound(fmt::format("no permit {}", number));
@@ -238,12 +235,6 @@ Result<json::object> Record(store::CommandContext& ctx, std::string type, json::
   std::string number(StringOr(data, "number"));
   HF_RETURN_IF_ERROR(ctx.Emit(std::move(type), std::move(data), actor).status());
   return Existing(ctx.db(), number);
-}
-
-Status NeedReason(const std::string& reason) {
-  if (reason.empty()) return Invalid("say why", "reason");
-  if (reason.size() > 500) return Invalid("reason is longer than 500 characters", "reason");
-  return Status::Ok();
 }
 
 // The PaidItemsReversal of permits: a voided receipt no longer pays the permit's fees. A permit issued since

@@ -12,6 +12,7 @@
 #include "domain/incidents.h"
 #include "domain/lockbox.h"
 #include "domain/parties.h"
+#include "domain/refusals.h"
 #include "store/series.h"
 
 namespace holdfast::domain {
@@ -21,10 +22,6 @@ using store::Db;
 using store::StmtRef;
 
 constexpr std::string_view kRefPrefix = "UA-";
-
-Error Refused(Code code, std::string type, std::string detail, std::string field = {}) {
-  return MakeError(code, std::move(detail), std::move(type), std::move(field));
-}
 
 bool IsAccountNumber(std::string_view s) {
   return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -285,12 +282,6 @@ Result<json::object> Existing(Db& db, std::string_view number, Date today) {
   HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, number, today));
   if (!a) return NotFound(fmt::format("no utility account {}", number));
   return *a;
-}
-
-Status NeedReason(const std::string& reason) {
-  if (reason.empty()) return Invalid("say why", "reason");
-  if (reason.size() > 500) return Invalid("reason is longer than 500 characters", "reason");
-  return Status::Ok();
 }
 
 // The PaidItemsReversal of utility payments taken at a counter: the account owes the amount again.
@@ -722,12 +713,16 @@ Result<json::object> ImportLockbox(store::CommandContext& ctx, std::string_view 
                       {"amount_differs", std::move(differs)}};
 }
 
-Result<json::array> ListLockboxExceptions(Db& db, const std::string& status) {
+namespace {
+
+// The lockbox exceptions of one status ("" any), or the one with `id` (not "").
+Result<json::array> QueryExceptions(Db& db, const std::string& status, const std::string& id) {
   HF_ASSIGN_OR_RETURN(
       StmtRef s, db.Prepare("SELECT id, import_id, item_id, account, amount_cents, check_number, payer_name, "
                             "deposit_date, reason, status, resolution, resolved_account, note FROM "
-                            "utility_lockbox_exceptions WHERE (?='' OR status=?) ORDER BY deposit_date, id"));
-  s->BindAll(status, status);
+                            "utility_lockbox_exceptions WHERE (?='' OR status=?) AND (?='' OR id=?) ORDER BY "
+                            "deposit_date, id"));
+  s->BindAll(status, status, id, id);
   json::array out;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -749,16 +744,19 @@ Result<json::array> ListLockboxExceptions(Db& db, const std::string& status) {
   return out;
 }
 
+}  // namespace
+
+Result<json::array> ListLockboxExceptions(Db& db, const std::string& status) {
+  return QueryExceptions(db, status, "");
+}
+
 Result<json::object> ResolveLockboxException(store::CommandContext& ctx, const std::string& id,
                                              const std::string& resolution, const std::string& account,
                                              const std::string& note, Date today, const std::string& actor) {
   Db& db = ctx.db();
-  HF_ASSIGN_OR_RETURN(json::array all, ListLockboxExceptions(db, ""));
-  const json::object* found = nullptr;
-  for (const auto& e : all) {
-    if (StringOr(e.as_object(), "id") == id) found = &e.as_object();
-  }
-  if (!found) return NotFound(fmt::format("no lockbox exception {}", id));
+  HF_ASSIGN_OR_RETURN(json::array one, QueryExceptions(db, "", id));
+  if (one.empty()) return NotFound(fmt::format("no lockbox exception {}", id));
+  const json::object* found = &one[0].as_object();
   if (StringOr(*found, "status") != "open") {
     return Refused(Code::kConflict, "exception-resolved",
                    fmt::format("lockbox item {} was {} already", id, StringOr(*found, "resolution")));
@@ -787,11 +785,9 @@ Result<json::object> ResolveLockboxException(store::CommandContext& ctx, const s
                                            {"note", note}},
                               actor)
                          .status());
-  HF_ASSIGN_OR_RETURN(json::array after, ListLockboxExceptions(db, ""));
-  for (const auto& e : after) {
-    if (StringOr(e.as_object(), "id") == id) return e.as_object();
-  }
-  return Internal(fmt::format("lockbox exception {} vanished", id));
+  HF_ASSIGN_OR_RETURN(json::array after, QueryExceptions(db, "", id));
+  if (after.empty()) return Internal(fmt::format("lockbox exception {} vanished", id));
+  return after[0].as_object();
 }
 
 Result<json::object> AdjustAccount(store::CommandContext& ctx, const std::string& number, Cents amount_cents,
