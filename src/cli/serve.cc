@@ -123,7 +123,7 @@ void AddServeVerb(CLI::App& app, Run* run) {
     *run = [args] {
       std::unique_ptr<http::HttpGateway> gateway;
       if (!args->gateway.empty()) {
-        auto address = http::ParsePeerUrl(args->gateway);
+        auto address = http::ParsePeerUrl(args->gateway, "gateway");
         if (!address.ok()) return ReportError(address.error());
         auto key = ReadSecret(args->gateway_token, "HOLDFAST_GATEWAY_TOKEN");
         if (!key.ok()) return ReportError(key.error());

@@ -98,10 +98,11 @@ std::vector<PeerStatus> PeerBoard::Snapshot() const {
   return peers_;
 }
 
-Result<std::pair<std::string, uint16_t>> ParsePeerUrl(std::string_view url) {
+Result<std::pair<std::string, uint16_t>> ParsePeerUrl(std::string_view url, std::string_view what) {
   auto u = boost::urls::parse_uri(url);
   Error bad =
-      Invalid(fmt::format("{:?} is not a peer address like http://10.0.0.5:8080", std::string(url)), "peer");
+      Invalid(fmt::format("{:?} is not a {} address like http://10.0.0.5:8080", std::string(url), what),
+              std::string(what));
   if (!u || u->scheme() != "http" || !u->has_authority() || u->host().empty() || !u->has_port() ||
       (!u->path().empty() && u->path() != "/") || u->has_query() || u->has_fragment() || u->has_userinfo()) {
     return bad;

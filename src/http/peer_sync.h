@@ -76,8 +76,9 @@ struct RoundReport {
   std::chrono::microseconds store_time{0};
 };
 
-// Splits "http://host:port" (no path, no TLS) into host and port.
-Result<std::pair<std::string, uint16_t>> ParsePeerUrl(std::string_view url);
+// Splits "http://host:port" (no path, no TLS) into host and port. The error names the address as `what`'s
+// ("peer", "gateway").
+Result<std::pair<std::string, uint16_t>> ParsePeerUrl(std::string_view url, std::string_view what = "peer");
 
 // One round with the peer at `url`. `progress` hears a line now and then.
 Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url,
