@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that `make demo` serves the demo: starts it on a free loopback port with a fresh data directory, waits
-# (with a deadline) for it to listen, signs in as the demo clerk, finds a demo party, then stops it.
+# (with a deadline) for it to listen, signs in as the demo clerk, finds a demo party, has the demo resident pay
+# her water bill online, then stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +35,14 @@ token=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/sessions" -H 
 found=$(curl -sf --noproxy '*' --max-time 10 "$base/api/v1/parties?q=gonzalez" -H "Authorization: Bearer $token" |
   python3 -c 'import sys, json; print(len(json.load(sys.stdin)["items"]))') || fail "party search failed"
 [[ "$found" == 1 ]] || fail "expected the demo party Maria Gonzalez, found $found"
-echo "demo check: make demo serves the demo city on $base (clerk signed in, demo parties found)"
+
+# The demo resident pays her water bill online through the demo's test card processor.
+resident=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/sessions" -H 'Content-Type: application/json' \
+  -d '{"username":"resident","password":"resident-demo-pass"}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])') ||
+  fail "the demo resident could not sign in"
+balance=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/utility/accounts/100001/online-payments" \
+  -H "Authorization: Bearer $resident" -H 'Content-Type: application/json' -H "Idempotency-Key: demo-check-$port" \
+  -d '{"amount_cents":500,"card_number":"4242424242424242","expiry":"12/30"}' |
+  python3 -c 'import sys, json; print(json.load(sys.stdin)["account"]["balance_cents"])') ||
+  fail "the demo resident's online payment was not taken"
+echo "demo check: make demo serves the demo city on $base (clerk signed in, demo parties found, resident paid \$5.00 online; balance now $balance cents)"
