@@ -87,7 +87,7 @@ function accountPage(account: Account): HTMLElement[] {
       h('button', { class: 'usa-button', type: 'submit' }, 'Pay now'),
     ),
   );
-  const ledger = ledgerTable(account);
+  let ledger = ledgerTable(account);
 
   let pending: { key: string; body: { amount_cents: number; card_number: string; expiry: string } } | null = null;
   const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
@@ -112,6 +112,14 @@ function accountPage(account: Account): HTMLElement[] {
         `Your balance is now ${dollars(result.account.balance_cents)}.`));
       form.reset();
       (form.elements.namedItem('amount') as HTMLInputElement).value = '';
+      // The payment's row in the ledger; the page stays correct without it.
+      api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}`)
+        .then((fresh) => {
+          const table = ledgerTable(fresh);
+          ledger.replaceWith(table);
+          ledger = table;
+        })
+        .catch(() => {});
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, { detail: String(e) });
       if (err.status === 503 || err.status === 0) {
