@@ -5,18 +5,34 @@ JOBS       ?= 2
 DEMO_DATA  ?= demo-data
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench bench-vault format clean
+.PHONY: all deps web build build-asan test test-release test-asan demo bench bench-vault format clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+# The browser UI (web/, docs/web.md): its npm packages are installed again only when package-lock.json changed,
+# and it is rebuilt into web/dist only when one of its sources did.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+               web/tsconfig.json web/package.json
+
+web: deps web/dist/index.html
+
+web/node_modules/.installed: web/package-lock.json
+	@echo "== npm ci (web/)"
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	@echo "== building the web UI (web/dist)"
+	@cd web && npm run --silent build
+
+build: deps web
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-build-asan: deps
+build-asan: deps web
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
 	  -DHOLDFAST_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)

@@ -11,10 +11,14 @@ packages=(
   postgresql-15 postgresql-contrib
   restic  # the baseline of the vault benchmark (bench/vault.sh)
   python3 python3-icalendar  # the independent parser the iCalendar feed is checked with (src/base/ical_test.cc)
+  nodejs npm chromium  # the web UI's build (web/) and its end-to-end test in a real browser (docs/web.md)
 )
 
 missing=()
 for p in "${packages[@]}"; do
+  # A Node.js from another source (e.g. NodeSource's nodejs package) brings its own npm and conflicts with
+  # Debian's npm package: an npm on the PATH will do.
+  [[ $p == npm ]] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 ((${#missing[@]} == 0)) && exit 0

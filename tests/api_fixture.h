@@ -39,7 +39,7 @@ class ApiTest : public ::testing::Test {
     auto node = store::Node::Open(dir_.path(), domain::NodeRegistry(), options);
     ASSERT_TRUE(node.ok()) << node.status().ToString();
     node_ = std::move(*node);
-    app_ = std::make_unique<http::App>(*node_);
+    app_ = std::make_unique<http::App>(*node_, app_options_);
     http::ServerOptions so = server_options_;
     so.port = 0;
     server_ = std::make_unique<http::Server>(so, [this](http::Request&& r, http::Responder respond) {
@@ -158,6 +158,7 @@ class ApiTest : public ::testing::Test {
   // Lets Call accept 503 (another system the node depends on did not answer) besides answers under 500.
   bool allow_unavailable_ = false;
   http::ServerOptions server_options_;
+  http::AppOptions app_options_;  // e.g. web_dir, for tests of the browser UI's files
   FakeClock clock_;
   std::string admin_password_;
   std::unique_ptr<store::Node> node_;

@@ -265,6 +265,7 @@ Status CreateDemoData(const std::string& dir) {
 void AddDemoVerb(CLI::App& app, Run* run) {
   struct Args {
     std::string data = "demo-data", listen = "127.0.0.1:8080";
+    std::string web = DefaultWebDir();
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("demo",
@@ -272,6 +273,8 @@ void AddDemoVerb(CLI::App& app, Run* run) {
                                      "fees, permits and inspections, if not there yet, and serve it");
   cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
+  cmd->add_option("--web", args->web, "Directory of the browser UI's built files, served at /")
+      ->capture_default_str();
   cmd->callback([args, run] {
     *run = [args] {
       if (!FileExists(store::DataPaths(args->data).db())) {
@@ -303,7 +306,7 @@ void AddDemoVerb(CLI::App& app, Run* run) {
                 "expiry, e.g. 12/30).\n\n",
                 url, http::kTestCardApproved, http::kTestCardDeclined);
           },
-          {}, std::chrono::seconds(2), nullptr, &gateway);
+          {}, std::chrono::seconds(2), nullptr, &gateway, args->web);
     };
   });
 }

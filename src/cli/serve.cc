@@ -18,6 +18,12 @@
 
 namespace holdfast::cli {
 
+std::string DefaultWebDir() {
+  return
+#include "cli/web_dir.inc"
+      ;
+}
+
 sigset_t BlockStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
@@ -31,12 +37,12 @@ sigset_t BlockStopSignals() {
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening,
               const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
-              vault::Pusher* pusher, domain::PaymentGateway* gateway) {
+              vault::Pusher* pusher, domain::PaymentGateway* gateway, const std::string& web_dir) {
   auto address = http::ParseListen(listen);
   if (!address.ok()) return ReportError(address.error());
   sigset_t stop = BlockStopSignals();
 
-  http::App app(node);
+  http::App app(node, {.web_dir = web_dir});
   if (pusher) app.set_backups([pusher] { return pusher->Snapshot(); });
   app.set_gateway(gateway);
   http::ServerOptions options;
@@ -54,6 +60,7 @@ int ServeNode(store::Node& node, const std::string& listen, int threads,
   std::string url = fmt::format("http://{}:{}", host, server.port());
   if (on_listening) on_listening(url);
   fmt::print("listening on {}\n", url);
+  if (!web_dir.empty()) fmt::print("web UI at {}/ (its files from {})\n", url, web_dir);
   http::Syncer syncer(node, peers, app.peers(), sync_every);
   syncer.Start();
   NodeJobs jobs(node, gateway);
@@ -89,6 +96,7 @@ void AddServeVerb(CLI::App& app, Run* run) {
     double backup_every = 2;
     std::string gateway, gateway_token;
     double gateway_timeout = 10;
+    std::string web = DefaultWebDir();
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a node's HTTP API (stop with Ctrl-C or SIGTERM)");
@@ -116,6 +124,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option(
       "--gateway-token", args->gateway_token,
       "File holding the gateway's API key, sent as a bearer token (or set HOLDFAST_GATEWAY_TOKEN)");
+  cmd->add_option("--web", args->web, "Directory of the browser UI's built files, served at /")
+      ->capture_default_str();
   cmd->add_option("--gateway-timeout", args->gateway_timeout, "Seconds to wait for the gateway's answer")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 120.0));
@@ -163,7 +173,7 @@ void AddServeVerb(CLI::App& app, Run* run) {
       }
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
                        std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)), pusher.get(),
-                       gateway.get());
+                       gateway.get(), args->web);
     };
   });
 }

@@ -95,12 +95,17 @@ sigset_t BlockStopSignals();
 
 // Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`,
 // backing up with `pusher` and taking online card payments through `gateway` (each when given).
-// `on_listening(url)` runs once the port is bound.
+// `on_listening(url)` runs once the port is bound. The browser UI's built files in `web_dir` are served at
+// "/" (http/static_files.h); with `web_dir` empty there is no UI.
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening = nullptr,
               const std::vector<std::string>& peers = {},
               std::chrono::milliseconds sync_every = std::chrono::seconds(2), vault::Pusher* pusher = nullptr,
-              domain::PaymentGateway* gateway = nullptr);
+              domain::PaymentGateway* gateway = nullptr, const std::string& web_dir = {});
+
+// Where `serve` and `demo` look for the browser UI's built files without --web: the source tree's web/dist,
+// where `make build` writes them.
+std::string DefaultWebDir();
 
 }  // namespace holdfast::cli
 

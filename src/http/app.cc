@@ -47,6 +47,7 @@ App::App(store::Node& node, AppOptions options)
     : node_(node),
       options_(std::move(options)),
       session_watch_(node.writer().Watch({"users", "local_sessions"})) {
+  if (!options_.web_dir.empty()) web_ = std::make_unique<StaticSite>(options_.web_dir);
   RegisterSystemRoutes(*this);
   RegisterAuthRoutes(*this);
   RegisterPartyRoutes(*this);
@@ -119,6 +120,9 @@ void App::Handle(Request&& req, Responder respond) {
   call->req = std::move(req);
   call->app = this;
   Router::Match match = router_.Find(call->req.method, call->req.path);
+  if (!match.route && !match.path_known && web_ && StaticSite::Serves(call->req.method, call->req.path)) {
+    return respond(web_->Serve(call->req.path));
+  }
   if (!match.route) {
     unmatched_.fetch_add(1);
     Error e = match.path_known

@@ -17,6 +17,7 @@
 #include "http/message.h"
 #include "http/peer_sync.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "store/node.h"
 #include "vault/backup.h"
 
@@ -25,6 +26,7 @@ namespace holdfast::http {
 struct AppOptions {
   std::string issuer = "Holdfast";  // shown in authenticator apps
   bool secure_cookies = false;      // set the Secure attribute (behind TLS)
+  std::string web_dir;              // the browser UI's built files, served at "/"; empty: no UI
 };
 
 class App {
@@ -91,6 +93,7 @@ class App {
   store::Node& node_;
   AppOptions options_;
   Router router_;
+  std::unique_ptr<StaticSite> web_;  // null without options_.web_dir
   boost::asio::thread_pool workers_{2};
   boost::asio::thread_pool callouts_{4};
   std::atomic<domain::PaymentGateway*> gateway_{nullptr};

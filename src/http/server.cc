@@ -163,6 +163,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.remote = remote_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
+    head_ = msg.method() == bhttp::verb::head;
     Status parsed = ParseTarget(req.target, req);
     if (!parsed.ok()) return Fail(parsed.error());
 
@@ -197,7 +198,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     header("Server", "holdfast");
     header("Content-Type", r.content_type);
     header("X-Content-Type-Options", "nosniff");
-    header("Cache-Control", "no-store");
+    bool own_cache_control = std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+      return beast::iequals(h.first, "Cache-Control");
+    });
+    if (!own_cache_control) header("Cache-Control", "no-store");
     for (const auto& [k, v] : r.headers) header(k, v);
     header("Content-Length", std::to_string(r.body.size()));
     if (!keep_alive_) {
@@ -206,7 +210,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       header("Connection", "keep-alive");
     }
     out += "\r\n";
-    out += r.body;
+    if (!head_) out += r.body;  // an answer to HEAD has the length of the body it does not carry
     return out;
   }
 
@@ -268,6 +272,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> discard_;
   size_t drained_ = 0;
   unsigned version_ = 11;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 }  // namespace

@@ -1,0 +1,61 @@
+// Small helpers for building pages without a framework. Text always goes in as text, never as HTML.
+
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+// A USWDS alert. Error alerts are announced (role="alert") and can take focus.
+export function alert(kind: 'error' | 'success' | 'warning' | 'info', heading: string, text: string): HTMLElement {
+  return h(
+    'div',
+    {
+      class: `usa-alert usa-alert--${kind}`,
+      role: kind === 'error' ? 'alert' : 'status',
+      tabindex: '-1',
+      'data-testid': `alert-${kind}`,
+    },
+    h('div', { class: 'usa-alert__body' }, h('h2', { class: 'usa-alert__heading' }, heading), h('p', { class: 'usa-alert__text' }, text)),
+  );
+}
+
+// A labelled text input inside a USWDS form group.
+export function field(
+  id: string,
+  label: string,
+  attrs: Record<string, string | boolean | undefined> = {},
+  hint?: string,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'usa-form-group' },
+    h('label', { class: 'usa-label', for: id }, label),
+    hint ? h('div', { class: 'usa-hint', id: `${id}-hint` }, hint) : null,
+    h('input', { class: 'usa-input', id, name: id, type: 'text', 'aria-describedby': hint ? `${id}-hint` : undefined, ...attrs }),
+  );
+}
+
+export function value(form: HTMLFormElement, name: string): string {
+  const el = form.elements.namedItem(name);
+  return el instanceof HTMLInputElement ? el.value : '';
+}
+
+// Shows `message` in place of the previous one in `slot` and moves focus to it.
+export function showAlert(slot: HTMLElement, message: HTMLElement): void {
+  slot.replaceChildren(message);
+  message.focus();
+}

@@ -1,0 +1,20 @@
+// Who is signed in, as the server says (GET /api/v1/users/me with the session cookie).
+import { api, ApiError, type User } from './api';
+
+let current: User | null | undefined;
+
+export async function currentUser(): Promise<User | null> {
+  if (current !== undefined) return current;
+  try {
+    current = await api<User>('GET', '/api/v1/users/me');
+  } catch (e) {
+    if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 403)) throw e;
+    current = null;
+  }
+  return current;
+}
+
+// undefined: ask the server again next time.
+export function setCurrentUser(user: User | null | undefined): void {
+  current = user;
+}
