@@ -247,6 +247,14 @@ void Pay(Call& call) {
       });
 }
 
+// The processor's message for a declined card without its closing full stop ("Insufficient funds"), or
+// its decline code when it gave none.
+std::string DeclineReason(const json::object& payment) {
+  std::string reason(StringOr(payment, "message"));
+  while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
+  return reason.empty() ? std::string(StringOr(payment, "decline_code")) : reason;
+}
+
 // The card is charged on a call-out thread (the gateway may take seconds to answer), never on a network or
 // writer thread; domain/online_payments.h says how a payment is kept from being lost or made twice.
 void PayOnline(Call& call) {
@@ -293,11 +301,12 @@ void PayOnline(Call& call) {
     }
     if (out->status == "declined") {
       return c.Reply(Response::Problem(
-          MakeError(Code::kInvalid,
-                    fmt::format("the card was declined: {}. Nothing was charged; use another card, or pay at "
-                                "a counter or by mail.",
-                                StringOr(payment, "message")),
-                    "card-declined"),
+          MakeError(
+              Code::kInvalid,
+              fmt::format("the card was declined ({}). Nothing was charged; use another card, or pay at "
+                          "a counter or by mail.",
+                          DeclineReason(payment)),
+              "card-declined"),
           c.req.path,
           json::object{{"decline_code", StringOr(payment, "decline_code")}, {"payment", payment}}));
     }
