@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that `make demo` serves the demo: starts it on a free loopback port with a fresh data directory, waits
-# (with a deadline) for it to listen, signs in as the demo clerk, finds a demo party, has the demo resident pay
-# her water bill online, then stops it.
+# (with a deadline) for it to listen, signs in as the demo clerk, finds a demo party, checks the web UI is
+# served at /, has the demo resident pay her water bill online, then stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,8 @@ token=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/sessions" -H 
 found=$(curl -sf --noproxy '*' --max-time 10 "$base/api/v1/parties?q=gonzalez" -H "Authorization: Bearer $token" |
   python3 -c 'import sys, json; print(len(json.load(sys.stdin)["items"]))') || fail "party search failed"
 [[ "$found" == 1 ]] || fail "expected the demo party Maria Gonzalez, found $found"
+curl -sf --noproxy '*' --max-time 10 "$base/" | grep -q '<script type="module"' ||
+  fail "the web UI is not served at $base/ (is web/dist built?)"
 
 # The demo resident pays her water bill online through the demo's test card processor.
 resident=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/sessions" -H 'Content-Type: application/json' \
@@ -45,4 +47,4 @@ balance=$(curl -sf --noproxy '*' --max-time 10 -X POST "$base/api/v1/utility/acc
   -d '{"amount_cents":500,"card_number":"4242424242424242","expiry":"12/30"}' |
   python3 -c 'import sys, json; print(json.load(sys.stdin)["account"]["balance_cents"])') ||
   fail "the demo resident's online payment was not taken"
-echo "demo check: make demo serves the demo city on $base (clerk signed in, demo parties found, resident paid \$5.00 online; balance now $balance cents)"
+echo "demo check: make demo serves the demo city on $base (web UI at /, clerk signed in, demo parties found, resident paid \$5.00 online; balance now $balance cents)"
