@@ -5,7 +5,8 @@
 // the demo supervisor through the API, then drives Debian's Chromium (headless, through playwright-core):
 // the resident signs in with the keyboard, sees the incident banner and the balance, pays with a declined
 // card (an error is shown and focused, the balance is unchanged) and then with an approved one (the new
-// balance is shown). axe-core checks every page visited at desktop and phone width and the run fails on any
+// balance is shown); then a visitor who is not signed in looks up a permit, first by a number that does not
+// exist. axe-core checks every page visited at desktop and phone width and the run fails on any
 // serious or critical violation. Screenshots of each page at 1280x800 and 390x844 go to the screenshot folder.
 //
 // Usage: node e2e/run.mjs [--holdfast PATH] [--web DIR] [--screenshots DIR]
@@ -255,6 +256,28 @@ async function main() {
     const afterPay = await apiCall(base, 'GET', '/api/v1/utility/accounts/100001', undefined, resident);
     check(afterPay.json.balance_cents === startCents - payCents, `the node holds a balance of ${afterPay.json.balance_cents}, not ${startCents - payCents}`);
     await visitAtEveryWidth(page, 'payment-approved');
+
+    step('anyone looks up a permit: an unknown number is explained, a real one shows its inspections');
+    const visitor = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })).newPage();
+    visitor.on('pageerror', (e) => pageErrors.push(e.message));
+    await visitor.goto(`${base}/`);
+    await visitor.getByRole('link', { name: 'Look up a permit' }).first().click();
+    await visitor.waitForURL(`${base}/permits`);
+    await visitor.getByLabel('Permit number').fill('BP-nowhere-9');
+    await visitor.keyboard.press('Enter');
+    const noPermit = visitor.getByTestId('alert-error');
+    await noPermit.waitFor();
+    check((await noPermit.innerText()).includes('BP-nowhere-9'), `the unknown permit is not named: ${await noPermit.innerText()}`);
+    await visitAtEveryWidth(visitor, 'permit-not-found');
+    await visitor.getByLabel('Permit number').fill('BP-central-1');
+    await visitor.getByRole('button', { name: 'Look up' }).click();
+    await visitor.waitForURL(`${base}/permits/BP-central-1`);
+    const record = visitor.getByTestId('permit-record');
+    await record.waitFor();
+    check((await record.innerText()).includes('Issued'), `the permit's status is not shown: ${await record.innerText()}`);
+    check((await visitor.getByTestId('permit-inspections').innerText()).includes('footing'),
+      'the permit\'s footing inspection is not listed');
+    await visitAtEveryWidth(visitor, 'permit');
 
     check(pageErrors.length === 0, `the page threw: ${pageErrors.join('; ')}`);
     console.log(`PASS: ${scanned.length} axe scans clean; screenshots in ${shotsDir}`);

@@ -6,6 +6,7 @@ import './site.css';
 import { showIncidentBanner } from './incident';
 import { renderHome } from './pages/home';
 import { renderPay } from './pages/pay';
+import { renderPermitLookup } from './pages/permit_lookup';
 import { renderSignIn } from './pages/sign_in';
 import { currentUser } from './session';
 import { h } from './dom';
@@ -25,6 +26,9 @@ async function render(): Promise<void> {
   if (path === '/pay') return renderPay(main, navigate, null);
   const m = /^\/pay\/([A-Za-z0-9-]+)$/.exec(path);
   if (m) return renderPay(main, navigate, m[1]);
+  if (path === '/permits') return renderPermitLookup(main, navigate, null);
+  const permit = /^\/permits\/([^/]+)$/.exec(path);
+  if (permit) return renderPermitLookup(main, navigate, decodeURIComponent(permit[1]));
   document.title = 'Page not found | Springfield city services';
   main.append(
     h('h1', {}, 'Page not found'),

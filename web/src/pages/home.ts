@@ -5,11 +5,12 @@ export function renderHome(main: HTMLElement, _navigate: Navigate): void {
   document.title = 'Springfield city services';
   main.append(
     h('h1', {}, 'Springfield city services'),
-    h('p', { class: 'usa-intro' }, 'Pay your water bill online, any time.'),
+    h('p', { class: 'usa-intro' }, 'Pay your water bill online and look up building permits, any time.'),
     h(
       'ul',
       { class: 'usa-list' },
       h('li', {}, h('a', { class: 'usa-link', href: '/pay', 'data-link': true }, 'Pay my water bill')),
+      h('li', {}, h('a', { class: 'usa-link', href: '/permits', 'data-link': true }, 'Look up a permit')),
       h('li', {}, h('a', { class: 'usa-link', href: '/sign-in', 'data-link': true }, 'Sign in')),
     ),
   );
