@@ -6,7 +6,7 @@
 // the resident signs in with the keyboard, sees the incident banner and the balance, pays with a declined
 // card (an error is shown and focused, the balance is unchanged) and then with an approved one (the new
 // balance is shown); then a visitor who is not signed in looks up a permit, first by a number that does not
-// exist. axe-core checks every page visited at desktop and phone width and the run fails on any
+// exist, and checks a counter receipt's proof against the log's checkpoint. axe-core checks every page visited at desktop and phone width and the run fails on any
 // serious or critical violation. Screenshots of each page at 1280x800 and 390x844 go to the screenshot folder.
 //
 // Usage: node e2e/run.mjs [--holdfast PATH] [--web DIR] [--screenshots DIR]
@@ -278,6 +278,31 @@ async function main() {
     check((await visitor.getByTestId('permit-inspections').innerText()).includes('footing'),
       'the permit\'s footing inspection is not listed');
     await visitAtEveryWidth(visitor, 'permit');
+
+    step('anyone checks a receipt: the browser recomputes the log root from the proof');
+    const clerk = await signInApi(base, 'clerk', 'clerk-demo-pass');
+    const drawer = await apiCall(base, 'POST', '/api/v1/drawers', { float_cents: 0 }, clerk);
+    check(drawer.status === 201, `opening a drawer answered ${drawer.status}: ${drawer.text}`);
+    const sale = await apiCall(base, 'POST', '/api/v1/payments', {
+      drawer_id: drawer.json.id,
+      items: [{ code: 'MISC', description: 'Copy of a permit', amount_cents: 500 }],
+      tenders: [{ kind: 'cash', amount_cents: 500 }],
+    }, clerk);
+    check(sale.status === 201, `a counter payment answered ${sale.status}: ${sale.text}`);
+    const receiptNumber = sale.json.receipt;
+    await visitor.goto(`${base}/receipts`);
+    await visitor.getByLabel('Receipt number').fill('r-nowhere-1');
+    await visitor.keyboard.press('Enter');
+    const noReceipt = visitor.getByTestId('alert-error');
+    await noReceipt.waitFor();
+    check((await noReceipt.innerText()).includes('No such receipt'), `an unknown receipt is not explained: ${await noReceipt.innerText()}`);
+    await visitor.getByLabel('Receipt number').fill(receiptNumber);
+    await visitor.getByRole('button', { name: 'Check' }).click();
+    await visitor.waitForURL(`${base}/receipts/${receiptNumber}`);
+    const proven = visitor.getByTestId('alert-success');
+    await proven.waitFor();
+    check((await proven.innerText()).includes('is in the city'), `the receipt was not proven: ${await proven.innerText()}`);
+    await visitAtEveryWidth(visitor, 'receipt-proven');
 
     check(pageErrors.length === 0, `the page threw: ${pageErrors.join('; ')}`);
     console.log(`PASS: ${scanned.length} axe scans clean; screenshots in ${shotsDir}`);

@@ -7,6 +7,7 @@ import { showIncidentBanner } from './incident';
 import { renderHome } from './pages/home';
 import { renderPay } from './pages/pay';
 import { renderPermitLookup } from './pages/permit_lookup';
+import { renderReceiptCheck } from './pages/receipt_check';
 import { renderSignIn } from './pages/sign_in';
 import { currentUser } from './session';
 import { h } from './dom';
@@ -29,6 +30,9 @@ async function render(): Promise<void> {
   if (path === '/permits') return renderPermitLookup(main, navigate, null);
   const permit = /^\/permits\/([^/]+)$/.exec(path);
   if (permit) return renderPermitLookup(main, navigate, decodeURIComponent(permit[1]));
+  if (path === '/receipts') return renderReceiptCheck(main, navigate, null);
+  const receipt = /^\/receipts\/([^/]+)$/.exec(path);
+  if (receipt) return renderReceiptCheck(main, navigate, decodeURIComponent(receipt[1]));
   document.title = 'Page not found | Springfield city services';
   main.append(
     h('h1', {}, 'Page not found'),

@@ -11,6 +11,7 @@ export function renderHome(main: HTMLElement, _navigate: Navigate): void {
       { class: 'usa-list' },
       h('li', {}, h('a', { class: 'usa-link', href: '/pay', 'data-link': true }, 'Pay my water bill')),
       h('li', {}, h('a', { class: 'usa-link', href: '/permits', 'data-link': true }, 'Look up a permit')),
+      h('li', {}, h('a', { class: 'usa-link', href: '/receipts', 'data-link': true }, 'Check a receipt')),
       h('li', {}, h('a', { class: 'usa-link', href: '/sign-in', 'data-link': true }, 'Sign in')),
     ),
   );

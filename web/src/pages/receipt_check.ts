@@ -1,0 +1,54 @@
+// "Check a receipt": anyone enters a receipt number and this page proves, with the browser's own SHA-256, that
+// the payment is in the city's append-only log: GET /api/v1/verify/receipt/{number} gives the payment's
+// event hash, its inclusion proof and the node's latest signed checkpoint, and the page recomputes the log's
+// root from them (src/merkle.ts).
+import { api, ApiError } from '../api';
+import { alert, field, h, showAlert, value } from '../dom';
+import type { Navigate } from '../main';
+import { checkInclusion, type InclusionProof } from '../merkle';
+
+export async function renderReceiptCheck(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
+  document.title = 'Check a receipt | Springfield city services';
+  const form = h(
+    'form',
+    { class: 'usa-form', 'data-testid': 'receipt-check', novalidate: true },
+    field('receipt-number', 'Receipt number', { required: true, autocomplete: 'off', value: number ?? undefined },
+      'As printed on the receipt, for example r-central-12'),
+    h('button', { class: 'usa-button', type: 'submit' }, 'Check'),
+  );
+  const result = h('div', { 'aria-live': 'polite' });
+  main.append(
+    h('h1', {}, 'Check a receipt'),
+    h('p', {}, 'Every payment the city takes is written to a log that cannot be changed without it showing. ' +
+      'This page checks, in your browser, that a receipt is in that log.'),
+    form,
+    result,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const wanted = value(form, 'receipt-number').trim();
+    if (!wanted) {
+      showAlert(result, alert('error', 'Enter a receipt number', 'Type the number printed on the receipt.'));
+      return;
+    }
+    navigate(`/receipts/${encodeURIComponent(wanted)}`);
+  });
+  if (number === null) return;
+  try {
+    const proof = await api<InclusionProof>('GET', `/api/v1/verify/receipt/${encodeURIComponent(number)}`);
+    const checked = await checkInclusion(proof);
+    if (checked.ok && checked.checkpoint) {
+      showAlert(result, alert('success', `Receipt ${number} is in the city’s record`,
+        `It is entry ${proof.leaf_index + 1} of the ${checked.checkpoint.size} in the log ` +
+        `${checked.checkpoint.origin}; the proof leads to the root of the log’s latest checkpoint.`));
+    } else {
+      showAlert(result, alert('error', `Receipt ${number} could not be proven`,
+        `The proof the city’s server gave does not check: ${checked.reason}. Keep your receipt and ask at City Hall.`));
+    }
+  } catch (e) {
+    const notFound = e instanceof ApiError && e.status === 404;
+    showAlert(result, alert('error', notFound ? 'No such receipt' : 'The receipt could not be checked',
+      notFound ? `There is no receipt numbered ${number} in this office’s record. Check the number and try again.`
+        : e instanceof Error ? e.message : String(e)));
+  }
+}
