@@ -8,13 +8,6 @@
 namespace holdfast::testing {
 namespace {
 
-std::string ValueAfter(const std::string& text, const std::string& prefix) {
-  auto at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  auto end = text.find('\n', at);
-  return text.substr(at + prefix.size(), end - at - prefix.size());
-}
-
 TEST(Cli, EveryVerbHasHelp) {
   for (std::vector<std::string> verb : std::vector<std::vector<std::string>>{{"init"},
                                                                              {"serve"},
@@ -134,8 +127,8 @@ TEST(Cli, InitPrintsTheFirstAdminAndRefusesToOverwrite) {
   std::string dir = tmp.Sub("node");
   RunResult init = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
-  EXPECT_EQ(ValueAfter(init.out, "username: "), "admin");
-  EXPECT_GE(ValueAfter(init.out, "password: ").size(), 12u);
+  EXPECT_EQ(LineAfter(init.out, "username: "), "admin");
+  EXPECT_GE(LineAfter(init.out, "password: ").size(), 12u);
   EXPECT_TRUE(FileExists(dir + "/city.key"));
   EXPECT_TRUE(FileExists(dir + "/node.key"));
   RunResult again = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
@@ -150,7 +143,7 @@ TEST(Cli, UserVerbsManageAccountsOnAStoppedNode) {
   RunResult add = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles",
                                "clerk,supervisor", "--display-name", "Casey Clerk"});
   ASSERT_EQ(add.exit_code, 0) << add.Describe();
-  std::string first = ValueAfter(add.out, "password: ");
+  std::string first = LineAfter(add.out, "password: ");
   EXPECT_GE(first.size(), 12u);
   RunResult dup = RunHoldfast({"user", "add", "--data", dir, "--username", "casey", "--roles", "clerk"});
   EXPECT_EQ(dup.exit_code, 2);
@@ -166,7 +159,7 @@ TEST(Cli, UserVerbsManageAccountsOnAStoppedNode) {
 
   RunResult passwd = RunHoldfast({"user", "passwd", "--data", dir, "--username", "casey"});
   ASSERT_EQ(passwd.exit_code, 0) << passwd.Describe();
-  EXPECT_NE(ValueAfter(passwd.out, "password: "), first);
+  EXPECT_NE(LineAfter(passwd.out, "password: "), first);
   EXPECT_EQ(RunHoldfast({"user", "reset-totp", "--data", dir, "--username", "casey"}).exit_code, 0);
   EXPECT_EQ(RunHoldfast({"user", "passwd", "--data", dir, "--username", "nobody"}).exit_code, 2);
   // Every change was an event: the journal still verifies.

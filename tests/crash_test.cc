@@ -42,18 +42,6 @@ struct Ack {
   std::string name;
 };
 
-std::string ValueAfter(const std::string& text, const std::string& prefix) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(prefix)) return line.substr(prefix.size());
-  }
-  return "";
-}
-
-std::string Describe(const Result<http::ClientResponse>& r) {
-  return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
-}
-
 // Writers creating parties on one server until it dies or they are told to stop.
 class WriteLoad {
  public:
@@ -199,7 +187,7 @@ TEST(CrashTest, KilledUnderLoadKeepsEveryAcknowledgedWrite) {
   const std::string log = tmp.Sub("serve.log");
   RunResult init = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
-  const std::string one_time = ValueAfter(init.out, "password: ");
+  const std::string one_time = LineAfter(init.out, "password: ");
   ASSERT_NE(one_time, "") << init.Describe();
 
   std::vector<Ack> acknowledged;  // over all rounds
@@ -263,7 +251,7 @@ TEST(CrashTest, StoppedUnderLoadExitsCleanlyAndKeepsEveryAcknowledgedWrite) {
   const std::string dir = tmp.Sub("node");
   RunResult init = RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
-  const std::string one_time = ValueAfter(init.out, "password: ");
+  const std::string one_time = LineAfter(init.out, "password: ");
   std::vector<Ack> acknowledged;
   for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));

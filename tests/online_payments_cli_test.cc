@@ -12,19 +12,6 @@
 namespace holdfast::testing {
 namespace {
 
-std::string Describe(const Result<http::ClientResponse>& r) {
-  return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
-}
-
-// The rest of the first line of `text` that starts with `prefix`, or "".
-std::string LineAfter(const std::string& text, const std::string& prefix) {
-  size_t at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  size_t end = text.find('\n', at);
-  return text.substr(at + prefix.size(),
-                     end == std::string::npos ? std::string::npos : end - at - prefix.size());
-}
-
 TEST(OnlinePaymentsCli, ServeChargesCardsThroughTheGatewayItIsGiven) {
   TempDir tmp;
   const std::string data = tmp.Sub("n");

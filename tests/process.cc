@@ -328,15 +328,16 @@ bool ServeProcess::Kill() {
   return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
 }
 
+std::string Describe(const Result<http::ClientResponse>& r) {
+  return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
+}
+
 std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::string& password) {
-  auto describe = [](const Result<http::ClientResponse>& r) {
-    return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
-  };
   http::Client client("127.0.0.1", port);
   auto r = client.Post("/api/v1/sessions",
                        json::serialize(json::object{{"username", "admin"},
                                                     {"password", one_time.empty() ? password : one_time}}));
-  EXPECT_TRUE(r.ok() && r->status == 201) << "sign-in: " << describe(r);
+  EXPECT_TRUE(r.ok() && r->status == 201) << "sign-in: " << Describe(r);
   if (!r.ok() || r->status != 201) return "";
   auto body = ParseJson(r->body);
   EXPECT_TRUE(body.ok() && body->is_object()) << r->body;
@@ -347,7 +348,7 @@ std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::s
   auto changed = client.Request(
       "PUT", "/api/v1/users/me/password",
       json::serialize(json::object{{"current_password", one_time}, {"new_password", password}}));
-  EXPECT_TRUE(changed.ok() && changed->status == 200) << describe(changed);
+  EXPECT_TRUE(changed.ok() && changed->status == 200) << Describe(changed);
   return changed.ok() && changed->status == 200 ? token : "";
 }
 

@@ -14,6 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+#include "http/client.h"
+
 namespace holdfast::testing {
 
 // The built `holdfast` executable (the one beside this test binary's build).
@@ -112,6 +115,9 @@ class ServeProcess {
 // after recording a test failure. With `one_time` (the password init printed), the first sign-in replaces it
 // with `password`; without, it signs in with `password`.
 std::string SignInAdmin(uint16_t port, const std::string& one_time, const std::string& password);
+
+// An HTTP answer for a failure message: "201 <body>", or "no answer: <why>".
+std::string Describe(const Result<http::ClientResponse>& r);
 
 // Describes a raw wait status: "exit 3", "killed by signal 9".
 std::string DescribeWaitStatus(int status);

@@ -35,15 +35,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPushInterval = std::chrono::seconds(1);
 constexpr int kWriters = 4;
 
-std::string LineAfter(const std::string& text, const std::string& prefix) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    size_t at = line.find(prefix);
-    if (at != std::string::npos) return line.substr(at + prefix.size());
-  }
-  return "";
-}
-
 struct Ack {
   std::string id;
   Clock::time_point at;

@@ -12,19 +12,6 @@
 namespace holdfast::testing {
 namespace {
 
-// The rest of the first line of `text` that starts with `prefix`, or "".
-std::string LineAfter(const std::string& text, const std::string& prefix) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(prefix)) return line.substr(prefix.size());
-  }
-  return "";
-}
-
-std::string Describe(const Result<http::ClientResponse>& r) {
-  return r.ok() ? std::to_string(r->status) + " " + r->body : "no answer: " + r.error().detail;
-}
-
 TEST(SyncCli, NodeVerbsHaveHelp) {
   struct Verb {
     std::vector<std::string> args;

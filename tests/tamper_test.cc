@@ -38,13 +38,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-std::string ValueAfter(const std::string& text, const std::string& prefix) {
-  for (const std::string& line : Lines(text)) {
-    if (line.starts_with(prefix)) return line.substr(prefix.size());
-  }
-  return "";
-}
-
 // node.db opened directly with SQLite, as someone with access to the files would. Failures are test failures.
 class RawDb {
  public:
@@ -149,7 +142,7 @@ std::string SignInAsNewAdmin(http::Client& client, const std::string& one_time_p
 std::string Build(PristineNode& node) {
   RunResult init = RunHoldfast({"init", "--data", node.dir, "--city", "Springfield", "--node", "central"});
   if (init.exit_code != 0) return "holdfast init: " + init.Describe();
-  std::string password = ValueAfter(init.out, "password: ");
+  std::string password = LineAfter(init.out, "password: ");
   if (password.empty()) return "holdfast init printed no password: " + init.Describe();
 
   ServeProcess server(node.dir, node.root.Sub("serve.log"));
@@ -466,7 +459,7 @@ TEST_F(TamperTest, RebuildKeepsTheDigestOfAnUntouchedNode) {
   std::string before = Digest(dir);
   RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
-  EXPECT_EQ(ValueAfter(rebuilt.out, "digest: "), before) << rebuilt.Describe();
+  EXPECT_EQ(LineAfter(rebuilt.out, "digest: "), before) << rebuilt.Describe();
   EXPECT_EQ(Digest(dir), before);
   Verdict v = Verify(dir);
   EXPECT_EQ(v.run.exit_code, 0) << v.run.Describe();

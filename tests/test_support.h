@@ -12,6 +12,20 @@
 
 namespace holdfast::testing {
 
+// The rest of the first line of `text` that holds `prefix`, after it ("" when no line does): a value a
+// command printed, such as `password: …`.
+inline std::string LineAfter(const std::string& text, const std::string& prefix) {
+  size_t from = 0;
+  while (from < text.size()) {
+    size_t end = text.find('\n', from);
+    if (end == std::string::npos) end = text.size();
+    size_t at = text.find(prefix, from);
+    if (at != std::string::npos && at < end) return text.substr(at + prefix.size(), end - at - prefix.size());
+    from = end + 1;
+  }
+  return "";
+}
+
 // The path of a file under ../shared/ beside the project root. Fails the test (it never skips) when missing.
 inline std::string SharedPath(const std::string& relative) {
   std::string path = std::string(HOLDFAST_SOURCE_DIR) + "/../shared/" + relative;

@@ -479,15 +479,19 @@ TEST_F(UtilitiesApiTest, OnlinePaymentsChargeOnceWhateverTheProcessorAnswers) {
   // The node's job asks the processor about payments left pending: the one it never received is given up
   // after 30 minutes, and a retry of it is told to start afresh.
   const Date today = Date::FromUnixMs(clock_.NowMs());
-  auto early =
-      domain::ReconcileOnlinePayments(node_->writer(), *gateway_, started_at + 60'000, 60'000, today);
-  ASSERT_TRUE(early.ok()) << early.status().ToString();
-  EXPECT_EQ(IntOr(*early, "checked"), 1);
-  EXPECT_EQ(IntOr(*early, "still_pending"), 1);
-  auto late = domain::ReconcileOnlinePayments(node_->writer(), *gateway_,
-                                              started_at + domain::kAbandonAfterMs, 60'000, today);
-  ASSERT_TRUE(late.ok()) << late.status().ToString();
-  EXPECT_EQ(IntOr(*late, "abandoned"), 1);
+  {
+    auto db = node_->Read();
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto early =
+        domain::ReconcileOnlinePayments(**db, node_->writer(), *gateway_, started_at + 60'000, 60'000, today);
+    ASSERT_TRUE(early.ok()) << early.status().ToString();
+    EXPECT_EQ(IntOr(*early, "checked"), 1);
+    EXPECT_EQ(IntOr(*early, "still_pending"), 1);
+    auto late = domain::ReconcileOnlinePayments(**db, node_->writer(), *gateway_,
+                                                started_at + domain::kAbandonAfterMs, 60'000, today);
+    ASSERT_TRUE(late.ok()) << late.status().ToString();
+    EXPECT_EQ(IntOr(*late, "abandoned"), 1);
+  }
   Answer given_up = PayOnline("300001", 700, http::kTestCardProcessingError, "k-error", olga);
   EXPECT_EQ(given_up.status, 409);
   EXPECT_EQ(given_up.Type(), "payment-abandoned");

@@ -44,7 +44,10 @@ void NodeJobs::RunDaily(Date today) {
 void NodeJobs::SettlePending() {
   if (!gateway_) return;
   int64_t now = node_.clock().NowMs();
-  auto r = domain::ReconcileOnlinePayments(node_.writer(), *gateway_, now, 60'000, Date::FromUnixMs(now));
+  auto db = node_.Read();
+  auto r = db.ok() ? domain::ReconcileOnlinePayments(**db, node_.writer(), *gateway_, now, 60'000,
+                                                     Date::FromUnixMs(now))
+                   : Result<json::object>(db.error());
   if (!r.ok()) {
     fmt::print(stderr, "holdfast: settling pending online payments failed: {} (tried again in a minute)\n",
                r.status().ToString());

@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/crypto.h"
+#include "domain/refusals.h"
 #include "domain/utilities.h"
 
 namespace holdfast::domain {
@@ -30,6 +31,24 @@ json::object RowJson(const store::Stmt& s) {
                       {"started_on", s.Text(10)},
                       {"settled_on", s.IsNull(11) ? json::value(nullptr) : json::value(s.Text(11))},
                       {"started_at", s.Int(12)}};
+}
+
+// Every row a `SELECT kColumns …` statement gives.
+Result<json::array> Rows(store::Stmt& s) {
+  json::array out;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(RowJson(s));
+  }
+  return out;
+}
+
+Error Abandoned(std::string_view id) {
+  return Refused(Code::kConflict, "payment-abandoned",
+                 fmt::format("payment {} was given up: the card processor never received it, so nothing was "
+                             "charged. Pay again with a new Idempotency-Key.",
+                             id));
 }
 
 Result<std::optional<json::object>> FindAttempt(Db& db, std::string_view id) {
@@ -91,13 +110,7 @@ Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentReques
                        "use a new key for a new payment",
                        "idempotency-key-reused", "Idempotency-Key");
     }
-    if (StringOr(*found, "status") == "abandoned") {
-      return MakeError(Code::kConflict,
-                       fmt::format("payment {} was given up: the card processor never received it, so "
-                                   "nothing was charged. Pay again with a new Idempotency-Key.",
-                                   id),
-                       "payment-abandoned");
-    }
+    if (StringOr(*found, "status") == "abandoned") return Abandoned(id);
     return *found;
   }
   if (!open) {
@@ -176,13 +189,7 @@ OnlinePaymentOutcome Outcome(const json::value& packed) {
   json::object attempt = o.at("payment").as_object();
   out.status = std::string(StringOr(attempt, "status"));
   if (const json::value* account = o.if_contains("account")) out.account = account->as_object();
-  if (out.status == "abandoned") {
-    out.error = MakeError(Code::kConflict,
-                          fmt::format("payment {} was given up: nothing was charged. Pay again with a new "
-                                      "Idempotency-Key.",
-                                      StringOr(attempt, "id")),
-                          "payment-abandoned");
-  }
+  if (out.status == "abandoned") out.error = Abandoned(StringOr(attempt, "id"));
   out.payment = std::move(attempt);
   return out;
 }
@@ -261,26 +268,17 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
   return Outcome(settled);
 }
 
-Result<json::object> ReconcileOnlinePayments(store::Writer& writer, PaymentGateway& gateway, int64_t now_ms,
-                                             int64_t min_age_ms, Date today) {
-  HF_ASSIGN_OR_RETURN(json::value pending,
-                      writer.Execute([now_ms, min_age_ms](store::CommandContext& ctx) -> Result<json::value> {
-                        HF_ASSIGN_OR_RETURN(
-                            StmtRef s, ctx.db().Prepare(fmt::format(
-                                           "SELECT {} FROM utility_online_payments WHERE status='pending' "
-                                           "AND started_at<=? ORDER BY started_at",
-                                           kColumns)));
-                        s->Bind(1, now_ms - min_age_ms);
-                        json::array out;
-                        for (;;) {
-                          HF_ASSIGN_OR_RETURN(bool row, s->Step());
-                          if (!row) break;
-                          out.push_back(RowJson(*s));
-                        }
-                        return json::value(std::move(out));
-                      }));
+Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                             int64_t now_ms, int64_t min_age_ms, Date today) {
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE "
+                                             "status='pending' AND started_at<=? ORDER BY started_at",
+                                             kColumns)));
+  s->Bind(1, now_ms - min_age_ms);
+  HF_ASSIGN_OR_RETURN(json::array pending, Rows(*s));
+  s->Reset();
   int64_t checked = 0, approved = 0, declined = 0, abandoned = 0, still = 0;
-  for (const auto& v : pending.as_array()) {
+  for (const auto& v : pending) {
     const json::object& a = v.as_object();
     std::string id(StringOr(a, "id"));
     ++checked;
@@ -325,13 +323,7 @@ Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const 
     s->Bind(++i, status);
   }
   s->Bind(++i, limit);
-  json::array out;
-  for (;;) {
-    HF_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(RowJson(*s));
-  }
-  return out;
+  return Rows(*s);
 }
 
 }  // namespace holdfast::domain

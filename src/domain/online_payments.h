@@ -75,11 +75,12 @@ struct OnlinePaymentOutcome {
 Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& gateway,
                                        const OnlinePaymentRequest& r, Date today);
 
-// Asks the gateway about every attempt pending for longer than `min_age_ms` and settles those it can: the
-// gateway's outcome, or "abandoned" when it never received a charge pending for kAbandonAfterMs. Answers
-// {checked, approved, declined, abandoned, still_pending}. Gateway errors leave an attempt pending.
-Result<json::object> ReconcileOnlinePayments(store::Writer& writer, PaymentGateway& gateway, int64_t now_ms,
-                                             int64_t min_age_ms, Date today);
+// Asks the gateway about every attempt pending for longer than `min_age_ms` (read from `db`, a read
+// connection) and settles those it can on `writer`: the gateway's outcome, or "abandoned" when it never
+// received a charge pending for kAbandonAfterMs. Answers {checked, approved, declined, abandoned,
+// still_pending}. Gateway errors leave an attempt pending.
+Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                             int64_t now_ms, int64_t min_age_ms, Date today);
 
 // Online payments by status ("" all, or pending, approved, declined, abandoned), newest first, at most
 // `limit`; or the attempts on one account (`number` not "").

@@ -59,3 +59,39 @@ export function showAlert(slot: HTMLElement, message: HTMLElement): void {
   slot.replaceChildren(message);
   message.focus();
 }
+
+export interface NumberForm {
+  form: HTMLFormElement;
+  result: HTMLElement; // where the answer (or an error) goes; announced politely
+}
+
+// A one-field form for looking something up by its number (a permit, a receipt). Submitting it goes to
+// `${path}/<number>`; an empty number is explained in `result` instead.
+export function numberForm(
+  what: string, // "permit", "receipt"
+  hint: string,
+  button: string,
+  path: string,
+  number: string | null,
+  navigate: (path: string) => void,
+): NumberForm {
+  const id = `${what}-number`;
+  const form = h(
+    'form',
+    { class: 'usa-form', 'data-testid': `${what}-lookup`, novalidate: true },
+    field(id, `${what[0].toUpperCase()}${what.slice(1)} number`,
+      { required: true, autocomplete: 'off', value: number ?? undefined }, hint),
+    h('button', { class: 'usa-button', type: 'submit' }, button),
+  );
+  const result = h('div', { 'aria-live': 'polite' });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const wanted = value(form, id).trim();
+    if (!wanted) {
+      showAlert(result, alert('error', `Enter a ${what} number`, `Type the number printed on the ${what}.`));
+      return;
+    }
+    navigate(`${path}/${encodeURIComponent(wanted)}`);
+  });
+  return { form, result };
+}

@@ -2,7 +2,7 @@
 // /api/v1/public/permits/{number}): status, type, work, address, dates, contractor and inspections. The
 // number is also in the address (/permits/BP-central-1), so a lookup can be bookmarked or shared.
 import { api, ApiError, dollars } from '../api';
-import { alert, field, h, showAlert, value } from '../dom';
+import { alert, h, numberForm, showAlert } from '../dom';
 import type { Navigate } from '../main';
 
 interface PublicInspection {
@@ -41,24 +41,9 @@ const STATUS_WORDS: Record<string, string> = {
 
 export async function renderPermitLookup(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
   document.title = 'Look up a permit | Springfield city services';
-  const form = h(
-    'form',
-    { class: 'usa-form', 'data-testid': 'permit-lookup', novalidate: true },
-    field('permit-number', 'Permit number', { required: true, autocomplete: 'off', value: number ?? undefined },
-      'As printed on the permit, for example BP-central-1'),
-    h('button', { class: 'usa-button', type: 'submit' }, 'Look up'),
-  );
-  const result = h('div', { 'aria-live': 'polite' });
+  const { form, result } = numberForm('permit', 'As printed on the permit, for example BP-central-1', 'Look up',
+    '/permits', number, navigate);
   main.append(h('h1', {}, 'Look up a permit'), form, result);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const wanted = value(form, 'permit-number').trim();
-    if (!wanted) {
-      showAlert(result, alert('error', 'Enter a permit number', 'Type the number printed on the permit.'));
-      return;
-    }
-    navigate(`/permits/${encodeURIComponent(wanted)}`);
-  });
   if (number === null) return;
   try {
     const permit = await api<PublicPermit>('GET', `/api/v1/public/permits/${encodeURIComponent(number)}`);

@@ -3,20 +3,14 @@
 // event hash, its inclusion proof and the node's latest signed checkpoint, and the page recomputes the log's
 // root from them (src/merkle.ts).
 import { api, ApiError } from '../api';
-import { alert, field, h, showAlert, value } from '../dom';
+import { alert, h, numberForm, showAlert } from '../dom';
 import type { Navigate } from '../main';
 import { checkInclusion, type InclusionProof } from '../merkle';
 
 export async function renderReceiptCheck(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
   document.title = 'Check a receipt | Springfield city services';
-  const form = h(
-    'form',
-    { class: 'usa-form', 'data-testid': 'receipt-check', novalidate: true },
-    field('receipt-number', 'Receipt number', { required: true, autocomplete: 'off', value: number ?? undefined },
-      'As printed on the receipt, for example r-central-12'),
-    h('button', { class: 'usa-button', type: 'submit' }, 'Check'),
-  );
-  const result = h('div', { 'aria-live': 'polite' });
+  const { form, result } = numberForm('receipt', 'As printed on the receipt, for example r-central-12', 'Check',
+    '/receipts', number, navigate);
   main.append(
     h('h1', {}, 'Check a receipt'),
     h('p', {}, 'Every payment the city takes is written to a log that cannot be changed without it showing. ' +
@@ -24,15 +18,6 @@ export async function renderReceiptCheck(main: HTMLElement, navigate: Navigate, 
     form,
     result,
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const wanted = value(form, 'receipt-number').trim();
-    if (!wanted) {
-      showAlert(result, alert('error', 'Enter a receipt number', 'Type the number printed on the receipt.'));
-      return;
-    }
-    navigate(`/receipts/${encodeURIComponent(wanted)}`);
-  });
   if (number === null) return;
   try {
     const proof = await api<InclusionProof>('GET', `/api/v1/verify/receipt/${encodeURIComponent(number)}`);
