@@ -324,6 +324,7 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
     say(fmt::format("sent {} events to {} ({} so far)", bundle.events.size(), url, report.sent));
     if (!more) break;
   }
+  report.peer_heads = theirs;
   // Checked once the round is over, when this node surely knows the peer's key (a new node learns it in its
   // first pull).
   journal::Checkpoint checkpoint;
@@ -411,6 +412,7 @@ void Syncer::Loop() {
           p.ahead = r->ahead - r->sent;
           if (p.behind < 0) p.behind = 0;
           if (p.ahead < 0) p.ahead = 0;
+          p.heads = r->peer_heads;
           p.received_total += r->received;
           p.sent_total += r->sent;
         } else {

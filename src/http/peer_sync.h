@@ -44,6 +44,8 @@ struct PeerStatus {
   int64_t sent_total = 0;
   int64_t rounds = 0;
   int64_t failures = 0;
+  // The peer's head of each feed when the last completed round ended (what it had plus what it was sent).
+  std::map<std::string, int64_t> heads;
 
   json::object ToJson() const;
 };
@@ -66,6 +68,7 @@ struct RoundReport {
   int64_t ahead = 0;
   int64_t received = 0;  // events stored here
   int64_t sent = 0;      // events the peer stored
+  std::map<std::string, int64_t> peer_heads;  // the peer's heads at the end of the round
   int bundles = 0;       // bundles received
   // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node: waiting for the
   // peer's answers to pulls; decoding and verifying the bundles; storing them, from handing each to the

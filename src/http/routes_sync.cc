@@ -240,7 +240,18 @@ void Status_(Call& call) {
     json::object feeds;
     for (const auto& [feed, head] : *heads) feeds[feed] = head.seq;
     json::array peers;
-    for (const auto& p : app.peers().Snapshot()) peers.push_back(p.ToJson());
+    for (const auto& p : app.peers().Snapshot()) {
+      // Events this node holds that the peer had not when they last spoke: what waits to reach it.
+      int64_t waiting = 0;
+      for (const auto& [feed, head] : *heads) {
+        auto known = p.heads.find(feed);
+        int64_t theirs = known == p.heads.end() ? 0 : known->second;
+        if (head.seq > theirs) waiting += head.seq - theirs;
+      }
+      json::object o = p.ToJson();
+      o["waiting"] = waiting;
+      peers.push_back(std::move(o));
+    }
     call.ReplyJson(200, json::object{{"node", app.node().id()},
                                      {"feeds", std::move(feeds)},
                                      {"peers", std::move(peers)},

@@ -418,6 +418,7 @@ void PublicStatus(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
     auto s = domain::PublicStatus(db, today);
     if (!s.ok()) return call.Fail(s.error());
+    (*s)["city"] = call.app->node().city();
     call.ReplyJson(200, *s);
   });
 }
@@ -627,6 +628,7 @@ void RegisterUtilityRoutes(App& app) {
          .summary = "Anyone: the incidents in effect today and their notices, for the portal's banner",
          .tag = "incidents",
          .response_schema = Obj({{"date", DateType()},
+                                 {"city", Type("string")},
                                  {"incident_in_effect", Type("boolean")},
                                  {"incidents", ArrayOf(Type("object"))}}),
          .handler = PublicStatus});

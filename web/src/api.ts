@@ -59,6 +59,7 @@ export async function api<T>(
 }
 
 export interface PublicStatus {
+  city?: string;
   date: string;
   incident_in_effect: boolean;
   incidents: { notice?: string; services?: string[] }[];

@@ -18,3 +18,18 @@ export async function currentUser(): Promise<User | null> {
 export function setCurrentUser(user: User | null | undefined): void {
   current = user;
 }
+
+// A "Sign out" button: ends this session on the node (DELETE /api/v1/sessions/current) and goes home.
+export function signOutButton(navigate: (path: string) => void): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'usa-button usa-button--outline';
+  button.textContent = 'Sign out';
+  button.setAttribute('data-testid', 'sign-out');
+  button.addEventListener('click', async () => {
+    await api('DELETE', '/api/v1/sessions/current').catch(() => {});
+    setCurrentUser(null);
+    navigate('/');
+  });
+  return button;
+}

@@ -1,10 +1,11 @@
 import { h } from '../dom';
+import { siteName } from '../site';
 import type { Navigate } from '../main';
 
 export function renderHome(main: HTMLElement, _navigate: Navigate): void {
-  document.title = 'Springfield city services';
+  document.title = siteName();
   main.append(
-    h('h1', {}, 'Springfield city services'),
+    h('h1', {}, siteName()),
     h('p', { class: 'usa-intro' }, 'Pay your water bill online and look up building permits, any time.'),
     h(
       'ul',

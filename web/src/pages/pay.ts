@@ -3,6 +3,7 @@
 // (POST .../online-payments). Each submission of the card form gets its own Idempotency-Key; "Try again"
 // after the processor did not answer sends the same request with the same key, so it never charges twice.
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type PaymentResult } from '../api';
+import { pageTitle } from '../site';
 import { alert, field, h, showAlert, value } from '../dom';
 import type { Navigate } from '../main';
 import { currentUser } from '../session';
@@ -12,7 +13,7 @@ function needsSignIn(e: unknown): boolean {
 }
 
 export async function renderPay(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
-  document.title = 'Pay my water bill | Springfield city services';
+  document.title = pageTitle('Pay my water bill');
   const user = await currentUser().catch(() => null);
   if (!user) {
     navigate(`/sign-in?next=${encodeURIComponent(location.pathname)}`);

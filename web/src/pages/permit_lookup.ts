@@ -2,6 +2,7 @@
 // /api/v1/public/permits/{number}): status, type, work, address, dates, contractor and inspections. The
 // number is also in the address (/permits/BP-central-1), so a lookup can be bookmarked or shared.
 import { api, ApiError, dollars } from '../api';
+import { pageTitle } from '../site';
 import { alert, h, numberForm, showAlert } from '../dom';
 import type { Navigate } from '../main';
 
@@ -40,7 +41,7 @@ const STATUS_WORDS: Record<string, string> = {
 };
 
 export async function renderPermitLookup(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
-  document.title = 'Look up a permit | Springfield city services';
+  document.title = pageTitle('Look up a permit');
   const { form, result } = numberForm('permit', 'As printed on the permit, for example BP-central-1', 'Look up',
     '/permits', number, navigate);
   main.append(h('h1', {}, 'Look up a permit'), form, result);

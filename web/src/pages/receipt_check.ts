@@ -3,12 +3,13 @@
 // event hash, its inclusion proof and the node's latest signed checkpoint, and the page recomputes the log's
 // root from them (src/merkle.ts).
 import { api, ApiError } from '../api';
+import { pageTitle } from '../site';
 import { alert, h, numberForm, showAlert } from '../dom';
 import type { Navigate } from '../main';
 import { checkInclusion, type InclusionProof } from '../merkle';
 
 export async function renderReceiptCheck(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
-  document.title = 'Check a receipt | Springfield city services';
+  document.title = pageTitle('Check a receipt');
   const { form, result } = numberForm('receipt', 'As printed on the receipt, for example r-central-12', 'Check',
     '/receipts', number, navigate);
   main.append(

@@ -1,17 +1,22 @@
 // Sign in (POST /api/v1/sessions); when the server requires a new password first, choose one
 // (PUT /api/v1/users/me/password) and go on.
 import { api, ApiError, type User } from '../api';
+import { pageTitle } from '../site';
 import { alert, field, h, showAlert, value } from '../dom';
 import type { Navigate } from '../main';
-import { setCurrentUser } from '../session';
+import { currentUser, setCurrentUser } from '../session';
+import { isStaff } from '../areas/area';
 
-function nextPath(): string {
-  const next = new URLSearchParams(location.search).get('next') ?? '/pay';
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/pay';
+// Where to go once signed in: the page that sent the user here, else staff to the console and everyone else
+// to their account.
+function nextPath(user: User | null): string {
+  const fallback = isStaff(user) ? '/staff' : '/account';
+  const next = new URLSearchParams(location.search).get('next') ?? fallback;
+  return next.startsWith('/') && !next.startsWith('//') ? next : fallback;
 }
 
 export function renderSignIn(main: HTMLElement, navigate: Navigate): void {
-  document.title = 'Sign in | Springfield city services';
+  document.title = pageTitle('Sign in');
   const messages = h('div', { class: 'margin-bottom-2' });
   const form = h(
     'form',
@@ -48,7 +53,7 @@ export function renderSignIn(main: HTMLElement, navigate: Navigate): void {
         renderNewPassword(main, navigate, password);
         return;
       }
-      navigate(nextPath());
+      navigate(nextPath(session.user));
     } catch (err) {
       const problem = err instanceof ApiError ? err : new ApiError(0, { detail: String(err) });
       if (problem.status === 403 && problem.kind === 'password-change-required') {
@@ -65,7 +70,7 @@ export function renderSignIn(main: HTMLElement, navigate: Navigate): void {
 
 // The server signed the user in but asks for a new password before anything else.
 function renderNewPassword(main: HTMLElement, navigate: Navigate, current: string): void {
-  document.title = 'Choose a new password | Springfield city services';
+  document.title = pageTitle('Choose a new password');
   const messages = h('div', { class: 'margin-bottom-2' });
   const form = h(
     'form',
@@ -94,7 +99,7 @@ function renderNewPassword(main: HTMLElement, navigate: Navigate, current: strin
     try {
       await api('PUT', '/api/v1/users/me/password', { current_password: current, new_password: next });
       setCurrentUser(undefined);
-      navigate(nextPath());
+      navigate(nextPath(await currentUser().catch(() => null)));
     } catch (err) {
       showAlert(messages, alert('error', 'The password was not changed', err instanceof Error ? err.message : String(err)));
     }
