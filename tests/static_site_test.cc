@@ -65,6 +65,12 @@ TEST_F(StaticSiteTest, ServesFilesWithTheirContentTypeAndCaching) {
     EXPECT_EQ(r.Header("content-type"), c.type) << c.target;
     EXPECT_EQ(r.Header("cache-control"), c.cache) << c.target;
     EXPECT_EQ(r.body, c.body) << c.target;
+    EXPECT_EQ(r.Header("x-content-type-options"), "nosniff") << c.target;
+    // Pages run only the UI's own scripts and cannot be framed by another site; the policy is on pages only.
+    const bool page = c.type.starts_with("text/html");
+    EXPECT_EQ(r.Header("content-security-policy").find("script-src 'self';") != std::string::npos, page)
+        << c.target;
+    EXPECT_EQ(r.Header("x-frame-options"), page ? "DENY" : "") << c.target;
   }
   EXPECT_EQ(http::ContentTypeFor("x.png"), "image/png");
   EXPECT_EQ(http::ContentTypeFor("x.bin"), "application/octet-stream");

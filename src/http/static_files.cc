@@ -12,6 +12,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// What a page of the UI may load: its own scripts, styles, fonts and images (Vite inlines small ones as data:
+// URLs), and calls to this node only.
+constexpr const char* kPagePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
 constexpr std::string_view kNotBuilt = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Holdfast: the web UI is not built</title></head>
 <body><main><h1>The web UI is not built</h1>
@@ -105,6 +112,13 @@ Response StaticSite::File(const fs::path& file, bool immutable) const {
   r.content_type = std::string(ContentTypeFor(file.filename().string()));
   r.body = std::move(*bytes);
   r.headers.emplace_back("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  if (r.content_type.starts_with("text/html")) {
+    // The page runs only the UI's own files and speaks only to this node; no other site may frame it (a
+    // payment form must not be overlaid) or learn from the Referer which page a resident was on.
+    r.headers.emplace_back("Content-Security-Policy", kPagePolicy);
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  }
   return r;
 }
 
