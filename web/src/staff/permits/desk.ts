@@ -71,7 +71,7 @@ function permitTable(items: Permit[], caption: string): HTMLElement {
         h('td', {}, p.type_name),
         h('td', {}, addressText(p.address)),
         h('td', {}, (PERMIT_STATUS[p.status] ?? p.status) + (p.held ? ' (on hold)' : '')),
-        h('td', {}, p.applied_on ?? ''),
+        h('td', { class: 'hf-nowrap' }, p.applied_on ?? ''),
         h('td', { class: 'hf-money' }, dollars(p.due_cents)))))));
 }
 
@@ -79,7 +79,7 @@ function permitTable(items: Permit[], caption: string): HTMLElement {
 
 export async function renderIntake(main: HTMLElement, navigate: Navigate, user: User | null): Promise<void> {
   document.title = pageTitle('New permit application');
-  const messages = h('div', { 'data-testid': 'intake-messages' });
+  const messages = h('div', { class: 'hf-messages', 'data-testid': 'intake-messages' });
   const body = loading('Loading the permit types…');
   main.append(h('h1', {}, 'New permit application'), messages, body);
   if (!user?.roles.some((r) => ['admin', 'supervisor', 'clerk', 'permit_tech'].includes(r))) {
@@ -188,7 +188,7 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
     field('parcel-pin', 'Parcel number (PIN)', { required: true, autocomplete: 'off' }, 'As on the tax bill, for example 14-22-301-011'));
 
   const submit = h('button', { class: 'usa-button usa-button--big', type: 'submit' }, 'Take the application');
-  const form = h('form', { class: 'usa-form usa-form--large', novalidate: true, 'data-testid': 'intake' },
+  const form = h('form', { class: 'usa-form usa-form--large hf-intake', novalidate: true, 'data-testid': 'intake' },
     applicant, permit, work, site, submit);
 
   let pending: { key: string; body: Record<string, unknown> } | null = null;

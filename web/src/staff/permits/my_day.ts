@@ -21,7 +21,7 @@ export async function renderMyDay(main: HTMLElement, navigate: Navigate, user: U
   document.title = pageTitle('My day');
   const wanted = validDay(new URLSearchParams(location.search).get('date'));
   const heading = h('h1', {}, 'My day');
-  const messages = h('div', { 'data-testid': 'my-day-messages' });
+  const messages = h('div', { class: 'hf-messages', 'data-testid': 'my-day-messages' });
   const body = loading('Loading your stops…');
   main.append(heading, messages, body);
   const id = user?.id;

@@ -19,7 +19,7 @@ const CLOSED = ['finaled', 'cancelled', 'voided', 'expired'];
 
 export async function renderPermit(main: HTMLElement, _navigate: Navigate, number: string, user: User | null): Promise<void> {
   document.title = pageTitle(`Permit ${number}`);
-  const messages = h('div', { 'data-testid': 'permit-messages' });
+  const messages = h('div', { class: 'hf-messages', 'data-testid': 'permit-messages' });
   const body = loading(`Loading permit ${number}…`);
   main.append(
     h('p', { class: 'margin-bottom-0' }, link('/staff/permits', 'Back to the permit desk')),
@@ -210,7 +210,9 @@ function issueSection(p: Permit, messages: HTMLElement, redraw: () => Promise<vo
       showAlert(messages, alert('error', p.held ? 'The hold was not released' : 'The hold was not placed', message(err)));
     }
   });
-  section.append(form);
+  const hold = h('details', { class: 'hf-hold', open: !!p.held },
+    h('summary', {}, p.held ? 'Release the hold' : 'Place a hold on this permit'), form);
+  section.append(hold);
   return section;
 }
 

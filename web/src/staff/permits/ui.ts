@@ -135,7 +135,7 @@ export function link(href: string, text: string, attrs: Attrs = {}): HTMLAnchorE
 }
 
 export function permitLink(number: string): HTMLAnchorElement {
-  return link(`/staff/permits/${encodeURIComponent(number)}`, number);
+  return link(`/staff/permits/${encodeURIComponent(number)}`, number, { class: 'usa-link hf-nowrap' });
 }
 
 let inspectors: Promise<Map<string, string>> | null = null;
