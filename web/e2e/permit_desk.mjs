@@ -113,8 +113,20 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
     `receipt ${receipt}: total ${onReceipt.total_cents}, drawer ${onReceipt.drawer_id}, tender ${onReceipt.tenders?.[0]?.kind}`);
   await t.visitAtEveryWidth(clerk, 'permit-paid');
 
-  step('the permit technician issues the permit and books its first inspection');
+  step('a hold stops the issue until it is released');
   await tech.reload();
+  await tech.getByText('Place a hold on this permit').click();
+  await tech.getByLabel('Why the permit is held').fill('Waiting for the stamped site plan');
+  await tech.getByRole('button', { name: 'Place a hold' }).click();
+  await tech.getByTestId('alert-success').filter({ hasText: 'Hold placed' }).waitFor();
+  check((await tech.getByTestId('issue').count()) === 0, 'a permit on hold offers to be issued');
+  const held = await apiExpect(200, base, 'GET', `/api/v1/permits/${number}`, undefined, techToken);
+  check(held.held === true && held.hold_reason === 'Waiting for the stamped site plan', `the node holds held=${held.held}, reason "${held.hold_reason}"`);
+  await tech.getByLabel('Why the hold ends').fill('Site plan received');
+  await tech.getByRole('button', { name: 'Release the hold' }).click();
+  await tech.getByTestId('alert-success').filter({ hasText: 'Hold released' }).waitFor();
+
+  step('the permit technician issues the permit and books its first inspection');
   await tech.getByTestId('issue').click();
   await tech.getByTestId('alert-success').filter({ hasText: 'is issued' }).waitFor();
   const issued = await apiExpect(200, base, 'GET', `/api/v1/permits/${number}`, undefined, techToken);
