@@ -12,7 +12,7 @@ export function feeTable(p: Permit): HTMLElement {
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Fee'), h('th', { scope: 'col' }, 'Code'),
         h('th', { scope: 'col', class: 'text-right' }, 'Amount'))),
       h('tbody', {}, ...p.fees.map((f) => h('tr', {},
-        h('th', { scope: 'row' }, f.description), h('td', {}, f.code), money(f.amount_cents)))),
+        h('th', { scope: 'row' }, f.description), h('td', { class: 'hf-nowrap' }, f.code), money(f.amount_cents)))),
       h('tfoot', {},
         h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'Total fees'), money(p.fees_total_cents, 'fees-total')),
         h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'Paid'), money(p.paid_cents, 'fees-paid')),
