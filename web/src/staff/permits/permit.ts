@@ -1,0 +1,284 @@
+// One permit at the desk (/staff/permits/{number}): its record, the fees assessed, paid and due, taking the
+// fees at the signed-in clerk's open cash drawer (POST …/payments), issuing it (POST …/issue), holds and their
+// release, its inspections and booking the next one (POST …/inspections: the node picks the first free slot).
+import { api, ApiError, dollars, parseDollars, type User } from '../../api';
+import { hasRole, type Navigate } from '../../areas/area';
+import { alert, field, h, showAlert } from '../../dom';
+import { pageTitle } from '../../site';
+import { feeTable } from './fees';
+import type { Contractor, Drawer, Inspection, Items, Party, Permit, Receipt } from './model';
+import {
+  addressText, dayText, formValue, INSPECTION_STATUS, inspectorNames, isApiError, link, loading, message,
+  PERMIT_STATUS, radios, record, RESULT, selectField, textareaField, windowWords, words,
+} from './ui';
+
+const PAYERS = ['admin', 'supervisor', 'clerk']; // the roles that hold a cash drawer
+const ISSUERS = ['admin', 'supervisor', 'permit_tech'];
+const BOOKERS = ['admin', 'supervisor', 'clerk', 'permit_tech', 'inspector'];
+const CLOSED = ['finaled', 'cancelled', 'voided', 'expired'];
+
+export async function renderPermit(main: HTMLElement, _navigate: Navigate, number: string, user: User | null): Promise<void> {
+  document.title = pageTitle(`Permit ${number}`);
+  const messages = h('div', { class: 'hf-messages', 'data-testid': 'permit-messages' });
+  const body = loading(`Loading permit ${number}…`);
+  main.append(
+    h('p', { class: 'margin-bottom-0' }, link('/staff/permits', 'Back to the permit desk')),
+    h('h1', {}, `Permit ${number}`), messages, body);
+
+  async function draw(): Promise<void> {
+    let permit: Permit;
+    try {
+      permit = await api<Permit>('GET', `/api/v1/permits/${encodeURIComponent(number)}`);
+    } catch (e) {
+      showAlert(body, alert('error', isApiError(e, 404) ? 'No such permit' : 'The permit could not be shown',
+        isApiError(e, 404) ? `There is no permit numbered ${number}. Check the number and try again.` : message(e)));
+      return;
+    }
+    const [applicant, contractor, inspections, names] = await Promise.all([
+      permit.applicant_party_id
+        ? api<Party>('GET', `/api/v1/parties/${encodeURIComponent(permit.applicant_party_id)}`).catch(() => null) : null,
+      permit.contractor_party_id
+        ? api<Contractor>('GET', `/api/v1/contractors/${encodeURIComponent(permit.contractor_party_id)}`).catch(() => null) : null,
+      api<Items<Inspection>>('GET', `/api/v1/permits/${encodeURIComponent(number)}/inspections`).then((r) => r.items).catch(() => [] as Inspection[]),
+      inspectorNames(),
+    ]);
+    const parts: HTMLElement[] = [recordOf(permit, applicant, contractor), h('h2', {}, 'Fees'), feeTable(permit)];
+    if (permit.receipts?.length) {
+      parts.push(h('p', {}, 'Receipts: ', ...permit.receipts.flatMap((r, i) => [i ? ', ' : '', link(`/receipts/${encodeURIComponent(r)}`, r)])));
+    }
+    if (permit.due_cents > 0 && !CLOSED.includes(permit.status)) parts.push(await paymentSection(permit, user, messages, draw));
+    if (hasRole(user, ISSUERS) && !CLOSED.includes(permit.status)) parts.push(issueSection(permit, messages, draw));
+    parts.push(inspectionSection(permit, inspections, names, user, messages, draw));
+    body.replaceChildren(...parts);
+  }
+  await draw();
+}
+
+function recordOf(p: Permit, applicant: Party | null, contractor: Contractor | null): HTMLElement {
+  const status = (PERMIT_STATUS[p.status] ?? p.status) + (p.held ? ` — on hold: ${p.hold_reason ?? ''}` : '');
+  const rows: [string, string][] = [
+    ['Status', status],
+    ['Type', `${p.type_name}${p.work_class ? ` (${p.work_class === 'new' ? 'new construction' : 'existing building'})` : ''}`],
+    ['Work', p.description ?? ''],
+    ['Work site', addressText(p.address)],
+    ['Parcel', p.parcel_pin ?? ''],
+    ['Valuation', dollars(p.valuation_cents ?? 0)],
+    ['Applicant', applicant ? `${applicant.name}${applicant.phone ? `, ${applicant.phone}` : ''}` : p.applicant_party_id ?? ''],
+    ['Contractor', p.contractor_party_id
+      ? contractor ? `${contractor.name ?? p.contractor_party_id} (license ${contractor.license_number ?? '—'})` : p.contractor_party_id
+      : 'None'],
+    ['Applied', p.applied_on ?? ''],
+    ['Issued', p.issued_on ?? 'Not yet'],
+    ['Expires', p.expires_on ?? '—'],
+  ];
+  if (p.square_feet) rows.splice(6, 0, ['Square feet', p.square_feet.toLocaleString('en-US')]);
+  if (p.finaled_on) rows.push(['Finaled', p.finaled_on]);
+  if (p.closed_on) rows.push(['Closed', `${p.closed_on}${p.close_reason ? `: ${p.close_reason}` : ''}`]);
+  return record(rows, 'permit-record');
+}
+
+// --- fees -------------------------------------------------------------------------------------------------
+
+async function paymentSection(p: Permit, user: User | null, messages: HTMLElement, redraw: () => Promise<void>): Promise<HTMLElement> {
+  const section = h('section', { 'aria-labelledby': 'pay-heading', 'data-testid': 'take-payment' },
+    h('h2', { id: 'pay-heading' }, 'Take the fees'));
+  if (!hasRole(user, PAYERS)) {
+    section.append(h('p', {}, `${dollars(p.due_cents)} is due. Fees are taken at a cash drawer: ask a clerk to open this permit and take them. Then issue the permit here.`));
+    return section;
+  }
+  let drawer: Drawer | undefined;
+  try {
+    const { items } = await api<Items<Drawer>>('GET', '/api/v1/drawers?status=open&clerk=me&limit=1');
+    drawer = items[0];
+  } catch (e) {
+    section.append(alert('error', 'Your cash drawer could not be found', message(e)));
+    return section;
+  }
+  if (!drawer) {
+    section.append(h('p', {}, `${dollars(p.due_cents)} is due. You have no open cash drawer: `,
+      link('/staff/drawers', 'open your drawer'), ', then come back to this permit.'));
+    return section;
+  }
+  const amount = field('tender-amount', 'Amount received in dollars', { inputmode: 'decimal', required: true, autocomplete: 'off',
+    value: (p.due_cents / 100).toFixed(2) }, `${dollars(p.due_cents)} is due. Cash may be more; the change is shown.`);
+  const numberField = field('tender-number', 'Check or money order number', { autocomplete: 'off' });
+  const referenceField = field('tender-reference', 'Card terminal reference', { autocomplete: 'off' }, 'As printed on the terminal’s slip');
+  const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'payment-form' },
+    h('p', {}, `Into your drawer ${drawer.id}.`),
+    radios('tender-kind', 'Paid by', [['cash', 'Cash'], ['check', 'Check'], ['card', 'Card'], ['money_order', 'Money order']], 'cash'),
+    amount, numberField, referenceField,
+    h('button', { class: 'usa-button', type: 'submit' }, `Take ${dollars(p.due_cents)}`));
+  const show = () => {
+    const kind = formValue(form, 'tender-kind');
+    numberField.hidden = kind !== 'check' && kind !== 'money_order';
+    referenceField.hidden = kind !== 'card';
+  };
+  form.addEventListener('change', show);
+  show();
+  let pending: { key: string; body: unknown } | null = null;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const kind = formValue(form, 'tender-kind');
+    const cents = parseDollars(formValue(form, 'tender-amount'));
+    const problems: string[] = [];
+    if (cents === null || cents <= 0) problems.push('Enter the amount received, such as 125.50.');
+    else if (cents < p.due_cents) problems.push(`The whole ${dollars(p.due_cents)} is due at once; partial payments are not taken.`);
+    else if (cents > p.due_cents && kind !== 'cash') problems.push(`Only cash can be more than the ${dollars(p.due_cents)} due.`);
+    const tender: Record<string, unknown> = { kind, amount_cents: cents };
+    if (kind === 'check' || kind === 'money_order') {
+      const n = formValue(form, 'tender-number').trim();
+      if (!n) problems.push(`Enter the ${kind === 'check' ? 'check' : 'money order'} number.`);
+      tender.number = n;
+    }
+    if (kind === 'card') {
+      const r = formValue(form, 'tender-reference').trim();
+      if (!r) problems.push('Enter the card terminal’s reference.');
+      tender.reference = r;
+    }
+    if (problems.length) {
+      showAlert(messages, alert('error', 'Check the payment', problems.join(' ')));
+      return;
+    }
+    const body = { drawer_id: drawer!.id, tenders: [tender] };
+    if (!pending || JSON.stringify(pending.body) !== JSON.stringify(body)) pending = { key: crypto.randomUUID(), body };
+    (form.querySelector('button[type=submit]') as HTMLButtonElement).disabled = true;
+    try {
+      const done = await api<{ receipt: Receipt; permit: Permit }>('POST', `/api/v1/permits/${encodeURIComponent(p.number)}/payments`,
+        pending.body, { 'Idempotency-Key': pending.key });
+      pending = null;
+      await redraw();
+      const change = done.receipt.change_cents ? ` Give ${dollars(done.receipt.change_cents)} in change.` : '';
+      showAlert(messages, alert('success', `Fees paid: receipt ${done.receipt.receipt}`,
+        `${dollars(done.receipt.total_cents)} taken for permit ${p.number}.${change} The permit can now be issued.`));
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status < 500) pending = null;
+      showAlert(messages, alert('error', 'The fees were not taken', message(err)));
+      (form.querySelector('button[type=submit]') as HTMLButtonElement).disabled = false;
+    }
+  });
+  section.append(form);
+  return section;
+}
+
+// --- issue and holds ----------------------------------------------------------------------------------------
+
+function issueSection(p: Permit, messages: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+  const section = h('section', { 'aria-labelledby': 'issue-heading' }, h('h2', { id: 'issue-heading' }, 'Issue and holds'));
+  const base = `/api/v1/permits/${encodeURIComponent(p.number)}`;
+  if (p.status === 'in_review' || p.status === 'applied') {
+    const ready = p.status === 'in_review' && p.due_cents <= 0 && !p.held;
+    const issue = h('button', { class: 'usa-button', type: 'button', 'data-testid': 'issue' }, 'Issue the permit');
+    if (!ready) {
+      section.append(h('p', {}, p.held ? 'The permit is on hold: release the hold to issue it.'
+        : `The permit can be issued once its fees are paid (${dollars(p.due_cents)} due).`));
+    } else {
+      section.append(h('p', {}, 'The fees are paid. Issue the permit when the plans are approved.'), issue);
+      issue.addEventListener('click', async () => {
+        issue.disabled = true;
+        try {
+          const done = await api<Permit>('POST', `${base}/issue`, undefined, { 'Idempotency-Key': crypto.randomUUID() });
+          await redraw();
+          showAlert(messages, alert('success', `Permit ${p.number} is issued`,
+            `It expires on ${done.expires_on ?? '—'} unless an inspection passes first. Book its first inspection below.`));
+        } catch (e) {
+          issue.disabled = false;
+          showAlert(messages, alert('error', 'The permit was not issued', message(e)));
+        }
+      });
+    }
+  } else {
+    section.append(h('p', {}, p.issued_on ? `Issued on ${p.issued_on}.` : ''));
+  }
+  // A hold (or its release) with the reason.
+  const action = p.held ? 'release' : 'hold';
+  const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'hold-form' },
+    textareaField('hold-reason', p.held ? 'Why the hold ends' : 'Why the permit is held', { required: true, maxlength: '500', rows: '2' },
+      p.held ? undefined : 'A hold stops issue and expiry until it is released.'),
+    h('button', { class: 'usa-button usa-button--outline', type: 'submit' }, p.held ? 'Release the hold' : 'Place a hold'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const reason = formValue(form, 'hold-reason').trim();
+    if (!reason) {
+      showAlert(messages, alert('error', 'Give the reason', p.held ? 'Say why the hold ends.' : 'Say why the permit is held.'));
+      return;
+    }
+    try {
+      await api<Permit>('POST', `${base}/${action}`, { reason }, { 'Idempotency-Key': crypto.randomUUID() });
+      await redraw();
+      showAlert(messages, alert('success', p.held ? 'Hold released' : 'Hold placed', reason));
+    } catch (err) {
+      showAlert(messages, alert('error', p.held ? 'The hold was not released' : 'The hold was not placed', message(err)));
+    }
+  });
+  const hold = h('details', { class: 'hf-hold', open: !!p.held },
+    h('summary', {}, p.held ? 'Release the hold' : 'Place a hold on this permit'), form);
+  section.append(hold);
+  return section;
+}
+
+// --- inspections --------------------------------------------------------------------------------------------
+
+function inspectionSection(p: Permit, items: Inspection[], names: Map<string, string>, user: User | null,
+  messages: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+  const section = h('section', { 'aria-labelledby': 'inspections-heading' }, h('h2', { id: 'inspections-heading' }, 'Inspections'));
+  const steps = p.inspections ?? [];
+  if (steps.length) {
+    section.append(h('p', {}, 'In order: ', steps.map((s) => `${words(s.type)}${s.passed_on ? ` (passed ${s.passed_on})` : ''}`).join(', '), '.'));
+  }
+  section.append(items.length === 0
+    ? h('p', { 'data-testid': 'permit-inspections' }, 'No inspection has been booked yet.')
+    : h('div', { class: 'hf-table-scroll' },
+      h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-inspections' },
+        h('caption', {}, `Inspections of permit ${p.number}`),
+        h('thead', {}, h('tr', {}, ...['Inspection', 'Day', 'Inspector', 'Status', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, ...items.map((i) => h('tr', {},
+          h('th', { scope: 'row' }, `${words(i.type)}${i.attempt && i.attempt > 1 ? ` (attempt ${i.attempt})` : ''}`),
+          h('td', {}, i.day ? `${dayText(i.day)}, ${windowWords(i.window).toLowerCase()}` : '—'),
+          h('td', {}, i.inspector ? names.get(i.inspector) ?? i.inspector : '—'),
+          h('td', {}, INSPECTION_STATUS[i.status] ?? i.status),
+          h('td', {}, i.result ? `${RESULT[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}${i.comments ? `: ${i.comments}` : ''}` : '—')))))));
+
+  if (!hasRole(user, BOOKERS)) return section;
+  if (p.status !== 'issued' && p.status !== 'inspections') {
+    section.append(h('p', {}, CLOSED.includes(p.status) ? 'No more inspections: the permit is closed.'
+      : 'Inspections can be booked once the permit is issued.'));
+    return section;
+  }
+  const passed = new Set(steps.filter((s) => s.passed_on).map((s) => s.type));
+  const open = new Set(items.filter((i) => i.status === 'scheduled' || i.status === 'needs_reschedule').map((i) => i.type));
+  const next = steps.find((s) => !passed.has(s.type));
+  const choices = steps.filter((s) => !passed.has(s.type) && !open.has(s.type));
+  if (!next || choices.length === 0) {
+    section.append(h('p', {}, next ? `The ${words(next.type).toLowerCase()} inspection is booked.` : 'Every inspection has passed.'));
+    return section;
+  }
+  const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'book-inspection' },
+    h('h3', {}, 'Book an inspection'),
+    selectField('inspection-type', 'Inspection', choices.map((s) => [s.type, words(s.type)] as [string, string]), {},
+      `Next in order: ${words(next.type).toLowerCase()}`),
+    field('requested-date', 'Day wanted (optional)', { type: 'date' }, 'Leave empty for the first free day'),
+    selectField('window', 'Time of day', [['', 'Morning or afternoon'], ['AM', 'Morning'], ['PM', 'Afternoon']]),
+    h('button', { class: 'usa-button', type: 'submit' }, 'Book the inspection'));
+  (form.querySelector('#inspection-type') as HTMLSelectElement).value = next.type;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body: Record<string, string> = { inspection_type: formValue(form, 'inspection-type') };
+    if (formValue(form, 'requested-date')) body.requested_date = formValue(form, 'requested-date');
+    if (formValue(form, 'window')) body.window = formValue(form, 'window');
+    const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
+    button.disabled = true;
+    try {
+      const i = await api<Inspection>('POST', `/api/v1/permits/${encodeURIComponent(p.number)}/inspections`, body,
+        { 'Idempotency-Key': crypto.randomUUID() });
+      await redraw();
+      const fee = i.fee_added_cents ? ` A re-inspection fee of ${dollars(i.fee_added_cents)} was added to the permit.` : '';
+      showAlert(messages, alert('success', `${words(i.type)} inspection booked`,
+        `${dayText(i.day)}, ${windowWords(i.window).toLowerCase()}, with ${names.get(i.inspector ?? '') ?? i.inspector ?? 'an inspector'}.${fee}`));
+    } catch (err) {
+      button.disabled = false;
+      showAlert(messages, alert('error', 'The inspection was not booked', message(err)));
+    }
+  });
+  section.append(form);
+  return section;
+}
