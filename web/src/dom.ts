@@ -95,3 +95,14 @@ export function numberForm(
   });
   return { form, result };
 }
+
+// A table that scrolls sideways instead of widening the page on a narrow screen; the region takes focus, so it
+// scrolls from the keyboard too, and is named by `label` (the table's caption).
+export function scrollable(label: string, table: HTMLElement): HTMLElement {
+  return h('div', { class: 'hf-table-scroll', tabindex: '0', role: 'region', 'aria-label': label }, table);
+}
+
+// A record as terms and their descriptions ("Status: Issued"), two columns wide.
+export function record(rows: [string, string | Node][], testid?: string): HTMLElement {
+  return h('dl', { class: 'hf-record', 'data-testid': testid }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}

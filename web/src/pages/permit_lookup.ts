@@ -3,7 +3,7 @@
 // number is also in the address (/permits/BP-central-1), so a lookup can be bookmarked or shared.
 import { api, ApiError, dollars } from '../api';
 import { pageTitle } from '../site';
-import { alert, h, numberForm, showAlert } from '../dom';
+import { alert, h, numberForm, record, scrollable, showAlert } from '../dom';
 import type { Navigate } from '../main';
 
 interface PublicInspection {
@@ -75,15 +75,11 @@ function permitRecord(p: PublicPermit): HTMLElement[] {
     ['Contractor', p.contractor?.name ? `${p.contractor.name} (license ${p.contractor.license_number ?? '—'})` : 'None'],
   ];
   if (p.est_project_cost_cents) rows.push(['Estimated cost', dollars(p.est_project_cost_cents)]);
-  const details = h(
-    'dl',
-    { class: 'hf-record', 'data-testid': 'permit-record' },
-    ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
-  );
+  const details = record(rows, 'permit-record');
   const inspections =
     p.inspections.length === 0
       ? h('p', {}, 'No inspections have been requested yet.')
-      : h(
+      : scrollable(`Inspections of permit ${p.number}`, h(
           'table',
           { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-inspections' },
           h('caption', {}, `Inspections of permit ${p.number}`),
@@ -95,6 +91,6 @@ function permitRecord(p: PublicPermit): HTMLElement[] {
               h('td', {}, i.status),
               h('td', {}, i.day ? `${i.day} ${i.window === 'PM' ? 'afternoon' : 'morning'}` : '—'),
               h('td', {}, i.result ? `${i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}` : '—')))),
-        );
+        ));
   return [h('h2', {}, `Permit ${p.number}`), details, h('h3', {}, 'Inspections'), inspections];
 }
