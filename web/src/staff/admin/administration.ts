@@ -142,8 +142,8 @@ function resetCell(u: Account, messages: HTMLElement, reload: () => Promise<void
   const buttons = h('div', {});
   const password = h('button', { class: 'usa-button usa-button--outline', type: 'button' }, `Reset password for ${u.username}`);
   password.addEventListener('click', () => ask(`Reset ${u.username}’s password? Their current password stops working.`, 'Yes, reset the password', async () => {
-    const done = await api<Account & { one_time_password: string }>('PUT', `/api/v1/users/${encodeURIComponent(u.id)}/password`, undefined,
-      { 'Idempotency-Key': crypto.randomUUID() });
+    // No Idempotency-Key: the node would keep the answer, one-time password and all, for a day.
+    const done = await api<Account & { one_time_password: string }>('PUT', `/api/v1/users/${encodeURIComponent(u.id)}/password`);
     await reload();
     showOneTimePassword(messages, done.username, done.one_time_password, 'Password reset');
   }, buttons));
@@ -197,7 +197,9 @@ function addUserForm(messages: HTMLElement, reload: () => Promise<void>): HTMLFo
     const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
     button.disabled = true;
     try {
-      const made = await api<Account & { one_time_password: string }>('POST', '/api/v1/users', body, { 'Idempotency-Key': crypto.randomUUID() });
+      // No Idempotency-Key: the node would keep the answer, one-time password and all, for a day. Sent twice,
+      // the second is refused as username-taken, so nothing is made twice.
+      const made = await api<Account & { one_time_password: string }>('POST', '/api/v1/users', body);
       form.reset();
       await reload();
       showOneTimePassword(messages, made.username, made.one_time_password, `User ${made.username} added`);
@@ -251,8 +253,8 @@ function inviteForm(messages: HTMLElement): HTMLFormElement {
     const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
     button.disabled = true;
     try {
-      const inv = await api<Invitation>('POST', '/api/v1/nodes/invitations', { node, role: selected(form, 'invite-role'), valid_hours: Number(hours) },
-        { 'Idempotency-Key': crypto.randomUUID() });
+      // No Idempotency-Key, so no copy of the token's answer is kept anywhere.
+      const inv = await api<Invitation>('POST', '/api/v1/nodes/invitations', { node, role: selected(form, 'invite-role'), valid_hours: Number(hours) });
       form.reset();
       const command = `holdfast join --data /var/lib/holdfast --central ${location.origin} --token ${inv.token}`;
       const box = secretBox('invitation', `Invitation for ${inv.node}`, 'Token:', inv.token, [

@@ -20,14 +20,15 @@ export function explain(e: unknown): string {
 }
 
 // A table with a caption and column headings; the first cell of each row is its row heading. Wide tables
-// scroll sideways inside their own box instead of widening the page.
+// scroll sideways inside their own box instead of widening the page; the box takes focus so the keyboard can
+// scroll it too.
 export function table(
   caption: string,
   columns: string[],
   rows: (Node | string)[][],
   attrs: Record<string, string> = {},
 ): HTMLElement {
-  return h('div', { class: 'hf-table-scroll' },
+  return h('div', { class: 'hf-table-scroll', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', { class: 'usa-table usa-table--borderless hf-admin-table', ...attrs },
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
