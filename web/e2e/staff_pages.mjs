@@ -90,6 +90,19 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
     await sup.getByTestId('conflicts').locator('table').waitFor();
   }
   await t.visitAtEveryWidth(sup, 'conflicts');
+  const missing = 'license-renewed-twice:nowhere-1';
+  await apiExpect(404, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(missing)}`, undefined, supervisorToken);
+  await sup.goto(`${base}/staff/conflicts/${encodeURIComponent(missing)}`);
+  const noConflict = sup.getByTestId('alert-error');
+  await noConflict.waitFor();
+  check((await noConflict.innerText()).includes(missing), `an unknown conflict is not named: ${await noConflict.innerText()}`);
+  await t.visitAtEveryWidth(sup, 'conflict-not-found');
+
+  step('without an open drawer, a utility account says to open one first');
+  await sup.goto(`${base}/staff/utilities/100001`);
+  await sup.getByTestId('no-drawer').waitFor();
+  check(await sup.getByTestId('utility-payment').count() === 0, 'the payment form is offered without an open drawer');
+  await t.visitAtEveryWidth(sup, 'utility-no-drawer');
 
   // --- utilities
   step('the clerk opens a drawer (API) and takes a $20.00 cash payment on account 100002');

@@ -83,12 +83,6 @@ export function moment(ms: number | null | undefined, never = 'never'): string {
   return new Date(ms).toLocaleString('en-US', { month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
-// Today in the browser's calendar as YYYY-MM-DD (the node decides the city's day; this is only a default).
-export function todayIso(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 // "permit_tech" -> "permit tech".
 export function words(s: string): string {
   return s.replace(/_/g, ' ');

@@ -7,7 +7,7 @@ import { alert, field, h, showAlert, value } from '../../dom';
 import { showIncidentBanner } from '../../incident';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { checkbox, checkedValues, day, loadInto, showError, table, todayIso } from './common';
+import { checkbox, checkedValues, day, loadInto, showError, table } from './common';
 
 export interface Incident {
   id: string;
@@ -101,8 +101,8 @@ function incidentCard(i: Incident, messages: HTMLElement, reload: () => Promise<
   if (i.active) {
     const id = `end-${i.id}`;
     const form = h('form', { class: 'usa-form', novalidate: true, 'aria-labelledby': headingId },
-      field(id, 'Date it ended', { type: 'date', value: todayIso(), required: true },
-        `Today unless it ended earlier. Late fees stay stopped for ${i.grace_days} more days after that.`),
+      field(id, 'Date it ended (optional)', { type: 'date' },
+        `Leave empty for today. Late fees stay stopped for ${i.grace_days} more days after that.`),
       h('button', { class: 'usa-button usa-button--secondary', type: 'submit' }, 'End this incident'));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -137,7 +137,7 @@ function declareForm(messages: HTMLElement, reload: () => Promise<void>): HTMLFo
       h('label', { class: 'usa-label', for: 'notice' }, 'Notice for the public'),
       h('div', { class: 'usa-hint', id: 'notice-hint' }, 'Shown on every page while the incident is in effect. Say what is affected and what residents should do, e.g. “Online payments are down. No late fees until further notice.”'),
       h('textarea', { class: 'usa-textarea', id: 'notice', name: 'notice', rows: '3', maxlength: '2000', required: true, 'aria-describedby': 'notice-hint' })),
-    field('started-on', 'Date it started', { type: 'date', value: todayIso() }, 'Today unless the outage began earlier.'),
+    field('started-on', 'Date it started (optional)', { type: 'date' }, 'Leave empty for today; give the date if the outage began earlier.'),
     field('grace-days', 'Grace days after it ends', { inputmode: 'numeric', value: '30', maxlength: '3' },
       'How many days late fees stay stopped after the incident ends, 0 to 365.'),
     h('button', { class: 'usa-button', type: 'submit' }, 'Declare incident'));
@@ -164,7 +164,6 @@ function declareForm(messages: HTMLElement, reload: () => Promise<void>): HTMLFo
     try {
       const made = await api<Incident>('POST', '/api/v1/incidents', body, { 'Idempotency-Key': crypto.randomUUID() });
       form.reset();
-      (form.elements.namedItem('started-on') as HTMLInputElement).value = todayIso();
       await reload();
       await showPublicNow(messages, 'Incident declared',
         `Incident ${made.id} is in effect from ${day(made.started_on)} for ${serviceNames(made.services).toLowerCase()}.`);
