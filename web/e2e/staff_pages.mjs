@@ -4,14 +4,18 @@
 //
 // Starts `holdfast demo`, then in Chromium: the supervisor signs in with the keyboard, declares an incident for
 // utilities (the public status, the page's banner and the status strip show its notice) and ends it (the node
-// holds it ended); the conflicts page shows the queue, empty in the demo; the clerk finds account 100002 by
+// holds it ended); the conflicts page shows the queue, empty in the demo, then the conflict made when a
+// second office, cut off, changes the same phone number as central (joined, served without peers, synced
+// once), and the supervisor resolves it (the node holds the resolution); the clerk finds account 100002 by
 // the customer's name and takes a $20.00 cash payment into a drawer opened through the API (the balance
 // drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); the admin sees the
 // nodes, sync and backup sections, adds a clerk (who can sign in through the API with the one-time password
 // shown, and must change it first) and invites a new office (the token and the `holdfast join` command are
 // shown once and gone after leaving the page). Every page is scanned with axe and photographed at desktop and
 // phone width (harness.mjs).
-import { apiCall, apiExpect, check, dollars, runE2E, signInApi, signInUi, step } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiCall, apiExpect, check, dollars, runE2E, runHoldfast, signInApi, signInUi, step } from './harness.mjs';
 
 const NOTICE = 'Water payments are down at City Hall. No late fees until further notice.';
 const ACCOUNT = '100002';
@@ -90,6 +94,48 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
     await sup.getByTestId('conflicts').locator('table').waitFor();
   }
   await t.visitAtEveryWidth(sup, 'conflicts');
+
+  step('two offices cut off from each other change one phone number; the supervisor resolves the conflict');
+  // A second office joins, is cut off (no peers) while both change the same person's phone, then syncs once.
+  const adminToken = await signInApi(base, 'admin', 'admin-demo-pass');
+  const invitation = await apiExpect(201, base, 'POST', '/api/v1/nodes/invitations', { node: 'north' }, adminToken);
+  const northData = join(t.tmp, 'north');
+  await runHoldfast(['join', '--data', northData, '--central', base, '--token', invitation.token]);
+  writeFileSync(join(northData, 'peers'), '# cut off from central\n');
+  const north = await t.serve('north', ['serve', '--data', northData, '--listen', '127.0.0.1:0']);
+  const northToken = await signInApi(north.base, 'supervisor', 'supervisor-demo-pass');
+  await apiExpect(200, north.base, 'PATCH', '/api/v1/parties/p-central-3', { phone: '555-0300' }, northToken);
+  await apiExpect(200, base, 'PATCH', '/api/v1/parties/p-central-3', { phone: '555-0399' }, supervisorToken);
+  await north.node.stop();
+  await runHoldfast(['sync', '--data', northData, '--peer', base]);
+  const open = (await apiExpect(200, base, 'GET', '/api/v1/conflicts?status=open', undefined, supervisorToken)).items;
+  check(open.length === 1 && open[0].kind === 'party-edited-concurrently', `after the sync the queue holds ${JSON.stringify(open)}`);
+  const conflictId = open[0].id;
+  await sup.reload();
+  await sup.getByTestId('conflicts').locator('table').waitFor();
+  await t.visitAtEveryWidth(sup, 'conflicts-open');
+  await sup.getByTestId('conflicts').getByRole('link', { name: 'Person edited at two offices' }).click();
+  await sup.waitForURL(`${base}/staff/conflicts/${encodeURIComponent(conflictId)}`);
+  const record = sup.getByTestId('conflict-record');
+  await record.waitFor();
+  const recordText = await record.innerText();
+  check(recordText.includes('555-0399') && recordText.includes('555-0300'), `the conflict does not show both phone numbers: ${recordText}`);
+  await t.visitAtEveryWidth(sup, 'conflict');
+  await sup.getByRole('button', { name: 'Resolve conflict' }).click();
+  await sup.getByTestId('alert-error').waitFor();
+  check((await apiExpect(200, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(conflictId)}`, undefined, supervisorToken)).status === 'open',
+    'an empty resolution resolved the conflict');
+  await sup.locator('#resolution-corrected').focus();
+  await sup.keyboard.press('Space');
+  await sup.getByRole('textbox', { name: 'Note' }).fill('Called Aisha Rahman: 555-0399 is right.');
+  await sup.getByRole('button', { name: 'Resolve conflict' }).click();
+  await sup.getByTestId('alert-success').waitFor();
+  const resolved = await apiExpect(200, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(conflictId)}`, undefined, supervisorToken);
+  check(resolved.status === 'resolved' && resolved.resolution?.resolution === 'corrected' && resolved.resolution?.note.includes('555-0399'),
+    `the node holds the conflict as ${JSON.stringify(resolved)}`);
+  check(await sup.getByRole('button', { name: 'Resolve conflict' }).count() === 0, 'a resolved conflict still offers to resolve it');
+  await t.visitAtEveryWidth(sup, 'conflict-resolved');
+
   const missing = 'license-renewed-twice:nowhere-1';
   await apiExpect(404, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(missing)}`, undefined, supervisorToken);
   await sup.goto(`${base}/staff/conflicts/${encodeURIComponent(missing)}`);
@@ -150,13 +196,12 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
 
   // --- administration
   step('the admin sees users, nodes, sync and backups');
-  const adminToken = await signInApi(base, 'admin', 'admin-demo-pass');
   const admin = await t.newPage();
   await signInUi(admin, base, 'admin', 'admin-demo-pass', '/staff/admin');
   await admin.waitForURL(`${base}/staff/admin`);
   await admin.getByTestId('users').waitFor();
   await admin.getByTestId('nodes').waitFor();
-  check((await admin.getByTestId('nodes').innerText()).includes('central'), 'the nodes table does not list central');
+  check(/central[\s\S]*north/.test(await admin.getByTestId('nodes').innerText()), 'the nodes table does not list central and north');
   await admin.getByTestId('admin-sync').getByTestId('feeds').waitFor();
   await admin.getByTestId('no-peers').waitFor();
   await admin.getByTestId('no-vaults').waitFor();

@@ -46,16 +46,18 @@ function kindName(kind: string): string {
   return KINDS[kind]?.[0] ?? kind.replace(/-/g, ' ');
 }
 
-// A detail value as text: cents as dollars, lists and objects spelled out.
-function show(key: string, v: unknown): string {
-  if (v === null || v === undefined) return '—';
+// A detail value for people: cents as dollars, lists joined, nested objects (a party edit's fields, each
+// with the value kept and the value replaced) as nested lists.
+function show(key: string, v: unknown): Node | string {
+  if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'number' && key.endsWith('_cents')) {
     const sign = v < 0 ? '-' : '';
     return `${sign}$${(Math.abs(v) / 100).toFixed(2)}`;
   }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
+  return h('ul', { class: 'usa-list usa-list--unstyled' }, ...Object.entries(v as Record<string, unknown>).map(([k, x]) =>
+    h('li', {}, h('strong', {}, `${k.replace(/_/g, ' ')}: `), show(k, x))));
 }
 
 function statusTag(c: Conflict): HTMLElement {
@@ -129,7 +131,7 @@ function draw(body: HTMLElement, c: Conflict): void {
     ['What happened', c.summary],
     ['Record', c.aggregate],
     ['The decision that did not stand', `event ${c.event}, by ${c.actor}, ${moment(c.at)}`],
-    ...Object.entries(c.detail ?? {}).map(([k, v]): [string, string] => [k.replace(/_/g, ' '), show(k, v)]),
+    ...Object.entries(c.detail ?? {}).map(([k, v]): [string, Node | string] => [k.replace(/_/g, ' '), show(k, v)]),
   ];
   if (c.resolution) {
     facts.push(['Resolved', `${c.resolution.resolution} by ${c.resolution.resolved_by}, ${moment(c.resolution.resolved_at)}`]);
