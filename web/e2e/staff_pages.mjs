@@ -234,6 +234,20 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   await admin.getByTestId('users').getByRole('row', { name: /newclerk/ }).waitFor();
   await t.visitAtEveryWidth(admin, 'admin-user-added');
 
+  step('the admin resets the new clerk\'s password after confirming; only the new one-time password works');
+  await admin.getByRole('button', { name: 'Reset password for newclerk' }).click();
+  await admin.getByRole('button', { name: 'Yes, reset the password' }).click();
+  await admin.waitForFunction((old) => {
+    const el = document.querySelector('[data-testid=one-time-password-value]');
+    return el && el.textContent.trim() !== old;
+  }, oneTime);
+  const reset = (await secret.innerText()).trim();
+  const oldOne = await apiCall(base, 'POST', '/api/v1/sessions', { username: 'newclerk', password: oneTime });
+  check(oldOne.status === 401, `the replaced one-time password still answers ${oldOne.status}: ${oldOne.text}`);
+  const newOne = await apiCall(base, 'POST', '/api/v1/sessions', { username: 'newclerk', password: reset });
+  check(newOne.status === 201 || (newOne.status === 403 && (newOne.json?.type ?? '').endsWith('/password-change-required')),
+    `the reset one-time password answered ${newOne.status}: ${newOne.text}`);
+
   step('the admin invites a new office; the token and join command are shown once');
   await admin.getByLabel('Name of the new node').fill('north-branch');
   await admin.getByRole('button', { name: 'Make invitation' }).click();
@@ -249,7 +263,7 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   await admin.waitForURL(`${base}/staff/admin`);
   await admin.getByTestId('users').waitFor();
   const shown = await admin.evaluate(() => document.body.innerText);
-  check(!shown.includes(token) && !shown.includes(oneTime), 'a one-time password or invitation token is still on the page after leaving it');
+  check(!shown.includes(token) && !shown.includes(oneTime) && !shown.includes(reset), 'a one-time password or invitation token is still on the page after leaving it');
 
   step('the supervisor reads administration without the admin-only parts');
   await sup.getByRole('navigation', { name: 'Staff console' }).getByRole('link', { name: 'Administration' }).click();

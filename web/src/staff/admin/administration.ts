@@ -104,7 +104,11 @@ function usersSection(user: User | null, admin: boolean): HTMLElement {
     return [table(`${items.length} user accounts`, columns, items.map((u) => {
       const row: (Node | string)[] = [u.username, u.display_name ?? '', u.roles.map(words).join(', '),
         u.totp_enrolled ? 'Enrolled' : 'None', accountState(u)];
-      if (admin) row.push(resetCell(u, messages, reload));
+      if (admin) {
+        row.push(u.id === user?.id
+          ? 'Your own account: another administrator resets it.'
+          : resetCell(u, messages, reload));
+      }
       return row;
     }), { 'data-testid': 'users' })];
   });
