@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// End-to-end: the supervisor and administrator pages of the staff console, checked against what the node then
+// holds.
+//
+// Starts `holdfast demo`, then in Chromium: the supervisor signs in with the keyboard, declares an incident for
+// utilities (the public status, the page's banner and the status strip show its notice) and ends it (the node
+// holds it ended); the conflicts page shows the queue, empty in the demo, then the conflict made when a
+// second office, cut off, changes the same phone number as central (joined, served without peers, synced
+// once), and the supervisor resolves it (the node holds the resolution); the clerk finds account 100002 by
+// the customer's name and takes a $20.00 cash payment into a drawer opened through the API (the balance
+// drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); the admin sees the
+// nodes, sync and backup sections, adds a clerk (who can sign in through the API with the one-time password
+// shown, and must change it first) and invites a new office (the token and the `holdfast join` command are
+// shown once and gone after leaving the page). Every page is scanned with axe and photographed at desktop and
+// phone width (harness.mjs).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiCall, apiExpect, check, dollars, runE2E, runHoldfast, signInApi, signInUi, step } from './harness.mjs';
+
+const NOTICE = 'Water payments are down at City Hall. No late fees until further notice.';
+const ACCOUNT = '100002';
+
+runE2E('the staff console pages (incidents, conflicts, utilities, administration) at every width', async (t) => {
+  step('starting holdfast demo');
+  const { base } = await t.demo();
+
+  // --- incidents
+  step('the supervisor signs in with the keyboard and opens the incidents page');
+  const supervisorToken = await signInApi(base, 'supervisor', 'supervisor-demo-pass');
+  const before = await apiExpect(200, base, 'GET', '/api/v1/public/status');
+  check(before.incident_in_effect === false, `the demo starts with an incident in effect: ${JSON.stringify(before)}`);
+  const sup = await t.newPage();
+  await signInUi(sup, base, 'supervisor', 'supervisor-demo-pass', '/staff/incidents');
+  await sup.waitForURL(`${base}/staff/incidents`);
+  await sup.getByTestId('no-incident').waitFor();
+  check((await sup.getByRole('heading', { level: 1 }).innerText()) === 'Incidents', 'the incidents page has no "Incidents" heading');
+  await t.visitAtEveryWidth(sup, 'incidents');
+
+  step('declaring without a service or notice is refused in the page, and nothing is declared');
+  await sup.getByRole('button', { name: 'Declare incident' }).click();
+  const refused = sup.getByTestId('incident-messages').getByTestId('alert-error');
+  await refused.waitFor();
+  check(await refused.evaluate((el) => el === document.activeElement), 'the error about the incident form did not take focus');
+  check((await apiExpect(200, base, 'GET', '/api/v1/incidents', undefined, supervisorToken)).items.length === 0,
+    'an incident was declared from an incomplete form');
+
+  step('the supervisor declares an incident for utilities with a notice');
+  await sup.locator('#service-utilities').focus();
+  await sup.keyboard.press('Space');
+  check(await sup.locator('#service-utilities').isChecked(), 'the Utilities checkbox did not check with the keyboard');
+  await sup.locator('#notice').fill(NOTICE);
+  await sup.getByRole('button', { name: 'Declare incident' }).click();
+  const declared = sup.getByTestId('incident-messages').getByTestId('alert-success');
+  await declared.waitFor();
+  check((await declared.innerText()).includes(NOTICE), `the confirmation does not quote what the public now sees: ${await declared.innerText()}`);
+
+  const status = await apiExpect(200, base, 'GET', '/api/v1/public/status');
+  check(status.incident_in_effect === true, `the node does not report the incident in effect: ${JSON.stringify(status)}`);
+  check(status.incidents.some((i) => i.notice === NOTICE && i.services.includes('utilities')),
+    `the public status does not carry the notice for utilities: ${JSON.stringify(status.incidents)}`);
+  const incidents = await apiExpect(200, base, 'GET', '/api/v1/incidents', undefined, supervisorToken);
+  check(incidents.items.length === 1 && incidents.items[0].active, `the node holds ${JSON.stringify(incidents.items)}`);
+  const incidentId = incidents.items[0].id;
+
+  await sup.getByTestId('incident-banner').waitFor();
+  check((await sup.getByTestId('incident-banner').innerText()).includes(NOTICE), 'the page\'s incident banner does not show the notice');
+  await sup.waitForFunction((notice) => document.querySelector('[data-testid=status-incident]')?.textContent?.includes(notice), NOTICE);
+  check((await sup.getByTestId('status-incident').getAttribute('data-state')) === 'problem', 'the status strip does not flag the incident');
+  await sup.getByTestId(`incident-${incidentId}`).waitFor();
+  await t.visitAtEveryWidth(sup, 'incident-declared');
+
+  step('the supervisor ends the incident');
+  await sup.getByTestId(`incident-${incidentId}`).getByRole('button', { name: 'End this incident' }).click();
+  const ended = sup.getByTestId('incident-messages').getByTestId('alert-success');
+  await sup.waitForFunction(() => document.querySelector('[data-testid=incident-messages] .usa-alert__heading')?.textContent === 'Incident ended');
+  const after = (await apiExpect(200, base, 'GET', '/api/v1/incidents', undefined, supervisorToken)).items.find((i) => i.id === incidentId);
+  check(after && after.active === false && typeof after.ended_on === 'string', `the node does not hold the incident ended: ${JSON.stringify(after)}`);
+  check((await ended.innerText()).includes('ended'), `the page does not say the incident ended: ${await ended.innerText()}`);
+  check((await sup.getByTestId(`incident-${incidentId}`).getByTestId('incident-state').innerText()).startsWith('Ended'),
+    'the incident\'s card does not say it ended');
+  check(await sup.getByTestId(`incident-${incidentId}`).getByRole('button', { name: 'End this incident' }).count() === 0,
+    'an ended incident can still be ended');
+  await t.visitAtEveryWidth(sup, 'incident-ended');
+
+  // --- conflicts
+  step('the conflicts page shows the queue (the demo has none)');
+  const conflicts = await apiExpect(200, base, 'GET', '/api/v1/conflicts?status=open', undefined, supervisorToken);
+  await sup.getByRole('navigation', { name: 'Staff console' }).getByRole('link', { name: 'Conflicts' }).click();
+  await sup.waitForURL(`${base}/staff/conflicts`);
+  if (conflicts.items.length === 0) {
+    await sup.getByTestId('conflicts-empty').waitFor();
+    check((await sup.getByTestId('conflicts-empty').innerText()).includes('no open conflicts'), 'the empty queue is not said plainly');
+  } else {
+    await sup.getByTestId('conflicts').locator('table').waitFor();
+  }
+  await t.visitAtEveryWidth(sup, 'conflicts');
+
+  step('two offices cut off from each other change one phone number; the supervisor resolves the conflict');
+  // A second office joins, is cut off (no peers) while both change the same person's phone, then syncs once.
+  const adminToken = await signInApi(base, 'admin', 'admin-demo-pass');
+  const invitation = await apiExpect(201, base, 'POST', '/api/v1/nodes/invitations', { node: 'north' }, adminToken);
+  const northData = join(t.tmp, 'north');
+  await runHoldfast(['join', '--data', northData, '--central', base, '--token', invitation.token]);
+  writeFileSync(join(northData, 'peers'), '# cut off from central\n');
+  const north = await t.serve('north', ['serve', '--data', northData, '--listen', '127.0.0.1:0']);
+  const northToken = await signInApi(north.base, 'supervisor', 'supervisor-demo-pass');
+  await apiExpect(200, north.base, 'PATCH', '/api/v1/parties/p-central-3', { phone: '555-0300' }, northToken);
+  await apiExpect(200, base, 'PATCH', '/api/v1/parties/p-central-3', { phone: '555-0399' }, supervisorToken);
+  await north.node.stop();
+  await runHoldfast(['sync', '--data', northData, '--peer', base]);
+  const open = (await apiExpect(200, base, 'GET', '/api/v1/conflicts?status=open', undefined, supervisorToken)).items;
+  check(open.length === 1 && open[0].kind === 'party-edited-concurrently', `after the sync the queue holds ${JSON.stringify(open)}`);
+  const conflictId = open[0].id;
+  await sup.reload();
+  await sup.getByTestId('conflicts').locator('table').waitFor();
+  await t.visitAtEveryWidth(sup, 'conflicts-open');
+  await sup.getByTestId('conflicts').getByRole('link', { name: 'Person edited at two offices' }).click();
+  await sup.waitForURL(`${base}/staff/conflicts/${encodeURIComponent(conflictId)}`);
+  const record = sup.getByTestId('conflict-record');
+  await record.waitFor();
+  const recordText = await record.innerText();
+  check(recordText.includes('555-0399') && recordText.includes('555-0300'), `the conflict does not show both phone numbers: ${recordText}`);
+  await t.visitAtEveryWidth(sup, 'conflict');
+  await sup.getByRole('button', { name: 'Resolve conflict' }).click();
+  await sup.getByTestId('alert-error').waitFor();
+  check((await apiExpect(200, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(conflictId)}`, undefined, supervisorToken)).status === 'open',
+    'an empty resolution resolved the conflict');
+  await sup.locator('#resolution-corrected').focus();
+  await sup.keyboard.press('Space');
+  await sup.getByRole('textbox', { name: 'Note' }).fill('Called Aisha Rahman: 555-0399 is right.');
+  await sup.getByRole('button', { name: 'Resolve conflict' }).click();
+  await sup.getByTestId('alert-success').waitFor();
+  const resolved = await apiExpect(200, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(conflictId)}`, undefined, supervisorToken);
+  check(resolved.status === 'resolved' && resolved.resolution?.resolution === 'corrected' && resolved.resolution?.note.includes('555-0399'),
+    `the node holds the conflict as ${JSON.stringify(resolved)}`);
+  check(await sup.getByRole('button', { name: 'Resolve conflict' }).count() === 0, 'a resolved conflict still offers to resolve it');
+  await t.visitAtEveryWidth(sup, 'conflict-resolved');
+
+  const missing = 'license-renewed-twice:nowhere-1';
+  await apiExpect(404, base, 'GET', `/api/v1/conflicts/${encodeURIComponent(missing)}`, undefined, supervisorToken);
+  await sup.goto(`${base}/staff/conflicts/${encodeURIComponent(missing)}`);
+  const noConflict = sup.getByTestId('alert-error');
+  await noConflict.waitFor();
+  check((await noConflict.innerText()).includes(missing), `an unknown conflict is not named: ${await noConflict.innerText()}`);
+  await t.visitAtEveryWidth(sup, 'conflict-not-found');
+
+  step('without an open drawer, a utility account says to open one first');
+  await sup.goto(`${base}/staff/utilities/100001`);
+  await sup.getByTestId('no-drawer').waitFor();
+  check(await sup.getByTestId('utility-payment').count() === 0, 'the payment form is offered without an open drawer');
+  await t.visitAtEveryWidth(sup, 'utility-no-drawer');
+
+  // --- utilities
+  step('the clerk opens a drawer (API) and takes a $20.00 cash payment on account 100002');
+  const clerkToken = await signInApi(base, 'clerk', 'clerk-demo-pass');
+  await apiExpect(201, base, 'POST', '/api/v1/drawers', { float_cents: 5000 }, clerkToken);
+  const startCents = (await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken)).balance_cents;
+  check(startCents >= 2000, `account ${ACCOUNT} owes only ${startCents} cents`);
+  const clerk = await t.newPage();
+  await signInUi(clerk, base, 'clerk', 'clerk-demo-pass', '/staff/utilities');
+  await clerk.waitForURL(`${base}/staff/utilities`);
+  await clerk.getByLabel('Account number, street or customer name').fill('Carter');
+  await clerk.keyboard.press('Enter');
+  await clerk.getByTestId('account-results').waitFor();
+  await t.visitAtEveryWidth(clerk, 'utility-search');
+  await clerk.getByTestId('account-results').getByRole('link', { name: ACCOUNT }).click();
+  await clerk.waitForURL(`${base}/staff/utilities/${ACCOUNT}`);
+  const balance = clerk.getByTestId('account-balance');
+  await balance.waitFor();
+  check((await balance.innerText()) === dollars(startCents), `the balance shown is ${await balance.innerText()}, not ${dollars(startCents)}`);
+  await clerk.getByTestId('utility-payment').waitFor();
+  await t.visitAtEveryWidth(clerk, 'utility-account');
+
+  await clerk.getByLabel('Amount to apply to the account').fill('twenty');
+  await clerk.getByRole('button', { name: 'Take payment' }).click();
+  const bad = clerk.getByTestId('payment-messages').getByTestId('alert-error');
+  await bad.waitFor();
+  check(await bad.evaluate((el) => el === document.activeElement), 'the payment error did not take focus');
+  check((await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken)).balance_cents === startCents,
+    'a refused payment changed the balance');
+
+  await clerk.getByLabel('Amount to apply to the account').fill('20.00');
+  await clerk.getByLabel('Paid by').selectOption('cash');
+  await clerk.getByRole('button', { name: 'Take payment' }).click();
+  const paid = clerk.getByTestId('payment-messages').getByTestId('alert-success');
+  await paid.waitFor();
+  const expected = dollars(startCents - 2000);
+  check((await paid.innerText()).includes(expected), `the confirmation does not give the new balance ${expected}: ${await paid.innerText()}`);
+  check((await balance.innerText()) === expected, `the balance shown after paying is ${await balance.innerText()}, not ${expected}`);
+  const afterPay = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
+  check(afterPay.balance_cents === startCents - 2000, `the node holds a balance of ${afterPay.balance_cents}, not ${startCents - 2000}`);
+  const payment = afterPay.ledger.filter((r) => r.kind === 'payment');
+  check(payment.length === 1 && payment[0].amount_cents === -2000 && (await paid.innerText()).includes(payment[0].receipt),
+    `the ledger does not hold one $20.00 payment on the receipt shown: ${JSON.stringify(payment)}`);
+  await t.visitAtEveryWidth(clerk, 'utility-paid');
+
+  // --- administration
+  step('the admin sees users, nodes, sync and backups');
+  const admin = await t.newPage();
+  await signInUi(admin, base, 'admin', 'admin-demo-pass', '/staff/admin');
+  await admin.waitForURL(`${base}/staff/admin`);
+  await admin.getByTestId('users').waitFor();
+  await admin.getByTestId('nodes').waitFor();
+  check(/central[\s\S]*north/.test(await admin.getByTestId('nodes').innerText()), 'the nodes table does not list central and north');
+  await admin.getByTestId('admin-sync').getByTestId('feeds').waitFor();
+  await admin.getByTestId('no-peers').waitFor();
+  await admin.getByTestId('no-vaults').waitFor();
+  check((await admin.getByTestId('admin-backups').innerText()).includes('not backed up'), 'the missing backups are not said plainly');
+  await t.visitAtEveryWidth(admin, 'admin');
+
+  step('the admin adds a clerk; the one-time password shown signs in through the API');
+  await admin.getByLabel('Username').fill('newclerk');
+  await admin.getByLabel('Full name (optional)').fill('Nadia Newclerk');
+  await admin.locator('#new-role-clerk').focus();
+  await admin.keyboard.press('Space');
+  await admin.getByRole('button', { name: 'Add user' }).click();
+  const secret = admin.getByTestId('one-time-password-value');
+  await secret.waitFor();
+  const oneTime = (await secret.innerText()).trim();
+  check(oneTime.length >= 12, `the one-time password shown is "${oneTime}"`);
+  const users = await apiExpect(200, base, 'GET', '/api/v1/users', undefined, adminToken);
+  const made = users.items.find((u) => u.username === 'newclerk');
+  check(made && made.roles.length === 1 && made.roles[0] === 'clerk', `the node holds ${JSON.stringify(made)}`);
+  const signIn = await apiCall(base, 'POST', '/api/v1/sessions', { username: 'newclerk', password: oneTime });
+  if (signIn.status === 201) {
+    check(signIn.json.user.must_change_password === true, `the new user's sign-in does not demand a new password: ${signIn.text}`);
+    const blocked = await apiCall(base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, signIn.json.token);
+    check(blocked.status === 403 && (blocked.json?.type ?? '').endsWith('/password-change-required'),
+      `before changing the password the new clerk was answered ${blocked.status}: ${blocked.text}`);
+  } else {
+    check(signIn.status === 403 && (signIn.json?.type ?? '').endsWith('/password-change-required'),
+      `signing in with the one-time password answered ${signIn.status}: ${signIn.text}`);
+  }
+  await admin.getByTestId('users').getByRole('row', { name: /newclerk/ }).waitFor();
+  await t.visitAtEveryWidth(admin, 'admin-user-added');
+
+  step('the admin resets the new clerk\'s password after confirming; only the new one-time password works');
+  await admin.getByRole('button', { name: 'Reset password for newclerk' }).click();
+  await admin.getByRole('button', { name: 'Yes, reset the password' }).click();
+  await admin.waitForFunction((old) => {
+    const el = document.querySelector('[data-testid=one-time-password-value]');
+    return el && el.textContent.trim() !== old;
+  }, oneTime);
+  const reset = (await secret.innerText()).trim();
+  const oldOne = await apiCall(base, 'POST', '/api/v1/sessions', { username: 'newclerk', password: oneTime });
+  check(oldOne.status === 401, `the replaced one-time password still answers ${oldOne.status}: ${oldOne.text}`);
+  const newOne = await apiCall(base, 'POST', '/api/v1/sessions', { username: 'newclerk', password: reset });
+  check(newOne.status === 201 || (newOne.status === 403 && (newOne.json?.type ?? '').endsWith('/password-change-required')),
+    `the reset one-time password answered ${newOne.status}: ${newOne.text}`);
+
+  step('the admin invites a new office; the token and join command are shown once');
+  await admin.getByLabel('Name of the new node').fill('north-branch');
+  await admin.getByRole('button', { name: 'Make invitation' }).click();
+  const token = (await admin.getByTestId('invitation-value').innerText()).trim();
+  check(/^hfi-[0-9a-f]+$/.test(token), `the invitation token shown is "${token}"`);
+  const command = await admin.getByTestId('join-command').innerText();
+  check(command.includes('holdfast join') && command.includes(`--token ${token}`) && command.includes(`--central ${base}`),
+    `the join command is "${command}"`);
+  await t.visitAtEveryWidth(admin, 'admin-invitation');
+  await admin.getByRole('navigation', { name: 'Staff console' }).getByRole('link', { name: 'Console', exact: true }).click();
+  await admin.waitForURL(`${base}/staff`);
+  await admin.goBack();
+  await admin.waitForURL(`${base}/staff/admin`);
+  await admin.getByTestId('users').waitFor();
+  const shown = await admin.evaluate(() => document.body.innerText);
+  check(!shown.includes(token) && !shown.includes(oneTime) && !shown.includes(reset), 'a one-time password or invitation token is still on the page after leaving it');
+
+  step('the supervisor reads administration without the admin-only parts');
+  await sup.getByRole('navigation', { name: 'Staff console' }).getByRole('link', { name: 'Administration' }).click();
+  await sup.waitForURL(`${base}/staff/admin`);
+  await sup.getByTestId('nodes').waitFor();
+  check(await sup.getByRole('button', { name: 'Add user' }).count() === 0, 'a supervisor is offered to add users');
+  check(await sup.getByRole('button', { name: 'Make invitation' }).count() === 0, 'a supervisor is offered to invite nodes');
+  await t.visitAtEveryWidth(sup, 'admin-supervisor');
+});

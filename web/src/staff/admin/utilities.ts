@@ -1,0 +1,230 @@
+// Utility accounts at the counter (clerks, supervisors, admins): find a water account by number, street or the
+// customer's name (GET /api/v1/utility/accounts?q=…; names through GET /api/v1/parties?q=… and then
+// ?party_id=…), see its balance, what is past due and its ledger, and take a payment into the clerk's open
+// drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id, amount_cents, tenders}), one receipt.
+import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
+import { alert, field, h, showAlert, value } from '../../dom';
+import type { Navigate } from '../../areas/area';
+import { pageTitle } from '../../site';
+import { day, explain, loadInto, select, selected, showError, table } from './common';
+
+interface Drawer {
+  id: string;
+  status: string;
+  float_cents: number;
+  opened_on?: string;
+}
+
+interface Receipt {
+  receipt: string;
+  total_cents: number;
+  change_cents: number;
+  tenders: { kind: string; amount_cents: number; number?: string; reference?: string }[];
+}
+
+interface CounterPayment {
+  receipt: Receipt;
+  account: Account & { oldest_past_due_on?: string | null };
+}
+
+const TENDERS: [string, string][] = [['cash', 'Cash'], ['check', 'Check'], ['money_order', 'Money order'], ['card', 'Card (at the terminal)']];
+
+export function renderUtilitySearch(main: HTMLElement, navigate: Navigate): void {
+  document.title = pageTitle('Utility accounts');
+  const wanted = new URLSearchParams(location.search).get('q') ?? '';
+  const form = h('form', { class: 'usa-form', novalidate: true, role: 'search', 'data-testid': 'account-search' },
+    field('account-q', 'Account number, street or customer name', { value: wanted, autocomplete: 'off', required: true },
+      'For example 100002, Elm or Gonzalez.'),
+    h('button', { class: 'usa-button', type: 'submit' }, 'Find accounts'));
+  const results = h('div', { 'aria-live': 'polite' });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = value(form, 'account-q').trim();
+    if (!q) {
+      showAlert(results, alert('error', 'Enter what to look for', 'Type an account number, a street or the customer’s name.'));
+      return;
+    }
+    if (/^[0-9A-Za-z-]+$/.test(q) && /\d/.test(q)) {
+      // Looks like a number: go straight to the account if it exists.
+      api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(q.toUpperCase())}`)
+        .then(() => navigate(`/staff/utilities/${encodeURIComponent(q.toUpperCase())}`))
+        .catch(() => navigate(`/staff/utilities?q=${encodeURIComponent(q)}`));
+      return;
+    }
+    navigate(`/staff/utilities?q=${encodeURIComponent(q)}`);
+  });
+  main.append(
+    h('h1', {}, 'Utility accounts'),
+    h('p', { class: 'usa-intro' }, 'Find a water account to see what is owed and take a payment at the counter.'),
+    form,
+    results);
+  if (wanted) void loadInto(results, 'the accounts', async () => [await searchResults(wanted)]);
+}
+
+async function searchResults(q: string): Promise<HTMLElement> {
+  const found = new Map<string, AccountSummary>();
+  const byNumber = await api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?q=${encodeURIComponent(q)}&limit=50`);
+  for (const a of byNumber.items) found.set(a.number, a);
+  // The accounts API matches numbers and streets; names are found through the people who hold accounts.
+  const parties = await api<{ items: { id: string; name?: string }[] }>('GET', `/api/v1/parties?q=${encodeURIComponent(q)}&limit=10`)
+    .catch(() => ({ items: [] }));
+  const theirs = await Promise.all(parties.items.map((p) =>
+    api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?party_id=${encodeURIComponent(p.id)}`).catch(() => ({ items: [] }))));
+  for (const list of theirs) for (const a of list.items) found.set(a.number, a);
+  const accounts = [...found.values()].sort((a, b) => a.number.localeCompare(b.number));
+  if (accounts.length === 0) {
+    return h('p', { 'data-testid': 'no-accounts' }, `No account matches “${q}”. Check the number on the customer’s bill, or try the street name.`);
+  }
+  return h('div', { 'data-testid': 'account-results' }, table(`Accounts matching “${q}”`, ['Account', 'Customer', 'Service address', 'Status', 'Balance'],
+    accounts.map((a) => [
+      h('a', { class: 'usa-link', href: `/staff/utilities/${encodeURIComponent(a.number)}`, 'data-link': true }, a.number),
+      a.customer_name ?? '', a.service_line1 ?? '', a.status ?? '', h('span', { class: 'hf-money' }, dollars(a.balance_cents))])));
+}
+
+export async function renderUtilityAccount(main: HTMLElement, number: string): Promise<void> {
+  document.title = pageTitle(`Utility account ${number}`);
+  const body = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', {}, 'Loading the account…'));
+  main.append(h('a', { class: 'usa-link', href: '/staff/utilities', 'data-link': true }, 'Find another account'), body);
+  let account: Account;
+  let drawer: Drawer | null;
+  try {
+    [account, drawer] = await Promise.all([
+      api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(number)}`),
+      api<{ items: Drawer[] }>('GET', '/api/v1/drawers?status=open&clerk=me&limit=1').then((d) => d.items[0] ?? null),
+    ]);
+  } catch (e) {
+    body.replaceChildren(h('h1', {}, `Utility account ${number}`));
+    const message = alert('error', 'The account could not be shown', explain(e));
+    body.append(message, h('p', {}, h('a', { class: 'usa-link', href: '/staff/utilities', 'data-link': true }, 'Search for the account')));
+    body.setAttribute('aria-busy', 'false');
+    message.focus();
+    return;
+  }
+  body.setAttribute('aria-busy', 'false');
+  drawAccount(body, account, drawer);
+}
+
+function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null): void {
+  const balance = h('dd', { class: 'hf-money', 'data-testid': 'account-balance' }, dollars(account.balance_cents));
+  const pastDue = h('dd', { class: 'hf-money', 'data-testid': 'account-past-due' }, dollars(account.past_due_cents));
+  const address = [account.service_address?.line1, account.service_address?.city].filter(Boolean).join(', ');
+  const messages = h('div', { class: 'margin-y-2', 'data-testid': 'payment-messages' });
+  let ledger = ledgerTable(account.ledger);
+  body.replaceChildren(
+    h('h1', {}, `Utility account ${account.number}`),
+    h('dl', { class: 'hf-record', 'data-testid': 'account-summary' },
+      h('dt', {}, 'Customer'), h('dd', {}, account.customer_name ?? ''),
+      h('dt', {}, 'Service address'), h('dd', {}, address),
+      h('dt', {}, 'Status'), h('dd', {}, account.status ?? ''),
+      h('dt', {}, 'Balance'), balance,
+      h('dt', {}, 'Past due today'), pastDue),
+    messages,
+    h('h2', { id: 'take-payment' }, 'Take a payment'),
+    drawer ? paymentForm() : h('div', { 'data-testid': 'no-drawer' },
+      alert('warning', 'Open your cash drawer first', 'A counter payment goes into your open drawer, and you have none open at this office.'),
+      h('p', {}, h('a', { class: 'usa-link', href: '/staff/drawers', 'data-link': true }, 'Open a drawer'), ', then come back to this account.')),
+    ledger);
+
+  function paymentForm(): HTMLFormElement {
+    const d = drawer as Drawer;
+    const owed = Math.max(0, account.balance_cents);
+    const form = h('form', { class: 'usa-form usa-form--large', novalidate: true, 'aria-labelledby': 'take-payment', 'data-testid': 'utility-payment' },
+      h('p', {}, `Into your drawer ${d.id}.`),
+      field('pay-amount', 'Amount to apply to the account', { inputmode: 'decimal', required: true, value: owed ? (owed / 100).toFixed(2) : '' },
+        'In dollars, e.g. 45.10. The balance is filled in; change it for a partial payment.'),
+      select('pay-tender', 'Paid by', TENDERS),
+      field('pay-tendered', 'Amount handed over (cash only, optional)', { inputmode: 'decimal' },
+        'Leave empty when it is exactly the amount. More than the amount gives change.'),
+      field('pay-number', 'Check or money order number', { autocomplete: 'off', maxlength: '40' }, 'Required for a check or money order.'),
+      field('pay-reference', 'Card terminal reference', { autocomplete: 'off', maxlength: '100' }, 'Required for a card: the reference the terminal printed. Never the card number.'),
+      h('button', { class: 'usa-button', type: 'submit' }, 'Take payment'));
+    const tenderSelect = form.querySelector('#pay-tender') as HTMLSelectElement;
+    const groups = {
+      tendered: form.querySelector('#pay-tendered')?.closest('.usa-form-group') as HTMLElement,
+      number: form.querySelector('#pay-number')?.closest('.usa-form-group') as HTMLElement,
+      reference: form.querySelector('#pay-reference')?.closest('.usa-form-group') as HTMLElement,
+    };
+    const showFields = () => {
+      const kind = tenderSelect.value;
+      groups.tendered.hidden = kind !== 'cash';
+      groups.number.hidden = kind !== 'check' && kind !== 'money_order';
+      groups.reference.hidden = kind !== 'card';
+    };
+    tenderSelect.addEventListener('change', showFields);
+    showFields();
+
+    let pending: { key: string; amount: number; tender: Record<string, unknown> } | null = null;
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const amount = parseDollars(value(form, 'pay-amount'));
+      const kind = selected(form, 'pay-tender');
+      const tenderedText = value(form, 'pay-tendered').trim();
+      const tendered = kind === 'cash' && tenderedText ? parseDollars(tenderedText) : amount;
+      const number = value(form, 'pay-number').trim();
+      const reference = value(form, 'pay-reference').trim();
+      const problems: string[] = [];
+      if (amount === null || amount <= 0) { problems.push('Enter the amount in dollars, such as 45.10.'); }
+      if (tendered === null || (amount !== null && tendered < amount)) { problems.push('The cash handed over must be at least the amount.'); }
+      if ((kind === 'check' || kind === 'money_order') && !number) { problems.push(`Enter the ${kind === 'check' ? 'check' : 'money order'} number.`); }
+      if (kind === 'card' && !reference) { problems.push('Enter the card terminal’s reference.'); }
+      if (problems.length) {
+        showAlert(messages, alert('error', 'Check the payment', problems.join(' ')));
+        return;
+      }
+      const tender: Record<string, unknown> = { kind, amount_cents: tendered };
+      if (kind === 'check' || kind === 'money_order') tender.number = number;
+      if (kind === 'card') tender.reference = reference;
+      // The same payment sent again (after no answer) keeps its key, so it is never taken twice.
+      const same = pending && pending.amount === amount && JSON.stringify(pending.tender) === JSON.stringify(tender);
+      if (!same) pending = { key: crypto.randomUUID(), amount: amount as number, tender };
+      const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
+      button.disabled = true;
+      messages.replaceChildren(h('p', { role: 'status' }, 'Taking the payment…'));
+      try {
+        const done = await api<CounterPayment>('POST', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}/payments`,
+          { drawer_id: d.id, amount_cents: amount, tenders: [tender] }, { 'Idempotency-Key': (pending as { key: string }).key });
+        pending = null;
+        account = done.account;
+        balance.textContent = dollars(done.account.balance_cents);
+        pastDue.textContent = dollars(done.account.past_due_cents);
+        const fresh = ledgerTable(done.account.ledger);
+        ledger.replaceWith(fresh);
+        ledger = fresh;
+        form.reset();
+        (form.elements.namedItem('pay-amount') as HTMLInputElement).value = '';
+        showFields();
+        const change = done.receipt.change_cents > 0 ? ` Give ${dollars(done.receipt.change_cents)} in change.` : '';
+        const ok = alert('success', 'Payment taken',
+          `${dollars(done.receipt.total_cents)} applied to account ${account.number} on receipt ${done.receipt.receipt}.${change} The balance is now ${dollars(done.account.balance_cents)}.`);
+        ok.querySelector('.usa-alert__body')?.append(h('p', { class: 'usa-alert__text' },
+          h('a', { class: 'usa-link', href: `/receipts/${encodeURIComponent(done.receipt.receipt)}`, 'data-link': true }, `Show receipt ${done.receipt.receipt}`)));
+        showAlert(messages, ok);
+      } catch (err) {
+        // Only an unanswered request is sent again with its key; a refusal makes the next try a new payment.
+        if (!(err instanceof ApiError) || (err.status !== 0 && err.status < 500)) pending = null;
+        showError(messages, 'The payment was not taken', err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return form;
+  }
+}
+
+const KIND_NAMES: Record<string, string> = { bill: 'Bill', late_fee: 'Late fee', payment: 'Payment', reversal: 'Payment reversed', adjustment: 'Adjustment' };
+
+function ledgerTable(rows: (LedgerRow & { channel?: string; receipt?: string; effective_due_on?: string | null; unpaid_cents?: number })[]): HTMLElement {
+  const newest = [...rows].reverse();
+  return h('div', { class: 'margin-top-4', 'data-testid': 'account-ledger' },
+    h('h2', {}, 'Ledger'),
+    newest.length === 0
+      ? h('p', {}, 'No bills or payments yet.')
+      : table('Every charge and payment on the account, newest first', ['Date', 'What', 'Amount', 'Due', 'Unpaid', 'Receipt or reference'],
+        newest.map((r) => [
+          day(r.on),
+          `${KIND_NAMES[r.kind] ?? r.kind}${r.period ? ` for ${r.period}` : ''}${r.channel ? ` (${r.channel})` : ''}${r.note ? `: ${r.note}` : ''}`,
+          h('span', { class: 'hf-money' }, dollars(r.amount_cents)),
+          r.effective_due_on && r.effective_due_on !== r.due_on ? `${day(r.effective_due_on)} (moved from ${day(r.due_on)})` : day(r.due_on),
+          r.unpaid_cents !== undefined && r.amount_cents > 0 ? h('span', { class: 'hf-money' }, dollars(r.unpaid_cents)) : '',
+          r.receipt ?? r.reference ?? ''])));
+}
