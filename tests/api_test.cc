@@ -274,6 +274,31 @@ TEST_F(ApiTest, ReplayedIdempotencyKeyGetsTheOriginalAnswer) {
   EXPECT_EQ(CountEvents(*node_, "party.created"), events + 1);
 }
 
+// A one-time password is shown once: the node never keeps it for a replay, but a replay still creates
+// nothing.
+TEST_F(ApiTest, AReplayNeverShowsAOneTimePasswordAgain) {
+  std::string token = AdminToken();
+  std::string body = R"({"username":"new-clerk","roles":["clerk"]})";
+  Answer first = Call("POST", "/api/v1/users", body, token, {{"Idempotency-Key", "hire-1"}});
+  ASSERT_EQ(first.status, 201);
+  std::string one_time = first.Str("one_time_password");
+  ASSERT_FALSE(one_time.empty());
+  Answer again = Call("POST", "/api/v1/users", body, token, {{"Idempotency-Key", "hire-1"}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.Type(), "answer-shown-once");
+  EXPECT_EQ(again.raw.body.find(one_time), std::string::npos);
+  EXPECT_EQ(again.raw.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(SignIn("new-clerk", one_time).status, 201);  // the one user, with the password first shown
+
+  std::string reset = "/api/v1/users/" + first.Str("id") + "/password";
+  Answer r1 = Call("PUT", reset, "", token, {{"Idempotency-Key", "reset-1"}});
+  ASSERT_EQ(r1.status, 200);
+  Answer r2 = Call("PUT", reset, "", token, {{"Idempotency-Key", "reset-1"}});
+  EXPECT_EQ(r2.status, 409);
+  EXPECT_EQ(r2.raw.body.find(r1.Str("one_time_password")), std::string::npos);
+  EXPECT_EQ(SignIn("new-clerk", r1.Str("one_time_password")).status, 201);  // the replay reset nothing
+}
+
 TEST_F(ApiTest, PartiesAreCreatedUpdatedAndSearched) {
   std::string token = AdminToken();
   Answer created = Call("POST", "/api/v1/parties",

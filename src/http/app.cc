@@ -185,7 +185,8 @@ void App::Handle(Request&& req, Responder respond) {
   }
 }
 
-void App::Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer) {
+void App::Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer,
+                Answer keep) {
   std::string key(call.req.Header("idempotency-key"));
   if (key.size() > 200) {
     return call.Fail(Invalid("the Idempotency-Key header is longer than 200 characters", "Idempotency-Key"));
@@ -198,7 +199,8 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   // the completion through this slot rather than through the command's JSON result.
   auto slot = std::make_shared<Response>();
   store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor,
-                              fingerprint, &clock, slot](store::CommandContext& ctx) -> Result<json::value> {
+                              fingerprint, &clock, slot, keep,
+                              path = call.req.path](store::CommandContext& ctx) -> Result<json::value> {
     if (!key.empty()) {
       HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
       if (seen) {
@@ -222,9 +224,17 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
       for (const auto& [k, v] : slot->headers) {
         if (k == "Location") location = v;
       }
-      HF_RETURN_IF_ERROR(store::RememberAnswer(
-          ctx.db(), actor, key, {fingerprint, slot->status, slot->content_type, slot->body, location},
-          clock.NowMs()));
+      store::RememberedAnswer kept{fingerprint, slot->status, slot->content_type, slot->body, location};
+      if (keep == Answer::kShownOnce) {
+        Response done = Response::Problem(
+            MakeError(Code::kConflict,
+                      "this request was done already; its answer held a secret that is shown only once and "
+                      "was not kept, so make a new one (reset the password, or make a new invitation)",
+                      "answer-shown-once"),
+            path);
+        kept = {fingerprint, done.status, done.content_type, done.body, location};
+      }
+      HF_RETURN_IF_ERROR(store::RememberAnswer(ctx.db(), actor, key, kept, clock.NowMs()));
     }
     return json::value(nullptr);
   };

@@ -45,8 +45,12 @@ class App {
   // Runs `command` on the writer. On success `answer` turns its result into the response (on the writer
   // thread, inside the transaction, so the answer can be remembered for the request's Idempotency-Key). An
   // answer with a status of 400 or more (a refusal decided by a command that still commits, such as a refused
-  // approval) is not remembered.
-  void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer);
+  // approval) is not remembered. An answer that holds a secret shown only once (a one-time password) is never
+  // stored: a request sent again with the same key is answered 409 "answer-shown-once" instead, saying it
+  // was done.
+  enum class Answer { kKept, kShownOnce };
+  void Write(Call& call, store::CommandFn command, std::function<Response(const json::value&)> answer,
+             Answer keep = Answer::kKept);
   // Runs slow work (password hashing) off the network threads.
   void Offload(std::function<void()> work);
   // Runs work that waits on another system (the card gateway) on threads of its own, so that a slow

@@ -239,7 +239,8 @@ void CreateUser(Call& call) {
           json::object body = user.as_object();
           body["one_time_password"] = one_time;
           return Response::Created(body, fmt::format("/api/v1/users/{}", StringOr(user.as_object(), "id")));
-        });
+        },
+        App::Answer::kShownOnce);
   });
 }
 
@@ -294,7 +295,8 @@ void ResetPassword(Call& call) {
           json::object body = user.as_object();
           body["one_time_password"] = one_time;
           return Response::Json(200, body);
-        });
+        },
+        App::Answer::kShownOnce);
   });
 }
 
