@@ -26,6 +26,11 @@ export class ApiError extends Error {
   }
 }
 
+// Whether `e` is the node answering `status` (404: there is no such thing).
+export function answered(e: unknown, status: number): boolean {
+  return e instanceof ApiError && e.status === status;
+}
+
 export async function api<T>(
   method: string,
   path: string,
@@ -63,6 +68,15 @@ export interface PublicStatus {
   date: string;
   incident_in_effect: boolean;
   incidents: { notice?: string; services?: string[] }[];
+}
+
+export interface Party {
+  id: string;
+  kind: 'person' | 'business';
+  name: string;
+  email?: string;
+  phone?: string;
+  address?: { line1?: string; line2?: string; city?: string; state?: string; postal_code?: string };
 }
 
 export interface User {

@@ -1,4 +1,6 @@
-// Small helpers for building pages without a framework. Text always goes in as text, never as HTML.
+// Small helpers for building pages without a framework: elements, USWDS form controls, alerts and the node's
+// refusals as text. Text always goes in as text, never as HTML.
+import { ApiError } from './api';
 
 type Child = Node | string | null | undefined | false;
 
@@ -49,9 +51,88 @@ export function field(
   );
 }
 
+type Attrs = Record<string, string | boolean | undefined>;
+
+function formGroup(id: string, label: string, hint: string | undefined, control: HTMLElement): HTMLElement {
+  return h('div', { class: 'usa-form-group' },
+    h('label', { class: 'usa-label', for: id }, label),
+    hint ? h('div', { class: 'usa-hint', id: `${id}-hint` }, hint) : null,
+    control);
+}
+
+// A labelled select of [value, text] options.
+export function selectField(id: string, label: string, options: [string, string][], attrs: Attrs = {}, hint?: string): HTMLElement {
+  return formGroup(id, label, hint,
+    h('select', { class: 'usa-select', id, name: id, 'aria-describedby': hint ? `${id}-hint` : undefined, ...attrs },
+      ...options.map(([v, text]) => h('option', { value: v }, text))));
+}
+
+export function textareaField(id: string, label: string, attrs: Attrs = {}, hint?: string): HTMLElement {
+  return formGroup(id, label, hint,
+    h('textarea', { class: 'usa-textarea', id, name: id, 'aria-describedby': hint ? `${id}-hint` : undefined, ...attrs }));
+}
+
+export interface ChoiceOptions {
+  checked?: boolean;
+  tile?: boolean; // a large touch target (a USWDS tile)
+  description?: string; // a second line under the label (makes it a tile)
+}
+
+function choice(kind: 'radio' | 'checkbox', id: string, name: string, value: string, label: string, o: ChoiceOptions): HTMLElement {
+  const tile = o.tile || !!o.description;
+  return h('div', { class: `usa-${kind}` },
+    h('input', { class: `usa-${kind}__input${tile ? ` usa-${kind}__input--tile` : ''}`, id, type: kind, name, value, checked: !!o.checked }),
+    h('label', { class: `usa-${kind}__label`, for: id }, label,
+      o.description ? h('span', { class: `usa-${kind}__label-description` }, o.description) : null));
+}
+
+export function radio(id: string, name: string, value: string, label: string, o: ChoiceOptions = {}): HTMLElement {
+  return choice('radio', id, name, value, label, o);
+}
+
+export function checkbox(id: string, name: string, value: string, label: string, o: ChoiceOptions = {}): HTMLElement {
+  return choice('checkbox', id, name, value, label, o);
+}
+
+// A group of radio buttons under a legend; `checked` names the value chosen at first.
+export function radios(name: string, legend: string, options: [string, string][], checked?: string, tile = false): HTMLElement {
+  return h('fieldset', { class: 'usa-fieldset' },
+    h('legend', { class: 'usa-legend' }, legend),
+    ...options.map(([v, text]) => radio(`${name}-${v}`, name, v, text, { checked: v === checked, tile })));
+}
+
+// The value of the form's control `name`: an input, a select, a textarea or a group of radio buttons.
 export function value(form: HTMLFormElement, name: string): string {
   const el = form.elements.namedItem(name);
-  return el instanceof HTMLInputElement ? el.value : '';
+  if (el instanceof RadioNodeList) return el.value;
+  if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement) return el.value;
+  return '';
+}
+
+// The values of the checked boxes named `name`.
+export function checkedValues(form: HTMLFormElement, name: string): string[] {
+  return [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+// A link the UI follows without reloading the page.
+export function link(href: string, text: string, attrs: Attrs = {}): HTMLAnchorElement {
+  return h('a', { class: 'usa-link', href, 'data-link': true, ...attrs }, text);
+}
+
+// Why a request failed, for people: the node's own explanation (problem+json detail), or what to do when the
+// session ended or the account may not do it.
+export function explain(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 401) return 'Your session has ended. Sign in again, then repeat what you were doing.';
+    if (e.status === 403 && e.kind === 'forbidden') return `Your account may not do this. ${e.problem.detail ?? ''}`.trim();
+    return e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+// The failure in an error alert in `slot`, focused.
+export function showError(slot: HTMLElement, heading: string, e: unknown): void {
+  showAlert(slot, alert('error', heading, explain(e)));
 }
 
 // Shows `message` in place of the previous one in `slot` and moves focus to it.

@@ -3,6 +3,7 @@
 // (GET /api/v1/sync/status, /api/v1/backup/status, /api/v1/public/status) and shows a part it could not
 // read as unknown rather than hiding it.
 import { api, type PublicStatus } from '../api';
+import { when } from '../dates';
 import { h } from '../dom';
 
 export interface PeerState {
@@ -39,15 +40,6 @@ export interface BackupStatus {
 const REFRESH_MS = 3000;
 let timer: number | undefined;
 let strip: HTMLElement | null = null;
-
-// "14:05", or "Nov 3, 14:05" when not today.
-export function when(ms: number): string {
-  const d = new Date(ms);
-  const time = d.toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit', hour12: false });
-  return d.toDateString() === new Date().toDateString()
-    ? time
-    : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })}, ${time}`;
-}
 
 function item(testid: string, label: string, text: string, problem: boolean): HTMLElement {
   return h('li', { class: `hf-status__item${problem ? ' hf-status__item--problem' : ''}`, 'data-testid': testid,

@@ -3,12 +3,13 @@
 // (GET /api/v1/sync/status) and backups to the vaults (GET /api/v1/backup/status). Admins change things;
 // supervisors and auditors read what the API lets them read. One-time passwords and invitation tokens are shown
 // once, only in the page, and are gone when it is left.
+import { moment } from '../../dates';
 import { api, type User } from '../../api';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, checkbox, checkedValues, field, h, selectField, showAlert, showError, value } from '../../dom';
 import { hasRole } from '../../areas/area';
 import { pageTitle } from '../../site';
 import type { BackupStatus, PeerState, SyncStatus, VaultState } from '../status_strip';
-import { checkbox, checkedValues, loadInto, moment, secretBox, select, selected, showError, table, words } from './common';
+import { loadInto, secretBox, table, words } from './common';
 
 interface Account {
   id: string;
@@ -240,7 +241,7 @@ function inviteForm(messages: HTMLElement): HTMLFormElement {
     h('h3', { id: 'invite-heading' }, 'Invite a new office'),
     field('invite-node', 'Name of the new node', { autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true, maxlength: '64' },
       'Short and lowercase, e.g. animal-control or north-branch. Its receipts and licenses carry this name.'),
-    select('invite-role', 'Kind of node', [['office', 'Office (serves a counter)'], ['vault', 'Vault (keeps backups)']]),
+    selectField('invite-role', 'Kind of node', [['office', 'Office (serves a counter)'], ['vault', 'Vault (keeps backups)']]),
     field('invite-hours', 'Valid for (hours)', { inputmode: 'numeric', value: '72', maxlength: '3' }, '1 to 720. The token works once, within this time.'),
     h('button', { class: 'usa-button', type: 'submit' }, 'Make invitation'));
   form.addEventListener('submit', async (e) => {
@@ -258,7 +259,7 @@ function inviteForm(messages: HTMLElement): HTMLFormElement {
     button.disabled = true;
     try {
       // No Idempotency-Key, so no copy of the token's answer is kept anywhere.
-      const inv = await api<Invitation>('POST', '/api/v1/nodes/invitations', { node, role: selected(form, 'invite-role'), valid_hours: Number(hours) });
+      const inv = await api<Invitation>('POST', '/api/v1/nodes/invitations', { node, role: value(form, 'invite-role'), valid_hours: Number(hours) });
       form.reset();
       const command = `holdfast join --data /var/lib/holdfast --central ${location.origin} --token ${inv.token}`;
       const box = secretBox('invitation', `Invitation for ${inv.node}`, 'Token:', inv.token, [

@@ -2,11 +2,12 @@
 // could not both stand (GET /api/v1/conflicts, /api/v1/conflicts/{id}). Every node already applied the same
 // outcome; a person acts on it (a refund, a call) and records what was done
 // (POST /api/v1/conflicts/{id}/resolve {resolution, note}). docs/sync.md lists the kinds.
+import { moment } from '../../dates';
 import { api } from '../../api';
-import { alert, h, showAlert } from '../../dom';
+import { alert, explain, h, radio, showAlert, showError, value } from '../../dom';
 import type { Navigate } from '../../areas/area';
 import { pageTitle } from '../../site';
-import { explain, loadInto, moment, radio, selected, showError, table } from './common';
+import { loadInto, table } from './common';
 
 interface Conflict {
   id: string;
@@ -78,7 +79,7 @@ export function renderConflicts(main: HTMLElement, navigate: Navigate): void {
     h('button', { class: 'usa-button usa-button--outline', type: 'submit' }, 'Show'));
   filter.addEventListener('submit', (e) => {
     e.preventDefault();
-    const wanted = selected(filter, 'conflict-status');
+    const wanted = value(filter, 'conflict-status');
     navigate(wanted === 'open' ? '/staff/conflicts' : `/staff/conflicts?status=${encodeURIComponent(wanted)}`);
   });
   main.append(
@@ -148,7 +149,7 @@ function draw(body: HTMLElement, c: Conflict): void {
     h('h2', { id: 'resolve-heading' }, 'Record what was done'),
     h('fieldset', { class: 'usa-fieldset' },
       h('legend', { class: 'usa-legend' }, 'Resolution'),
-      ...RESOLUTIONS.map(([v, label, hint]) => radio(`resolution-${v}`, 'resolution', v, label, hint))),
+      ...RESOLUTIONS.map(([v, label, hint]) => radio(`resolution-${v}`, 'resolution', v, label, { description: hint }))),
     h('div', { class: 'usa-form-group' },
       h('label', { class: 'usa-label', for: 'resolve-note' }, 'Note'),
       h('div', { class: 'usa-hint', id: 'resolve-note-hint' }, 'What you did and for whom, e.g. “Refunded $25.00 to the owner on receipt r-central-12.”'),
@@ -156,7 +157,7 @@ function draw(body: HTMLElement, c: Conflict): void {
     h('button', { class: 'usa-button', type: 'submit' }, 'Resolve conflict'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const resolution = selected(form, 'resolution');
+    const resolution = value(form, 'resolution');
     const note = (form.elements.namedItem('resolve-note') as HTMLTextAreaElement).value.trim();
     const problems: string[] = [];
     if (!resolution) problems.push('Choose what was done.');

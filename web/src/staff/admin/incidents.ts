@@ -2,12 +2,13 @@
 // (POST /api/v1/incidents) and ending one (POST /api/v1/incidents/{id}/end). After either, the page's
 // incident banner and the status strip read the public status again, and the page says what the public now
 // sees (GET /api/v1/public/status).
+import { day } from '../../dates';
 import { api, type PublicStatus } from '../../api';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, checkbox, checkedValues, field, h, showAlert, showError, value } from '../../dom';
 import { showIncidentBanner } from '../../incident';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { checkbox, checkedValues, day, loadInto, showError, table } from './common';
+import { loadInto, table } from './common';
 
 export interface Incident {
   id: string;
@@ -132,7 +133,7 @@ function declareForm(messages: HTMLElement, reload: () => Promise<void>): HTMLFo
   const form = h('form', { class: 'usa-form usa-form--large', novalidate: true, 'data-testid': 'declare-incident' },
     h('fieldset', { class: 'usa-fieldset' },
       h('legend', { class: 'usa-legend' }, 'Services affected'),
-      ...SERVICES.map(([v, label, hint]) => checkbox(`service-${v}`, 'services', v, label, false, hint))),
+      ...SERVICES.map(([v, label, hint]) => checkbox(`service-${v}`, 'services', v, label, { description: hint }))),
     h('div', { class: 'usa-form-group' },
       h('label', { class: 'usa-label', for: 'notice' }, 'Notice for the public'),
       h('div', { class: 'usa-hint', id: 'notice-hint' }, 'Shown on every page while the incident is in effect. Say what is affected and what residents should do, e.g. “Online payments are down. No late fees until further notice.”'),

@@ -2,11 +2,12 @@
 // customer's name (GET /api/v1/utility/accounts?q=…; names through GET /api/v1/parties?q=… and then
 // ?party_id=…), see its balance, what is past due and its ledger, and take a payment into the clerk's open
 // drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id, amount_cents, tenders}), one receipt.
+import { day } from '../../dates';
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, explain, field, h, selectField, showAlert, showError, value } from '../../dom';
 import type { Navigate } from '../../areas/area';
 import { pageTitle } from '../../site';
-import { day, explain, loadInto, select, selected, showError, table } from './common';
+import { loadInto, table } from './common';
 
 interface Drawer {
   id: string;
@@ -132,7 +133,7 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null)
       h('p', {}, `Into your drawer ${d.id}.`),
       field('pay-amount', 'Amount to apply to the account', { inputmode: 'decimal', required: true, value: owed ? (owed / 100).toFixed(2) : '' },
         'In dollars, e.g. 45.10. The balance is filled in; change it for a partial payment.'),
-      select('pay-tender', 'Paid by', TENDERS),
+      selectField('pay-tender', 'Paid by', TENDERS),
       field('pay-tendered', 'Amount handed over (cash only, optional)', { inputmode: 'decimal' },
         'Leave empty when it is exactly the amount. More than the amount gives change.'),
       field('pay-number', 'Check or money order number', { autocomplete: 'off', maxlength: '40' }, 'Required for a check or money order.'),
@@ -157,7 +158,7 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null)
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const amount = parseDollars(value(form, 'pay-amount'));
-      const kind = selected(form, 'pay-tender');
+      const kind = value(form, 'pay-tender');
       const tenderedText = value(form, 'pay-tendered').trim();
       const tendered = kind === 'cash' && tenderedText ? parseDollars(tenderedText) : amount;
       const number = value(form, 'pay-number').trim();

@@ -6,15 +6,16 @@
 // receipt number, the change due in large type and the way to the printable receipt.
 //
 // The page's state is in its address: ?q=<text> lists the owners found, ?party=<id> is one owner's sale.
-import { api, ApiError, dollars, type User } from '../../api';
+import { cityToday } from '../../dates';
+import { answered, api, ApiError, dollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, h, showAlert, value } from '../../dom';
+import { alert, explain, h, showAlert, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { cell, cityToday, headRow, isNotFound, moneyCell, myOpenDrawer, reason } from './common';
+import { cell, headRow, moneyCell, myOpenDrawer } from './common';
 import { renewalFees, sum } from './fees';
 import { tendersWidget } from './tenders';
-import type { Drawer, FeeSchedule, License, Party, Pet, ReceiptItem, Sale } from './types';
+import type { Drawer, FeeSchedule, License, Pet, ReceiptItem, Sale } from './types';
 
 export async function renderCounter(main: HTMLElement, navigate: Navigate, _user: User | null): Promise<void> {
   document.title = pageTitle('Counter');
@@ -78,7 +79,7 @@ async function searchResults(slot: HTMLElement, q: string): Promise<void> {
           cell('Phone', p.phone ?? ''),
           cell('Address', p.address?.line1 ?? ''))))));
   } catch (e) {
-    showAlert(slot, alert('error', 'The search did not work', reason(e)));
+    showAlert(slot, alert('error', 'The search did not work', explain(e)));
   }
 }
 
@@ -103,8 +104,8 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
     ]);
   } catch (e) {
     slot.setAttribute('aria-busy', 'false');
-    showAlert(slot, alert('error', isNotFound(e) ? 'No such owner' : 'The owner could not be shown',
-      isNotFound(e) ? `There is no owner ${partyId}. Search again.` : reason(e)));
+    showAlert(slot, alert('error', answered(e, 404) ? 'No such owner' : 'The owner could not be shown',
+      answered(e, 404) ? `There is no owner ${partyId}. Search again.` : explain(e)));
     return;
   }
   slot.setAttribute('aria-busy', 'false');

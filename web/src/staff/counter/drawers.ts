@@ -2,12 +2,12 @@
 // is open, its running totals (GET /api/v1/drawers/{id}/report) and the close: the cash counted by
 // denomination, totalled as it is typed, sent as POST /api/v1/drawers/{id}/close, whose answer is the
 // close-out report with the over/short. /staff/drawers/{id} shows any drawer's report.
-import { api, dollars, parseDollars, type User } from '../../api';
+import { answered, api, dollars, parseDollars, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, explain, field, h, showAlert, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { isNotFound, myOpenDrawer, reason } from './common';
+import { myOpenDrawer } from './common';
 import { DENOMINATIONS, overShortText, reportSection } from './report';
 import type { Drawer, DrawerReport } from './types';
 
@@ -24,7 +24,7 @@ export async function renderDrawers(main: HTMLElement, _navigate: Navigate, user
       body.replaceChildren(...(drawer ? await openDrawerView(drawer) : await noDrawerView()));
     } catch (e) {
       body.replaceChildren();
-      showAlert(messages, alert('error', 'Your drawer could not be read', reason(e)));
+      showAlert(messages, alert('error', 'Your drawer could not be read', explain(e)));
     } finally {
       body.setAttribute('aria-busy', 'false');
     }
@@ -54,7 +54,7 @@ export async function renderDrawers(main: HTMLElement, _navigate: Navigate, user
         })
         .catch((err) => {
           button.disabled = false;
-          showAlert(messages, alert('error', 'The drawer was not opened', reason(err)));
+          showAlert(messages, alert('error', 'The drawer was not opened', explain(err)));
         });
     });
     const last = await api<{ items: Drawer[] }>('GET', '/api/v1/drawers?status=closed&clerk=me&limit=1').catch(() => ({ items: [] }));
@@ -186,7 +186,7 @@ function countForm(drawer: Drawer, closed: (r: DrawerReport) => void, fail: (mes
       .then(closed)
       .catch((err) => {
         button.disabled = false;
-        fail(alert('error', 'The drawer was not closed', reason(err)));
+        fail(alert('error', 'The drawer was not closed', explain(err)));
       });
   });
   return form;
@@ -207,8 +207,8 @@ export async function renderDrawerReport(main: HTMLElement, id: string): Promise
       h('p', {}, h('a', { class: 'usa-link', href: '/staff/drawers', 'data-link': true }, 'Your cash drawer')));
   } catch (e) {
     body.replaceChildren();
-    showAlert(body, alert('error', isNotFound(e) ? 'No such drawer' : 'The report could not be read',
-      isNotFound(e) ? `There is no drawer ${id} at this office.` : reason(e)));
+    showAlert(body, alert('error', answered(e, 404) ? 'No such drawer' : 'The report could not be read',
+      answered(e, 404) ? `There is no drawer ${id} at this office.` : explain(e)));
   } finally {
     body.setAttribute('aria-busy', 'false');
   }

@@ -7,13 +7,14 @@
 // supervisor's approval: the supervisor types their own username, password and, when enrolled, authenticator
 // code on this screen, sent as the request's "approval" (src/http/approval.h). A refused approval (a clerk's
 // own credentials, a wrong password) is shown with the node's reason.
-import { api, ApiError, dollars, parseDollars, type User } from '../../api';
+import { moment } from '../../dates';
+import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, explain, field, h, showAlert, value } from '../../dom';
 import { cityName, pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { cell, dateTime, headRow, isNotFound, moneyCell, myOpenDrawer, reason } from './common';
-import { TENDER_NAMES, type Party, type Receipt, type TenderKind } from './types';
+import { cell, headRow, moneyCell, myOpenDrawer } from './common';
+import { TENDER_NAMES, type Receipt, type TenderKind } from './types';
 
 const STATUS_NAMES: Record<Receipt['status'], string> = {
   paid: 'Paid',
@@ -32,8 +33,8 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
   } catch (e) {
     slot.setAttribute('aria-busy', 'false');
     slot.replaceChildren(h('h1', {}, `Receipt ${number}`));
-    const message = alert('error', isNotFound(e) ? 'No such receipt' : 'The receipt could not be read',
-      isNotFound(e) ? `There is no receipt numbered ${number} at this office.` : reason(e));
+    const message = alert('error', answered(e, 404) ? 'No such receipt' : 'The receipt could not be read',
+      answered(e, 404) ? `There is no receipt numbered ${number} at this office.` : explain(e));
     slot.append(message);
     message.focus();
     return;
@@ -89,7 +90,7 @@ function receiptPaper(r: Receipt, city: string, payer: Party | null): HTMLElemen
     h('h1', { id: 'receipt-heading', class: 'margin-top-0' }, 'Receipt ', h('span', { 'data-testid': 'receipt-number' }, r.receipt)),
     voided ? h('p', { class: 'hf-receipt__void', 'data-testid': 'receipt-voided' }, `VOIDED: ${r.void?.reason ?? ''}`) : null,
     h('dl', { class: 'hf-record' },
-      h('dt', {}, 'Date'), h('dd', { 'data-testid': 'receipt-date' }, dateTime(r.taken_at)),
+      h('dt', {}, 'Date'), h('dd', { 'data-testid': 'receipt-date' }, moment(r.taken_at)),
       h('dt', {}, 'Paid by'), h('dd', {}, payer?.name ?? (r.payer_party_id || 'Walk-in')),
       h('dt', {}, 'Status'), h('dd', { 'data-testid': 'receipt-status' }, STATUS_NAMES[r.status] ?? r.status),
       h('dt', {}, 'Drawer'), h('dd', {}, r.drawer_id)),
@@ -115,7 +116,7 @@ function receiptPaper(r: Receipt, city: string, payer: Party | null): HTMLElemen
       h('caption', {}, 'Refunds'),
       headRow('Refund', 'Date', 'To', 'Amount'),
       h('tbody', {}, ...r.refunds.map((f) => h('tr', {},
-        h('th', { scope: 'row' }, f.id), cell('Date', dateTime(f.refunded_at)), cell('To', TENDER_NAMES[f.tender_kind] ?? f.tender_kind),
+        h('th', { scope: 'row' }, f.id), cell('Date', moment(f.refunded_at)), cell('To', TENDER_NAMES[f.tender_kind] ?? f.tender_kind),
         moneyCell('Amount', f.amount_cents))))) : null,
     h('p', { class: 'font-body-3xs' }, `Anyone can check this receipt is in the city’s record at ${location.origin}/receipts/${r.receipt}.`));
 }
@@ -147,7 +148,7 @@ function refused(e: unknown, what: string): HTMLElement {
   const heading = kind === 'approval-refused' ? 'The supervisor’s approval was refused'
     : kind === 'approval-totp-required' ? 'The supervisor’s authenticator code is needed'
       : `The ${what} was not made`;
-  const a = alert('error', heading, reason(e));
+  const a = alert('error', heading, explain(e));
   a.setAttribute('data-kind', kind);
   return a;
 }

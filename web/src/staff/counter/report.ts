@@ -1,9 +1,10 @@
 // A drawer's close-out report (GET /api/v1/drawers/{id}/report, or the answer of the close): the float, the
 // receipts, voids and refunds, totals by tender and by fee code, the cash it should hold, and once closed the
 // count by denomination and the over/short; with a link to the same report as CSV.
+import { moment } from '../../dates';
 import { dollars } from '../../api';
 import { h } from '../../dom';
-import { cell, dateTime, headRow, moneyCell } from './common';
+import { cell, headRow, moneyCell } from './common';
 import { TENDER_NAMES, type DrawerReport } from './types';
 
 // The names of the denominations a drawer is counted in, in the order the count grid lists them.
@@ -52,8 +53,8 @@ export function reportSection(report: DrawerReport, title: string): HTMLElement 
   const record = h('dl', { class: 'hf-record', 'data-testid': 'drawer-summary' },
     h('dt', {}, 'Drawer'), h('dd', {}, d.id),
     h('dt', {}, 'Status'), h('dd', { 'data-testid': 'drawer-status' }, closed ? 'Closed' : 'Open'),
-    h('dt', {}, 'Opened'), h('dd', {}, dateTime(d.opened_at)),
-    closed && d.closed_at ? h('dt', {}, 'Closed') : null, closed && d.closed_at ? h('dd', {}, dateTime(d.closed_at)) : null,
+    h('dt', {}, 'Opened'), h('dd', {}, moment(d.opened_at)),
+    closed && d.closed_at ? h('dt', {}, 'Closed') : null, closed && d.closed_at ? h('dd', {}, moment(d.closed_at)) : null,
     h('dt', {}, 'Float'), h('dd', { class: 'hf-money', 'data-testid': 'drawer-float' }, dollars(report.float_cents)),
     h('dt', {}, 'Receipts'), h('dd', { class: 'hf-money', 'data-testid': 'drawer-receipts' },
       `${report.receipts.count}, ${dollars(report.receipts.total_cents)}`),

@@ -1,15 +1,6 @@
 // The JSON the counter and drawer pages read, as the node answers it (src/domain/cashier.h, licenses.h, pets.h,
 // fees.h, parties.h; the OpenAPI document at /api/v1/openapi.json). Money is integer cents everywhere.
 
-export interface Party {
-  id: string;
-  kind: 'person' | 'business';
-  name: string;
-  email?: string;
-  phone?: string;
-  address?: { line1?: string; line2?: string; city?: string; state?: string; postal_code?: string };
-}
-
 export interface Pet {
   id: string;
   owner_party_id: string;

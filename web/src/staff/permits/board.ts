@@ -1,19 +1,18 @@
 // The inspection board (/staff/inspections?date=&inspector=&status=): every inspection of a day, morning then
 // afternoon, by inspector, with its status and result and a link to its permit (GET /api/v1/inspections).
+import { addDays, cityToday, dayText, validDay } from '../../dates';
 import { api } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { field, h } from '../../dom';
+import { field, h, link, selectField, showError, value } from '../../dom';
 import { pageTitle } from '../../site';
 import type { Inspection, Items } from './model';
-import {
-  addDays, addressText, dayText, formValue, INSPECTION_STATUS, inspectorNames, link, loading, permitLink, RESULT,
-  selectField, showError, today, validDay, windowWords, words,
-} from './ui';
+import { addressText, INSPECTION_STATUS, inspectorNames, loading, permitLink, RESULT, windowWords, words } from './ui';
 
 export async function renderBoard(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('Inspection board');
   const params = new URLSearchParams(location.search);
-  const day = validDay(params.get('date')) ?? today();
+  const today = await cityToday();
+  const day = validDay(params.get('date')) ?? today;
   const inspector = params.get('inspector') ?? '';
   const status = params.get('status') ?? '';
   const names = await inspectorNames();
@@ -33,16 +32,16 @@ export async function renderBoard(main: HTMLElement, navigate: Navigate): Promis
   (form.querySelector('#status') as HTMLSelectElement).value = status;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const q = new URLSearchParams({ date: validDay(formValue(form, 'date')) ?? day });
-    if (formValue(form, 'inspector')) q.set('inspector', formValue(form, 'inspector'));
-    if (formValue(form, 'status')) q.set('status', formValue(form, 'status'));
+    const q = new URLSearchParams({ date: validDay(value(form, 'date')) ?? day });
+    if (value(form, 'inspector')) q.set('inspector', value(form, 'inspector'));
+    if (value(form, 'status')) q.set('status', value(form, 'status'));
     navigate(`/staff/inspections?${q}`);
   });
   const list = loading('Loading the inspections…');
   main.append(
     h('h1', {}, 'Inspection board'),
     h('p', { class: 'usa-intro' }, `Inspections on ${dayText(day)}.`),
-    h('p', { class: 'hf-day-nav' }, link(at(addDays(day, -1)), 'Previous day'), link(at(today()), 'Today'), link(at(addDays(day, 1)), 'Next day')),
+    h('p', { class: 'hf-day-nav' }, link(at(addDays(day, -1)), 'Previous day'), link(at(today), 'Today'), link(at(addDays(day, 1)), 'Next day')),
     form, list);
   try {
     const q = new URLSearchParams({ date: day, limit: '1000' });

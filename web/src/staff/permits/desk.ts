@@ -2,16 +2,13 @@
 // address or words of the work; and (/staff/permits/new) take a new application: the applicant found by
 // search, the permit type in effect today, the contractor the type's trade needs, the work and its site. The
 // node assesses the fees (POST /api/v1/permits) and the page shows them.
-import { api, ApiError, dollars, parseDollars, type User } from '../../api';
+import { api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, field, h, numberForm, showAlert } from '../../dom';
+import { alert, explain, field, h, link, numberForm, radios, record, selectField, showAlert, showError, textareaField, value } from '../../dom';
 import { cityName, pageTitle } from '../../site';
 import { feeTable } from './fees';
-import type { Catalog, Contractor, Items, Party, Permit, PermitType } from './model';
-import {
-  addressText, formValue, link, loading, message, PERMIT_STATUS, permitLink, radios, record, selectField,
-  showError, textareaField, words,
-} from './ui';
+import type { Catalog, Contractor, Items, Permit, PermitType } from './model';
+import { addressText, loading, PERMIT_STATUS, permitLink, words } from './ui';
 
 export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('Permit desk');
@@ -29,8 +26,8 @@ export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): P
   filter.addEventListener('submit', (e) => {
     e.preventDefault();
     const next = new URLSearchParams();
-    if (formValue(filter, 'status')) next.set('status', formValue(filter, 'status'));
-    if (formValue(filter, 'q').trim()) next.set('q', formValue(filter, 'q').trim());
+    if (value(filter, 'status')) next.set('status', value(filter, 'status'));
+    if (value(filter, 'q').trim()) next.set('q', value(filter, 'q').trim());
     const s = next.toString();
     navigate(`/staff/permits${s ? `?${s}` : ''}`);
   });
@@ -196,29 +193,29 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const problems: string[] = [];
-    const party = formValue(form, 'applicant');
+    const party = value(form, 'applicant');
     if (!party) problems.push('Search for the applicant and choose them.');
     const type = types.get(typeSelect.value);
     if (!type) problems.push('Choose the permit type.');
-    const contractor = formValue(form, 'contractor');
+    const contractor = value(form, 'contractor');
     if (type && contractorTrade && !contractor) problems.push(`Choose the ${words(contractorTrade).toLowerCase()} contractor.`);
-    const description = formValue(form, 'description').trim();
+    const description = value(form, 'description').trim();
     if (!description) problems.push('Describe the work.');
-    const valuation = parseDollars(formValue(form, 'valuation'));
+    const valuation = parseDollars(value(form, 'valuation'));
     if (valuation === null) problems.push('Enter the valuation in dollars, such as 250000 or 4500.00.');
-    const sqftText = formValue(form, 'square-feet').trim().replace(/,/g, '');
+    const sqftText = value(form, 'square-feet').trim().replace(/,/g, '');
     if (sqftText && !/^\d{1,9}$/.test(sqftText)) problems.push('Enter the square feet as a whole number, or leave it empty.');
     const address = {
-      line1: formValue(form, 'line1').trim(),
-      line2: formValue(form, 'line2').trim(),
-      city: formValue(form, 'city').trim(),
-      state: formValue(form, 'state').trim().toUpperCase(),
-      zip: formValue(form, 'zip').trim(),
+      line1: value(form, 'line1').trim(),
+      line2: value(form, 'line2').trim(),
+      city: value(form, 'city').trim(),
+      state: value(form, 'state').trim().toUpperCase(),
+      zip: value(form, 'zip').trim(),
     };
     if (!address.line1 || !address.city) problems.push('Enter the street address and city of the work site.');
     if (!/^[A-Z]{2}$/.test(address.state)) problems.push('Enter the state as two letters.');
     if (!/^\d{5}(-\d{4})?$/.test(address.zip)) problems.push('Enter the ZIP code, such as 62701.');
-    const pin = formValue(form, 'parcel-pin').trim();
+    const pin = value(form, 'parcel-pin').trim();
     if (!pin) problems.push('Enter the parcel number.');
     if (problems.length) {
       showAlert(messages, alert('error', 'Check the application', problems.join(' ')));
@@ -226,7 +223,7 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
     }
     const body: Record<string, unknown> = {
       permit_type: type!.code,
-      work_class: formValue(form, 'work-class') || 'new',
+      work_class: value(form, 'work-class') || 'new',
       description,
       valuation_cents: valuation,
       address: address.line2 ? address : { ...address, line2: undefined },
@@ -247,7 +244,7 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
         `The fees come to ${dollars(p.fees_total_cents)}. Take them at a cash drawer, then issue the permit.`));
     } catch (err) {
       if (!(err instanceof ApiError) || err.status < 500) pending = null;
-      showAlert(messages, alert('error', 'The application was not taken', message(err)));
+      showAlert(messages, alert('error', 'The application was not taken', explain(err)));
     } finally {
       submit.disabled = false;
     }

@@ -66,15 +66,6 @@ export interface Catalog {
   types: PermitType[];
 }
 
-export interface Party {
-  id: string;
-  kind: 'person' | 'business';
-  name: string;
-  email?: string;
-  phone?: string;
-  address?: { line1?: string; city?: string; state?: string; postal_code?: string };
-}
-
 export interface Contractor {
   party_id: string;
   name?: string;
@@ -109,19 +100,6 @@ export interface InspectionSettings {
   inspectors?: { id: string; name: string; areas?: string[] }[];
   am?: string;
   pm?: string;
-}
-
-export interface Drawer {
-  id: string;
-  clerk?: string;
-  status: string;
-  opened_on?: string;
-}
-
-export interface Receipt {
-  receipt: string;
-  total_cents: number;
-  change_cents?: number;
 }
 
 export interface Items<T> {

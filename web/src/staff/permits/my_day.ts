@@ -1,15 +1,13 @@
 // The inspector's day (/staff/my-day?date=), made for a phone first: the signed-in inspector's stops in route
 // order (GET /api/v1/inspectors/{id}/day), each with its address, permit and inspection, and a result form
 // with large touch targets (POST /api/v1/inspections/{id}/result); then what was done that day.
+import { addDays, dayText, validDay } from '../../dates';
 import { api, ApiError, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, field, h, showAlert } from '../../dom';
+import { alert, explain, field, h, link, radios, record, showAlert, showError, textareaField, value } from '../../dom';
 import { pageTitle } from '../../site';
 import type { Inspection, Items } from './model';
-import {
-  addDays, addressText, dayText, formValue, link, loading, message, permitLink, radios, record, RESULT, showError,
-  textareaField, validDay, windowWords, words,
-} from './ui';
+import { addressText, loading, permitLink, RESULT, windowWords, words } from './ui';
 
 interface Day {
   inspector: string;
@@ -47,7 +45,7 @@ export async function renderMyDay(main: HTMLElement, navigate: Navigate, user: U
       h('button', { class: 'usa-button usa-button--outline', type: 'submit' }, 'Show that day'));
     picker.addEventListener('submit', (e) => {
       e.preventDefault();
-      const d = validDay(formValue(picker, 'day'));
+      const d = validDay(value(picker, 'day'));
       if (d) navigate(at(d));
     });
     const parts: HTMLElement[] = [
@@ -97,9 +95,9 @@ function stop(i: Inspection, n: number, messages: HTMLElement, redraw: () => Pro
     h('button', { class: 'usa-button usa-button--big', type: 'submit' }, 'Record the result'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const result = formValue(form, `result-${key}`);
-    const comments = formValue(form, `comments-${key}`).trim();
-    const corrections = formValue(form, `corrections-${key}`).split('\n').map((c) => c.trim()).filter(Boolean);
+    const result = value(form, `result-${key}`);
+    const comments = value(form, `comments-${key}`).trim();
+    const corrections = value(form, `corrections-${key}`).split('\n').map((c) => c.trim()).filter(Boolean);
     if (!result) {
       showAlert(slot, alert('error', 'Choose the result', 'Choose pass, fail, partial pass, no access or cancelled.'));
       return;
@@ -119,7 +117,7 @@ function stop(i: Inspection, n: number, messages: HTMLElement, redraw: () => Pro
         `Recorded for permit ${i.permit}.${final}`));
     } catch (err) {
       button.disabled = false;
-      showAlert(slot, alert('error', 'The result was not recorded', err instanceof ApiError ? err.message : message(err)));
+      showAlert(slot, alert('error', 'The result was not recorded', err instanceof ApiError ? err.message : explain(err)));
     }
   });
   return h('li', { class: 'hf-stop', 'data-testid': `stop-${i.permit}` },

@@ -1,16 +1,15 @@
 // One permit at the desk (/staff/permits/{number}): its record, the fees assessed, paid and due, taking the
 // fees at the signed-in clerk's open cash drawer (POST …/payments), issuing it (POST …/issue), holds and their
 // release, its inspections and booking the next one (POST …/inspections: the node picks the first free slot).
-import { api, ApiError, dollars, parseDollars, type User } from '../../api';
+import { dayText } from '../../dates';
+import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import { hasRole, type Navigate } from '../../areas/area';
-import { alert, field, h, showAlert } from '../../dom';
+import { alert, explain, field, h, link, radios, record, selectField, showAlert, textareaField, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { feeTable } from './fees';
-import type { Contractor, Drawer, Inspection, Items, Party, Permit, Receipt } from './model';
-import {
-  addressText, dayText, formValue, INSPECTION_STATUS, inspectorNames, isApiError, link, loading, message,
-  PERMIT_STATUS, radios, record, RESULT, selectField, textareaField, windowWords, words,
-} from './ui';
+import type { Drawer, Receipt } from '../counter/types';
+import type { Contractor, Inspection, Items, Permit } from './model';
+import { addressText, INSPECTION_STATUS, inspectorNames, loading, PERMIT_STATUS, RESULT, windowWords, words } from './ui';
 
 const PAYERS = ['admin', 'supervisor', 'clerk']; // the roles that hold a cash drawer
 const ISSUERS = ['admin', 'supervisor', 'permit_tech'];
@@ -30,8 +29,8 @@ export async function renderPermit(main: HTMLElement, _navigate: Navigate, numbe
     try {
       permit = await api<Permit>('GET', `/api/v1/permits/${encodeURIComponent(number)}`);
     } catch (e) {
-      showAlert(body, alert('error', isApiError(e, 404) ? 'No such permit' : 'The permit could not be shown',
-        isApiError(e, 404) ? `There is no permit numbered ${number}. Check the number and try again.` : message(e)));
+      showAlert(body, alert('error', answered(e, 404) ? 'No such permit' : 'The permit could not be shown',
+        answered(e, 404) ? `There is no permit numbered ${number}. Check the number and try again.` : explain(e)));
       return;
     }
     const [applicant, contractor, inspections, names] = await Promise.all([
@@ -91,7 +90,7 @@ async function paymentSection(p: Permit, user: User | null, messages: HTMLElemen
     const { items } = await api<Items<Drawer>>('GET', '/api/v1/drawers?status=open&clerk=me&limit=1');
     drawer = items[0];
   } catch (e) {
-    section.append(alert('error', 'Your cash drawer could not be found', message(e)));
+    section.append(alert('error', 'Your cash drawer could not be found', explain(e)));
     return section;
   }
   if (!drawer) {
@@ -109,7 +108,7 @@ async function paymentSection(p: Permit, user: User | null, messages: HTMLElemen
     amount, numberField, referenceField,
     h('button', { class: 'usa-button', type: 'submit' }, `Take ${dollars(p.due_cents)}`));
   const show = () => {
-    const kind = formValue(form, 'tender-kind');
+    const kind = value(form, 'tender-kind');
     numberField.hidden = kind !== 'check' && kind !== 'money_order';
     referenceField.hidden = kind !== 'card';
   };
@@ -118,20 +117,20 @@ async function paymentSection(p: Permit, user: User | null, messages: HTMLElemen
   let pending: { key: string; body: unknown } | null = null;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const kind = formValue(form, 'tender-kind');
-    const cents = parseDollars(formValue(form, 'tender-amount'));
+    const kind = value(form, 'tender-kind');
+    const cents = parseDollars(value(form, 'tender-amount'));
     const problems: string[] = [];
     if (cents === null || cents <= 0) problems.push('Enter the amount received, such as 125.50.');
     else if (cents < p.due_cents) problems.push(`The whole ${dollars(p.due_cents)} is due at once; partial payments are not taken.`);
     else if (cents > p.due_cents && kind !== 'cash') problems.push(`Only cash can be more than the ${dollars(p.due_cents)} due.`);
     const tender: Record<string, unknown> = { kind, amount_cents: cents };
     if (kind === 'check' || kind === 'money_order') {
-      const n = formValue(form, 'tender-number').trim();
+      const n = value(form, 'tender-number').trim();
       if (!n) problems.push(`Enter the ${kind === 'check' ? 'check' : 'money order'} number.`);
       tender.number = n;
     }
     if (kind === 'card') {
-      const r = formValue(form, 'tender-reference').trim();
+      const r = value(form, 'tender-reference').trim();
       if (!r) problems.push('Enter the card terminal’s reference.');
       tender.reference = r;
     }
@@ -152,7 +151,7 @@ async function paymentSection(p: Permit, user: User | null, messages: HTMLElemen
         `${dollars(done.receipt.total_cents)} taken for permit ${p.number}.${change} The permit can now be issued.`));
     } catch (err) {
       if (!(err instanceof ApiError) || err.status < 500) pending = null;
-      showAlert(messages, alert('error', 'The fees were not taken', message(err)));
+      showAlert(messages, alert('error', 'The fees were not taken', explain(err)));
       (form.querySelector('button[type=submit]') as HTMLButtonElement).disabled = false;
     }
   });
@@ -182,7 +181,7 @@ function issueSection(p: Permit, messages: HTMLElement, redraw: () => Promise<vo
             `It expires on ${done.expires_on ?? '—'} unless an inspection passes first. Book its first inspection below.`));
         } catch (e) {
           issue.disabled = false;
-          showAlert(messages, alert('error', 'The permit was not issued', message(e)));
+          showAlert(messages, alert('error', 'The permit was not issued', explain(e)));
         }
       });
     }
@@ -197,7 +196,7 @@ function issueSection(p: Permit, messages: HTMLElement, redraw: () => Promise<vo
     h('button', { class: 'usa-button usa-button--outline', type: 'submit' }, p.held ? 'Release the hold' : 'Place a hold'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const reason = formValue(form, 'hold-reason').trim();
+    const reason = value(form, 'hold-reason').trim();
     if (!reason) {
       showAlert(messages, alert('error', 'Give the reason', p.held ? 'Say why the hold ends.' : 'Say why the permit is held.'));
       return;
@@ -207,7 +206,7 @@ function issueSection(p: Permit, messages: HTMLElement, redraw: () => Promise<vo
       await redraw();
       showAlert(messages, alert('success', p.held ? 'Hold released' : 'Hold placed', reason));
     } catch (err) {
-      showAlert(messages, alert('error', p.held ? 'The hold was not released' : 'The hold was not placed', message(err)));
+      showAlert(messages, alert('error', p.held ? 'The hold was not released' : 'The hold was not placed', explain(err)));
     }
   });
   const hold = h('details', { class: 'hf-hold', open: !!p.held },
@@ -262,9 +261,9 @@ function inspectionSection(p: Permit, items: Inspection[], names: Map<string, st
   (form.querySelector('#inspection-type') as HTMLSelectElement).value = next.type;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const body: Record<string, string> = { inspection_type: formValue(form, 'inspection-type') };
-    if (formValue(form, 'requested-date')) body.requested_date = formValue(form, 'requested-date');
-    if (formValue(form, 'window')) body.window = formValue(form, 'window');
+    const body: Record<string, string> = { inspection_type: value(form, 'inspection-type') };
+    if (value(form, 'requested-date')) body.requested_date = value(form, 'requested-date');
+    if (value(form, 'window')) body.window = value(form, 'window');
     const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
     button.disabled = true;
     try {
@@ -276,7 +275,7 @@ function inspectionSection(p: Permit, items: Inspection[], names: Map<string, st
         `${dayText(i.day)}, ${windowWords(i.window).toLowerCase()}, with ${names.get(i.inspector ?? '') ?? i.inspector ?? 'an inspector'}.${fee}`));
     } catch (err) {
       button.disabled = false;
-      showAlert(messages, alert('error', 'The inspection was not booked', message(err)));
+      showAlert(messages, alert('error', 'The inspection was not booked', explain(err)));
     }
   });
   section.append(form);
