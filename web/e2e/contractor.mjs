@@ -56,7 +56,7 @@ runE2E('a contractor takes a permit through its first inspection', async (t) => 
   await page.waitForFunction((text) => document.querySelector('[data-testid=quote-total]')?.textContent === text,
     dollars(quote.fees_total_cents));
   await page.getByLabel('Street address', { exact: true }).fill('1606 Prairie View Drive');
-  await page.getByLabel('City').fill('Springfield');
+  await page.getByLabel('City', { exact: true }).fill('Springfield');
   await page.getByLabel('ZIP code').fill('62702');
   await page.getByLabel('Parcel number (PIN)').fill('14-22-301-014');
   await t.visitAtEveryWidth(page, 'contractor-apply');

@@ -136,3 +136,15 @@ export function needsSignIn(e: unknown): boolean {
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+// A wide table in a box that scrolls sideways on a phone; the box takes keyboard focus (so the keyboard can
+// scroll it) and is named for screen readers.
+export function scrollBox(table: HTMLElement, label: string, extraClass = ''): HTMLElement {
+  const box = document.createElement('div');
+  box.className = `hf-table-scroll${extraClass ? ` ${extraClass}` : ''}`;
+  box.setAttribute('tabindex', '0');
+  box.setAttribute('role', 'region');
+  box.setAttribute('aria-label', label);
+  box.append(table);
+  return box;
+}

@@ -5,7 +5,7 @@ import { api, dollars } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, h, showAlert } from '../../dom';
 import { pageTitle } from '../../site';
-import { messageOf, needsSignIn, oneLine, STATUS_WORDS, type Permit } from './model';
+import { messageOf, needsSignIn, oneLine, scrollBox, STATUS_WORDS, type Permit } from './model';
 
 export async function renderMyPermits(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('My permits');
@@ -55,5 +55,5 @@ function permitTable(items: Permit[]): HTMLElement {
         h('td', {}, STATUS_WORDS[p.status] ?? p.status),
         h('td', { class: 'hf-money' }, dollars(p.due_cents))))),
   );
-  return h('div', { class: 'hf-table-scroll margin-top-3' }, table);
+  return scrollBox(table, 'Your permits', 'margin-top-3');
 }

@@ -10,7 +10,7 @@ import { pageTitle } from '../../site';
 import { cardPaymentForm } from './card_payment';
 import { feeTable } from './fees';
 import {
-  INSPECTION_STATUS_WORDS, inspectionName, longDay, messageOf, needsSignIn, oneLine, RESULT_WORDS, STATUS_WORDS,
+  INSPECTION_STATUS_WORDS, inspectionName, scrollBox, longDay, messageOf, needsSignIn, oneLine, RESULT_WORDS, STATUS_WORDS,
   windowName, type Inspection, type OpenWindow, type Permit,
 } from './model';
 
@@ -106,7 +106,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
         h('td', {}, i.result ? `${RESULT_WORDS[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}` : '—'),
         h('td', {}, [i.comments, ...(i.corrections ?? [])].filter(Boolean).join(' ') || '—'),
         h('td', {}, i.status === 'scheduled' || i.status === 'needs_reschedule' ? cancelButton(i) : '')))));
-    section.append(h('div', { class: 'hf-table-scroll' }, table));
+    section.append(scrollBox(table, `Inspections of permit ${p.number}`));
     return section;
   }
 
