@@ -17,7 +17,7 @@ interface Me {
 
 export async function renderApply(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('Apply for a permit');
-  const messages = h('div', { 'data-testid': 'apply-messages' });
+  const messages = h('div', { class: 'margin-bottom-3', 'data-testid': 'apply-messages' });
   main.append(
     h('h1', {}, 'Apply for a permit'),
     h('p', { class: 'usa-intro' }, 'Tell us about the work. You pay the fees by card once you have applied.'),

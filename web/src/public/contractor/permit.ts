@@ -18,7 +18,7 @@ const CLOSED = ['cancelled', 'voided', 'expired', 'finaled'];
 
 export async function renderContractorPermit(main: HTMLElement, navigate: Navigate, number: string): Promise<void> {
   document.title = pageTitle(`Permit ${number}`);
-  const messages = h('div', { 'data-testid': 'permit-messages' });
+  const messages = h('div', { class: 'margin-bottom-3', 'data-testid': 'permit-messages' });
   const body = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Loading the permit…'));
   main.append(
     h('a', { class: 'usa-link', href: '/contractor', 'data-link': true }, 'Back to my permits'),
