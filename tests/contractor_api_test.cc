@@ -171,10 +171,10 @@ TEST_F(ContractorApiTest, AContractorAppliesPaysAndBooksItsFirstInspectionOnItsO
   EXPECT_EQ(Call("GET", "/api/v1/permits/" + number, {}, contractor_).Str("status"), "inspections");
 
   // A booking of its own it no longer needs, cancelled.
-  Answer framing = Book(number, json::object{{"inspection_type", "framing"}}, contractor_);
-  ASSERT_EQ(framing.status, 201) << json::serialize(framing.body);
-  Answer cancelled = Call("POST", "/api/v1/inspections/" + framing.Str("id") + "/cancel",
-                          json::serialize(json::object{{"reason", "framing not ready"}}), contractor_);
+  Answer foundation = Book(number, json::object{{"inspection_type", "foundation"}}, contractor_);
+  ASSERT_EQ(foundation.status, 201) << json::serialize(foundation.body);
+  Answer cancelled = Call("POST", "/api/v1/inspections/" + foundation.Str("id") + "/cancel",
+                          json::serialize(json::object{{"reason", "forms not ready"}}), contractor_);
   EXPECT_EQ(cancelled.status, 200) << json::serialize(cancelled.body);
   EXPECT_EQ(cancelled.Str("status"), "cancelled");
   ExpectVerifiedAndRebuiltAlike();
@@ -220,7 +220,7 @@ TEST_F(ContractorApiTest, AnotherPartysPermitIsNotFoundAndApplyingForSomeoneElse
     EXPECT_EQ(Call("GET", path, {}, rival_user).status, 200) << path;
   }
   EXPECT_EQ(Call("GET", "/api/v1/permits/BP-nowhere-9", {}, contractor_).status, 404);
-  EXPECT_EQ(Book(number, json::object{{"inspection_type", "framing"}}, contractor_).status, 404);
+  EXPECT_EQ(Book(number, json::object{{"inspection_type", "foundation"}}, contractor_).status, 404);
   EXPECT_EQ(
       Call("POST", "/api/v1/inspections/" + id + "/cancel", R"({"reason":"mischief"})", contractor_).status,
       404);
