@@ -26,6 +26,7 @@ struct DemoUser {
   const char* username;
   const char* display_name;
   const char* roles;
+  int party = -1;  // a public user's party: its index in kDemoParties
 };
 
 // Demo sign-ins: the password of each is "<username>-demo-pass". Demo data only: never on a real node.
@@ -36,7 +37,9 @@ constexpr DemoUser kDemoUsers[] = {
     {"permits", "Pat Permit-Tech", "permit_tech"},
     {"inspector", "Indra Inspector", "inspector"},
     {"auditor", "Audrey Auditor", "auditor"},
-    {"resident", "Maria Gonzalez", "public"},  // the first demo party: her own water account and pets
+    {"resident", "Maria Gonzalez", "public", 0},  // the first demo party: her own water account and pets
+    // Prairie Builders LLC, the licensed general contractor: its permits, their fees and inspections.
+    {"contractor", "Prairie Builders LLC", "public", 10},
 };
 
 std::string DemoPassword(std::string_view username) { return fmt::format("{}-demo-pass", username); }
@@ -215,9 +218,10 @@ Status CreateDemoData(const std::string& dir) {
       HF_ASSIGN_OR_RETURN(json::object party, domain::CreateParty(ctx, in, "system"));
       party_ids.emplace_back(StringOr(party, "id"));
     }
-    for (auto nu : users) {
+    for (size_t i = 0; i < users.size(); ++i) {
+      auth::NewUser nu = users[i];
       if (!nu.roles.Has(auth::Role::kPublic)) continue;
-      nu.party_id = party_ids[0];
+      nu.party_id = party_ids[kDemoUsers[i].party];
       HF_RETURN_IF_ERROR(auth::CreateUser(ctx, nu, "system").status());
     }
     // A fee schedule in effect since long before today, and some pets with their vaccinations.

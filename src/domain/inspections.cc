@@ -699,6 +699,36 @@ Result<json::object> RequestInspection(store::CommandContext& ctx, const Inspect
   return out;
 }
 
+Result<json::array> OpenSlots(Db& db, const json::object& permit, int64_t now_ms, int limit) {
+  HF_ASSIGN_OR_RETURN(InspectionSettings settings, CurrentInspectionSettings(db));
+  const BusinessCalendar& calendar = settings.calendar;
+  const std::string_view zip = StringOr(ObjectOr(permit, "address"), "zip");
+  const std::string area = settings.AreaOf(zip);
+  if (area.empty()) {
+    return Refused(Code::kConflict, "no-inspector-for-area",
+                   fmt::format("no inspection area covers ZIP {} and there is no default area: an admin "
+                               "adds it to the inspection settings",
+                               zip));
+  }
+  json::array out;
+  Date day = calendar.OnOrAfter(calendar.EarliestInspectionDay(calendar.LocalTimeOf(now_ms)));
+  for (int n = 0; n < kDefaultHorizonBusinessDays && static_cast<int>(out.size()) < limit;
+       ++n, day = calendar.NextBusinessDay(day)) {
+    for (Window w : {Window::kAm, Window::kPm}) {
+      int64_t open = 0;
+      for (const auto& i : settings.inspectors) {
+        if (!i.slots.areas.contains(area) || i.slots.capacity_per_window <= 0) continue;
+        HF_ASSIGN_OR_RETURN(int held, HeldIn(db, i.slots.id, day.ToString(), WindowName(w)));
+        open += std::max(0, i.slots.capacity_per_window - held);
+      }
+      if (open > 0 && static_cast<int>(out.size()) < limit) {
+        out.push_back(json::object{{"day", day.ToString()}, {"window", WindowName(w)}, {"open", open}});
+      }
+    }
+  }
+  return out;
+}
+
 Result<json::object> RescheduleInspection(store::CommandContext& ctx, const std::string& id,
                                           std::optional<Date> requested_day, std::optional<Window> window,
                                           const std::string& reason, const std::string& actor) {

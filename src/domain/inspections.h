@@ -107,6 +107,13 @@ Result<InspectionRequest> ParseInspectionRequest(const json::value& body, std::s
 Result<json::object> RequestInspection(store::CommandContext& ctx, const InspectionRequest& request,
                                        const std::string& actor);
 
+// The places open now for an inspection of `permit` (as GetPermit answers it): at most `limit` windows
+// {day, window, open (places left)}, in order from the earliest day (the calendar's cutoff rule, the clock
+// `now_ms` read in the city's time zone) over kDefaultHorizonBusinessDays business days, counting the places
+// left among the inspectors covering the permit's area. A request with one's day as requested_date and its
+// window books it while it has a place. 409 "inspections-not-configured", "no-inspector-for-area".
+Result<json::array> OpenSlots(store::Db& db, const json::object& permit, int64_t now_ms, int limit);
+
 // Moves a scheduled (or needs_reschedule) inspection to a new slot found as for a request made now.
 Result<json::object> RescheduleInspection(store::CommandContext& ctx, const std::string& id,
                                           std::optional<Date> requested_day, std::optional<Window> window,

@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/crypto.h"
+#include "domain/permits.h"
 #include "domain/refusals.h"
 #include "domain/utilities.h"
 
@@ -15,7 +16,7 @@ using store::StmtRef;
 
 constexpr std::string_view kColumns =
     "id, number, amount_cents, card_last4, payer, status, reference, authorization_code, decline_code, "
-    "message, started_on, settled_on, started_at";
+    "message, started_on, settled_on, started_at, target";
 
 json::object RowJson(const store::Stmt& s) {
   return json::object{{"id", s.Text(0)},
@@ -30,7 +31,8 @@ json::object RowJson(const store::Stmt& s) {
                       {"message", s.Text(9)},
                       {"started_on", s.Text(10)},
                       {"settled_on", s.IsNull(11) ? json::value(nullptr) : json::value(s.Text(11))},
-                      {"started_at", s.Int(12)}};
+                      {"started_at", s.Int(12)},
+                      {"target", s.Text(13)}};
 }
 
 // Every row a `SELECT kColumns …` statement gives.
@@ -63,13 +65,14 @@ Result<std::optional<json::object>> FindAttempt(Db& db, std::string_view id) {
 Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_view) {
   const journal::Event& e = se.event;
   const json::object& d = e.data;
-  if (e.type == "utility.online_payment_started") {
+  if (e.type.ends_with(".online_payment_started")) {
+    std::string_view target = std::string_view(e.type).substr(0, e.type.find('.'));
     return db.Run(
         "INSERT OR IGNORE INTO utility_online_payments(id, number, amount_cents, card_last4, payer, status, "
         "reference, authorization_code, decline_code, message, started_on, settled_on, started_at, "
-        "updated_at, event_hash) VALUES(?,?,?,?,?,'pending','','','','',?,NULL,?,?,?)",
+        "updated_at, event_hash, target) VALUES(?,?,?,?,?,'pending','','','','',?,NULL,?,?,?,?)",
         StringOr(d, "id"), StringOr(d, "number"), IntOr(d, "amount_cents"), StringOr(d, "card_last4"),
-        StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex());
+        StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex(), target);
   }
   // The first settlement stands, but an approval replaces "abandoned": the money was taken.
   return db.Run(
@@ -88,36 +91,69 @@ std::string AttemptId(const OnlinePaymentRequest& r) {
 std::string LastFour(const std::string& card) { return card.size() >= 4 ? card.substr(card.size() - 4) : ""; }
 
 // Step 1: the attempt, new or found again. Answers {payment}.
-Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentRequest& r, Date today) {
-  Db& db = ctx.db();
+// Why a new payment of `r` cannot start (a closed account, a permit with nothing due …), or Ok. A public
+// user learns nothing of accounts and permits that are not theirs, not even that they exist: 404.
+Status CheckTarget(Db& db, const OnlinePaymentRequest& r, bool* exists) {
+  *exists = false;
+  if (r.target == PaymentTarget::kPermit) {
+    HF_ASSIGN_OR_RETURN(auto permit, GetPermit(db, r.number));
+    if (!permit || (r.public_user && !IsPermitParty(*permit, r.payer_party_id))) {
+      return NotFound(fmt::format("no permit {}", r.number));
+    }
+    *exists = true;
+    std::string_view status = StringOr(*permit, "status");
+    if (status == "cancelled" || status == "voided" || status == "expired" || status == "finaled") {
+      return Refused(Code::kConflict, "permit-closed", fmt::format("permit {} is {}", r.number, status));
+    }
+    Cents due = IntOr(*permit, "due_cents");
+    if (due <= 0) {
+      return Refused(Code::kConflict, "permit-paid", fmt::format("permit {} has nothing due", r.number));
+    }
+    if (r.amount_cents != due) {
+      return Refused(Code::kInvalid, "amount-not-due",
+                     fmt::format("permit {} has {} due: pay that amount", r.number, FormatCents(due)),
+                     "amount_cents");
+    }
+    return Status::Ok();
+  }
   HF_ASSIGN_OR_RETURN(StmtRef s,
                       db.Prepare("SELECT customer_party_id, status FROM utility_accounts WHERE number=?"));
   s->Bind(1, r.number);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
-  // A public user learns nothing of accounts that are not theirs, not even that they exist.
   if (!row || (r.public_user && (r.payer_party_id.empty() || s->Text(0) != r.payer_party_id))) {
     return NotFound(fmt::format("no utility account {}", r.number));
   }
+  *exists = true;
   bool open = s->Text(1) == "open";
   s->Reset();
+  if (!open) {
+    return MakeError(Code::kConflict, fmt::format("utility account {} is closed", r.number),
+                     "account-closed");
+  }
+  return Status::Ok();
+}
+
+Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentRequest& r, Date today) {
+  Db& db = ctx.db();
+  bool exists = false;
+  Status can_start = CheckTarget(db, r, &exists);
+  if (!exists) return can_start.error();
   std::string id = AttemptId(r);
   HF_ASSIGN_OR_RETURN(auto found, FindAttempt(db, id));
   if (found) {
-    if (StringOr(*found, "number") != r.number || IntOr(*found, "amount_cents") != r.amount_cents ||
+    if (StringOr(*found, "target") != TargetName(r.target) || StringOr(*found, "number") != r.number ||
+        IntOr(*found, "amount_cents") != r.amount_cents ||
         StringOr(*found, "card_last4") != LastFour(r.card_number)) {
       return MakeError(Code::kInvalid,
-                       "this Idempotency-Key was used already for another payment (account, amount or card); "
-                       "use a new key for a new payment",
+                       "this Idempotency-Key was used already for another payment (account or permit, amount "
+                       "or card); use a new key for a new payment",
                        "idempotency-key-reused", "Idempotency-Key");
     }
     if (StringOr(*found, "status") == "abandoned") return Abandoned(id);
     return *found;
   }
-  if (!open) {
-    return MakeError(Code::kConflict, fmt::format("utility account {} is closed", r.number),
-                     "account-closed");
-  }
-  HF_RETURN_IF_ERROR(ctx.Emit("utility.online_payment_started",
+  HF_RETURN_IF_ERROR(can_start);
+  HF_RETURN_IF_ERROR(ctx.Emit(fmt::format("{}.online_payment_started", TargetName(r.target)),
                               json::object{{"id", id},
                                            {"number", r.number},
                                            {"amount_cents", r.amount_cents},
@@ -143,6 +179,7 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
   bool settles = status == "pending" || (status == "abandoned" && outcome == "approved");
   if (!settles) return *attempt;
   std::string number(StringOr(*attempt, "number"));
+  std::string target(StringOr(*attempt, "target"));
   json::object data{{"id", id},
                     {"number", number},
                     {"outcome", outcome},
@@ -151,10 +188,14 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
                     {"decline_code", result ? result->decline_code : ""},
                     {"message", result ? result->message : "the card processor never received this payment"},
                     {"settled_on", today.ToString()}};
-  HF_RETURN_IF_ERROR(ctx.Emit("utility.online_payment_settled", std::move(data), actor).status());
-  if (outcome == "approved") {
+  HF_RETURN_IF_ERROR(ctx.Emit(target + ".online_payment_settled", std::move(data), actor).status());
+  if (outcome == "approved" && target == TargetName(PaymentTarget::kPermit)) {
+    HF_RETURN_IF_ERROR(ApplyOnlinePermitPayment(ctx, number, id, IntOr(*attempt, "amount_cents"),
+                                                result ? result->reference : "", actor)
+                           .status());
+  } else if (outcome == "approved") {
     HF_RETURN_IF_ERROR(ApplyPayment(ctx, number, id, IntOr(*attempt, "amount_cents"), "online", id,
-                                    result->reference, today, actor)
+                                    result ? result->reference : "", today, actor)
                            .status());
   }
   HF_ASSIGN_OR_RETURN(auto after, FindAttempt(db, id));
@@ -162,12 +203,18 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
   return *after;
 }
 
-// {payment, account}: the attempt, and for an approved one the account as it stands after the payment.
+// {payment, account | permit}: the attempt, and for an approved one the account or the permit as it stands
+// after the payment.
 Result<json::value> WithAccount(Db& db, json::object attempt, Date today) {
   json::object out{{"payment", attempt}};
   if (StringOr(attempt, "status") == "approved") {
-    HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, StringOr(attempt, "number"), today));
-    if (a) out["account"] = std::move(*a);
+    if (StringOr(attempt, "target") == TargetName(PaymentTarget::kPermit)) {
+      HF_ASSIGN_OR_RETURN(auto p, GetPermit(db, StringOr(attempt, "number")));
+      if (p) out["permit"] = std::move(*p);
+    } else {
+      HF_ASSIGN_OR_RETURN(auto a, GetAccount(db, StringOr(attempt, "number"), today));
+      if (a) out["account"] = std::move(*a);
+    }
   }
   return json::value(std::move(out));
 }
@@ -189,6 +236,7 @@ OnlinePaymentOutcome Outcome(const json::value& packed) {
   json::object attempt = o.at("payment").as_object();
   out.status = std::string(StringOr(attempt, "status"));
   if (const json::value* account = o.if_contains("account")) out.account = account->as_object();
+  if (const json::value* permit = o.if_contains("permit")) out.permit = permit->as_object();
   if (out.status == "abandoned") out.error = Abandoned(StringOr(attempt, "id"));
   out.payment = std::move(attempt);
   return out;
@@ -203,7 +251,7 @@ void RegisterOnlinePayments(store::Registry& registry) {
        "amount_cents INTEGER NOT NULL, card_last4 TEXT NOT NULL, payer TEXT NOT NULL, status TEXT NOT NULL, "
        "reference TEXT NOT NULL, authorization_code TEXT NOT NULL, decline_code TEXT NOT NULL, message TEXT "
        "NOT NULL, started_on TEXT NOT NULL, settled_on TEXT, started_at INTEGER NOT NULL, updated_at "
-       "INTEGER NOT NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;"
+       "INTEGER NOT NULL, event_hash TEXT NOT NULL, target TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS utility_online_payments_status ON utility_online_payments(status, "
        "started_at);"
        "CREATE INDEX IF NOT EXISTS utility_online_payments_number ON utility_online_payments(number);",
@@ -211,9 +259,14 @@ void RegisterOnlinePayments(store::Registry& registry) {
   registry.AddAggregate({"online-payment", [](Db& db, std::string_view id) -> Status {
                            return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
                          }});
-  for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled"}) {
+  for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled",
+                           "permit.online_payment_started", "permit.online_payment_settled"}) {
     registry.AddRule({type, store::OneAggregate("online-payment"), ApplyOnlinePayment});
   }
+}
+
+std::string_view TargetName(PaymentTarget target) {
+  return target == PaymentTarget::kPermit ? "permit" : "utility";
 }
 
 Status ValidateOnlinePayment(const OnlinePaymentRequest& r) {
@@ -234,8 +287,10 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
   if (StringOr(attempt, "status") != "pending") return Outcome(begun);
 
   std::string id(StringOr(attempt, "id"));
-  CardCharge charge{id, r.amount_cents, r.card_number, r.expiry,
-                    fmt::format("Utility account {}, online payment {}", r.number, id)};
+  CardCharge charge{
+      id, r.amount_cents, r.card_number, r.expiry,
+      fmt::format("{} {}, online payment {}",
+                  r.target == PaymentTarget::kPermit ? "Permit" : "Utility account", r.number, id)};
   Result<ChargeResult> charged = gateway.Charge(charge);
   std::optional<ChargeResult> decided;
   if (charged.ok()) {

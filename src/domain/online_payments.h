@@ -1,5 +1,6 @@
-// Online payments on utility accounts: the account holder pays by card on the portal, the city's payment
-// gateway (domain/gateway.h) charges the card, and the payment is applied to the account when it approves.
+// Online payments by card on the portal, of a utility account (its holder) or of a permit's fees (its
+// applicant or contractor): the city's payment gateway (domain/gateway.h) charges the card, and the payment
+// is applied to the account or the permit when it approves.
 //
 // A charge happens in another system that can fail to answer at any moment, and the node itself can stop
 // between any two steps, so a payment goes through three, and no approved charge is ever lost or made twice:
@@ -10,21 +11,22 @@
 //      charges at most once.
 //   2. Charge (outside the writer, on a thread that may wait): the gateway charges. When it does not answer,
 //      Lookup by the same key tells whether the charge happened.
-//   3. Settle (a command): the outcome is recorded; when approved, the payment is applied to the account
-//      (utility.payment_applied, channel "online", payment id and receipt = the attempt id, reference = the
-//      gateway's transaction id) in the same command.
+//   3. Settle (a command): the outcome is recorded; when approved, the payment is applied in the same
+//      command: to the account (utility.payment_applied, channel "online", payment id and receipt = the
+//      attempt id, reference = the gateway's transaction id), or to the permit (permit.paid, receipt = the
+//      attempt id, channel "online", reference = the gateway's transaction id).
 // An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
 // "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
 // runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
 // kAbandonAfterMs (nothing was charged). An approval arriving after that still applies the payment: money
 // taken is always credited.
 //
-// Events (aggregate online-payment:<id>):
-//   utility.online_payment_started  id, number, amount_cents, card_last4, payer (user id), started_on
-//   utility.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
-//                                   authorization_code, decline_code, message, settled_on
-// Table utility_online_payments. The first settlement in canonical order stands, except that "approved"
-// replaces "abandoned".
+// Events (aggregate online-payment:<id>; <target> is "utility" for an account, "permit" for a permit's fees):
+//   <target>.online_payment_started  id, number, amount_cents, card_last4, payer (user id), started_on
+//   <target>.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
+//                                    authorization_code, decline_code, message, settled_on
+// Table utility_online_payments (both targets; its column `target` says which). The first settlement in
+// canonical order stands, except that "approved" replaces "abandoned".
 #ifndef HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
 #define HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
 
@@ -43,14 +45,21 @@ inline constexpr int64_t kAbandonAfterMs = 30 * 60 * 1000;
 
 void RegisterOnlinePayments(store::Registry& registry);
 
+// What an online payment pays: a utility account, or the fees due on a permit.
+enum class PaymentTarget { kUtilityAccount, kPermit };
+// "utility" or "permit", as in the event types and the `target` of a payment.
+std::string_view TargetName(PaymentTarget target);
+
 struct OnlinePaymentRequest {
-  std::string number;           // the account
+  PaymentTarget target = PaymentTarget::kUtilityAccount;
+  std::string number;           // the account, or the permit
   Cents amount_cents = 0;       // 1..kMaxAmountCents
   std::string card_number;      // 12..19 digits; never stored, only its last four digits
   std::string expiry;           // MM/YY
   std::string idempotency_key;  // the request's Idempotency-Key (1..100 visible ASCII characters)
   std::string payer;            // the user id paying
-  // A public user pays only the accounts of their own party: "" for staff taking a payment by phone.
+  // A public user pays only the accounts of their own party, and the fees of permits their party applied
+  // for or is the contractor of: "" for staff taking a payment by phone.
   std::string payer_party_id;
   bool public_user = false;
 };
@@ -60,18 +69,21 @@ struct OnlinePaymentRequest {
 Status ValidateOnlinePayment(const OnlinePaymentRequest& r);
 
 struct OnlinePaymentOutcome {
-  // "approved" (account holds the account after the payment), "declined" (the card was refused; nothing
+  // "approved" (account or permit holds it after the payment), "declined" (the card was refused; nothing
   // was charged), or "pending" (the outcome is not known yet: `error` says why and what to do).
   std::string status;
-  json::object payment;  // the attempt: {id, number, amount_cents, card_last4, status, reference, ...}
-  json::object account;  // approved: the account as GetAccount answers it
+  json::object payment;  // the attempt: {id, target, number, amount_cents, card_last4, status, ...}
+  json::object account;  // approved, of an account: the account as GetAccount answers it
+  json::object permit;   // approved, of a permit: the permit as GetPermit answers it
   std::optional<Error> error;
 };
 
 // Runs the three steps for one request, calling `gateway` on the calling thread (which may wait up to the
 // gateway's timeout, so never a network or writer thread). Errors: what Begin refuses (404 unknown account
-// or not the payer's, 409 "account-closed", 422 "idempotency-key-reused", 409 "payment-abandoned" for an
-// attempt given up earlier), or the gateway's kInvalid; the writer's failures.
+// or permit, or not the payer's; 409 "account-closed"; for a permit 409 "permit-closed", 409 "permit-paid"
+// when nothing is due and 422 "amount-not-due" (field amount_cents) when the amount is not what is due;
+// 422 "idempotency-key-reused", 409 "payment-abandoned" for an attempt given up earlier), or the gateway's
+// kInvalid; the writer's failures.
 Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& gateway,
                                        const OnlinePaymentRequest& r, Date today);
 
@@ -83,7 +95,7 @@ Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& write
                                              int64_t now_ms, int64_t min_age_ms, Date today);
 
 // Online payments by status ("" all, or pending, approved, declined, abandoned), newest first, at most
-// `limit`; or the attempts on one account (`number` not "").
+// `limit`; or the attempts on one account or permit (`number` not "").
 Result<json::array> ListOnlinePayments(store::Db& db, const std::string& status, const std::string& number,
                                        int limit);
 

@@ -455,6 +455,30 @@ Result<json::object> PayPermit(store::CommandContext& ctx, const PermitPayment& 
   return json::object{{"receipt", std::move(receipt)}, {"permit", std::move(permit)}};
 }
 
+Result<json::object> ApplyOnlinePermitPayment(store::CommandContext& ctx, const std::string& number,
+                                              const std::string& payment_id, Cents amount_cents,
+                                              const std::string& reference, const std::string& actor) {
+  HF_ASSIGN_OR_RETURN(json::object p, Existing(ctx.db(), number));
+  for (const auto& r : ArrayOr(p, "receipts")) {
+    if (r.is_string() && r.get_string() == payment_id) {
+      return Refused(Code::kConflict, "payment-applied",
+                     fmt::format("payment {} is on permit {} already", payment_id, number));
+    }
+  }
+  return Record(ctx, "permit.paid",
+                json::object{{"number", number},
+                             {"receipt", payment_id},
+                             {"amount_cents", amount_cents},
+                             {"channel", "online"},
+                             {"reference", reference}},
+                actor);
+}
+
+bool IsPermitParty(const json::object& permit, std::string_view party_id) {
+  return !party_id.empty() && (StringOr(permit, "applicant_party_id") == party_id ||
+                               StringOr(permit, "contractor_party_id") == party_id);
+}
+
 Result<json::object> IssuePermit(store::CommandContext& ctx, const std::string& number, Date today,
                                  const std::string& actor) {
   Db& db = ctx.db();

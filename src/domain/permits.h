@@ -18,7 +18,9 @@
 //                     fees_total_cents, fee_basis {flat_cents, valuation_part_cents, square_feet_part_cents,
 //                     minimum_applied}
 //   permit.paid       number, receipt, amount_cents   (emitted with the payment.taken of `receipt`, in one
-//                     command: the receipt's lines are the permit's fee lines)
+//                     command: the receipt's lines are the permit's fee lines); or, for fees paid online by
+//                     card (domain/online_payments.h), number, receipt (the online payment's id),
+//                     amount_cents, channel "online", reference (the card processor's transaction id)
 //   permit.payment_voided  number, receipt, amount_cents, reason, approved_by   (emitted with the
 //                     payment.voided of `receipt`: the permit's fees are due again; refused once the permit
 //                     is issued, left out for a closed permit)
@@ -96,6 +98,17 @@ struct PermitPayment {
 // Answers {receipt, permit}.
 Result<json::object> PayPermit(store::CommandContext& ctx, const PermitPayment& payment, Date today,
                                const std::string& clerk);
+
+// Applies fees paid online by card (domain/online_payments.h) under `payment_id`, the receipt of its
+// permit.paid, in the caller's command: money taken is always credited, so only an unknown permit (404) or a
+// payment id applied already (409 "payment-applied") is refused. Answers the permit.
+Result<json::object> ApplyOnlinePermitPayment(store::CommandContext& ctx, const std::string& number,
+                                              const std::string& payment_id, Cents amount_cents,
+                                              const std::string& reference, const std::string& actor);
+
+// Whether `party_id` (not "") is the permit's applicant or its contractor: a public user of that party may
+// see the permit, pay its fees and book its inspections.
+bool IsPermitParty(const json::object& permit, std::string_view party_id);
 
 // Issues a paid permit: 409 "permit-unpaid" while fees are due, "permit-on-hold" while held, "permit-closed"
 // once cancelled, voided, expired or finaled, "permit-issued" when issued already. Re-checks the contractor.

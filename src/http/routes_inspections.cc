@@ -1,10 +1,13 @@
 // Routes: inspections — the settings (calendar, areas, inspectors) an admin sets, requests by permit,
 // rescheduling, cancellation, results, the inspection board, an inspector's day in route order and their
 // iCalendar feed. The permit desk books and cancels; inspectors and supervisors record results; every staff
-// member reads; the public sees a permit's inspections through the public permit lookup.
+// member reads; the public sees a permit's inspections through the public permit lookup. A public user whose
+// party applied for a permit or is its contractor books, reschedules and cancels its inspections and reads
+// them; any other permit is 404 to them, as if it did not exist.
 #include <fmt/format.h>
 
 #include "domain/inspections.h"
+#include "domain/permits.h"
 #include "http/app.h"
 #include "http/schema.h"
 
@@ -16,8 +19,37 @@ using namespace schema;  // NOLINT: the schema building blocks read as a languag
 using auth::Role;
 using auth::RoleSet;
 
-const RoleSet kBookers = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech, Role::kInspector};
 const RoleSet kInspectors = {Role::kAdmin, Role::kSupervisor, Role::kInspector};
+const RoleSet kBookers = {Role::kAdmin,      Role::kSupervisor, Role::kClerk,
+                          Role::kPermitTech, Role::kInspector,  Role::kPublic};
+const RoleSet kPermitReaders = {Role::kAdmin,     Role::kSupervisor, Role::kClerk, Role::kPermitTech,
+                                Role::kInspector, Role::kAuditor,    Role::kPublic};
+
+// The party whose permits a caller is limited to: "" for staff (every permit). A public user not linked to a
+// party gets "-", which is no party's.
+std::string PartyLimit(const Call& call) {
+  if (!call.who.IsPublicOnly()) return "";
+  return call.who.user->party_id.empty() ? "-" : call.who.user->party_id;
+}
+
+// The permit, when `party` ("" staff) may see it; 404 otherwise, as if it did not exist.
+Result<json::object> PermitFor(store::Db& db, const std::string& number, const std::string& party) {
+  HF_ASSIGN_OR_RETURN(auto p, domain::GetPermit(db, number));
+  if (!p || (!party.empty() && !domain::IsPermitParty(*p, party))) {
+    return NotFound(fmt::format("no permit {}", number));
+  }
+  return *p;
+}
+
+// The inspection's permit must be one `party` may see (see PermitFor).
+Status InspectionFor(store::Db& db, const std::string& id, const std::string& party) {
+  if (party.empty()) return Status::Ok();
+  HF_ASSIGN_OR_RETURN(auto i, domain::GetInspection(db, id));
+  if (!i) return NotFound(fmt::format("no inspection {}", id));
+  auto p = PermitFor(db, std::string(StringOr(*i, "permit")), party);
+  if (!p.ok()) return NotFound(fmt::format("no inspection {}", id));
+  return Status::Ok();
+}
 
 json::value SlotWindow() { return Enum(json::array{"AM", "PM"}); }
 
@@ -140,8 +172,9 @@ void RequestOne(Call& call) {
   if (!body.ok()) return call.Fail(body.error());
   auto req = domain::ParseInspectionRequest(*body, call.params["number"]);
   if (!req.ok()) return call.Fail(req.error());
-  std::string actor = call.who.id();
-  Command(call, 201, [r = std::move(*req), actor](store::CommandContext& ctx) {
+  std::string actor = call.who.id(), party = PartyLimit(call);
+  Command(call, 201, [r = std::move(*req), actor, party](store::CommandContext& ctx) -> Result<json::object> {
+    if (!party.empty()) HF_RETURN_IF_ERROR(PermitFor(ctx.db(), r.permit, party).status());
     return domain::RequestInspection(ctx, r, actor);
   });
 }
@@ -151,10 +184,12 @@ void Reschedule(Call& call) {
   if (!body.ok()) return call.Fail(body.error());
   auto req = domain::ParseInspectionRequest(*body, "", /*reschedule=*/true);
   if (!req.ok()) return call.Fail(req.error());
-  std::string actor = call.who.id(), id = call.params["id"];
-  Command(call, 200, [r = std::move(*req), actor, id](store::CommandContext& ctx) {
-    return domain::RescheduleInspection(ctx, id, r.requested_day, r.window, r.reason, actor);
-  });
+  std::string actor = call.who.id(), id = call.params["id"], party = PartyLimit(call);
+  Command(call, 200,
+          [r = std::move(*req), actor, id, party](store::CommandContext& ctx) -> Result<json::object> {
+            HF_RETURN_IF_ERROR(InspectionFor(ctx.db(), id, party));
+            return domain::RescheduleInspection(ctx, id, r.requested_day, r.window, r.reason, actor);
+          });
 }
 
 void Cancel(Call& call) {
@@ -163,8 +198,9 @@ void Cancel(Call& call) {
   ObjectReader r(*body);
   std::string reason = r.RequiredString("reason", 500);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
-  std::string actor = call.who.id(), id = call.params["id"];
-  Command(call, 200, [reason, actor, id](store::CommandContext& ctx) {
+  std::string actor = call.who.id(), id = call.params["id"], party = PartyLimit(call);
+  Command(call, 200, [reason, actor, id, party](store::CommandContext& ctx) -> Result<json::object> {
+    HF_RETURN_IF_ERROR(InspectionFor(ctx.db(), id, party));
     return domain::CancelInspection(ctx, id, reason, actor);
   });
 }
@@ -197,7 +233,11 @@ void List(Call& call, std::string permit) {
   auto limit = call.QueryInt("limit", q.limit, 1, 1000);
   if (!limit.ok()) return call.Fail(limit.error());
   q.limit = *limit;
+  std::string party = PartyLimit(call);
   call.app->Read(call, [&](store::Db& db) {
+    if (!party.empty()) {
+      if (auto p = PermitFor(db, q.permit, party); !p.ok()) return call.Fail(p.error());
+    }
     auto list = domain::ListInspections(db, q);
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
@@ -205,6 +245,21 @@ void List(Call& call, std::string permit) {
 }
 
 void ListAll(Call& call) { List(call, ""); }
+
+void Slots(Call& call) {
+  const std::string number = call.params["number"];
+  auto limit = call.QueryInt("limit", 10, 1, 60);
+  if (!limit.ok()) return call.Fail(limit.error());
+  int64_t now = call.app->node().clock().NowMs();
+  std::string party = PartyLimit(call);
+  call.app->Read(call, [&](store::Db& db) {
+    auto p = PermitFor(db, number, party);
+    if (!p.ok()) return call.Fail(p.error());
+    auto slots = domain::OpenSlots(db, *p, now, *limit);
+    if (!slots.ok()) return call.Fail(slots.error());
+    call.ReplyJson(200, json::object{{"permit", number}, {"items", std::move(*slots)}});
+  });
+}
 void ListOfPermit(Call& call) { List(call, call.params["number"]); }
 
 void Day(Call& call) {
@@ -260,7 +315,7 @@ void RegisterInspectionRoutes(App& app) {
          .summary =
              "Request an inspection of a paid, issued permit: booked into the first free slot from the "
              "earliest day (the calendar's cutoff rule), in sequence; a third request of one type adds "
-             "the re-inspection fee",
+             "the re-inspection fee. A public user books only their own party's permits",
          .tag = "inspections",
          .request_schema = SlotRequestMembers(true, false),
          .response_schema = WithMember(InspectionSchema(), "fee_added_cents", Type("integer")),
@@ -268,13 +323,26 @@ void RegisterInspectionRoutes(App& app) {
          .handler = RequestOne});
   r.Add({.method = "GET",
          .pattern = "/api/v1/permits/{number}/inspections",
-         .roles = RoleSet::Staff(),
-         .summary = "A permit's inspections in request order",
+         .roles = kPermitReaders,
+         .summary = "A permit's inspections in request order (a public user: only their party's permits)",
          .tag = "inspections",
          .response_schema = Obj({{"items", ArrayOf(InspectionSchema())}}),
          .query_params = {{"status", "only inspections in this status"},
                           {"limit", "at most this many, 1 to 1000 (default 200)"}},
          .handler = ListOfPermit});
+  r.Add(
+      {.method = "GET",
+       .pattern = "/api/v1/permits/{number}/inspection-slots",
+       .roles = kPermitReaders,
+       .summary = "The windows open now for the permit's next inspection, from the earliest day on: each day "
+                  "and window with the places left; request one with its requested_date and window",
+       .tag = "inspections",
+       .response_schema =
+           Obj({{"permit", Type("string")},
+                {"items",
+                 ArrayOf(Obj({{"day", DateType()}, {"window", SlotWindow()}, {"open", Type("integer")}}))}}),
+       .query_params = {{"limit", "at most this many windows, 1 to 60 (default 10)"}},
+       .handler = Slots});
   r.Add({.method = "GET",
          .pattern = "/api/v1/inspections",
          .roles = RoleSet::Staff(),

@@ -1,13 +1,19 @@
 // Routes: building permits — the permit type catalog, contractors, applications, payment at a counter drawer,
 // issue, holds, cancel, void, expiry, and the public lookup. Permit staff and clerks write; supervisors void;
-// admins edit the permit types; anyone may look a permit up by its number (public fields only).
+// admins edit the permit types; anyone may look a permit up by its number (public fields only). A public user
+// linked to a party (a contractor, a homeowner) applies for permits naming their party as the applicant or
+// the contractor, sees only those permits (others are 404, as if they did not exist) and pays their fees
+// online by card.
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "domain/cashier.h"
 #include "domain/contractors.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
 #include "http/app.h"
+#include "http/online_payment_route.h"
 #include "http/routes_cashier.h"
 #include "http/schema.h"
 
@@ -22,6 +28,14 @@ using auth::RoleSet;
 const RoleSet kPermitDesk = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech};
 const RoleSet kIssuers = {Role::kAdmin, Role::kSupervisor, Role::kPermitTech};
 const RoleSet kSupervisors = {Role::kAdmin, Role::kSupervisor};
+const RoleSet kApplicants = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech, Role::kPublic};
+const RoleSet kPermitReaders = {Role::kAdmin,     Role::kSupervisor, Role::kClerk, Role::kPermitTech,
+                                Role::kInspector, Role::kAuditor,    Role::kPublic};
+
+// A public user may read only the permits their party applied for or is the contractor of.
+bool MayRead(const Call& call, const json::object& permit) {
+  return !call.who.IsPublicOnly() || domain::IsPermitParty(permit, call.who.user->party_id);
+}
 
 json::value CatalogSchema(bool with_id) {
   json::object tier = Obj({{"up_to_cents", Type("integer")},
@@ -201,6 +215,50 @@ void CurrentCatalog(Call& call) {
   });
 }
 
+// A whole number of at least 0 from the query, up to `max`; errors name it.
+Result<int64_t> QueryAmount(const Call& call, std::string_view name, int64_t max) {
+  std::string_view text = call.req.Query(name);
+  if (text.empty()) return int64_t{0};
+  int64_t v = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > max) {
+    return Invalid(fmt::format("{} must be a whole number from 0 to {}", name, max), std::string(name));
+  }
+  return v;
+}
+
+// What a permit of a type would cost today, before applying: the fee lines the application would be charged.
+void QuoteFees(Call& call) {
+  std::string type_code(call.req.Query("permit_type"));
+  if (type_code.empty()) return call.Fail(Invalid("permit_type is required", "permit_type"));
+  auto valuation = QueryAmount(call, "valuation_cents", domain::kMaxAmountCents);
+  if (!valuation.ok()) return call.Fail(valuation.error());
+  auto square_feet = QueryAmount(call, "square_feet", 100'000'000);
+  if (!square_feet.ok()) return call.Fail(square_feet.error());
+  Date day = NodeToday(call);
+  call.app->Read(call, [&](store::Db& db) {
+    auto c = domain::CatalogInEffect(db, day);
+    if (!c.ok()) return call.Fail(c.error());
+    const domain::PermitType* type = (*c)->Find(type_code);
+    if (!type) {
+      return call.Fail(MakeError(Code::kInvalid, fmt::format("no permit type {:?} in effect", type_code),
+                                 "unknown-permit-type", "permit_type"));
+    }
+    auto fees = domain::FeesFor(type->fees, *valuation, *square_feet, "");
+    if (!fees.ok()) return call.Fail(fees.error());
+    json::array lines;
+    domain::Cents total = 0;
+    for (const auto& f : fees->lines) {
+      lines.push_back(f.ToJson());
+      total += f.amount_cents;
+    }
+    call.ReplyJson(200, json::object{{"permit_type", type_code},
+                                     {"contractor_trade", type->contractor_trade},
+                                     {"fees", std::move(lines)},
+                                     {"fees_total_cents", total}});
+  });
+}
+
 void AddCatalog(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -273,6 +331,22 @@ void Apply(Call& call) {
   if (!body.ok()) return call.Fail(body.error());
   auto application = domain::ParsePermitApplication(*body);
   if (!application.ok()) return call.Fail(application.error());
+  if (call.who.IsPublicOnly()) {
+    const std::string& party = call.who.user->party_id;
+    if (party.empty()) {
+      return call.Fail(
+          MakeError(Code::kForbidden,
+                    "your sign-in is not linked to a person or business yet, so you cannot apply "
+                    "for a permit online; ask the permit desk to link it",
+                    "no-party"));
+    }
+    if (application->applicant_party_id != party && application->contractor_party_id != party) {
+      return call.Fail(MakeError(Code::kForbidden,
+                                 "you may apply only for your own permits: name yourself as the applicant or "
+                                 "as the contractor",
+                                 "not-your-party", "applicant_party_id"));
+    }
+  }
   std::string actor = call.who.id();
   call.app->Write(
       call,
@@ -288,8 +362,13 @@ void Apply(Call& call) {
 
 void GetPermit(Call& call) {
   const std::string& number = call.params["number"];
-  call.app->Read(call,
-                 [&](store::Db& db) { call.ReplyFound(domain::GetPermit(db, number), "permit " + number); });
+  call.app->Read(call, [&](store::Db& db) {
+    auto p = domain::GetPermit(db, number);
+    if (!p.ok()) return call.Fail(p.error());
+    // A public user learns nothing of permits that are not theirs, not even that they exist.
+    if (!*p || !MayRead(call, **p)) return call.Fail(NotFound(fmt::format("no permit {}", number)));
+    call.ReplyJson(200, **p);
+  });
 }
 
 void PublicPermit(Call& call) {
@@ -302,6 +381,10 @@ void ListPermits(Call& call) {
   domain::PermitQuery q;
   q.status = std::string(call.req.Query("status"));
   q.party_id = std::string(call.req.Query("party_id"));
+  if (call.who.IsPublicOnly()) {
+    if (call.who.user->party_id.empty()) return call.ReplyJson(200, json::object{{"items", json::array{}}});
+    q.party_id = call.who.user->party_id;
+  }
   auto limit = call.QueryInt("limit", q.limit, 1, 500);
   if (!limit.ok()) return call.Fail(limit.error());
   q.limit = *limit;
@@ -339,6 +422,8 @@ void Pay(Call& call) {
             done, fmt::format("/api/v1/receipts/{}", StringOr(done.at("receipt").as_object(), "receipt")));
       });
 }
+
+void PayOnline(Call& call) { PayOnlineRoute(call, domain::PaymentTarget::kPermit); }
 
 // A permit command that takes at most a reason.
 using PermitStep =
@@ -406,12 +491,27 @@ void RegisterPermitRoutes(App& app) {
          .handler = ListCatalogs});
   r.Add({.method = "GET",
          .pattern = "/api/v1/permit-types/current",
-         .roles = RoleSet::Staff(),
+         .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech, Role::kInspector,
+                   Role::kAuditor, Role::kPublic},
          .summary = "The permit types in effect today (or on ?date=YYYY-MM-DD)",
          .tag = "permits",
          .response_schema = CatalogSchema(true),
          .query_params = {{"date", "the day, YYYY-MM-DD (default: today)"}},
          .handler = CurrentCatalog});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/permit-types/current/fees",
+         .roles = kPermitReaders,
+         .summary = "What a permit would cost if applied for today: the fee lines for a ?permit_type of "
+                    "?valuation_cents and ?square_feet",
+         .tag = "permits",
+         .response_schema = Obj({{"permit_type", Type("string")},
+                                 {"contractor_trade", Type("string")},
+                                 {"fees", ArrayOf(FeeLineSchema())},
+                                 {"fees_total_cents", Type("integer")}}),
+         .query_params = {{"permit_type", "the permit type's code"},
+                          {"valuation_cents", "the work's valuation in cents (default 0)"},
+                          {"square_feet", "the area of the work (default 0)"}},
+         .handler = QuoteFees});
   r.Add({.method = "POST",
          .pattern = "/api/v1/permit-types",
          .roles = {Role::kAdmin},
@@ -456,8 +556,10 @@ void RegisterPermitRoutes(App& app) {
          .handler = UpdateContractor});
   r.Add({.method = "POST",
          .pattern = "/api/v1/permits",
-         .roles = kPermitDesk,
-         .summary = "Apply for a permit; its fees are assessed from the permit types in effect today",
+         .roles = kApplicants,
+         .summary =
+             "Apply for a permit; its fees are assessed from the permit types in effect today. A public "
+             "user names their own party as the applicant or the contractor (403 \"not-your-party\")",
          .tag = "permits",
          .request_schema = ApplicationSchema(),
          .response_schema = PermitSchema(),
@@ -465,8 +567,10 @@ void RegisterPermitRoutes(App& app) {
          .handler = Apply});
   r.Add({.method = "GET",
          .pattern = "/api/v1/permits",
-         .roles = RoleSet::Staff(),
-         .summary = "Permits, newest first (of one ?status, of one applicant or contractor ?party_id)",
+         .roles = kPermitReaders,
+         .summary =
+             "Permits, newest first (of one ?status, of one applicant or contractor ?party_id); a public "
+             "user sees those of their own party",
          .tag = "permits",
          .response_schema = Obj({{"items", ArrayOf(PermitSchema())}}),
          .query_params = {{"status", "only permits in this status"},
@@ -475,8 +579,9 @@ void RegisterPermitRoutes(App& app) {
          .handler = ListPermits});
   r.Add({.method = "GET",
          .pattern = "/api/v1/permits/{number}",
-         .roles = RoleSet::Staff(),
-         .summary = "One permit with its fees, payments and inspection sequence",
+         .roles = kPermitReaders,
+         .summary = "One permit with its fees, payments and inspection sequence (a public user: only their "
+                    "party's; others are 404)",
          .tag = "permits",
          .response_schema = PermitSchema(),
          .handler = GetPermit});
@@ -492,6 +597,21 @@ void RegisterPermitRoutes(App& app) {
          .response_schema = Obj({{"receipt", ReceiptSchema()}, {"permit", PermitSchema()}}),
          .success_status = 201,
          .handler = Pay});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/permits/{number}/online-payments",
+         .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPermitTech, Role::kPublic},
+         .summary =
+             "Pay the fees due on a permit by card through the city's payment gateway (its applicant or "
+             "contractor online, or staff taking it by phone); amount_cents must be the amount due. Needs an "
+             "Idempotency-Key: a retry with the same key never charges twice. 402 when the card is declined; "
+             "503 with Retry-After when the processor did not answer (send the same request again)",
+         .tag = "permits",
+         .request_schema =
+             Obj({{"amount_cents", Type("integer")}, {"card_number", Str(19)}, {"expiry", Str(5)}},
+                 {"amount_cents", "card_number", "expiry"}, true),
+         .response_schema = Obj({{"payment", Type("object")}, {"permit", PermitSchema()}}),
+         .success_status = 201,
+         .handler = PayOnline});
   r.Add({.method = "POST",
          .pattern = "/api/v1/permits/{number}/issue",
          .roles = kIssuers,

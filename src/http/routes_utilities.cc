@@ -9,6 +9,7 @@
 #include "domain/online_payments.h"
 #include "domain/utilities.h"
 #include "http/app.h"
+#include "http/online_payment_route.h"
 #include "http/routes_cashier.h"
 #include "http/schema.h"
 
@@ -247,75 +248,8 @@ void Pay(Call& call) {
       });
 }
 
-// The processor's message for a declined card without its closing full stop ("Insufficient funds"), or
-// its decline code when it gave none.
-std::string DeclineReason(const json::object& payment) {
-  std::string reason(StringOr(payment, "message"));
-  while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
-  return reason.empty() ? std::string(StringOr(payment, "decline_code")) : reason;
-}
-
-// The card is charged on a call-out thread (the gateway may take seconds to answer), never on a network or
-// writer thread; domain/online_payments.h says how a payment is kept from being lost or made twice.
-void PayOnline(Call& call) {
-  App& app = *call.app;
-  domain::PaymentGateway* gateway = app.gateway();
-  if (!gateway) {
-    return call.Fail(MakeError(Code::kUnavailable,
-                               "online card payments are not available at this office now; pay at a counter "
-                               "or by mail",
-                               "payments-offline"));
-  }
-  auto body = call.Body();
-  if (!body.ok()) return call.Fail(body.error());
-  ObjectReader r(*body);
-  domain::OnlinePaymentRequest p;
-  p.number = call.params["number"];
-  p.amount_cents = r.RequiredInt("amount_cents");
-  p.card_number = r.RequiredString("card_number", 19);
-  p.expiry = r.RequiredString("expiry", 5);
-  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
-  p.idempotency_key = std::string(call.req.Header("idempotency-key"));
-  if (p.idempotency_key.empty()) {
-    return call.Fail(MakeError(Code::kInvalid,
-                               "an online payment needs an Idempotency-Key header (a new random value per "
-                               "payment, sent again unchanged with every retry of it) so it is never "
-                               "charged twice",
-                               "idempotency-key-required", "Idempotency-Key"));
-  }
-  if (Status s = domain::ValidateOnlinePayment(p); !s.ok()) return call.Fail(s.error());
-  p.payer = call.who.id();
-  p.public_user = call.who.IsPublicOnly();
-  if (p.public_user) p.payer_party_id = call.who.user->party_id;
-  Date today = NodeToday(call);
-  auto keep = call.shared_from_this();
-  app.CallOut([keep, &app, gateway, p = std::move(p), today] {
-    Call& c = *keep;
-    auto out = domain::PayOnline(app.node().writer(), *gateway, p, today);
-    if (!out.ok()) return c.Fail(out.error());
-    const json::object& payment = out->payment;
-    if (out->status == "approved") {
-      Response resp = Response::Created(json::object{{"payment", payment}, {"account", out->account}},
-                                        fmt::format("/api/v1/utility/accounts/{}", p.number));
-      return c.Reply(std::move(resp));
-    }
-    if (out->status == "declined") {
-      return c.Reply(Response::Problem(
-          MakeError(
-              Code::kInvalid,
-              fmt::format("the card was declined ({}). Nothing was charged; use another card, or pay at "
-                          "a counter or by mail.",
-                          DeclineReason(payment)),
-              "card-declined"),
-          c.req.path,
-          json::object{{"decline_code", StringOr(payment, "decline_code")}, {"payment", payment}}));
-    }
-    Error e = out->error.value_or(MakeError(Code::kUnavailable, "the payment is not finished yet"));
-    Response resp = Response::Problem(e, c.req.path, json::object{{"payment", payment}});
-    if (out->status == "pending") resp.headers.emplace_back("Retry-After", "5");
-    c.Reply(std::move(resp));
-  });
-}
+// The card is charged off the network and writer threads (http/online_payment_route.h).
+void PayOnline(Call& call) { PayOnlineRoute(call, domain::PaymentTarget::kUtilityAccount); }
 
 void ListOnlinePayments(Call& call) {
   std::string status(call.req.Query("status"));
