@@ -137,11 +137,12 @@ class ApiTest : public ::testing::Test {
   }
 
   // Creates a user with `roles` through the API and returns a signed-in token for them (password changed).
+  // A user with `roles` (and, for a public user, the party they are), signed in with their password changed.
   std::string UserToken(const std::string& admin_token, const std::string& username, json::array roles,
-                        std::string* id = nullptr) {
-    Answer c =
-        Call("POST", "/api/v1/users",
-             json::serialize(json::object{{"username", username}, {"roles", std::move(roles)}}), admin_token);
+                        std::string* id = nullptr, const std::string& party_id = "") {
+    json::object user{{"username", username}, {"roles", std::move(roles)}};
+    if (!party_id.empty()) user["party_id"] = party_id;
+    Answer c = Call("POST", "/api/v1/users", json::serialize(user), admin_token);
     EXPECT_EQ(c.status, 201) << json::serialize(c.body);
     if (id) *id = c.Str("id");
     Answer s = SignIn(username, c.Str("one_time_password"));
@@ -152,6 +153,11 @@ class ApiTest : public ::testing::Test {
                     token);
     EXPECT_EQ(p.status, 200) << json::serialize(p.body);
     return token;
+  }
+  // A resident's or contractor's sign-in: a public user who is `party_id`.
+  std::string PublicUserToken(const std::string& admin_token, const std::string& username,
+                              const std::string& party_id) {
+    return UserToken(admin_token, username, json::array{"public"}, nullptr, party_id);
   }
 
   TempDir dir_;

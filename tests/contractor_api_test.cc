@@ -36,26 +36,7 @@ class ContractorApiTest : public PermitDeskTest {
                                                 {"capacity_per_window", 2}}}}};
     Answer set = Call("PUT", "/api/v1/inspection-settings", json::serialize(settings), admin_);
     ASSERT_EQ(set.status, 200) << json::serialize(set.body);
-    contractor_ = PublicUser("prairie", builder_);
-  }
-
-  // A public user of `party_id`, signed in, password changed.
-  std::string PublicUser(const std::string& username, const std::string& party_id) {
-    Answer u = Call("POST", "/api/v1/users",
-                    json::serialize(json::object{{"username", username},
-                                                 {"roles", json::array{"public"}},
-                                                 {"party_id", party_id},
-                                                 {"password", username + "-password-1"}}),
-                    admin_);
-    EXPECT_EQ(u.status, 201) << json::serialize(u.body);
-    std::string token = SignIn(username, username + "-password-1").Str("token");
-    EXPECT_EQ(Call("PUT", "/api/v1/users/me/password",
-                   json::serialize(json::object{{"current_password", username + "-password-1"},
-                                                {"new_password", username + "-password-2"}}),
-                   token)
-                  .status,
-              200);
-    return token;
+    contractor_ = PublicUserToken(admin_, "prairie", builder_);
   }
 
   Answer PayOnline(const std::string& number, int64_t cents, std::string_view card, const std::string& key,
@@ -184,7 +165,7 @@ TEST_F(ContractorApiTest, AnotherPartysPermitIsNotFoundAndApplyingForSomeoneElse
   const std::string rival = Party("business", "Rival Construction");
   Answer c = Contractor(rival, "general", today_.AddYears(1), today_.AddDays(200));
   ASSERT_EQ(c.status, 201);
-  const std::string rival_user = PublicUser("rival", rival);
+  const std::string rival_user = PublicUserToken(admin_, "rival", rival);
 
   // Applying with neither the applicant nor the contractor its own party: 403, nothing recorded.
   Answer for_other = Call("POST", "/api/v1/permits",
@@ -194,7 +175,7 @@ TEST_F(ContractorApiTest, AnotherPartysPermitIsNotFoundAndApplyingForSomeoneElse
   EXPECT_EQ(for_other.Str("field"), "applicant_party_id");
   Answer unlinked =
       Call("POST", "/api/v1/permits", json::serialize(Application("building", 25'000'000, builder_)),
-           PublicUser("nobody", ""));
+           PublicUserToken(admin_, "nobody", ""));
   EXPECT_EQ(unlinked.status, 403) << json::serialize(unlinked.body);
   EXPECT_TRUE(Call("GET", "/api/v1/permits", {}, contractor_).body.at("items").as_array().empty());
 

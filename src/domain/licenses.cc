@@ -541,9 +541,7 @@ Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueReques
   return Charge(ctx, "license.issued", std::move(data), json::object{}, today, std::move(fees), actor);
 }
 
-Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewRequest& req, Date today,
-                                   const std::string& actor) {
-  Db& db = ctx.db();
+Result<RenewalQuote> QuoteRenewal(Db& db, const RenewRequest& req, Date today) {
   HF_RETURN_IF_ERROR(CheckTerm(req.term_years));
   HF_ASSIGN_OR_RETURN(json::object lic, Live(db, req.number, today));
   HF_ASSIGN_OR_RETURN(json::object pet, Pet(db, StringOr(lic, "pet_id")));
@@ -560,29 +558,57 @@ Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewReques
   // fee until then, and the new term still starts at the old expiry.
   HF_ASSIGN_OR_RETURN(IncidentRules incidents, IncidentRulesFor(db, "licenses"));
   const std::optional<Date> due = incidents.EffectiveDue(expires_on);
-  const bool late = due && today > *due;
-  Date starts = late ? today : expires_on;
-  HF_ASSIGN_OR_RETURN(Date ends, TermEnd(pet, starts, req.term_years, today));
-  int64_t tag = IntOr(lic, "tag");
+  RenewalQuote q;
+  q.late = due && today > *due;
+  q.previous_expires_on = expires_on;
+  q.starts_on = q.late ? today : expires_on;
+  HF_ASSIGN_OR_RETURN(q.expires_on, TermEnd(pet, q.starts_on, req.term_years, today));
+  HF_ASSIGN_OR_RETURN(
+      q.fees,
+      LicenseFees(schedule, FeeRequestFor(pet, req.term_years, req.senior_owner, q.late), req.number));
+  q.license = std::move(lic);
+  return q;
+}
+
+Cents RenewalQuote::Total() const {
+  Cents total = 0;
+  for (const auto& f : fees) total += f.amount_cents;
+  return total;
+}
+
+json::object RenewalQuote::ToJson() const {
+  return json::object{{"number", StringOr(license, "number")},
+                      {"pet_id", StringOr(license, "pet_id")},
+                      {"previous_expires_on", previous_expires_on.ToString()},
+                      {"starts_on", starts_on.ToString()},
+                      {"expires_on", expires_on.ToString()},
+                      {"late", late},
+                      {"fees", FeesJson(fees)},
+                      {"total_cents", Total()}};
+}
+
+Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewRequest& req, Date today,
+                                   const std::string& actor) {
+  Db& db = ctx.db();
+  HF_ASSIGN_OR_RETURN(RenewalQuote q, QuoteRenewal(db, req, today));
+  int64_t tag = IntOr(q.license, "tag");
   const bool new_tag = req.tag != 0 && req.tag != tag;
   if (new_tag) {
     HF_RETURN_IF_ERROR(CheckTagAvailable(db, ctx.node_id(), req.tag));
     tag = req.tag;
   }
-  HF_ASSIGN_OR_RETURN(
-      std::vector<FeeLine> fees,
-      LicenseFees(schedule, FeeRequestFor(pet, req.term_years, req.senior_owner, late), req.number));
   json::object data{{"number", req.number},
                     {"tag", tag},
                     {"new_tag", new_tag},
                     {"term_years", req.term_years},
-                    {"previous_expires_on", expires_on.ToString()},
-                    {"starts_on", starts.ToString()},
-                    {"expires_on", ends.ToString()},
-                    {"late", late},
-                    {"fees", FeesJson(fees)}};
+                    {"previous_expires_on", q.previous_expires_on.ToString()},
+                    {"starts_on", q.starts_on.ToString()},
+                    {"expires_on", q.expires_on.ToString()},
+                    {"late", q.late},
+                    {"fees", FeesJson(q.fees)}};
   if (!req.receipt.empty()) data["receipt"] = req.receipt;
-  return Charge(ctx, "license.renewed", std::move(data), std::move(lic), today, std::move(fees), actor);
+  return Charge(ctx, "license.renewed", std::move(data), std::move(q.license), today, std::move(q.fees),
+                actor);
 }
 
 Result<LicenseCharge> ReplaceTag(store::CommandContext& ctx, const ReplaceTagRequest& req, Date today,

@@ -96,6 +96,18 @@ Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueReques
                                    const std::string& actor);
 Result<LicenseCharge> RenewLicense(store::CommandContext& ctx, const RenewRequest& request, Date today,
                                    const std::string& actor);
+// What renewing today would decide, changing nothing: the renewal's checks (but not a new tag's), its dates
+// and its fee lines. RenewLicense decides the same in its command.
+struct RenewalQuote {
+  json::object license;  // as it stands
+  bool late = false;
+  Date previous_expires_on, starts_on, expires_on;
+  std::vector<FeeLine> fees;
+  Cents Total() const;
+  // {number, pet_id, previous_expires_on, starts_on, expires_on, late, fees, total_cents}
+  json::object ToJson() const;
+};
+Result<RenewalQuote> QuoteRenewal(store::Db& db, const RenewRequest& request, Date today);
 Result<LicenseCharge> ReplaceTag(store::CommandContext& ctx, const ReplaceTagRequest& request, Date today,
                                  const std::string& actor);
 Result<LicenseCharge> TransferLicense(store::CommandContext& ctx, const TransferRequest& request, Date today,

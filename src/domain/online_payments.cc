@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/crypto.h"
+#include "domain/licenses.h"
 #include "domain/permits.h"
 #include "domain/refusals.h"
 #include "domain/utilities.h"
@@ -88,13 +89,38 @@ std::string AttemptId(const OnlinePaymentRequest& r) {
   return "OP-" + Hex(Sha256(fmt::format("{}\n{}", r.payer, r.idempotency_key))).substr(0, 24);
 }
 
+// What a charge pays, by PaymentTarget, for the card statement.
+constexpr const char* kChargeSubject[] = {"Utility account", "Permit", "Renewal of license"};
+
+// A renewal paid online: a year, the current tag, the standard fee; `receipt` is the attempt paying for it.
+RenewRequest OnlineRenewal(const std::string& number, const std::string& receipt) {
+  return RenewRequest{.number = number, .term_years = 1, .tag = 0, .senior_owner = false, .receipt = receipt};
+}
+
 std::string LastFour(const std::string& card) { return card.size() >= 4 ? card.substr(card.size() - 4) : ""; }
 
 // Step 1: the attempt, new or found again. Answers {payment}.
 // Why a new payment of `r` cannot start (a closed account, a permit with nothing due …), or Ok. A public
 // user learns nothing of accounts and permits that are not theirs, not even that they exist: 404.
-Status CheckTarget(Db& db, const OnlinePaymentRequest& r, bool* exists) {
+Status CheckTarget(Db& db, const OnlinePaymentRequest& r, Date today, bool* exists) {
   *exists = false;
+  if (r.target == PaymentTarget::kLicenseRenewal) {
+    HF_ASSIGN_OR_RETURN(auto lic, GetLicense(db, r.number, today));
+    if (!lic || (r.public_user &&
+                 (r.payer_party_id.empty() || StringOr(*lic, "owner_party_id") != r.payer_party_id))) {
+      return NotFound(fmt::format("no license {}", r.number));
+    }
+    *exists = true;
+    HF_ASSIGN_OR_RETURN(RenewalQuote q, QuoteRenewal(db, OnlineRenewal(r.number, ""), today));
+    Cents due = q.Total();
+    if (r.amount_cents != due) {
+      return Refused(
+          Code::kInvalid, "amount-not-due",
+          fmt::format("renewing license {} for a year costs {}: pay that amount", r.number, FormatCents(due)),
+          "amount_cents");
+    }
+    return Status::Ok();
+  }
   if (r.target == PaymentTarget::kPermit) {
     HF_ASSIGN_OR_RETURN(auto permit, GetPermit(db, r.number));
     if (!permit || (r.public_user && !IsPermitParty(*permit, r.payer_party_id))) {
@@ -136,7 +162,7 @@ Status CheckTarget(Db& db, const OnlinePaymentRequest& r, bool* exists) {
 Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentRequest& r, Date today) {
   Db& db = ctx.db();
   bool exists = false;
-  Status can_start = CheckTarget(db, r, &exists);
+  Status can_start = CheckTarget(db, r, today, &exists);
   if (!exists) return can_start.error();
   std::string id = AttemptId(r);
   HF_ASSIGN_OR_RETURN(auto found, FindAttempt(db, id));
@@ -189,7 +215,9 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
                     {"message", result ? result->message : "the card processor never received this payment"},
                     {"settled_on", today.ToString()}};
   HF_RETURN_IF_ERROR(ctx.Emit(target + ".online_payment_settled", std::move(data), actor).status());
-  if (outcome == "approved" && target == TargetName(PaymentTarget::kPermit)) {
+  if (outcome == "approved" && target == TargetName(PaymentTarget::kLicenseRenewal)) {
+    HF_RETURN_IF_ERROR(RenewLicense(ctx, OnlineRenewal(number, id), today, actor).status());
+  } else if (outcome == "approved" && target == TargetName(PaymentTarget::kPermit)) {
     HF_RETURN_IF_ERROR(ApplyOnlinePermitPayment(ctx, number, id, IntOr(*attempt, "amount_cents"),
                                                 result ? result->reference : "", actor)
                            .status());
@@ -208,7 +236,10 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
 Result<json::value> WithAccount(Db& db, json::object attempt, Date today) {
   json::object out{{"payment", attempt}};
   if (StringOr(attempt, "status") == "approved") {
-    if (StringOr(attempt, "target") == TargetName(PaymentTarget::kPermit)) {
+    if (StringOr(attempt, "target") == TargetName(PaymentTarget::kLicenseRenewal)) {
+      HF_ASSIGN_OR_RETURN(auto l, GetLicense(db, StringOr(attempt, "number"), today));
+      if (l) out["license"] = std::move(*l);
+    } else if (StringOr(attempt, "target") == TargetName(PaymentTarget::kPermit)) {
       HF_ASSIGN_OR_RETURN(auto p, GetPermit(db, StringOr(attempt, "number")));
       if (p) out["permit"] = std::move(*p);
     } else {
@@ -237,6 +268,7 @@ OnlinePaymentOutcome Outcome(const json::value& packed) {
   out.status = std::string(StringOr(attempt, "status"));
   if (const json::value* account = o.if_contains("account")) out.account = account->as_object();
   if (const json::value* permit = o.if_contains("permit")) out.permit = permit->as_object();
+  if (const json::value* license = o.if_contains("license")) out.license = license->as_object();
   if (out.status == "abandoned") out.error = Abandoned(StringOr(attempt, "id"));
   out.payment = std::move(attempt);
   return out;
@@ -260,13 +292,22 @@ void RegisterOnlinePayments(store::Registry& registry) {
                            return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
                          }});
   for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled",
-                           "permit.online_payment_started", "permit.online_payment_settled"}) {
+                           "permit.online_payment_started", "permit.online_payment_settled",
+                           "license.online_payment_started", "license.online_payment_settled"}) {
     registry.AddRule({type, store::OneAggregate("online-payment"), ApplyOnlinePayment});
   }
 }
 
 std::string_view TargetName(PaymentTarget target) {
-  return target == PaymentTarget::kPermit ? "permit" : "utility";
+  switch (target) {
+    case PaymentTarget::kPermit:
+      return "permit";
+    case PaymentTarget::kLicenseRenewal:
+      return "license";
+    case PaymentTarget::kUtilityAccount:
+      break;
+  }
+  return "utility";
 }
 
 Status ValidateOnlinePayment(const OnlinePaymentRequest& r) {
@@ -289,8 +330,7 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
   std::string id(StringOr(attempt, "id"));
   CardCharge charge{
       id, r.amount_cents, r.card_number, r.expiry,
-      fmt::format("{} {}, online payment {}",
-                  r.target == PaymentTarget::kPermit ? "Permit" : "Utility account", r.number, id)};
+      fmt::format("{} {}, online payment {}", kChargeSubject[static_cast<int>(r.target)], r.number, id)};
   Result<ChargeResult> charged = gateway.Charge(charge);
   std::optional<ChargeResult> decided;
   if (charged.ok()) {

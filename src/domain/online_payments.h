@@ -1,6 +1,7 @@
-// Online payments by card on the portal, of a utility account (its holder) or of a permit's fees (its
-// applicant or contractor): the city's payment gateway (domain/gateway.h) charges the card, and the payment
-// is applied to the account or the permit when it approves.
+// Online payments by card on the portal, of a utility account (its holder), of a permit's fees (its
+// applicant or contractor) or of a pet license's renewal (its owner): the city's payment gateway
+// (domain/gateway.h) charges the card, and the payment is applied to the account or the permit, or the
+// license renewed, when it approves.
 //
 // A charge happens in another system that can fail to answer at any moment, and the node itself can stop
 // between any two steps, so a payment goes through three, and no approved charge is ever lost or made twice:
@@ -14,14 +15,16 @@
 //   3. Settle (a command): the outcome is recorded; when approved, the payment is applied in the same
 //      command: to the account (utility.payment_applied, channel "online", payment id and receipt = the
 //      attempt id, reference = the gateway's transaction id), or to the permit (permit.paid, receipt = the
-//      attempt id, channel "online", reference = the gateway's transaction id).
+//      attempt id, channel "online", reference = the gateway's transaction id), or the license renewed for a
+//      year (license.renewed, receipt = the attempt id).
 // An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
 // "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
 // runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
 // kAbandonAfterMs (nothing was charged). An approval arriving after that still applies the payment: money
 // taken is always credited.
 //
-// Events (aggregate online-payment:<id>; <target> is "utility" for an account, "permit" for a permit's fees):
+// Events (aggregate online-payment:<id>; <target> is "utility" for an account, "permit" for a permit's fees,
+// "license" for a license's renewal):
 //   <target>.online_payment_started  id, number, amount_cents, card_last4, payer (user id), started_on
 //   <target>.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
 //                                    authorization_code, decline_code, message, settled_on
@@ -46,20 +49,23 @@ inline constexpr int64_t kAbandonAfterMs = 30 * 60 * 1000;
 void RegisterOnlinePayments(store::Registry& registry);
 
 // What an online payment pays: a utility account, or the fees due on a permit.
-enum class PaymentTarget { kUtilityAccount, kPermit };
-// "utility" or "permit", as in the event types and the `target` of a payment.
+// A renewal paid online is for one year at the standard fee: longer terms and the senior-owner discount
+// (whose proof a clerk sees) are at the counter.
+enum class PaymentTarget { kUtilityAccount, kPermit, kLicenseRenewal };
+// "utility", "permit" or "license", as in the event types and the `target` of a payment.
 std::string_view TargetName(PaymentTarget target);
 
 struct OnlinePaymentRequest {
   PaymentTarget target = PaymentTarget::kUtilityAccount;
-  std::string number;           // the account, or the permit
+  std::string number;           // the account, the permit, or the license
   Cents amount_cents = 0;       // 1..kMaxAmountCents
   std::string card_number;      // 12..19 digits; never stored, only its last four digits
   std::string expiry;           // MM/YY
   std::string idempotency_key;  // the request's Idempotency-Key (1..100 visible ASCII characters)
   std::string payer;            // the user id paying
-  // A public user pays only the accounts of their own party, and the fees of permits their party applied
-  // for or is the contractor of: "" for staff taking a payment by phone.
+  // A public user pays only the accounts of their own party, the fees of permits their party applied for or
+  // is the contractor of, and the renewals of their party's pets' licenses: "" for staff taking a payment by
+  // phone.
   std::string payer_party_id;
   bool public_user = false;
 };
@@ -75,6 +81,7 @@ struct OnlinePaymentOutcome {
   json::object payment;  // the attempt: {id, target, number, amount_cents, card_last4, status, ...}
   json::object account;  // approved, of an account: the account as GetAccount answers it
   json::object permit;   // approved, of a permit: the permit as GetPermit answers it
+  json::object license;  // approved, of a renewal: the license as GetLicense answers it
   std::optional<Error> error;
 };
 
@@ -82,6 +89,8 @@ struct OnlinePaymentOutcome {
 // gateway's timeout, so never a network or writer thread). Errors: what Begin refuses (404 unknown account
 // or permit, or not the payer's; 409 "account-closed"; for a permit 409 "permit-closed", 409 "permit-paid"
 // when nothing is due and 422 "amount-not-due" (field amount_cents) when the amount is not what is due;
+// for a license what QuoteRenewal refuses (409 "renewal-too-early", 409 "rabies-expired" …) and 422
+// "amount-not-due" when the amount is not the renewal's fee;
 // 422 "idempotency-key-reused", 409 "payment-abandoned" for an attempt given up earlier), or the gateway's
 // kInvalid; the writer's failures.
 Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& gateway,

@@ -58,15 +58,22 @@ void PayOnlineRoute(Call& call, domain::PaymentTarget target) {
     if (!out.ok()) return c.Fail(out.error());
     const json::object& payment = out->payment;
     if (out->status == "approved") {
-      bool permit = p.target == domain::PaymentTarget::kPermit;
       json::object done{{"payment", payment}};
-      if (permit) {
-        done["permit"] = out->permit;
-      } else {
-        done["account"] = out->account;
+      std::string location;
+      switch (p.target) {
+        case domain::PaymentTarget::kPermit:
+          done["permit"] = out->permit;
+          location = fmt::format("/api/v1/permits/{}", p.number);
+          break;
+        case domain::PaymentTarget::kLicenseRenewal:
+          done["license"] = out->license;
+          location = fmt::format("/api/v1/licenses/{}", p.number);
+          break;
+        case domain::PaymentTarget::kUtilityAccount:
+          done["account"] = out->account;
+          location = fmt::format("/api/v1/utility/accounts/{}", p.number);
+          break;
       }
-      std::string location = permit ? fmt::format("/api/v1/permits/{}", p.number)
-                                    : fmt::format("/api/v1/utility/accounts/{}", p.number);
       return c.Reply(Response::Created(std::move(done), location));
     }
     if (out->status == "declined") {

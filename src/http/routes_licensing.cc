@@ -11,6 +11,7 @@
 #include "domain/tags.h"
 #include "http/app.h"
 #include "http/approval.h"
+#include "http/online_payment_route.h"
 #include "http/routes_cashier.h"
 #include "http/schema.h"
 
@@ -312,6 +313,30 @@ void GetLicense(Call& call) {
   });
 }
 
+// What renewing the license today would cost and decide (?term_years=1|3, &senior_owner=true), changing
+// nothing; the refusals RenewLicense would give (too early, rabies lapsed …) are answered as they are.
+void RenewalQuote(Call& call) {
+  const std::string& number = call.params["number"];
+  auto term = call.QueryInt("term_years", 1, 1, 3);
+  if (!term.ok()) return call.Fail(term.error());
+  std::string_view senior = call.req.Query("senior_owner");
+  if (!senior.empty() && senior != "true" && senior != "false") {
+    return call.Fail(Invalid("senior_owner must be true or false", "senior_owner"));
+  }
+  Date today = NodeToday(call);
+  call.app->Read(call, [&](store::Db& db) {
+    auto lic = domain::GetLicense(db, number, today);
+    if (!lic.ok()) return call.Fail(lic.error());
+    if (!*lic || !MaySee(call, **lic)) return call.Fail(NotFound(fmt::format("no license {}", number)));
+    auto quote = domain::QuoteRenewal(
+        db, {.number = number, .term_years = *term, .senior_owner = senior == "true"}, today);
+    if (!quote.ok()) return call.Fail(quote.error());
+    call.ReplyJson(200, quote->ToJson());
+  });
+}
+
+void RenewOnline(Call& call) { PayOnlineRoute(call, domain::PaymentTarget::kLicenseRenewal); }
+
 void LicensesOfPet(Call& call) {
   const std::string& id = call.params["id"];
   call.app->Read(call, [&](store::Db& db) {
@@ -551,6 +576,36 @@ void RegisterLicensingRoutes(App& app) {
          .tag = "licensing",
          .response_schema = LicenseSchema(),
          .handler = GetLicense});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/licenses/{number}/renewal",
+         .roles = kPetReaders,
+         .summary =
+             "What renewing the license today would cost and its new dates, changing nothing (a public "
+             "user: only their own)",
+         .tag = "licensing",
+         .response_schema = Obj({{"number", Type("string")},
+                                 {"pet_id", Type("string")},
+                                 {"previous_expires_on", Type("string")},
+                                 {"starts_on", Type("string")},
+                                 {"expires_on", Type("string")},
+                                 {"late", Type("boolean")},
+                                 {"fees", json::object{{"type", "array"}}},
+                                 {"total_cents", Type("integer")}}),
+         .query_params = {{"term_years", "1 (default) or 3"}, {"senior_owner", "true or false (default)"}},
+         .handler = RenewalQuote});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/licenses/{number}/online-renewals",
+         .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kPublic},
+         .summary =
+             "Renew a license for a year, paid by card (its owner online, or staff by phone); needs an "
+             "Idempotency-Key and charges at most once",
+         .tag = "licensing",
+         .request_schema = Obj(
+             {{"amount_cents", Type("integer")}, {"card_number", Type("string")}, {"expiry", Type("string")}},
+             {"amount_cents", "card_number", "expiry"}),
+         .response_schema = Obj({{"payment", Type("object")}, {"license", LicenseSchema()}}),
+         .success_status = 201,
+         .handler = RenewOnline});
   r.Add({.method = "GET",
          .pattern = "/api/v1/pets/{id}/licenses",
          .roles = kPetReaders,

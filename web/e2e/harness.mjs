@@ -187,14 +187,19 @@ class Test {
     if (!this.browser) await this.launch();
     const context = await this.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     context.setDefaultTimeout(15_000);
+    // axe comes with every page, as the browser's own tooling would bring it: the pages' Content-Security-Policy
+    // lets no script in but the UI's own, and anything it blocks fails the test.
+    await context.addInitScript({ path: axeSource });
     const page = await context.newPage();
     page.on('pageerror', (e) => this.pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && m.text().includes('Content Security Policy')) this.pageErrors.push(m.text());
+    });
     return page;
   }
 
   // Runs axe on the page as it is; fails on serious or critical violations, reports the others.
   async scan(page, label) {
-    if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: axeSource });
     const violations = await page.evaluate(async () => {
       const result = await window.axe.run(document, { resultTypes: ['violations'] });
       return result.violations.map((v) => ({

@@ -139,7 +139,7 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
   check(booked.items.length === 1 && booked.items[0].type === 'footing' && booked.items[0].status === 'scheduled',
     `the node holds these inspections: ${JSON.stringify(booked.items)}`);
   const inspection = booked.items[0];
-  check((await tech.getByTestId('permit-inspections').innerText()).includes('Scheduled'), 'the booked inspection is not listed on the permit');
+  check((await tech.getByTestId('permit-inspections').innerText()).includes('Booked'), 'the booked inspection is not listed on the permit');
 
   step('the inspector, on a phone, finds the stop on their day and records a pass with a note');
   const me = await apiExpect(200, base, 'GET', '/api/v1/users/me', undefined, inspectorToken);
@@ -191,6 +191,6 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
   const row = tech.getByTestId('board').getByRole('row').filter({ hasText: number });
   await row.waitFor();
   const rowText = await row.innerText();
-  check(rowText.includes('Passed') && rowText.includes('Done'), `the board's row does not show the pass: ${rowText}`);
+  check(rowText.includes('Passed') && rowText.includes('Inspected'), `the board's row does not show the pass: ${rowText}`);
   await t.visitAtEveryWidth(tech, 'inspection-board');
 });

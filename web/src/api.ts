@@ -31,6 +31,11 @@ export function answered(e: unknown, status: number): boolean {
   return e instanceof ApiError && e.status === status;
 }
 
+// A sign-in that ended (401) or must change its password first: the page sends the user to sign in.
+export function needsSignIn(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 401 || (e.status === 403 && e.kind === 'password-change-required'));
+}
+
 export async function api<T>(
   method: string,
   path: string,
@@ -79,10 +84,38 @@ export interface Party {
   address?: { line1?: string; line2?: string; city?: string; state?: string; postal_code?: string };
 }
 
+export interface Pet {
+  id: string;
+  owner_party_id: string;
+  species: string; // dog | cat | ferret
+  name: string;
+  breed?: string;
+  sex?: string;
+  altered: boolean;
+  service_animal?: boolean;
+  rabies: { certificate?: string; veterinarian?: string; given_on?: string; expires_on?: string } | null;
+}
+
+export interface License {
+  number: string;
+  pet_id: string;
+  owner_party_id: string;
+  species: string;
+  tag: number;
+  term_years: number;
+  issued_on: string;
+  starts_on: string;
+  expires_on: string;
+  status: 'active' | 'voided';
+  state: 'active' | 'expired' | 'voided';
+  renewals: number;
+}
+
 export interface User {
   id?: string;
   username?: string;
   roles: string[];
+  party_id?: string; // a public user: the party they are
 }
 
 export interface AccountSummary {

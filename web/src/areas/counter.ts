@@ -1,6 +1,6 @@
 // The animal-control counter: owners, pets, license renewals, tenders and change, receipts, drawers, voids and refunds with a supervisor's approval.
-import '../staff/counter/counter.css';
 import { renderCounter } from '../staff/counter/counter';
+import '../staff/counter/counter.css';
 import { renderDrawerReport, renderDrawers } from '../staff/counter/drawers';
 import { renderReceipt } from '../staff/counter/receipt';
 import { param, type Area } from './area';

@@ -1,6 +1,6 @@
 import { h } from '../dom';
-import { siteName } from '../site';
 import type { Navigate } from '../main';
+import { siteName } from '../site';
 
 export function renderHome(main: HTMLElement, _navigate: Navigate): void {
   document.title = siteName();

@@ -1,16 +1,11 @@
 // "Pay my water bill": the signed-in resident's accounts (GET /api/v1/utility/accounts), one account's
-// balance and ledger (GET /api/v1/utility/accounts/{number}), and a card payment
-// (POST .../online-payments). Each submission of the card form gets its own Idempotency-Key; "Try again"
-// after the processor did not answer sends the same request with the same key, so it never charges twice.
-import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type PaymentResult } from '../api';
-import { pageTitle } from '../site';
-import { alert, field, h, showAlert, value } from '../dom';
+// balance and ledger (GET /api/v1/utility/accounts/{number}), and a card payment (card_payment.ts).
+import { api, dollars, needsSignIn, type Account, type AccountSummary, type PaymentResult } from '../api';
+import { cardPaymentForm } from '../card_payment';
+import { alert, h, showAlert } from '../dom';
 import type { Navigate } from '../main';
 import { currentUser } from '../session';
-
-function needsSignIn(e: unknown): boolean {
-  return e instanceof ApiError && (e.status === 401 || (e.status === 403 && e.kind === 'password-change-required'));
-}
+import { pageTitle } from '../site';
 
 export async function renderPay(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
   document.title = pageTitle('Pay my water bill');
@@ -75,43 +70,15 @@ function accountPage(account: Account): HTMLElement[] {
     h('p', {}, 'Past due: ', pastDue),
   );
   const messages = h('div', { class: 'margin-bottom-2', 'data-testid': 'payment-messages' });
-  const form = h(
-    'form',
-    { class: 'usa-form', novalidate: true, 'aria-labelledby': 'pay-heading' },
-    h('h2', { id: 'pay-heading' }, 'Pay by card'),
-    h('fieldset', { class: 'usa-fieldset' },
-      h('legend', { class: 'usa-sr-only' }, 'Card payment'),
-      field('amount', 'Amount in dollars', { inputmode: 'decimal', required: true,
-        value: account.balance_cents > 0 ? (account.balance_cents / 100).toFixed(2) : '' }, 'For example 45.10'),
-      field('card-number', 'Card number', { inputmode: 'numeric', autocomplete: 'cc-number', required: true, maxlength: '23' }),
-      field('expiry', 'Expiration date', { autocomplete: 'cc-exp', required: true, maxlength: '5', placeholder: 'MM/YY' }, 'MM/YY, as printed on the card'),
-      h('button', { class: 'usa-button', type: 'submit' }, 'Pay now'),
-    ),
-  );
   let ledger = ledgerTable(account);
-
-  let pending: { key: string; body: { amount_cents: number; card_number: string; expiry: string } } | null = null;
-  const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
-
-  async function send(): Promise<void> {
-    if (!pending) return;
-    button.disabled = true;
-    messages.replaceChildren(h('p', { role: 'status' }, 'Sending your payment…'));
-    try {
-      const result = await api<PaymentResult>(
-        'POST',
-        `/api/v1/utility/accounts/${encodeURIComponent(account.number)}/online-payments`,
-        pending.body,
-        { 'Idempotency-Key': pending.key },
-      );
-      pending = null;
+  const form = cardPaymentForm<PaymentResult>({
+    path: `/api/v1/utility/accounts/${encodeURIComponent(account.number)}/online-payments`,
+    heading: 'Pay by card',
+    suggestedCents: account.balance_cents,
+    messages,
+    paid: (result) => {
       balance.textContent = dollars(result.account.balance_cents);
       if (result.account.past_due_cents !== undefined) pastDue.textContent = dollars(result.account.past_due_cents);
-      const ref = result.payment.reference ? ` Reference ${result.payment.reference}.` : '';
-      showAlert(messages, alert('success', 'Payment received',
-        `Thank you. Your card ending in ${result.payment.card_last4 ?? '••••'} was charged.${ref} ` +
-        `Your balance is now ${dollars(result.account.balance_cents)}.`));
-      form.reset();
       (form.elements.namedItem('amount') as HTMLInputElement).value = '';
       // The payment's row in the ledger; the page stays correct without it.
       api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}`)
@@ -121,41 +88,10 @@ function accountPage(account: Account): HTMLElement[] {
           ledger = table;
         })
         .catch(() => {});
-    } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(0, { detail: String(e) });
-      if (err.status === 503 || err.status === 0) {
-        // The processor (or the connection) did not answer: the same request, with the same key, is safe to send again.
-        const again = h('button', { class: 'usa-button usa-button--outline', type: 'button' }, 'Try again');
-        again.addEventListener('click', () => void send());
-        const wait = err.retryAfter ? ` You can try again in ${err.retryAfter} seconds.` : '';
-        const message = alert('warning', 'Your payment is not confirmed yet', `${err.message}${wait} You will not be charged twice.`);
-        message.querySelector('.usa-alert__body')?.append(again);
-        showAlert(messages, message);
-      } else {
-        pending = null; // a declined card or a refused request: the next submission is a new payment
-        const heading = err.status === 402 ? 'Your card was declined' : 'The payment was not made';
-        showAlert(messages, alert('error', heading, err.message));
-      }
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const amount = parseDollars(value(form, 'amount'));
-    const card = value(form, 'card-number').replace(/[\s-]/g, '');
-    const expiry = value(form, 'expiry').trim();
-    const problems: string[] = [];
-    if (amount === null || amount <= 0) problems.push('Enter an amount in dollars, such as 45.10.');
-    if (!/^\d{12,19}$/.test(card)) problems.push('Enter the card number, 12 to 19 digits.');
-    if (!/^(0[1-9]|1[0-2])\/\d{2}$/.test(expiry)) problems.push('Enter the expiration date as MM/YY.');
-    if (problems.length) {
-      showAlert(messages, alert('error', 'Check the payment details', problems.join(' ')));
-      return;
-    }
-    pending = { key: crypto.randomUUID(), body: { amount_cents: amount as number, card_number: card, expiry } };
-    void send();
+      const ref = result.payment.reference ? ` Reference ${result.payment.reference}.` : '';
+      return { heading: 'Payment received', text: `Thank you. Your card ending in ${result.payment.card_last4 ?? '••••'} was charged.${ref} ` +
+        `Your balance is now ${dollars(result.account.balance_cents)}.` };
+    },
   });
 
   return [summary, messages, form, ledger];

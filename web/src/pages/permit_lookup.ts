@@ -2,9 +2,9 @@
 // /api/v1/public/permits/{number}): status, type, work, address, dates, contractor and inspections. The
 // number is also in the address (/permits/BP-central-1), so a lookup can be bookmarked or shared.
 import { api, ApiError, dollars } from '../api';
-import { pageTitle } from '../site';
 import { alert, h, numberForm, record, scrollable, showAlert } from '../dom';
 import type { Navigate } from '../main';
+import { pageTitle } from '../site';
 
 interface PublicInspection {
   id: string;

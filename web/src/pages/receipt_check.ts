@@ -3,10 +3,10 @@
 // event hash, its inclusion proof and the node's latest signed checkpoint, and the page recomputes the log's
 // root from them (src/merkle.ts).
 import { api, ApiError } from '../api';
-import { pageTitle } from '../site';
 import { alert, h, numberForm, showAlert } from '../dom';
 import type { Navigate } from '../main';
 import { checkInclusion, type InclusionProof } from '../merkle';
+import { pageTitle } from '../site';
 
 export async function renderReceiptCheck(main: HTMLElement, navigate: Navigate, number: string | null): Promise<void> {
   document.title = pageTitle('Check a receipt');

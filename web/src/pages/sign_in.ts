@@ -1,11 +1,11 @@
 // Sign in (POST /api/v1/sessions); when the server requires a new password first, choose one
 // (PUT /api/v1/users/me/password) and go on.
 import { api, ApiError, type User } from '../api';
-import { pageTitle } from '../site';
+import { isStaff } from '../areas/area';
 import { alert, field, h, showAlert, value } from '../dom';
 import type { Navigate } from '../main';
 import { currentUser, setCurrentUser } from '../session';
-import { isStaff } from '../areas/area';
+import { pageTitle } from '../site';
 
 // Where to go once signed in: the page that sent the user here, else staff to the console and everyone else
 // to their account.

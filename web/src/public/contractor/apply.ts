@@ -4,12 +4,12 @@
 // (POST /api/v1/permits, with an Idempotency-Key so a resent form never applies twice) names the signed-in
 // user's business as the applicant and, when it does the work, as the contractor; then the permit's page
 // opens, with its fees to pay.
-import { api, ApiError, dollars, parseDollars } from '../../api';
+import { api, ApiError, dollars, needsSignIn, parseDollars } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, field, h, showAlert, value } from '../../dom';
+import { alert, explain, field, h, showAlert, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { feeTable } from './fees';
-import { messageOf, needsSignIn, type FeeQuote, type Permit, type PermitType } from './model';
+import { type FeeQuote, type Permit, type PermitType } from './model';
 
 interface Me {
   party_id?: string;
@@ -35,7 +35,7 @@ export async function renderApply(main: HTMLElement, navigate: Navigate): Promis
       navigate(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
       return;
     }
-    showAlert(messages, alert('error', 'The application form could not be shown', messageOf(e)));
+    showAlert(messages, alert('error', 'The application form could not be shown', explain(e)));
     return;
   }
   if (!me.party_id) {
@@ -104,7 +104,7 @@ export async function renderApply(main: HTMLElement, navigate: Navigate): Promis
       quote.replaceChildren(feeTable(fees.fees, 'The fees for this application'),
         h('p', { class: 'font-sans-lg' }, 'Total: ', h('span', { class: 'hf-money', 'data-testid': 'quote-total' }, dollars(fees.fees_total_cents))));
     } catch (e) {
-      if (mine === asked) quote.replaceChildren(h('p', {}, `The fees could not be worked out: ${messageOf(e)}`));
+      if (mine === asked) quote.replaceChildren(h('p', {}, `The fees could not be worked out: ${explain(e)}`));
     }
   }
   for (const id of ['permit-type', 'valuation', 'square-feet']) {
@@ -159,7 +159,7 @@ export async function renderApply(main: HTMLElement, navigate: Navigate): Promis
       navigate(`/contractor/permits/${encodeURIComponent(permit.number)}`);
     } catch (err) {
       if (!(err instanceof ApiError && (err.status === 503 || err.status === 0))) pending = null;
-      showAlert(messages, alert('error', 'The application was not accepted', messageOf(err)));
+      showAlert(messages, alert('error', 'The application was not accepted', explain(err)));
     } finally {
       button.disabled = false;
     }

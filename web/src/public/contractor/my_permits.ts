@@ -1,11 +1,12 @@
 // /contractor: the signed-in contractor's permits (GET /api/v1/permits, which answers a public user only the
 // permits their business applied for or is the contractor of): number, type, address, status and the fees
 // still due, and the way to apply for a new one.
-import { api, dollars } from '../../api';
+import { api, dollars, needsSignIn } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, h, showAlert } from '../../dom';
+import { alert, explain, h, scrollable, showAlert } from '../../dom';
+import { addressText, PERMIT_STATUS } from '../../permit_words';
 import { pageTitle } from '../../site';
-import { messageOf, needsSignIn, oneLine, scrollBox, STATUS_WORDS, type Permit } from './model';
+import { type Permit } from './model';
 
 export async function renderMyPermits(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('My permits');
@@ -25,7 +26,7 @@ export async function renderMyPermits(main: HTMLElement, navigate: Navigate): Pr
       navigate(`/sign-in?next=${encodeURIComponent(location.pathname)}`);
       return;
     }
-    showAlert(body, alert('error', 'Your permits could not be shown', messageOf(e)));
+    showAlert(body, alert('error', 'Your permits could not be shown', explain(e)));
   } finally {
     body.setAttribute('aria-busy', 'false');
   }
@@ -51,9 +52,11 @@ function permitTable(items: Permit[]): HTMLElement {
         h('th', { scope: 'row' }, h('a', { class: 'usa-link', href: `/contractor/permits/${encodeURIComponent(p.number)}`,
           'data-link': true }, p.number)),
         h('td', {}, p.type_name),
-        h('td', {}, oneLine(p.address)),
-        h('td', {}, STATUS_WORDS[p.status] ?? p.status),
+        h('td', {}, addressText(p.address)),
+        h('td', {}, PERMIT_STATUS[p.status] ?? p.status),
         h('td', { class: 'hf-money' }, dollars(p.due_cents))))),
   );
-  return scrollBox(table, 'Your permits', 'margin-top-3');
+  const box = scrollable('Your permits', table);
+  box.classList.add('margin-top-3');
+  return box;
 }

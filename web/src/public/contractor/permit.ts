@@ -3,16 +3,15 @@
 // card form; its inspections with their results (GET …/inspections); and once it is issued and paid, a
 // booking form listing the windows open for its next inspection (GET …/inspection-slots), which books one
 // (POST …/inspections with its day and window). A booked inspection can be cancelled here.
-import { api, ApiError, dollars } from '../../api';
+import { api, ApiError, dollars, needsSignIn } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, h, showAlert } from '../../dom';
+import { cardPaymentForm } from '../../card_payment';
+import { dayText } from '../../dates';
+import { alert, explain, h, scrollable, showAlert } from '../../dom';
+import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName } from '../../permit_words';
 import { pageTitle } from '../../site';
-import { cardPaymentForm } from './card_payment';
 import { feeTable } from './fees';
-import {
-  INSPECTION_STATUS_WORDS, inspectionName, scrollBox, longDay, messageOf, needsSignIn, oneLine, RESULT_WORDS, STATUS_WORDS,
-  windowName, type Inspection, type OpenWindow, type Permit,
-} from './model';
+import type { Inspection, OpenWindow, Permit, PermitPayment } from './model';
 
 const CLOSED = ['cancelled', 'voided', 'expired', 'finaled'];
 
@@ -48,7 +47,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
       body.replaceChildren();
       showAlert(messages, alert('error', notFound ? 'Permit not found' : 'The permit could not be shown',
         notFound ? `There is no permit ${number} among your permits. Check the number, or see the list of your permits.`
-          : messageOf(e)));
+          : explain(e)));
     } finally {
       body.setAttribute('aria-busy', 'false');
     }
@@ -62,7 +61,18 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
         h('li', {}, 'Paid: ', h('span', { class: 'hf-money', 'data-testid': 'fees-paid' }, dollars(p.paid_cents))),
         h('li', { class: 'text-bold' }, 'Due: ', h('span', { class: 'hf-money', 'data-testid': 'fees-due' }, dollars(p.due_cents)))));
     if (p.due_cents > 0 && !CLOSED.includes(p.status)) {
-      out.push(cardPaymentForm(p.number, p.due_cents, messages, () => void load()));
+      out.push(cardPaymentForm<PermitPayment>({
+        path: `/api/v1/permits/${encodeURIComponent(p.number)}/online-payments`,
+        heading: 'Pay the fees by card',
+        amountCents: p.due_cents,
+        messages,
+        paid: (result) => {
+          void load();
+          const ref = result.payment.reference ? ` Reference ${result.payment.reference}.` : '';
+          return { heading: 'Fees paid', text: `Thank you. Your card ending in ${result.payment.card_last4 ?? '••••'} was charged ` +
+            `${dollars(result.permit.paid_cents)}.${ref} The permit desk reviews the application and issues the permit.` };
+        },
+      }));
     }
     out.push(inspectionSection(p, inspections));
     out.push(bookingSection(p, inspections, windows));
@@ -71,10 +81,10 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
 
   function record(p: Permit): HTMLElement {
     const rows: [string, string][] = [
-      ['Status', (STATUS_WORDS[p.status] ?? p.status) + (p.held ? ` (on hold: ${p.hold_reason ?? ''})` : '')],
+      ['Status', (PERMIT_STATUS[p.status] ?? p.status) + (p.held ? ` (on hold: ${p.hold_reason ?? ''})` : '')],
       ['Type', p.type_name + (p.work_class === 'existing' ? ' (existing building)' : p.work_class === 'new' ? ' (new construction)' : '')],
       ['Work', p.description ?? ''],
-      ['Address', oneLine(p.address)],
+      ['Address', addressText(p.address)],
       ['Valuation', dollars(p.valuation_cents ?? 0)],
       ['Applied', p.applied_on ?? ''],
       ['Issued', p.issued_on ?? 'Not yet'],
@@ -101,12 +111,12 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
         h('th', { scope: 'col' }, 'Change'))),
       h('tbody', {}, ...items.map((i) => h('tr', {},
         h('th', { scope: 'row' }, inspectionName(i.type) + (i.attempt > 1 ? ` (request ${i.attempt})` : '')),
-        h('td', {}, `${longDay(i.day)}, ${windowName(i.window)}`),
-        h('td', {}, INSPECTION_STATUS_WORDS[i.status] ?? i.status),
-        h('td', {}, i.result ? `${RESULT_WORDS[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}` : '—'),
+        h('td', {}, `${dayText(i.day)}, ${windowName(i.window).toLowerCase()}`),
+        h('td', {}, INSPECTION_STATUS[i.status] ?? i.status),
+        h('td', {}, i.result ? `${RESULT[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}` : '—'),
         h('td', {}, [i.comments, ...(i.corrections ?? [])].filter(Boolean).join(' ') || '—'),
         h('td', {}, i.status === 'scheduled' || i.status === 'needs_reschedule' ? cancelButton(i) : '')))));
-    section.append(scrollBox(table, `Inspections of permit ${p.number}`));
+    section.append(scrollable(`Inspections of permit ${p.number}`, table));
     return section;
   }
 
@@ -120,10 +130,10 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
           { reason: 'Cancelled by the contractor online' }, { 'Idempotency-Key': crypto.randomUUID() });
         await load();
         showAlert(messages, alert('success', 'Inspection cancelled',
-          `The ${inspectionName(i.type).toLowerCase()} inspection on ${longDay(i.day)} is cancelled. You can book it again below.`));
+          `The ${inspectionName(i.type).toLowerCase()} inspection on ${dayText(i.day)} is cancelled. You can book it again below.`));
       } catch (e) {
         button.disabled = false;
-        showAlert(messages, alert('error', 'The inspection was not cancelled', messageOf(e)));
+        showAlert(messages, alert('error', 'The inspection was not cancelled', explain(e)));
       }
     });
     return button;
@@ -135,7 +145,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
       section.append(h('p', { 'data-testid': 'booking-note' }, text));
       return section;
     };
-    if (CLOSED.includes(p.status)) return say(`This permit is ${STATUS_WORDS[p.status]?.toLowerCase() ?? p.status}: no inspection can be booked.`);
+    if (CLOSED.includes(p.status)) return say(`This permit is ${PERMIT_STATUS[p.status]?.toLowerCase() ?? p.status}: no inspection can be booked.`);
     if (p.status === 'applied' || p.status === 'in_review') {
       return say(p.due_cents > 0 ? 'Pay the fees first. Once the permit desk issues the permit, you book its inspections here.'
         : 'The permit desk is reviewing your application. Once the permit is issued, you book its inspections here.');
@@ -145,7 +155,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
     const next = p.inspections.find((i) => i.passed_on === null);
     if (!next) return say('Every inspection of this permit has passed.');
     const open = items.find((i) => i.type === next.type && (i.status === 'scheduled' || i.status === 'needs_reschedule'));
-    if (open) return say(`Your ${inspectionName(next.type).toLowerCase()} inspection is booked for ${longDay(open.day)}, ${windowName(open.window)}.`);
+    if (open) return say(`Your ${inspectionName(next.type).toLowerCase()} inspection is booked for ${dayText(open.day)}, ${windowName(open.window).toLowerCase()}.`);
     if (!windows || windows.length === 0) {
       return say('No inspection time is open at the moment. Call the permit desk to book.');
     }
@@ -156,7 +166,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
         ...windows.map((w, n) => h('div', { class: 'usa-radio' },
           h('input', { class: 'usa-radio__input', type: 'radio', name: 'slot', id: `slot-${n}`, value: `${w.day}|${w.window}`, checked: n === 0 }),
           h('label', { class: 'usa-radio__label', for: `slot-${n}` },
-            `${longDay(w.day)}, ${windowName(w.window)} (${w.open} ${w.open === 1 ? 'place' : 'places'} left)`)))),
+            `${dayText(w.day)}, ${windowName(w.window).toLowerCase()} (${w.open} ${w.open === 1 ? 'place' : 'places'} left)`)))),
       h('button', { class: 'usa-button', type: 'submit' }, 'Book inspection'));
     const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
     let key = crypto.randomUUID();
@@ -174,11 +184,11 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
           { inspection_type: next.type, requested_date: day, window }, { 'Idempotency-Key': key });
         await load();
         showAlert(messages, alert('success', 'Inspection booked',
-          `Your ${inspectionName(booked.type).toLowerCase()} inspection is booked for ${longDay(booked.day)}, ${windowName(booked.window)}.`));
+          `Your ${inspectionName(booked.type).toLowerCase()} inspection is booked for ${dayText(booked.day)}, ${windowName(booked.window).toLowerCase()}.`));
       } catch (err) {
         key = crypto.randomUUID();
         button.disabled = false;
-        showAlert(messages, alert('error', 'The inspection was not booked', messageOf(err)));
+        showAlert(messages, alert('error', 'The inspection was not booked', explain(err)));
       }
     });
     section.append(form);

@@ -3,10 +3,10 @@
 // (GET /api/v1/sync/status) and backups to the vaults (GET /api/v1/backup/status). Admins change things;
 // supervisors and auditors read what the API lets them read. One-time passwords and invitation tokens are shown
 // once, only in the page, and are gone when it is left.
-import { moment } from '../../dates';
 import { api, type User } from '../../api';
-import { alert, checkbox, checkedValues, field, h, selectField, showAlert, showError, value } from '../../dom';
 import { hasRole } from '../../areas/area';
+import { moment } from '../../dates';
+import { alert, checkbox, checkedValues, field, h, selectField, showAlert, showError, value } from '../../dom';
 import { pageTitle } from '../../site';
 import type { BackupStatus, PeerState, SyncStatus, VaultState } from '../status_strip';
 import { loadInto, secretBox, table, words } from './common';

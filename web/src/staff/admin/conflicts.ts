@@ -2,10 +2,10 @@
 // could not both stand (GET /api/v1/conflicts, /api/v1/conflicts/{id}). Every node already applied the same
 // outcome; a person acts on it (a refund, a call) and records what was done
 // (POST /api/v1/conflicts/{id}/resolve {resolution, note}). docs/sync.md lists the kinds.
-import { moment } from '../../dates';
 import { api } from '../../api';
-import { alert, explain, h, radio, showAlert, showError, value } from '../../dom';
 import type { Navigate } from '../../areas/area';
+import { moment } from '../../dates';
+import { alert, explain, h, radio, showAlert, showError, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { loadInto, table } from './common';
 

@@ -2,8 +2,8 @@
 // (POST /api/v1/incidents) and ending one (POST /api/v1/incidents/{id}/end). After either, the page's
 // incident banner and the status strip read the public status again, and the page says what the public now
 // sees (GET /api/v1/public/status).
-import { day } from '../../dates';
 import { api, type PublicStatus } from '../../api';
+import { day } from '../../dates';
 import { alert, checkbox, checkedValues, field, h, showAlert, showError, value } from '../../dom';
 import { showIncidentBanner } from '../../incident';
 import { pageTitle } from '../../site';

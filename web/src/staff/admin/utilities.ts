@@ -2,10 +2,10 @@
 // customer's name (GET /api/v1/utility/accounts?q=…; names through GET /api/v1/parties?q=… and then
 // ?party_id=…), see its balance, what is past due and its ledger, and take a payment into the clerk's open
 // drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id, amount_cents, tenders}), one receipt.
-import { day } from '../../dates';
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
-import { alert, explain, field, h, selectField, showAlert, showError, value } from '../../dom';
 import type { Navigate } from '../../areas/area';
+import { day } from '../../dates';
+import { alert, explain, field, h, selectField, showAlert, showError, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { loadInto, table } from './common';
 

@@ -6,16 +6,16 @@
 // receipt number, the change due in large type and the way to the printable receipt.
 //
 // The page's state is in its address: ?q=<text> lists the owners found, ?party=<id> is one owner's sale.
-import { cityToday } from '../../dates';
-import { answered, api, ApiError, dollars, type Party, type User } from '../../api';
+import { answered, api, ApiError, dollars, type License, type Party, type Pet, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
+import { cityToday } from '../../dates';
 import { alert, explain, h, showAlert, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
 import { cell, headRow, moneyCell, myOpenDrawer } from './common';
 import { renewalFees, sum } from './fees';
 import { tendersWidget } from './tenders';
-import type { Drawer, FeeSchedule, License, Pet, ReceiptItem, Sale } from './types';
+import type { Drawer, FeeSchedule, ReceiptItem, Sale } from './types';
 
 export async function renderCounter(main: HTMLElement, navigate: Navigate, _user: User | null): Promise<void> {
   document.title = pageTitle('Counter');

@@ -4,7 +4,8 @@
 // negative line; then the late fee when the license has expired. The node works the fees out again when it
 // records the sale and charges its own figures (an incident can waive a late fee), so the page says that this
 // is what the node will charge as far as the schedule shows, and the receipt is the final word.
-import type { FeeSchedule, License, Pet, ReceiptItem } from './types';
+import type { License, Pet } from '../../api';
+import type { FeeSchedule, ReceiptItem } from './types';
 
 export interface RenewalFees {
   lines: ReceiptItem[];

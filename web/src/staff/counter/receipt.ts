@@ -7,9 +7,9 @@
 // supervisor's approval: the supervisor types their own username, password and, when enrolled, authenticator
 // code on this screen, sent as the request's "approval" (src/http/approval.h). A refused approval (a clerk's
 // own credentials, a wrong password) is shown with the node's reason.
-import { moment } from '../../dates';
 import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
+import { moment } from '../../dates';
 import { alert, explain, field, h, showAlert, value } from '../../dom';
 import { cityName, pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';

@@ -1,8 +1,8 @@
 // A drawer's close-out report (GET /api/v1/drawers/{id}/report, or the answer of the close): the float, the
 // receipts, voids and refunds, totals by tender and by fee code, the cash it should hold, and once closed the
 // count by denomination and the over/short; with a link to the same report as CSV.
-import { moment } from '../../dates';
 import { dollars } from '../../api';
+import { moment } from '../../dates';
 import { h } from '../../dom';
 import { cell, headRow, moneyCell } from './common';
 import { TENDER_NAMES, type DrawerReport } from './types';

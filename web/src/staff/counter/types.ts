@@ -1,32 +1,6 @@
 // The JSON the counter and drawer pages read, as the node answers it (src/domain/cashier.h, licenses.h, pets.h,
 // fees.h, parties.h; the OpenAPI document at /api/v1/openapi.json). Money is integer cents everywhere.
-
-export interface Pet {
-  id: string;
-  owner_party_id: string;
-  species: string; // dog | cat | ferret
-  name: string;
-  breed?: string;
-  sex?: string;
-  altered: boolean;
-  service_animal?: boolean;
-  rabies: { certificate?: string; veterinarian?: string; given_on?: string; expires_on?: string } | null;
-}
-
-export interface License {
-  number: string;
-  pet_id: string;
-  owner_party_id: string;
-  species: string;
-  tag: number;
-  term_years: number;
-  issued_on: string;
-  starts_on: string;
-  expires_on: string;
-  status: 'active' | 'voided';
-  state: 'active' | 'expired' | 'voided';
-  renewals: number;
-}
+import type { License } from '../../api';
 
 export interface FeeItem {
   code: string;

@@ -1,12 +1,13 @@
 // The inspection board (/staff/inspections?date=&inspector=&status=): every inspection of a day, morning then
 // afternoon, by inspector, with its status and result and a link to its permit (GET /api/v1/inspections).
-import { addDays, cityToday, dayText, validDay } from '../../dates';
 import { api } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { field, h, link, selectField, showError, value } from '../../dom';
+import { addDays, cityToday, dayText, validDay } from '../../dates';
+import { field, h, link, scrollable, selectField, showError, value } from '../../dom';
+import { addressText, INSPECTION_STATUS, inspectionName, RESULT, windowName } from '../../permit_words';
 import { pageTitle } from '../../site';
 import type { Inspection, Items } from './model';
-import { addressText, INSPECTION_STATUS, inspectorNames, loading, permitLink, RESULT, windowWords, words } from './ui';
+import { inspectorNames, loading, permitLink } from './ui';
 
 export async function renderBoard(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('Inspection board');
@@ -50,15 +51,15 @@ export async function renderBoard(main: HTMLElement, navigate: Navigate): Promis
     const { items } = await api<Items<Inspection>>('GET', `/api/v1/inspections?${q}`);
     list.replaceChildren(items.length === 0
       ? h('p', { 'data-testid': 'board' }, 'No inspection is booked for this day. Choose another day above.')
-      : h('div', { class: 'hf-table-scroll' },
+      : scrollable(`Inspections on ${dayText(day)}`,
         h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'board' },
           h('caption', {}, `Inspections on ${dayText(day)}`),
           h('thead', {}, h('tr', {}, ...['Permit', 'Inspection', 'Time', 'Inspector', 'Address', 'Status', 'Result'].map((c) =>
             h('th', { scope: 'col' }, c)))),
           h('tbody', {}, ...items.map((i) => h('tr', {},
             h('th', { scope: 'row' }, permitLink(i.permit)),
-            h('td', {}, words(i.type)),
-            h('td', {}, windowWords(i.window)),
+            h('td', {}, inspectionName(i.type)),
+            h('td', {}, windowName(i.window)),
             h('td', {}, i.inspector ? names.get(i.inspector) ?? i.inspector : '—'),
             h('td', {}, addressText(i.address)),
             h('td', {}, INSPECTION_STATUS[i.status] ?? i.status),

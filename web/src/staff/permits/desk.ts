@@ -1,14 +1,15 @@
 // The permit desk (/staff/permits): open a permit by its number, list permits by status and narrow them by
-// address or words of the work; and (/staff/permits/new) take a new application: the applicant found by
+// address or inspectionName of the work; and (/staff/permits/new) take a new application: the applicant found by
 // search, the permit type in effect today, the contractor the type's trade needs, the work and its site. The
 // node assesses the fees (POST /api/v1/permits) and the page shows them.
 import { api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
-import { alert, explain, field, h, link, numberForm, radios, record, selectField, showAlert, showError, textareaField, value } from '../../dom';
+import { alert, explain, field, h, link, numberForm, radios, record, scrollable, selectField, showAlert, showError, textareaField, value } from '../../dom';
+import { addressText, inspectionName, PERMIT_STATUS } from '../../permit_words';
 import { cityName, pageTitle } from '../../site';
 import { feeTable } from './fees';
 import type { Catalog, Contractor, Items, Permit, PermitType } from './model';
-import { addressText, loading, PERMIT_STATUS, permitLink, words } from './ui';
+import { loading, permitLink } from './ui';
 
 export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('Permit desk');
@@ -20,7 +21,7 @@ export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): P
 
   const filter = h('form', { class: 'usa-form usa-form--large', 'data-testid': 'permit-filter', novalidate: true },
     selectField('status', 'Status', [['', 'Any status'], ...Object.entries(PERMIT_STATUS)]),
-    field('q', 'Address, number or words of the work', { value: q, autocomplete: 'off' }, 'For example Prairie View or fence'),
+    field('q', 'Address, number or inspectionName of the work', { value: q, autocomplete: 'off' }, 'For example Prairie View or fence'),
     h('button', { class: 'usa-button', type: 'submit' }, 'Show permits'));
   (filter.querySelector('#status') as HTMLSelectElement).value = status;
   filter.addEventListener('submit', (e) => {
@@ -57,8 +58,8 @@ export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): P
 }
 
 function permitTable(items: Permit[], caption: string): HTMLElement {
-  if (items.length === 0) return h('p', { 'data-testid': 'permit-list' }, 'No permit matches. Try another status or fewer words.');
-  return h('div', { class: 'hf-table-scroll' },
+  if (items.length === 0) return h('p', { 'data-testid': 'permit-list' }, 'No permit matches. Try another status or fewer inspectionName.');
+  return scrollable(caption,
     h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-list' },
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, ...['Permit', 'Type', 'Work site', 'Status', 'Applied', 'Due'].map((c) =>
@@ -143,7 +144,7 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
   let contractorTrade = '';
   typeSelect.addEventListener('change', async () => {
     const t = types.get(typeSelect.value);
-    sequence.textContent = t ? `Inspections, in order: ${t.inspections.map(words).join(', ')}.` : '';
+    sequence.textContent = t ? `Inspections, in order: ${t.inspections.map(inspectionName).join(', ')}.` : '';
     contractorTrade = t?.contractor_trade ?? '';
     contractorSlot.replaceChildren();
     if (!t || !contractorTrade) {
@@ -155,11 +156,11 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
       const { items } = await api<Items<Contractor>>('GET', `/api/v1/contractors?trade=${encodeURIComponent(contractorTrade)}`);
       if (typeSelect.value !== t.code) return;
       contractorSlot.replaceChildren(items.length === 0
-        ? alert('warning', `No ${words(contractorTrade).toLowerCase()} contractor is registered`,
+        ? alert('warning', `No ${inspectionName(contractorTrade).toLowerCase()} contractor is registered`,
           'Register the contractor’s license first; this type needs one.')
         : selectField('contractor', 'Contractor', [['', '- Choose the contractor -'],
           ...items.map((c) => [c.party_id, `${c.name ?? c.party_id} (license ${c.license_number ?? '—'}, expires ${c.license_expires_on ?? '—'})`] as [string, string])],
-          { required: true }, `A licensed ${words(contractorTrade).toLowerCase()} contractor`));
+          { required: true }, `A licensed ${inspectionName(contractorTrade).toLowerCase()} contractor`));
     } catch (e) {
       showError(contractorSlot, 'The contractors could not be loaded', e);
     }
@@ -198,7 +199,7 @@ function intakeForm(catalog: Catalog, city: string, messages: HTMLElement, navig
     const type = types.get(typeSelect.value);
     if (!type) problems.push('Choose the permit type.');
     const contractor = value(form, 'contractor');
-    if (type && contractorTrade && !contractor) problems.push(`Choose the ${words(contractorTrade).toLowerCase()} contractor.`);
+    if (type && contractorTrade && !contractor) problems.push(`Choose the ${inspectionName(contractorTrade).toLowerCase()} contractor.`);
     const description = value(form, 'description').trim();
     if (!description) problems.push('Describe the work.');
     const valuation = parseDollars(value(form, 'valuation'));

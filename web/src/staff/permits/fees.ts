@@ -1,12 +1,12 @@
 // A permit's fee lines as a table: what the node assessed when the application was taken, what was paid and
 // what is still due. Amounts are integer cents from the node, shown as dollars.
 import { dollars } from '../../api';
-import { h } from '../../dom';
+import { h, scrollable } from '../../dom';
 import type { Permit } from './model';
 
 export function feeTable(p: Permit): HTMLElement {
   const money = (cents: number, testid?: string) => h('td', { class: 'hf-money text-right', 'data-testid': testid }, dollars(cents));
-  return h('div', { class: 'hf-table-scroll' },
+  return scrollable(`Fees of permit ${p.number}`,
     h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-fees' },
       h('caption', {}, `Fees of permit ${p.number}`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Fee'), h('th', { scope: 'col' }, 'Code'),

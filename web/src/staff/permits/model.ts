@@ -1,13 +1,6 @@
 // The shapes the permit desk reads and writes, as the node's OpenAPI document gives them
 // (GET /api/v1/openapi.json: the "permits", "inspections", "parties" and "cashiering" tags).
-
-export interface Address {
-  line1?: string;
-  line2?: string;
-  city?: string;
-  state?: string;
-  zip?: string;
-}
+import type { Address } from '../../permit_words';
 
 export interface FeeLine {
   code: string;

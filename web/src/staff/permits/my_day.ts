@@ -1,13 +1,14 @@
 // The inspector's day (/staff/my-day?date=), made for a phone first: the signed-in inspector's stops in route
 // order (GET /api/v1/inspectors/{id}/day), each with its address, permit and inspection, and a result form
 // with large touch targets (POST /api/v1/inspections/{id}/result); then what was done that day.
-import { addDays, dayText, validDay } from '../../dates';
 import { api, ApiError, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
+import { addDays, dayText, validDay } from '../../dates';
 import { alert, explain, field, h, link, radios, record, showAlert, showError, textareaField, value } from '../../dom';
+import { addressText, inspectionName, RESULT, windowName } from '../../permit_words';
 import { pageTitle } from '../../site';
 import type { Inspection, Items } from './model';
-import { addressText, loading, permitLink, RESULT, windowWords, words } from './ui';
+import { loading, permitLink } from './ui';
 
 interface Day {
   inspector: string;
@@ -60,7 +61,7 @@ export async function renderMyDay(main: HTMLElement, navigate: Navigate, user: U
     parts.push(picker);
     if (done.length) {
       parts.push(h('h2', {}, 'Done on this day'), h('ul', { class: 'usa-list', 'data-testid': 'done' }, ...done.map((i) =>
-        h('li', {}, `${words(i.type)}, permit `, permitLink(i.permit), `, ${i.address?.line1 ?? ''}: ${RESULT[i.result ?? ''] ?? i.result ?? ''}${i.comments ? ` (${i.comments})` : ''}`))));
+        h('li', {}, `${inspectionName(i.type)}, permit `, permitLink(i.permit), `, ${i.address?.line1 ?? ''}: ${RESULT[i.result ?? ''] ?? i.result ?? ''}${i.comments ? ` (${i.comments})` : ''}`))));
     }
     body.replaceChildren(...parts);
   }
@@ -113,7 +114,7 @@ function stop(i: Inspection, n: number, messages: HTMLElement, redraw: () => Pro
         { result, comments, corrections }, { 'Idempotency-Key': crypto.randomUUID() });
       await redraw();
       const final = done.permit_status === 'finaled' ? ' That was the final inspection: the permit is finaled.' : '';
-      showAlert(messages, alert('success', `${words(i.type)} at ${i.address?.line1 ?? 'the site'}: ${RESULT[result] ?? result}`,
+      showAlert(messages, alert('success', `${inspectionName(i.type)} at ${i.address?.line1 ?? 'the site'}: ${RESULT[result] ?? result}`,
         `Recorded for permit ${i.permit}.${final}`));
     } catch (err) {
       button.disabled = false;
@@ -121,9 +122,9 @@ function stop(i: Inspection, n: number, messages: HTMLElement, redraw: () => Pro
     }
   });
   return h('li', { class: 'hf-stop', 'data-testid': `stop-${i.permit}` },
-    h('h2', { class: 'hf-stop__heading' }, `Stop ${n}: ${words(i.type)}`),
+    h('h2', { class: 'hf-stop__heading' }, `Stop ${n}: ${inspectionName(i.type)}`),
     record([
-      ['Time', `${windowWords(i.window)}${i.attempt && i.attempt > 1 ? ` (attempt ${i.attempt})` : ''}`],
+      ['Time', `${windowName(i.window)}${i.attempt && i.attempt > 1 ? ` (attempt ${i.attempt})` : ''}`],
       ['Address', addressText(i.address)],
       ['Permit', permitLink(i.permit)],
     ]),

@@ -1,15 +1,16 @@
 // One permit at the desk (/staff/permits/{number}): its record, the fees assessed, paid and due, taking the
 // fees at the signed-in clerk's open cash drawer (POST …/payments), issuing it (POST …/issue), holds and their
 // release, its inspections and booking the next one (POST …/inspections: the node picks the first free slot).
-import { dayText } from '../../dates';
 import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import { hasRole, type Navigate } from '../../areas/area';
-import { alert, explain, field, h, link, radios, record, selectField, showAlert, textareaField, value } from '../../dom';
+import { dayText } from '../../dates';
+import { alert, explain, field, h, link, radios, record, scrollable, selectField, showAlert, textareaField, value } from '../../dom';
+import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName } from '../../permit_words';
 import { pageTitle } from '../../site';
-import { feeTable } from './fees';
 import type { Drawer, Receipt } from '../counter/types';
+import { feeTable } from './fees';
 import type { Contractor, Inspection, Items, Permit } from './model';
-import { addressText, INSPECTION_STATUS, inspectorNames, loading, PERMIT_STATUS, RESULT, windowWords, words } from './ui';
+import { inspectorNames, loading } from './ui';
 
 const PAYERS = ['admin', 'supervisor', 'clerk']; // the roles that hold a cash drawer
 const ISSUERS = ['admin', 'supervisor', 'permit_tech'];
@@ -222,17 +223,17 @@ function inspectionSection(p: Permit, items: Inspection[], names: Map<string, st
   const section = h('section', { 'aria-labelledby': 'inspections-heading' }, h('h2', { id: 'inspections-heading' }, 'Inspections'));
   const steps = p.inspections ?? [];
   if (steps.length) {
-    section.append(h('p', {}, 'In order: ', steps.map((s) => `${words(s.type)}${s.passed_on ? ` (passed ${s.passed_on})` : ''}`).join(', '), '.'));
+    section.append(h('p', {}, 'In order: ', steps.map((s) => `${inspectionName(s.type)}${s.passed_on ? ` (passed ${s.passed_on})` : ''}`).join(', '), '.'));
   }
   section.append(items.length === 0
     ? h('p', { 'data-testid': 'permit-inspections' }, 'No inspection has been booked yet.')
-    : h('div', { class: 'hf-table-scroll' },
+    : scrollable(`Inspections of permit ${p.number}`,
       h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-inspections' },
         h('caption', {}, `Inspections of permit ${p.number}`),
         h('thead', {}, h('tr', {}, ...['Inspection', 'Day', 'Inspector', 'Status', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...items.map((i) => h('tr', {},
-          h('th', { scope: 'row' }, `${words(i.type)}${i.attempt && i.attempt > 1 ? ` (attempt ${i.attempt})` : ''}`),
-          h('td', {}, i.day ? `${dayText(i.day)}, ${windowWords(i.window).toLowerCase()}` : '—'),
+          h('th', { scope: 'row' }, `${inspectionName(i.type)}${i.attempt && i.attempt > 1 ? ` (attempt ${i.attempt})` : ''}`),
+          h('td', {}, i.day ? `${dayText(i.day)}, ${windowName(i.window).toLowerCase()}` : '—'),
           h('td', {}, i.inspector ? names.get(i.inspector) ?? i.inspector : '—'),
           h('td', {}, INSPECTION_STATUS[i.status] ?? i.status),
           h('td', {}, i.result ? `${RESULT[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}${i.comments ? `: ${i.comments}` : ''}` : '—')))))));
@@ -248,13 +249,13 @@ function inspectionSection(p: Permit, items: Inspection[], names: Map<string, st
   const next = steps.find((s) => !passed.has(s.type));
   const choices = steps.filter((s) => !passed.has(s.type) && !open.has(s.type));
   if (!next || choices.length === 0) {
-    section.append(h('p', {}, next ? `The ${words(next.type).toLowerCase()} inspection is booked.` : 'Every inspection has passed.'));
+    section.append(h('p', {}, next ? `The ${inspectionName(next.type).toLowerCase()} inspection is booked.` : 'Every inspection has passed.'));
     return section;
   }
   const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'book-inspection' },
     h('h3', {}, 'Book an inspection'),
-    selectField('inspection-type', 'Inspection', choices.map((s) => [s.type, words(s.type)] as [string, string]), {},
-      `Next in order: ${words(next.type).toLowerCase()}`),
+    selectField('inspection-type', 'Inspection', choices.map((s) => [s.type, inspectionName(s.type)] as [string, string]), {},
+      `Next in order: ${inspectionName(next.type).toLowerCase()}`),
     field('requested-date', 'Day wanted (optional)', { type: 'date' }, 'Leave empty for the first free day'),
     selectField('window', 'Time of day', [['', 'Morning or afternoon'], ['AM', 'Morning'], ['PM', 'Afternoon']]),
     h('button', { class: 'usa-button', type: 'submit' }, 'Book the inspection'));
@@ -271,8 +272,8 @@ function inspectionSection(p: Permit, items: Inspection[], names: Map<string, st
         { 'Idempotency-Key': crypto.randomUUID() });
       await redraw();
       const fee = i.fee_added_cents ? ` A re-inspection fee of ${dollars(i.fee_added_cents)} was added to the permit.` : '';
-      showAlert(messages, alert('success', `${words(i.type)} inspection booked`,
-        `${dayText(i.day)}, ${windowWords(i.window).toLowerCase()}, with ${names.get(i.inspector ?? '') ?? i.inspector ?? 'an inspector'}.${fee}`));
+      showAlert(messages, alert('success', `${inspectionName(i.type)} inspection booked`,
+        `${dayText(i.day)}, ${windowName(i.window).toLowerCase()}, with ${names.get(i.inspector ?? '') ?? i.inspector ?? 'an inspector'}.${fee}`));
     } catch (err) {
       button.disabled = false;
       showAlert(messages, alert('error', 'The inspection was not booked', explain(err)));

@@ -2,49 +2,7 @@
 // addresses, links to permits and the inspectors' names.
 import { api } from '../../api';
 import { h, link } from '../../dom';
-import type { Address, InspectionSettings } from './model';
-
-export const PERMIT_STATUS: Record<string, string> = {
-  applied: 'Applied: fees due',
-  in_review: 'Paid: ready to issue',
-  issued: 'Issued',
-  inspections: 'Issued: inspections under way',
-  finaled: 'Finaled (work complete)',
-  cancelled: 'Cancelled',
-  voided: 'Void',
-  expired: 'Expired',
-};
-
-export const INSPECTION_STATUS: Record<string, string> = {
-  scheduled: 'Scheduled',
-  needs_reschedule: 'Needs a new day',
-  cancelled: 'Cancelled',
-  completed: 'Done',
-};
-
-export const RESULT: Record<string, string> = {
-  pass: 'Passed',
-  fail: 'Failed',
-  partial: 'Partly passed',
-  cancelled: 'Cancelled',
-  no_access: 'No access',
-};
-
-// "rough_frame" -> "Rough frame".
-export function words(code: string): string {
-  const t = code.replace(/_/g, ' ');
-  return t ? t[0].toUpperCase() + t.slice(1) : t;
-}
-
-export function windowWords(w?: string): string {
-  return w === 'PM' ? 'Afternoon' : w === 'AM' ? 'Morning' : '';
-}
-
-export function addressText(a?: Address): string {
-  if (!a) return '';
-  const cityState = [a.city, a.state].filter(Boolean).join(', ');
-  return [a.line1, a.line2, [cityState, a.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-}
+import type { InspectionSettings } from './model';
 
 export function permitLink(number: string): HTMLAnchorElement {
   return link(`/staff/permits/${encodeURIComponent(number)}`, number, { class: 'usa-link hf-nowrap' });

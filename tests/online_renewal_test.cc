@@ -1,0 +1,147 @@
+// A pet's owner renews its license online: the portal shows what the renewal costs and its new dates, the
+// owner pays by card (a declined card first, then one that is approved, sent twice with one Idempotency-Key),
+// and the license runs a year longer, charged once. Another owner's license is 404 to them; a wrong amount
+// and a second renewal for the same year are refused before any card is charged; a clerk can take the same
+// renewal by phone. Then the node verifies and rebuilds to the same digest.
+#include <gtest/gtest.h>
+
+#include "api_fixture.h"
+#include "domain/fees.h"
+#include "domain/licenses.h"
+#include "http/gateway_client.h"
+#include "http/test_gateway.h"
+
+namespace holdfast::testing {
+namespace {
+
+class OnlineRenewalTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    admin_ = AdminToken();
+    clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
+    ASSERT_EQ(Call("POST", "/api/v1/fee-schedules",
+                   json::serialize(domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)).ToJson()), admin_)
+                  .status,
+              201);
+    ASSERT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", admin_).status, 201);
+    today_ = Date::FromUnixMs(clock_.NowMs());
+    processor_ = std::make_unique<http::TestGateway>();
+    ASSERT_TRUE(processor_->Start().ok());
+    gateway_ = std::make_unique<http::HttpGateway>(
+        http::HttpGatewayOptions{.host = "127.0.0.1", .port = processor_->port()});
+    app_->set_gateway(gateway_.get());
+    maria_ = Owner("Maria Gonzalez");
+    james_ = Owner("James Carter");
+    // Last year's licenses, issued 320 days ago, so this year's renewals are open now.
+    biscuit_ = Licensed(Dog(maria_, "Biscuit"), 1001);
+    rex_ = Licensed(Dog(james_, "Rex"), 1002);
+    resident_ = PublicUserToken(admin_, "maria", maria_);
+  }
+
+  std::string Owner(const std::string& name) {
+    Answer a = Call("POST", "/api/v1/parties",
+                    json::serialize(json::object{{"kind", "person"}, {"name", name}}), clerk_);
+    EXPECT_EQ(a.status, 201);
+    return a.Str("id");
+  }
+
+  // An altered dog vaccinated for two more years.
+  std::string Dog(const std::string& owner, const std::string& name) {
+    Date expires = today_.AddYears(2);
+    Answer a = Call("POST", "/api/v1/pets",
+                    json::serialize(json::object{
+                        {"owner_party_id", owner},
+                        {"species", "dog"},
+                        {"name", name},
+                        {"altered", true},
+                        {"rabies", json::object{{"certificate", "RV-" + name},
+                                                {"veterinarian", "Springfield Animal Hospital"},
+                                                {"given_on", expires.AddYears(-3).AddDays(1).ToString()},
+                                                {"expires_on", expires.ToString()}}}}),
+                    clerk_);
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    return a.Str("id");
+  }
+
+  std::string Licensed(const std::string& pet, int64_t tag) {
+    std::string number;
+    auto r = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+      HF_ASSIGN_OR_RETURN(domain::LicenseCharge c,
+                          domain::IssueLicense(ctx, {pet, 1, tag, false}, today_.AddDays(-320), "casey"));
+      number = std::string(StringOr(c.license, "number"));
+      return json::value(nullptr);
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return number;
+  }
+
+  Answer Renew(const std::string& license, int64_t cents, std::string_view card, const std::string& key,
+               const std::string& token) {
+    return Call("POST", "/api/v1/licenses/" + license + "/online-renewals",
+                json::serialize(json::object{
+                    {"amount_cents", cents}, {"card_number", std::string(card)}, {"expiry", "12/30"}}),
+                token, {{"Idempotency-Key", key}});
+  }
+
+  Date today_;
+  std::string admin_, clerk_, resident_, maria_, james_, biscuit_, rex_;
+  std::unique_ptr<http::TestGateway> processor_;
+  std::unique_ptr<http::HttpGateway> gateway_;
+};
+
+TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {
+  Answer before = Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_);
+  ASSERT_EQ(before.status, 200);
+  Answer quote = Call("GET", "/api/v1/licenses/" + biscuit_ + "/renewal", {}, resident_);
+  ASSERT_EQ(quote.status, 200) << json::serialize(quote.body);
+  const int64_t fee = quote.body.at("total_cents").as_int64();
+  EXPECT_GT(fee, 0);
+  EXPECT_EQ(quote.Str("starts_on"), before.Str("expires_on"));  // renewed on time: the year follows on
+  EXPECT_EQ(quote.Str("expires_on"), Date::Parse(before.Str("expires_on"))->AddYears(1).ToString());
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/" + biscuit_ + "/renewal?term_years=2", {}, resident_).status, 422);
+
+  // Another owner's license does not exist for this resident, to read, to price or to pay.
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/" + rex_ + "/renewal", {}, resident_).status, 404);
+  EXPECT_EQ(Renew(rex_, fee, http::kTestCardApproved, "rex-1", resident_).status, 404);
+
+  // Refusals before any card is charged: a wrong amount; then a declined card changes nothing.
+  Answer wrong = Renew(biscuit_, fee - 1, http::kTestCardApproved, "wrong-1", resident_);
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_EQ(wrong.Type(), "amount-not-due");
+  EXPECT_EQ(processor_->charges(), 0);
+  Answer declined = Renew(biscuit_, fee, http::kTestCardDeclined, "try-1", resident_);
+  EXPECT_EQ(declined.status, 402);
+  EXPECT_EQ(declined.Type(), "card-declined");
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_).Str("expires_on"),
+            before.Str("expires_on"));
+
+  // Approved: the license runs a year longer; the same request again answers the same, charging nothing.
+  Answer paid = Renew(biscuit_, fee, http::kTestCardApproved, "try-2", resident_);
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  EXPECT_EQ(paid.body.at("license").at("expires_on").as_string(), quote.Str("expires_on"));
+  EXPECT_EQ(paid.body.at("license").at("renewals").as_int64(), 1);
+  EXPECT_EQ(paid.body.at("payment").at("status").as_string(), "approved");
+  Answer again = Renew(biscuit_, fee, http::kTestCardApproved, "try-2", resident_);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body.at("payment").at("id"), paid.body.at("payment").at("id"));
+  EXPECT_EQ(processor_->approved_charges(), 1);
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_).body.at("renewals").as_int64(), 1);
+
+  // The same year cannot be renewed twice: refused with a new key before the card is charged.
+  Answer twice = Renew(biscuit_, fee, http::kTestCardApproved, "try-3", resident_);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "renewal-too-early");
+  EXPECT_EQ(processor_->approved_charges(), 1);
+
+  // A clerk takes James's renewal by phone; an auditor may not.
+  std::string auditor = UserToken(admin_, "audrey", json::array{"auditor"});
+  EXPECT_EQ(Renew(rex_, fee, http::kTestCardApproved, "phone-1", auditor).status, 403);
+  Answer phone = Renew(rex_, fee, http::kTestCardApproved, "phone-1", clerk_);
+  EXPECT_EQ(phone.status, 201) << json::serialize(phone.body);
+  EXPECT_EQ(processor_->approved_charges(), 2);
+  ExpectVerifiedAndRebuiltAlike();
+}
+
+}  // namespace
+}  // namespace holdfast::testing
