@@ -248,4 +248,11 @@ runE2E('a clerk renews two dogs with change due and closes the drawer balanced',
   }, csvHref);
   check(csv.type.startsWith('text/csv') && csv.text.includes(`${drawerId},cash,over_short`), `the CSV report link does not give the CSV: ${csv.type} ${csv.text.slice(0, 200)}`);
   await t.visitAtEveryWidth(page, 'counter-drawer-report');
+
+  step('the drawer\'s report on its own page, as a supervisor or an auditor reads it later');
+  await page.goto(`${base}/staff/drawers/${encodeURIComponent(drawerId)}`);
+  const summary = page.getByTestId('over-short-text');
+  await summary.waitFor();
+  check((await summary.innerText()).includes('balanced (over/short $0.00)'), `the drawer's own report says "${await summary.innerText()}"`);
+  await t.visitAtEveryWidth(page, 'drawer-report');
 });

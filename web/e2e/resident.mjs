@@ -126,6 +126,11 @@ runE2E('a resident pays a water bill during an incident', async (t) => {
     'the permit\'s footing inspection is not listed');
   await t.visitAtEveryWidth(visitor, 'permit');
 
+  step('a page that does not exist says so');
+  await visitor.goto(`${base}/no-such-page`);
+  await visitor.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await t.visitAtEveryWidth(visitor, 'not-found');
+
   step('anyone checks a receipt: the browser recomputes the log root from the proof');
   const clerk = await signInApi(base, 'clerk', 'clerk-demo-pass');
   const drawer = await apiCall(base, 'POST', '/api/v1/drawers', { float_cents: 0 }, clerk);
@@ -138,6 +143,8 @@ runE2E('a resident pays a water bill during an incident', async (t) => {
   check(sale.status === 201, `a counter payment answered ${sale.status}: ${sale.text}`);
   const receiptNumber = sale.json.receipt;
   await visitor.goto(`${base}/receipts`);
+  await visitor.getByLabel('Receipt number').waitFor();
+  await t.visitAtEveryWidth(visitor, 'receipt-check');
   await visitor.getByLabel('Receipt number').fill('r-nowhere-1');
   await visitor.keyboard.press('Enter');
   const noReceipt = visitor.getByTestId('alert-error');

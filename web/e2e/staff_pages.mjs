@@ -248,6 +248,24 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   check(newOne.status === 201 || (newOne.status === 403 && (newOne.json?.type ?? '').endsWith('/password-change-required')),
     `the reset one-time password answered ${newOne.status}: ${newOne.text}`);
 
+  step('the new clerk signs in with it in the browser, must choose a password, and may not open administration');
+  const newClerk = await t.newPage();
+  await newClerk.goto(`${base}/sign-in`);
+  await newClerk.locator('#username').fill('newclerk');
+  await newClerk.locator('#password').fill(reset);
+  await newClerk.keyboard.press('Enter');
+  await newClerk.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await t.visitAtEveryWidth(newClerk, 'new-password');
+  await newClerk.getByLabel('New password', { exact: true }).fill('a-brand-new-clerk-password');
+  await newClerk.getByLabel('New password again').fill('a-brand-new-clerk-password');
+  await newClerk.getByRole('button', { name: 'Save the new password' }).click();
+  await newClerk.waitForURL(`${base}/staff`);
+  check((await signInApi(base, 'newclerk', 'a-brand-new-clerk-password')).length > 0, 'the chosen password does not sign in');
+  await newClerk.goto(`${base}/staff/admin`);
+  await newClerk.getByRole('heading', { name: 'Not allowed' }).waitFor();
+  check(await newClerk.getByTestId('users').count() === 0, 'a clerk is shown the users');
+  await t.visitAtEveryWidth(newClerk, 'not-allowed');
+
   step('the admin invites a new office; the token and join command are shown once');
   await admin.getByLabel('Name of the new node').fill('north-branch');
   await admin.getByRole('button', { name: 'Make invitation' }).click();
