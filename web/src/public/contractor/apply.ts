@@ -7,9 +7,10 @@
 import { api, ApiError, dollars, needsSignIn, parseDollars } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, explain, field, h, showAlert, value } from '../../dom';
+import type { Permit, PermitType } from '../../permits';
 import { pageTitle } from '../../site';
 import { feeTable } from './fees';
-import { type FeeQuote, type Permit, type PermitType } from './model';
+import { type FeeQuote } from './model';
 
 interface Me {
   party_id?: string;

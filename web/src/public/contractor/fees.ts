@@ -1,7 +1,7 @@
 // A permit's fee lines as a table, for the application form's estimate and the permit's page.
 import { dollars } from '../../api';
 import { h, scrollable } from '../../dom';
-import { type FeeLine } from './model';
+import type { FeeLine } from '../../permits';
 
 export function feeTable(lines: FeeLine[], caption: string): HTMLElement {
   return scrollable(caption, h(

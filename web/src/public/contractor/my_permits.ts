@@ -4,9 +4,8 @@
 import { api, dollars, needsSignIn } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, explain, h, scrollable, showAlert } from '../../dom';
-import { addressText, PERMIT_STATUS } from '../../permit_words';
+import { addressText, PERMIT_STATUS, type Permit } from '../../permits';
 import { pageTitle } from '../../site';
-import { type Permit } from './model';
 
 export async function renderMyPermits(main: HTMLElement, navigate: Navigate): Promise<void> {
   document.title = pageTitle('My permits');

@@ -8,10 +8,10 @@ import type { Navigate } from '../../areas/area';
 import { cardPaymentForm } from '../../card_payment';
 import { dayText } from '../../dates';
 import { alert, explain, h, scrollable, showAlert } from '../../dom';
-import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName } from '../../permit_words';
+import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName, type Inspection, type Permit } from '../../permits';
 import { pageTitle } from '../../site';
 import { feeTable } from './fees';
-import type { Inspection, OpenWindow, Permit, PermitPayment } from './model';
+import type { OpenWindow, PermitPayment } from './model';
 
 const CLOSED = ['cancelled', 'voided', 'expired', 'finaled'];
 
@@ -110,7 +110,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
         h('th', { scope: 'col' }, 'Inspector’s comments'),
         h('th', { scope: 'col' }, 'Change'))),
       h('tbody', {}, ...items.map((i) => h('tr', {},
-        h('th', { scope: 'row' }, inspectionName(i.type) + (i.attempt > 1 ? ` (request ${i.attempt})` : '')),
+        h('th', { scope: 'row' }, inspectionName(i.type) + ((i.attempt ?? 1) > 1 ? ` (request ${i.attempt})` : '')),
         h('td', {}, `${dayText(i.day)}, ${windowName(i.window).toLowerCase()}`),
         h('td', {}, INSPECTION_STATUS[i.status] ?? i.status),
         h('td', {}, i.result ? `${RESULT[i.result] ?? i.result}${i.inspected_on ? ` on ${i.inspected_on}` : ''}` : '—'),
@@ -152,7 +152,7 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
     }
     if (p.held) return say('The permit is on hold: call the permit desk before booking.');
     if (p.due_cents > 0) return say('Pay the fees due first, then book the inspection.');
-    const next = p.inspections.find((i) => i.passed_on === null);
+    const next = (p.inspections ?? []).find((i) => !i.passed_on);
     if (!next) return say('Every inspection of this permit has passed.');
     const open = items.find((i) => i.type === next.type && (i.status === 'scheduled' || i.status === 'needs_reschedule'));
     if (open) return say(`Your ${inspectionName(next.type).toLowerCase()} inspection is booked for ${dayText(open.day)}, ${windowName(open.window).toLowerCase()}.`);

@@ -4,9 +4,9 @@ import { api } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { addDays, cityToday, dayText, validDay } from '../../dates';
 import { field, h, link, scrollable, selectField, showError, value } from '../../dom';
-import { addressText, INSPECTION_STATUS, inspectionName, RESULT, windowName } from '../../permit_words';
+import { addressText, INSPECTION_STATUS, inspectionName, RESULT, windowName, type Inspection } from '../../permits';
 import { pageTitle } from '../../site';
-import type { Inspection, Items } from './model';
+import type { Items } from './model';
 import { inspectorNames, loading, permitLink } from './ui';
 
 export async function renderBoard(main: HTMLElement, navigate: Navigate): Promise<void> {

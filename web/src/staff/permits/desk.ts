@@ -5,10 +5,10 @@
 import { api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, explain, field, h, link, numberForm, radios, record, scrollable, selectField, showAlert, showError, textareaField, value } from '../../dom';
-import { addressText, inspectionName, PERMIT_STATUS } from '../../permit_words';
+import { addressText, inspectionName, PERMIT_STATUS, type Permit, type PermitType } from '../../permits';
 import { cityName, pageTitle } from '../../site';
 import { feeTable } from './fees';
-import type { Catalog, Contractor, Items, Permit, PermitType } from './model';
+import type { Catalog, Contractor, Items } from './model';
 import { loading, permitLink } from './ui';
 
 export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): Promise<void> {

@@ -2,7 +2,7 @@
 // what is still due. Amounts are integer cents from the node, shown as dollars.
 import { dollars } from '../../api';
 import { h, scrollable } from '../../dom';
-import type { Permit } from './model';
+import type { Permit } from '../../permits';
 
 export function feeTable(p: Permit): HTMLElement {
   const money = (cents: number, testid?: string) => h('td', { class: 'hf-money text-right', 'data-testid': testid }, dollars(cents));

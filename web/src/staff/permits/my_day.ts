@@ -5,9 +5,9 @@ import { api, ApiError, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { addDays, dayText, validDay } from '../../dates';
 import { alert, explain, field, h, link, radios, record, showAlert, showError, textareaField, value } from '../../dom';
-import { addressText, inspectionName, RESULT, windowName } from '../../permit_words';
+import { addressText, inspectionName, RESULT, windowName, type Inspection } from '../../permits';
 import { pageTitle } from '../../site';
-import type { Inspection, Items } from './model';
+import type { Items } from './model';
 import { loading, permitLink } from './ui';
 
 interface Day {

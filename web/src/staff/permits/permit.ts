@@ -5,11 +5,11 @@ import { answered, api, ApiError, dollars, parseDollars, type Party, type User }
 import { hasRole, type Navigate } from '../../areas/area';
 import { dayText } from '../../dates';
 import { alert, explain, field, h, link, radios, record, scrollable, selectField, showAlert, textareaField, value } from '../../dom';
-import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName } from '../../permit_words';
+import { addressText, INSPECTION_STATUS, inspectionName, PERMIT_STATUS, RESULT, windowName, type Inspection, type Permit } from '../../permits';
 import { pageTitle } from '../../site';
 import type { Drawer, Receipt } from '../counter/types';
 import { feeTable } from './fees';
-import type { Contractor, Inspection, Items, Permit } from './model';
+import type { Contractor, Items } from './model';
 import { inspectorNames, loading } from './ui';
 
 const PAYERS = ['admin', 'supervisor', 'clerk']; // the roles that hold a cash drawer
