@@ -6,30 +6,22 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "api_fixture.h"
 #include "base/bytes.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
 #include "domain/parties.h"
 #include "domain/pets.h"
+#include "licensing_fixture.h"
 #include "process.h"
 
 namespace holdfast::testing {
 namespace {
 
-class CounterScenarioTest : public ApiTest {
+class CounterScenarioTest : public LicensingCityTest {
  protected:
   void SetUp() override {
-    ApiTest::SetUp();
-    admin_ = AdminToken();
-    clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
+    LicensingCityTest::SetUp();
     supervisor_ = UserToken(admin_, "sam", json::array{"supervisor"});
-    ASSERT_EQ(Call("POST", "/api/v1/fee-schedules",
-                   json::serialize(domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)).ToJson()), admin_)
-                  .status,
-              201);
-    ASSERT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", admin_).status, 201);
-    today_ = Date::FromUnixMs(clock_.NowMs());
     // Last year's licenses, issued 320 days ago, so this year's renewals are open now.
     Date issued = today_.AddDays(-320);
     maria_ = Owner("Maria Gonzalez");
@@ -43,43 +35,6 @@ class CounterScenarioTest : public ApiTest {
     tango_license_ = Licensed(tango_, 1002, issued);
     rex_license_ = Licensed(rex_, 1003, issued);
     duke_license_ = Licensed(duke_, 1004, issued);
-  }
-
-  std::string Owner(const std::string& name) {
-    Answer a = Call("POST", "/api/v1/parties",
-                    json::serialize(json::object{{"kind", "person"}, {"name", name}}), clerk_);
-    EXPECT_EQ(a.status, 201);
-    return a.Str("id");
-  }
-
-  std::string Dog(const std::string& owner, const std::string& name, bool altered, Date rabies_expires) {
-    Answer a =
-        Call("POST", "/api/v1/pets",
-             json::serialize(json::object{
-                 {"owner_party_id", owner},
-                 {"species", "dog"},
-                 {"name", name},
-                 {"altered", altered},
-                 {"rabies", json::object{{"certificate", "RV-" + name},
-                                         {"veterinarian", "Springfield Animal Hospital"},
-                                         {"given_on", rabies_expires.AddYears(-3).AddDays(1).ToString()},
-                                         {"expires_on", rabies_expires.ToString()}}}}),
-             clerk_);
-    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
-    return a.Str("id");
-  }
-
-  // A license issued on an earlier day, as the node would have recorded it then.
-  std::string Licensed(const std::string& pet, int64_t tag, Date on) {
-    std::string number;
-    auto r = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-      HF_ASSIGN_OR_RETURN(domain::LicenseCharge c,
-                          domain::IssueLicense(ctx, {pet, 1, tag, false}, on, "casey"));
-      number = std::string(StringOr(c.license, "number"));
-      return json::value(nullptr);
-    });
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return number;
   }
 
   static json::object Renew(const std::string& license, int64_t tag = 0) {
@@ -126,8 +81,7 @@ class CounterScenarioTest : public ApiTest {
     return named;
   }
 
-  Date today_;
-  std::string admin_, clerk_, supervisor_;
+  std::string supervisor_;
   std::string maria_, james_, aisha_, biscuit_, tango_, rex_, duke_;
   std::string biscuit_license_, tango_license_, rex_license_, duke_license_;
 };

@@ -5,27 +5,17 @@
 // renewal by phone. Then the node verifies and rebuilds to the same digest.
 #include <gtest/gtest.h>
 
-#include "api_fixture.h"
-#include "domain/fees.h"
-#include "domain/licenses.h"
 #include "http/gateway_client.h"
 #include "http/test_gateway.h"
+#include "licensing_fixture.h"
 
 namespace holdfast::testing {
 namespace {
 
-class OnlineRenewalTest : public ApiTest {
+class OnlineRenewalTest : public LicensingCityTest {
  protected:
   void SetUp() override {
-    ApiTest::SetUp();
-    admin_ = AdminToken();
-    clerk_ = UserToken(admin_, "casey", json::array{"clerk"});
-    ASSERT_EQ(Call("POST", "/api/v1/fee-schedules",
-                   json::serialize(domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)).ToJson()), admin_)
-                  .status,
-              201);
-    ASSERT_EQ(Call("POST", "/api/v1/tag-ranges", R"({"first":1000,"last":1099})", admin_).status, 201);
-    today_ = Date::FromUnixMs(clock_.NowMs());
+    LicensingCityTest::SetUp();
     processor_ = std::make_unique<http::TestGateway>();
     ASSERT_TRUE(processor_->Start().ok());
     gateway_ = std::make_unique<http::HttpGateway>(
@@ -34,46 +24,9 @@ class OnlineRenewalTest : public ApiTest {
     maria_ = Owner("Maria Gonzalez");
     james_ = Owner("James Carter");
     // Last year's licenses, issued 320 days ago, so this year's renewals are open now.
-    biscuit_ = Licensed(Dog(maria_, "Biscuit"), 1001);
-    rex_ = Licensed(Dog(james_, "Rex"), 1002);
+    biscuit_ = Licensed(Dog(maria_, "Biscuit", true, today_.AddYears(2)), 1001, today_.AddDays(-320));
+    rex_ = Licensed(Dog(james_, "Rex", true, today_.AddYears(2)), 1002, today_.AddDays(-320));
     resident_ = PublicUserToken(admin_, "maria", maria_);
-  }
-
-  std::string Owner(const std::string& name) {
-    Answer a = Call("POST", "/api/v1/parties",
-                    json::serialize(json::object{{"kind", "person"}, {"name", name}}), clerk_);
-    EXPECT_EQ(a.status, 201);
-    return a.Str("id");
-  }
-
-  // An altered dog vaccinated for two more years.
-  std::string Dog(const std::string& owner, const std::string& name) {
-    Date expires = today_.AddYears(2);
-    Answer a = Call("POST", "/api/v1/pets",
-                    json::serialize(json::object{
-                        {"owner_party_id", owner},
-                        {"species", "dog"},
-                        {"name", name},
-                        {"altered", true},
-                        {"rabies", json::object{{"certificate", "RV-" + name},
-                                                {"veterinarian", "Springfield Animal Hospital"},
-                                                {"given_on", expires.AddYears(-3).AddDays(1).ToString()},
-                                                {"expires_on", expires.ToString()}}}}),
-                    clerk_);
-    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
-    return a.Str("id");
-  }
-
-  std::string Licensed(const std::string& pet, int64_t tag) {
-    std::string number;
-    auto r = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-      HF_ASSIGN_OR_RETURN(domain::LicenseCharge c,
-                          domain::IssueLicense(ctx, {pet, 1, tag, false}, today_.AddDays(-320), "casey"));
-      number = std::string(StringOr(c.license, "number"));
-      return json::value(nullptr);
-    });
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return number;
   }
 
   Answer Renew(const std::string& license, int64_t cents, std::string_view card, const std::string& key,
@@ -84,8 +37,7 @@ class OnlineRenewalTest : public ApiTest {
                 token, {{"Idempotency-Key", key}});
   }
 
-  Date today_;
-  std::string admin_, clerk_, resident_, maria_, james_, biscuit_, rex_;
+  std::string resident_, maria_, james_, biscuit_, rex_;
   std::unique_ptr<http::TestGateway> processor_;
   std::unique_ptr<http::HttpGateway> gateway_;
 };
