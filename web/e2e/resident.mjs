@@ -7,7 +7,7 @@
 // shown); then a visitor who is not signed in looks up a permit, first by a number that does not exist, and
 // checks a counter receipt's proof against the log's checkpoint. Every page is scanned with axe and
 // photographed at desktop and phone width (harness.mjs).
-import { apiCall, check, dollars, runE2E, signInApi, step } from './harness.mjs';
+import { apiCall, apiExpect, check, dollars, runE2E, signInApi, step } from './harness.mjs';
 
 const NOTICE = 'Online payments may be slow. No late fees.';
 const DECLINED = '4000000000000002';
@@ -19,10 +19,26 @@ runE2E('a resident pays a water bill during an incident', async (t) => {
   const index = await fetch(`${base}/`);
   check(index.status === 200 && (index.headers.get('content-type') ?? '').startsWith('text/html'), `GET / answered ${index.status} ${index.headers.get('content-type')}`);
 
-  step('declaring an incident as the supervisor');
+  step('an older bill, overdue by 20 days, an incident that began 30 days ago, and the late-fee job');
+  // The resident's (100001) older bill fell due 20 days ago, inside the incident: without it, 15 days past the
+  // 5 days' grace, the job would charge a late fee.
   const supervisor = await signInApi(base, 'supervisor', 'supervisor-demo-pass');
-  const declared = await apiCall(base, 'POST', '/api/v1/incidents', { services: ['utilities'], notice: NOTICE }, supervisor);
+  const { date: today } = await apiExpect(200, base, 'GET', '/api/v1/public/status');
+  const daysAgo = (n) => {
+    const d = new Date(`${today}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() - n);
+    return d.toISOString().slice(0, 10);
+  };
+  const period = daysAgo(70).slice(0, 7);
+  await apiExpect(201, base, 'POST', '/api/v1/utility/bills/import', {
+    file_name: 'older-bills.csv',
+    csv: `account,period,amount,due_date\n100001,${period},20.00,${daysAgo(20)}\n`,
+  }, supervisor);
+  const declared = await apiCall(base, 'POST', '/api/v1/incidents',
+    { services: ['utilities'], notice: NOTICE, started_on: daysAgo(30) }, supervisor);
   check(declared.status === 201, `declaring the incident answered ${declared.status}: ${declared.text}`);
+  const assessed = await apiExpect(200, base, 'POST', '/api/v1/utility/late-fees/assess', undefined, supervisor);
+  check(assessed.assessed.length === 0, `the late-fee job charged during the incident: ${JSON.stringify(assessed)}`);
 
   const resident = await signInApi(base, 'resident', 'resident-demo-pass');
   const before = await apiCall(base, 'GET', '/api/v1/utility/accounts/100001', undefined, resident);
@@ -103,6 +119,8 @@ runE2E('a resident pays a water bill during an incident', async (t) => {
   check((await paid.innerText()).includes(expected), `the success message does not give the new balance ${expected}: ${await paid.innerText()}`);
   const afterPay = await apiCall(base, 'GET', '/api/v1/utility/accounts/100001', undefined, resident);
   check(afterPay.json.balance_cents === startCents - payCents, `the node holds a balance of ${afterPay.json.balance_cents}, not ${startCents - payCents}`);
+  check(!afterPay.json.ledger.some((r) => r.kind === 'late_fee'), `a late fee was charged during the incident: ${afterPay.text}`);
+  check(!(await page.locator('main').innerText()).includes('Late fee'), 'the account page shows a late fee during the incident');
   await t.visitAtEveryWidth(page, 'payment-approved');
 
   step('anyone looks up a permit: an unknown number is explained, a real one shows its inspections');
