@@ -13,16 +13,52 @@
 // shown, and must change it first) and invites a new office (the token and the `holdfast join` command are
 // shown once and gone after leaving the page). Every page is scanned with axe and photographed at desktop and
 // phone width (harness.mjs).
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiCall, apiExpect, check, dollars, runE2E, runHoldfast, signInApi, signInUi, step } from './harness.mjs';
 
 const NOTICE = 'Water payments are down at City Hall. No late fees until further notice.';
+
+// The RFC 6238 code of a base32 secret for the 30-second step `step` (six digits, SHA-1), as an authenticator
+// app shows it.
+function totp(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
 const ACCOUNT = '100002';
 
 runE2E('the staff console pages (incidents, conflicts, utilities, administration) at every width', async (t) => {
   step('starting holdfast demo');
   const { base } = await t.demo();
+
+  // --- a second factor
+  step('the auditor enrolls an authenticator; the sign-in page then asks for its code');
+  const auditorToken = await signInApi(base, 'auditor', 'auditor-demo-pass');
+  const fresh = await apiExpect(200, base, 'GET', '/api/v1/users/me/totp/new', undefined, auditorToken);
+  const step0 = Math.floor(Date.now() / 30_000);
+  await apiExpect(201, base, 'POST', '/api/v1/users/me/totp', { secret: fresh.secret, code: totp(fresh.secret, step0) }, auditorToken);
+  const auditor = await t.newPage();
+  await auditor.goto(`${base}/sign-in`);
+  await auditor.locator('#username').fill('auditor');
+  await auditor.locator('#password').fill('auditor-demo-pass');
+  await auditor.keyboard.press('Enter');
+  const noCode = auditor.getByTestId('alert-error');
+  await noCode.waitFor();
+  check(/code/i.test(await noCode.innerText()), `signing in without the code is not explained: ${await noCode.innerText()}`);
+  await t.visitAtEveryWidth(auditor, 'sign-in-totp-needed');
+  // The next step's code: the one enrolled with is used, and a code works once.
+  await auditor.getByLabel('Authentication code (optional)').fill(totp(fresh.secret, step0 + 1));
+  await auditor.getByRole('button', { name: 'Sign in' }).click();
+  await auditor.waitForURL(`${base}/staff`);
+  await auditor.getByTestId('status-strip').waitFor();
 
   // --- incidents
   step('the supervisor signs in with the keyboard and opens the incidents page');
