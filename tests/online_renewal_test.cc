@@ -65,6 +65,12 @@ TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {
   Answer declined = Renew(biscuit_, fee, http::kTestCardDeclined, "try-1", resident_);
   EXPECT_EQ(declined.status, 402);
   EXPECT_EQ(declined.Type(), "card-declined");
+  EXPECT_EQ(declined.Str("detail").rfind("the card was declined. Nothing was charged", 0), 0u)
+      << declined.Str("detail");
+  Answer broke = Renew(biscuit_, fee, http::kTestCardInsufficientFunds, "try-1b", resident_);
+  EXPECT_EQ(broke.status, 402);
+  EXPECT_NE(broke.Str("detail").find("declined (The card has insufficient funds)."), std::string::npos)
+      << broke.Str("detail");
   EXPECT_EQ(Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_).Str("expires_on"),
             before.Str("expires_on"));
 

@@ -2,17 +2,24 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "http/app.h"
 
 namespace holdfast::http {
 namespace {
 
-// The processor's message for a declined card without its closing full stop ("Insufficient funds"), or
-// its decline code when it gave none.
+// Why the processor declined the card, as a clause for "the card was declined…": its message without the
+// closing full stop (" (insufficient funds)"), its decline code when it gave no message, and nothing when the
+// message only says the card was declined.
 std::string DeclineReason(const json::object& payment) {
   std::string reason(StringOr(payment, "message"));
   while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
-  return reason.empty() ? std::string(StringOr(payment, "decline_code")) : reason;
+  if (reason.empty()) reason = std::string(StringOr(payment, "decline_code"));
+  std::string lower = reason;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (reason.empty() || lower == "the card was declined" || lower == "card_declined") return "";
+  return " (" + reason + ")";
 }
 
 }  // namespace
@@ -78,12 +85,11 @@ void PayOnlineRoute(Call& call, domain::PaymentTarget target) {
     }
     if (out->status == "declined") {
       return c.Reply(Response::Problem(
-          MakeError(
-              Code::kInvalid,
-              fmt::format("the card was declined ({}). Nothing was charged; use another card, or pay at "
-                          "a counter or by mail.",
-                          DeclineReason(payment)),
-              "card-declined"),
+          MakeError(Code::kInvalid,
+                    fmt::format("the card was declined{}. Nothing was charged; use another card, or pay at "
+                                "a counter or by mail.",
+                                DeclineReason(payment)),
+                    "card-declined"),
           c.req.path,
           json::object{{"decline_code", StringOr(payment, "decline_code")}, {"payment", payment}}));
     }

@@ -223,6 +223,8 @@ class Test {
       await this.scan(page, `${name} (${vp.width}x${vp.height})`);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       check(wide <= vp.width + 1, `${name} is ${wide} px wide at ${vp.width} px: something does not fit the screen`);
+      // From the top, so the sticky status strip sits where it belongs in the picture of the whole page.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(shotsDir, `${name}-${vp.name}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });

@@ -17,7 +17,9 @@ export class ApiError extends Error {
     readonly problem: Problem,
     readonly retryAfter: string | null = null,
   ) {
-    super(problem.detail || problem.title || `the server answered ${status}`);
+    // The node's details start in lower case ("the card was declined. …"); shown alone they start a sentence.
+    const text = problem.detail || problem.title || `the server answered ${status}`;
+    super(text.charAt(0).toUpperCase() + text.slice(1));
   }
   // The last segment of the problem's type, e.g. "password-change-required".
   get kind(): string {
