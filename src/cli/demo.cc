@@ -18,6 +18,7 @@
 #include "domain/utilities.h"
 #include "http/gateway_client.h"
 #include "http/test_gateway.h"
+#include "http/vault_service.h"
 
 namespace holdfast::cli {
 namespace {
@@ -293,6 +294,14 @@ void AddDemoVerb(CLI::App& app, Run* run) {
       Status started = processor.Start();
       if (!started.ok()) return ReportError(started.error());
       http::HttpGateway gateway({.host = "127.0.0.1", .port = processor.port()});
+      // Continuous backups to a vault directory beside the data (DIR-vault), as a city's node makes them.
+      const std::string vault_dir = args->data + "-vault";
+      auto vault_target = http::OpenVaultTarget(vault_dir, "");
+      if (!vault_target.ok()) return ReportError(vault_target.error());
+      std::vector<std::unique_ptr<vault::Target>> targets;
+      targets.push_back(std::move(*vault_target));
+      auto pusher = MakeBackupPusher(**node, args->data, std::move(targets), std::chrono::seconds(5));
+      if (!pusher.ok()) return ReportError(pusher.error());
       return ServeNode(
           **node, args->listen, 2,
           [&](const std::string& url) {
@@ -307,10 +316,11 @@ void AddDemoVerb(CLI::App& app, Run* run) {
                 "-d '{{\"username\":\"clerk\",\"password\":\"clerk-demo-pass\"}}'\n"
                 "API description: {0}/api/v1/openapi.json   Stop with Ctrl-C.\n\n"
                 "Online payments use a test card processor: card {1} is approved, {2} declined (any future "
-                "expiry, e.g. 12/30).\n\n",
-                url, http::kTestCardApproved, http::kTestCardDeclined);
+                "expiry, e.g. 12/30).\nBackups: every 5 seconds to the vault {3} (restore with holdfast "
+                "restore --vault {3} --key {4}/vault.key --data NEWDIR).\n\n",
+                url, http::kTestCardApproved, http::kTestCardDeclined, vault_dir, args->data);
           },
-          {}, std::chrono::seconds(2), nullptr, &gateway, args->web);
+          {}, std::chrono::seconds(2), pusher->get(), &gateway, args->web);
     };
   });
 }

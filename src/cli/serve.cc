@@ -34,6 +34,15 @@ sigset_t BlockStopSignals() {
   return stop;
 }
 
+Result<std::unique_ptr<vault::Pusher>> MakeBackupPusher(store::Node& node, const std::string& data,
+                                                        std::vector<std::unique_ptr<vault::Target>> targets,
+                                                        std::chrono::milliseconds every) {
+  if (targets.empty()) return std::unique_ptr<vault::Pusher>();
+  HF_ASSIGN_OR_RETURN(auto db, node.Read());
+  HF_ASSIGN_OR_RETURN(auto source, vault::LoadBackupSource(data, *db));
+  return std::make_unique<vault::Pusher>(node, std::move(source), std::move(targets), every);
+}
+
 int ServeNode(store::Node& node, const std::string& listen, int threads,
               const std::function<void(const std::string&)>& on_listening,
               const std::vector<std::string>& peers, std::chrono::milliseconds sync_every,
@@ -161,19 +170,13 @@ void AddServeVerb(CLI::App& app, Run* run) {
       }
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
-      std::unique_ptr<vault::Pusher> pusher;
-      if (!targets.empty()) {
-        auto db = (*node)->Read();
-        if (!db.ok()) return ReportError(db.error());
-        auto source = vault::LoadBackupSource(args->data, **db);
-        if (!source.ok()) return ReportError(source.error());
-        pusher = std::make_unique<vault::Pusher>(
-            **node, std::move(*source), std::move(targets),
-            std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
-      }
+      auto pusher =
+          MakeBackupPusher(**node, args->data, std::move(targets),
+                           std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
+      if (!pusher.ok()) return ReportError(pusher.error());
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
-                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)), pusher.get(),
-                       gateway.get(), args->web);
+                       std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)),
+                       pusher->get(), gateway.get(), args->web);
     };
   });
 }

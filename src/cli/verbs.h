@@ -93,6 +93,11 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
 // sigwait on the returned set) and ignores SIGPIPE.
 sigset_t BlockStopSignals();
 
+// Backs the node in `data` up to `targets` every `every` once ServeNode runs it; null without targets.
+Result<std::unique_ptr<vault::Pusher>> MakeBackupPusher(store::Node& node, const std::string& data,
+                                                        std::vector<std::unique_ptr<vault::Target>> targets,
+                                                        std::chrono::milliseconds every);
+
 // Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`,
 // backing up with `pusher` and taking online card payments through `gateway` (each when given).
 // `on_listening(url)` runs once the port is bound. The browser UI's built files in `web_dir` are served at
