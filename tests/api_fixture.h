@@ -14,7 +14,9 @@
 #include "domain/registry.h"
 #include "http/app.h"
 #include "http/client.h"
+#include "http/gateway_client.h"
 #include "http/server.h"
+#include "http/test_gateway.h"
 #include "process.h"
 #include "store/node.h"
 #include "test_support.h"
@@ -160,6 +162,17 @@ class ApiTest : public ::testing::Test {
     return UserToken(admin_token, username, json::array{"public"}, nullptr, party_id);
   }
 
+  // A test card processor on loopback, and the node taking online payments through it; `timeout` is how long
+  // the node waits for the processor's answer.
+  void UseTestProcessor(http::TestGatewayOptions options = {},
+                        std::chrono::milliseconds timeout = http::HttpGatewayOptions{}.timeout) {
+    processor_ = std::make_unique<http::TestGateway>(options);
+    ASSERT_TRUE(processor_->Start().ok());
+    gateway_ = std::make_unique<http::HttpGateway>(
+        http::HttpGatewayOptions{.host = "127.0.0.1", .port = processor_->port(), .timeout = timeout});
+    app_->set_gateway(gateway_.get());
+  }
+
   TempDir dir_;
   // Lets Call accept 503 (another system the node depends on did not answer) besides answers under 500.
   bool allow_unavailable_ = false;
@@ -169,6 +182,8 @@ class ApiTest : public ::testing::Test {
   std::string admin_password_;
   std::unique_ptr<store::Node> node_;
   std::unique_ptr<http::App> app_;
+  std::unique_ptr<http::TestGateway> processor_;  // set by UseTestProcessor
+  std::unique_ptr<http::HttpGateway> gateway_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -20,11 +20,7 @@ class ContractorApiTest : public PermitDeskTest {
  protected:
   void SetUp() override {
     PermitDeskTest::SetUp();
-    processor_ = std::make_unique<http::TestGateway>();
-    ASSERT_TRUE(processor_->Start().ok());
-    gateway_ = std::make_unique<http::HttpGateway>(
-        http::HttpGatewayOptions{.host = "127.0.0.1", .port = processor_->port()});
-    app_->set_gateway(gateway_.get());
+    UseTestProcessor();
     std::string inspector_id;
     inspector_ = UserToken(admin_, "ira", json::array{"inspector"}, &inspector_id);
     json::object settings{
@@ -54,8 +50,6 @@ class ContractorApiTest : public PermitDeskTest {
   }
 
   std::string contractor_, inspector_;
-  std::unique_ptr<http::TestGateway> processor_;
-  std::unique_ptr<http::HttpGateway> gateway_;
 };
 
 TEST_F(ContractorApiTest, AContractorAppliesPaysAndBooksItsFirstInspectionOnItsOwnPermit) {

@@ -16,11 +16,7 @@ class OnlineRenewalTest : public LicensingCityTest {
  protected:
   void SetUp() override {
     LicensingCityTest::SetUp();
-    processor_ = std::make_unique<http::TestGateway>();
-    ASSERT_TRUE(processor_->Start().ok());
-    gateway_ = std::make_unique<http::HttpGateway>(
-        http::HttpGatewayOptions{.host = "127.0.0.1", .port = processor_->port()});
-    app_->set_gateway(gateway_.get());
+    UseTestProcessor();
     maria_ = Owner("Maria Gonzalez");
     james_ = Owner("James Carter");
     // Last year's licenses, issued 320 days ago, so this year's renewals are open now.
@@ -38,8 +34,6 @@ class OnlineRenewalTest : public LicensingCityTest {
   }
 
   std::string resident_, maria_, james_, biscuit_, rex_;
-  std::unique_ptr<http::TestGateway> processor_;
-  std::unique_ptr<http::HttpGateway> gateway_;
 };
 
 TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {

@@ -30,11 +30,7 @@ class UtilitiesApiTest : public ApiTest {
     // 0.5 s timeout, so the node sees a timeout for a charge the processor made.
     http::TestGatewayOptions processor;
     processor.slow_answer_delay = std::chrono::milliseconds(1500);
-    processor_ = std::make_unique<http::TestGateway>(processor);
-    ASSERT_TRUE(processor_->Start().ok());
-    gateway_ = std::make_unique<http::HttpGateway>(http::HttpGatewayOptions{
-        .host = "127.0.0.1", .port = processor_->port(), .timeout = std::chrono::milliseconds(500)});
-    app_->set_gateway(gateway_.get());
+    UseTestProcessor(processor, std::chrono::milliseconds(500));
   }
 
   // The node clock at 10:00 UTC of `day` (before the real clock, so sign-ins stay valid).
@@ -109,8 +105,6 @@ class UtilitiesApiTest : public ApiTest {
   }
 
   std::string admin_, clerk_, supervisor_;
-  std::unique_ptr<http::TestGateway> processor_;
-  std::unique_ptr<http::HttpGateway> gateway_;
 };
 
 constexpr const char* kBills =

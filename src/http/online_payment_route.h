@@ -12,8 +12,8 @@
 namespace holdfast::http {
 
 // Reads {amount_cents, card_number, expiry} and the Idempotency-Key header, charges the card on a call-out
-// thread and answers: 201 {payment, account | permit | license} when approved; 402 "card-declined" with the decline
-// code; 503 with Retry-After while the outcome is not known (the same request again finishes it); 503
+// thread and answers: 201 {payment, account | permit | license} when approved; 402 "card-declined" with the
+// decline code; 503 with Retry-After while the outcome is not known (the same request again finishes it); 503
 // "payments-offline" when the node has no gateway; the refusals of domain::PayOnline.
 void PayOnlineRoute(Call& call, domain::PaymentTarget target);
 

@@ -67,10 +67,10 @@ struct RoundReport {
   std::string peer_node;
   int64_t behind = 0;  // as PeerStatus
   int64_t ahead = 0;
-  int64_t received = 0;  // events stored here
-  int64_t sent = 0;      // events the peer stored
+  int64_t received = 0;                       // events stored here
+  int64_t sent = 0;                           // events the peer stored
   std::map<std::string, int64_t> peer_heads;  // the peer's heads at the end of the round
-  int bundles = 0;       // bundles received
+  int bundles = 0;                            // bundles received
   // Where the pull's time went (steady clock), to tell a slow peer or link from a slow node: waiting for the
   // peer's answers to pulls; decoding and verifying the bundles; storing them, from handing each to the
   // writer to its commit. The stages overlap (a bundle is fetched and decoded while the one before is
