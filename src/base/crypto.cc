@@ -16,8 +16,22 @@ Status InitCrypto() {
 }
 
 Hash Sha256(std::span<const uint8_t> data) {
+  // OpenSSL's one-shot SHA256() looks the algorithm up on every call, which costs as much as hashing a few
+  // hundred bytes; the node hashes many short inputs (events, tokens), so the algorithm is fetched once and
+  // each thread keeps a context.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context context;
   Hash h;
-  SHA256(data.data(), data.size(), h.data());
+  unsigned n = 0;
+  if (!md || !context.ctx || EVP_DigestInit_ex(context.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, h.data(), &n) != 1) {
+    SHA256(data.data(), data.size(), h.data());
+  }
   return h;
 }
 

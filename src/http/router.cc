@@ -6,6 +6,15 @@
 
 namespace holdfast::http {
 
+namespace {
+
+// "{id}" in a route's pattern.
+bool IsParameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+}  // namespace
+
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   size_t start = 1;
@@ -40,35 +49,34 @@ Result<json::value> Call::Body() const {
   return ParseJson(req.body);
 }
 
-void Router::Add(Route route) { routes_.push_back(std::make_unique<Route>(std::move(route))); }
+void Router::Add(Route route) {
+  routes_.push_back(std::make_unique<Route>(std::move(route)));
+  // The route's pattern, split once: its string views point into the Route, which never moves.
+  patterns_.push_back(SplitPath(routes_.back()->pattern));
+}
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
   if (path.empty() || path[0] != '/') return m;
   auto parts = SplitPath(path);
-  for (const auto& r : routes_) {
-    auto pattern = SplitPath(r->pattern);
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    const std::vector<std::string_view>& pattern = patterns_[r];
     if (pattern.size() != parts.size()) continue;
-    std::map<std::string, std::string, std::less<>> params;
     bool ok = true;
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       std::string_view p = pattern[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        if (parts[i].empty())
-          ok = false;
-        else
-          params[std::string(p.substr(1, p.size() - 2))] = std::string(parts[i]);
-      } else {
-        ok = p == parts[i];
-      }
+      ok = IsParameter(p) ? !parts[i].empty() : p == parts[i];
     }
     if (!ok) continue;
-    if (r->method != method) {
+    if (routes_[r]->method != method) {
       m.path_known = true;
       continue;
     }
-    m.route = r.get();
-    m.params = std::move(params);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::string_view p = pattern[i];
+      if (IsParameter(p)) m.params[std::string(p.substr(1, p.size() - 2))] = std::string(parts[i]);
+    }
+    m.route = routes_[r].get();
     return m;
   }
   return m;

@@ -102,6 +102,7 @@ class Router {
 
  private:
   std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::vector<std::string_view>> patterns_;  // each route's pattern, split into segments
 };
 
 // The segments of a path after its leading '/': "/a/b" -> {"a", "b"}; empty segments are kept ("/a/" -> {"a",
