@@ -27,7 +27,8 @@ describe_run() {
   date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   cpus=$(nproc)
   cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
-  fs_type=$(stat -f -c %T "${1:-${TMPDIR:-/tmp}}")
+  # The mount's type (stat -f names every ext filesystem "ext2/ext3").
+  fs_type=$(findmnt -n -o FSTYPE -T "${1:-${TMPDIR:-/tmp}}" 2>/dev/null || stat -f -c %T "${1:-${TMPDIR:-/tmp}}")
   mem_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
   commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   if [[ -n "$(git status --porcelain --untracked-files=no -- . ':!bench/RESULTS.md' 2>/dev/null)" ]]; then

@@ -296,6 +296,32 @@ TEST_F(UtilitiesApiTest, AVoidedCounterPaymentIsOwedAgainAndPublicUsersSeeOnlyTh
   ExpectVerifiedAndRebuiltAlike();
 }
 
+TEST_F(UtilitiesApiTest, AClerkFindsAnAccountByNumberServiceAddressOrCustomerName) {
+  Account("100001", "Maria Lopez");
+  Account("100002", "Sam Okafor");
+  Account("300001", "Ana 100% Pure");
+  auto found = [&](const std::string& q) {
+    Answer a = Call("GET", "/api/v1/utility/accounts?q=" + q, {}, clerk_);
+    EXPECT_EQ(a.status, 200) << json::serialize(a.body);
+    std::vector<std::string> numbers;
+    if (a.status == 200) {
+      for (const auto& item : a.body.at("items").as_array())
+        numbers.emplace_back(item.at("number").as_string());
+    }
+    return numbers;
+  };
+  using Numbers = std::vector<std::string>;
+  EXPECT_EQ(found("lopez"), Numbers{"100001"});           // the customer's name, any case
+  EXPECT_EQ(found("1000"), (Numbers{"100001", "100002"}));  // an account number's beginning
+  EXPECT_EQ(found("Okafor%20Street"), Numbers{"100002"});  // the service address
+  EXPECT_EQ(found(""), (Numbers{"100001", "100002", "300001"}));
+  // Wildcards typed by the clerk match only themselves.
+  EXPECT_EQ(found("100%25"), Numbers{"300001"});
+  EXPECT_EQ(found("_"), Numbers{});
+  // Without signing in, no search at all.
+  EXPECT_EQ(Call("GET", "/api/v1/utility/accounts?q=lopez").status, 401);
+}
+
 TEST_F(UtilitiesApiTest, ALockboxFileIsAppliedOnceWithItsExceptionsQueuedForAClerk) {
   Account("100001", "Maria Gonzalez");
   Account("100003", "Aisha Rahman");

@@ -329,12 +329,7 @@ Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
                                              "ORDER BY name_key, id LIMIT ?6",
                                              kPartyColumns)));
   // The text matches anywhere; LIKE wildcards the user typed match themselves.
-  std::string pattern = "%";
-  for (char c : Lower(q.text)) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
+  std::string pattern = "%" + EscapeLike(Lower(q.text)) + "%";
   s->BindAll(q.text, pattern, q.kind, after_key, after_id, int64_t{q.limit + 1});
   PartyPage page;
   std::string last_key, last_id;

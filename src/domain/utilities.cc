@@ -8,6 +8,7 @@
 
 #include "base/bytes.h"
 #include "base/crypto.h"
+#include "base/text.h"
 #include "domain/conflicts.h"
 #include "domain/incidents.h"
 #include "domain/lockbox.h"
@@ -902,9 +903,10 @@ Result<json::array> ListAccounts(Db& db, const AccountQuery& q) {
       StmtRef s, db.Prepare("SELECT a.number, a.customer_party_id, coalesce(p.name, ''), a.line1, a.city, "
                             "a.status, (SELECT coalesce(sum(amount_cents), 0) FROM utility_ledger l WHERE "
                             "l.account=a.number) FROM utility_accounts a LEFT JOIN parties p ON "
-                            "p.id=a.customer_party_id WHERE (?='' OR a.customer_party_id=?) AND (?='' OR "
-                            "a.number LIKE ?||'%' OR a.line1 LIKE '%'||?||'%') ORDER BY a.number LIMIT ?"));
-  s->BindAll(q.party_id, q.party_id, q.q, q.q, q.q, q.limit);
+                            "p.id=a.customer_party_id WHERE (?1='' OR a.customer_party_id=?1) AND (?2='' OR "
+                            "a.number LIKE ?3||'%' ESCAPE '\\' OR a.line1 LIKE '%'||?3||'%' ESCAPE '\\' OR "
+                            "p.name LIKE '%'||?3||'%' ESCAPE '\\') ORDER BY a.number LIMIT ?4"));
+  s->BindAll(q.party_id, q.q, EscapeLike(q.q), q.limit);
   json::array out;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());

@@ -1,7 +1,7 @@
 // Utility accounts at the counter (clerks, supervisors, admins): find a water account by number, street or the
-// customer's name (GET /api/v1/utility/accounts?q=…; names through GET /api/v1/parties?q=… and then
-// ?party_id=…), see its balance, what is past due and its ledger, and take a payment into the clerk's open
-// drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id, amount_cents, tenders}), one receipt.
+// customer's name (GET /api/v1/utility/accounts?q=…), see its balance, what is past due and its ledger, and
+// take a payment into the clerk's open drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id,
+// amount_cents, tenders}), one receipt.
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { day } from '../../dates';
@@ -63,18 +63,9 @@ export function renderUtilitySearch(main: HTMLElement, navigate: Navigate): void
 }
 
 async function searchResults(q: string): Promise<HTMLElement> {
-  const found = new Map<string, AccountSummary>();
-  const byNumber = await api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?q=${encodeURIComponent(q)}&limit=50`);
-  for (const a of byNumber.items) found.set(a.number, a);
-  // The accounts API matches numbers and streets; names are found through the people who hold accounts.
-  const parties = await api<{ items: { id: string; name?: string }[] }>('GET', `/api/v1/parties?q=${encodeURIComponent(q)}&limit=10`)
-    .catch(() => ({ items: [] }));
-  const theirs = await Promise.all(parties.items.map((p) =>
-    api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?party_id=${encodeURIComponent(p.id)}`).catch(() => ({ items: [] }))));
-  for (const list of theirs) for (const a of list.items) found.set(a.number, a);
-  const accounts = [...found.values()].sort((a, b) => a.number.localeCompare(b.number));
+  const { items: accounts } = await api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?q=${encodeURIComponent(q)}&limit=50`);
   if (accounts.length === 0) {
-    return h('p', { 'data-testid': 'no-accounts' }, `No account matches “${q}”. Check the number on the customer’s bill, or try the street name.`);
+    return h('p', { 'data-testid': 'no-accounts' }, `No account matches “${q}”. Check the number on the customer’s bill, or try the street or the customer’s name.`);
   }
   return h('div', { 'data-testid': 'account-results' }, table(`Accounts matching “${q}”`, ['Account', 'Customer', 'Service address', 'Status', 'Balance'],
     accounts.map((a) => [
