@@ -4,7 +4,8 @@
 //
 // Starts `holdfast demo`; the clerk signs in with the keyboard and lands on the staff console; the counter says
 // there is no open drawer; the clerk opens one with a $100.00 float; James Carter's Duke, whose rabies
-// vaccination lapsed, is refused with the node's reason; Maria Gonzalez's two dogs (Biscuit, altered; Tango,
+// vaccination lapsed, is refused with the node's reason (first under the fees, from the node's quote, then by
+// the sale); Maria Gonzalez's two dogs (Biscuit, altered; Tango,
 // not) are renewed on one receipt: first with a tender $5.00 short (refused, the node says what is still due),
 // then in cash with a round amount over the total, and the page shows the change due. The API confirms both
 // licenses were renewed, that the receipt's total is the sum of the fees the node computed (and what the
@@ -106,6 +107,11 @@ runE2E('a clerk renews two dogs with change due and closes the drawer balanced',
   const carterLicensesBefore = (await api('GET', `/api/v1/parties/${new URL(page.url()).searchParams.get('party')}/licenses`)).items;
   await tick(page, 'Renew Duke');
   await page.getByTestId('fee-total').waitFor();
+  // The fees come from the node's quote, which already gives the refusal the sale would get.
+  const quoted = await page.getByTestId('fee-problem').innerText();
+  check(/^Duke: /.test(quoted) && /rabies/i.test(quoted) && /expired/i.test(quoted),
+    `the fees do not show the node's quoted refusal for Duke: ${quoted}`);
+  check((await page.getByTestId('fee-total').innerText()) === '—', 'a refused renewal still shows a total due');
   await page.getByLabel('Cash tendered').fill('50.00');
   await page.getByRole('button', { name: 'Renew and take payment' }).click();
   const rabies = page.getByTestId('sale-messages').getByTestId('alert-error');

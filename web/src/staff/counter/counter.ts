@@ -146,17 +146,17 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
     h('p', { class: 'hf-no-print' }, h('a', { class: 'usa-link', href: '/staff/counter', 'data-link': true }, 'Find another owner')));
   slot.replaceChildren(owner, form);
 
-  // The fee lines of the pets chosen, what the schedule has no fee for, and the total (null when something
-  // has no fee: the node will refuse it).
-  function fees(): { lines: { pet: Pet; line: ReceiptItem }[]; problems: string[]; total: number | null } {
+  // The fee lines of the pets chosen as the node quotes them, the refusals it would give, and the total (null
+  // when something would be refused).
+  async function fees(picked: Choice[]): Promise<{ lines: { pet: Pet; line: ReceiptItem }[]; problems: string[]; total: number | null }> {
+    const quotes = await Promise.all(picked.map((c) =>
+      renewalFees(c.license!.number, Number(c.term?.value ?? 1), senior.checked)));
     const lines: { pet: Pet; line: ReceiptItem }[] = [];
     const problems: string[] = [];
-    for (const c of chosen()) {
-      if (!schedule || !c.license) continue;
-      const f = renewalFees(schedule, c.pet, c.license, Number(c.term?.value ?? 1), senior.checked, today);
-      if (f.problem) problems.push(f.problem);
-      lines.push(...f.lines.map((line) => ({ pet: c.pet, line })));
-    }
+    quotes.forEach((q, i) => {
+      if (q.problem) problems.push(`${picked[i].pet.name}: ${q.problem}`);
+      lines.push(...q.lines.map((line) => ({ pet: picked[i].pet, line })));
+    });
     return { lines, problems, total: problems.length ? null : sum(lines.map((l) => l.line)) };
   }
 
@@ -164,22 +164,23 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
     return choices.filter((c) => c.box?.checked && c.license);
   }
 
-  function drawFees(): void {
+  // Quotes answer in any order: only the last one asked for is drawn.
+  let asked = 0;
+  async function drawFees(): Promise<void> {
+    const mine = ++asked;
     const picked = chosen();
     if (picked.length === 0) {
       feesSlot.replaceChildren(h('p', {}, 'Choose the pets to renew to see the fees.'));
       tenders.setTotal(null);
       return;
     }
-    if (!schedule) {
-      feesSlot.replaceChildren(h('p', {}, 'The fee schedule could not be read; the node works out the fees when the sale is recorded.'));
-      tenders.setTotal(null);
-      return;
-    }
-    const f = fees();
+    feesSlot.setAttribute('aria-busy', 'true');
+    const f = await fees(picked);
+    if (mine !== asked) return;
+    feesSlot.setAttribute('aria-busy', 'false');
     feesSlot.replaceChildren(
       h('table', { class: 'usa-table usa-table--borderless usa-table--compact hf-counter-table', 'data-testid': 'fee-lines' },
-        h('caption', {}, 'What the node will charge, from the fee schedule in effect today'),
+        h('caption', {}, 'What the node will charge today'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pet'), h('th', { scope: 'col' }, 'Fee'),
           h('th', { scope: 'col', class: 'text-right' }, 'Amount'))),
         h('tbody', {}, ...f.lines.map(({ pet, line }) => h('tr', {},
@@ -188,8 +189,7 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
           moneyCell('Amount', line.amount_cents)))),
         h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'Total'),
           h('td', { class: 'hf-money text-right text-bold', 'data-testid': 'fee-total' }, f.total === null ? '—' : dollars(f.total))))),
-      ...f.problems.map((p) => h('p', { class: 'text-secondary-dark' }, p)),
-      h('p', { class: 'usa-hint' }, 'The node works the fees out again when it records the sale (an incident may waive a late fee); the receipt shows what was charged.'));
+      ...f.problems.map((p) => h('p', { class: 'text-secondary-dark', 'data-testid': 'fee-problem' }, p)));
     tenders.setTotal(f.total);
   }
 
@@ -199,9 +199,9 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
       const c = choices.find((x) => x.box === t);
       if (c?.term) c.term.disabled = !t.checked;
     }
-    if ((t instanceof HTMLInputElement && t.type === 'checkbox') || (t instanceof HTMLSelectElement && !t.id.startsWith('tender-'))) drawFees();
+    if ((t instanceof HTMLInputElement && t.type === 'checkbox') || (t instanceof HTMLSelectElement && !t.id.startsWith('tender-'))) void drawFees();
   });
-  drawFees();
+  void drawFees();
   // A refusal is about the sale as it was sent: once the clerk changes it, the refusal no longer applies.
   form.addEventListener('input', () => {
     if (messages.querySelector('[data-testid=alert-error]')) messages.replaceChildren();
