@@ -212,6 +212,59 @@ TEST_F(PermitsApiTest, SupervisorsVoidCancelledPermitsTakeNoPaymentAndIssuedOnes
   EXPECT_EQ(Call("GET", "/api/v1/public/permits/" + number).Str("status"), "expired");
 }
 
+TEST_F(PermitsApiTest, ThePermitListIsSearchedAndPagedNewestFirst) {
+  // Five permits over three days (the last of them today, so the sessions stay valid); two at another site,
+  // one for a fence.
+  clock_.Advance(-2 * 86'400'000);
+  std::vector<std::string> numbers;  // in the order applied
+  for (int i = 0; i < 5; ++i) {
+    json::object application = Application(i == 4 ? "fence" : "building", 100, i == 4 ? "" : builder_);
+    if (i == 1 || i == 3) application["address"].as_object()["line1"] = "1313 Mockingbird Lane";
+    Answer a = Apply(application);
+    ASSERT_EQ(a.status, 201) << json::serialize(a.body);
+    numbers.push_back(a.Str("number"));
+    if (i % 2 == 1) clock_.Advance(86'400'000);
+  }
+  auto list = [&](const std::string& query) {
+    Answer a = Call("GET", "/api/v1/permits?" + query, {}, tech_);
+    EXPECT_EQ(a.status, 200) << json::serialize(a.body);
+    std::vector<std::string> got;
+    std::string cursor;
+    if (a.status == 200) {
+      for (const auto& p : a.body.at("items").as_array()) got.emplace_back(p.at("number").as_string());
+      if (const auto* c = a.body.as_object().if_contains("next_cursor")) cursor = std::string(c->as_string());
+    }
+    return std::pair{got, cursor};
+  };
+  using Numbers = std::vector<std::string>;
+  const Numbers newest_first(numbers.rbegin(), numbers.rend());
+  EXPECT_EQ(list("").first, newest_first);
+
+  // Two at a time, each page after the last, until there is no cursor.
+  Numbers paged;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    auto [got, next] = list("limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    EXPECT_LE(got.size(), 2u);
+    paged.insert(paged.end(), got.begin(), got.end());
+    cursor = next;
+    if (cursor.empty()) break;
+  }
+  EXPECT_EQ(paged, newest_first);
+  EXPECT_TRUE(cursor.empty());
+
+  EXPECT_EQ(list("q=mockingbird").first, (Numbers{numbers[3], numbers[1]}));  // the site, any case
+  EXPECT_EQ(list("q=FENCE").first, Numbers{numbers[4]});                      // the type's name
+  EXPECT_EQ(list("q=" + numbers[2]).first, Numbers{numbers[2]});              // the number
+  EXPECT_EQ(list("q=14-22-301").first.size(), 5u);                            // the parcel
+  EXPECT_EQ(list("q=%25").first, Numbers{});  // a wildcard typed matches only itself
+  EXPECT_EQ(list("q=mockingbird&limit=1").second.empty(), false);
+
+  Answer bad = Call("GET", "/api/v1/permits?cursor=zz", {}, tech_);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/permits?q=" + std::string(201, 'a'), {}, tech_).status, 422);
+}
+
 TEST_F(PermitsApiTest, EveryPermitRouteIsInTheOpenApiDocument) {
   Answer doc = Call("GET", "/api/v1/openapi.json");
   ASSERT_EQ(doc.status, 200);

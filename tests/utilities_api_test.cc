@@ -311,9 +311,9 @@ TEST_F(UtilitiesApiTest, AClerkFindsAnAccountByNumberServiceAddressOrCustomerNam
     return numbers;
   };
   using Numbers = std::vector<std::string>;
-  EXPECT_EQ(found("lopez"), Numbers{"100001"});           // the customer's name, any case
+  EXPECT_EQ(found("lopez"), Numbers{"100001"});             // the customer's name, any case
   EXPECT_EQ(found("1000"), (Numbers{"100001", "100002"}));  // an account number's beginning
-  EXPECT_EQ(found("Okafor%20Street"), Numbers{"100002"});  // the service address
+  EXPECT_EQ(found("Okafor%20Street"), Numbers{"100002"});   // the service address
   EXPECT_EQ(found(""), (Numbers{"100001", "100002", "300001"}));
   // Wildcards typed by the clerk match only themselves.
   EXPECT_EQ(found("100%25"), Numbers{"300001"});

@@ -128,7 +128,8 @@ class Exporter {
     }
     PermitQuery query;
     query.limit = std::numeric_limits<int>::max();
-    HF_ASSIGN_OR_RETURN(json::array permits, ListPermits(db_, query));
+    HF_ASSIGN_OR_RETURN(PermitPage page, ListPermits(db_, query));
+    json::array& permits = page.items;
     std::reverse(permits.begin(), permits.end());  // oldest application first
     BldsExport out;
     for (const json::value& v : permits) {

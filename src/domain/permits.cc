@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/bytes.h"
+#include "base/text.h"
 #include "domain/contractors.h"
 #include "domain/inspections.h"
 #include "domain/parties.h"
@@ -669,21 +671,41 @@ Result<std::optional<json::object>> PublicPermit(Db& db, std::string_view number
   return std::optional<json::object>(std::move(out));
 }
 
-Result<json::array> ListPermits(Db& db, const PermitQuery& q) {
+Result<PermitPage> ListPermits(Db& db, const PermitQuery& q) {
+  // Cursor: "<applied_on>\x1f<number>" of the last permit of the page, hex-encoded so it is URL-safe.
+  std::string after_day, after_number;
+  if (!q.after.empty()) {
+    auto raw = FromHex(q.after);
+    std::string text = raw ? std::string(AsChars(*raw)) : "";
+    auto sep = text.find('\x1f');
+    if (sep == std::string::npos) return Invalid("the cursor is not one this server gave out", "cursor");
+    after_day = text.substr(0, sep);
+    after_number = text.substr(sep + 1);
+  }
   HF_ASSIGN_OR_RETURN(
       StmtRef s,
-      db.Prepare(fmt::format("SELECT {} FROM permits WHERE (?='' OR status=?) AND (?='' OR "
-                             "applicant_party_id=? OR contractor_party_id=?) ORDER BY applied_on DESC, "
-                             "number DESC LIMIT ?",
-                             kColumns)));
-  s->BindAll(q.status, q.status, q.party_id, q.party_id, q.party_id, q.limit);
-  json::array out;
+      db.Prepare(fmt::format(
+          "SELECT {} FROM permits WHERE (?1='' OR status=?1) AND (?2='' OR applicant_party_id=?2 OR "
+          "contractor_party_id=?2) AND (?3='' OR number LIKE ?4 ESCAPE '\\' OR address_line1 LIKE ?4 ESCAPE "
+          "'\\' OR description LIKE ?4 ESCAPE '\\' OR parcel_pin LIKE ?4 ESCAPE '\\' OR type_name LIKE ?4 "
+          "ESCAPE '\\') AND (?5='' OR (applied_on, number) < (?5, ?6)) ORDER BY applied_on DESC, number DESC "
+          "LIMIT ?7",
+          kColumns)));
+  s->BindAll(q.status, q.party_id, q.text, "%" + EscapeLike(q.text) + "%", after_day, after_number,
+             static_cast<int64_t>(q.limit) + 1);
+  PermitPage page;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    out.push_back(ReadPermit(*s));
+    if (static_cast<int64_t>(page.items.size()) == q.limit) {
+      const json::object& last = page.items.back().as_object();
+      page.next_cursor =
+          Hex(AsBytes(fmt::format("{}\x1f{}", StringOr(last, "applied_on"), StringOr(last, "number"))));
+      break;
+    }
+    page.items.push_back(ReadPermit(*s));
   }
-  return out;
+  return page;
 }
 
 }  // namespace holdfast::domain

@@ -161,10 +161,16 @@ Result<std::optional<json::object>> PublicPermit(store::Db& db, std::string_view
 struct PermitQuery {
   std::string status;    // "" or a status
   std::string party_id;  // "" or an applicant or contractor
+  std::string text;      // "" or text found (any case) in the number, site, description, parcel or type name
+  std::string after;     // "" or the next_cursor of the previous page
   int limit = 50;
 };
-// Permits, newest number first.
-Result<json::array> ListPermits(store::Db& db, const PermitQuery& query);
+struct PermitPage {
+  json::array items;
+  std::string next_cursor;  // "" on the last page
+};
+// Permits, the latest applied for first (the higher number first on one day).
+Result<PermitPage> ListPermits(store::Db& db, const PermitQuery& query);
 
 }  // namespace holdfast::domain
 

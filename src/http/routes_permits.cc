@@ -381,6 +381,9 @@ void ListPermits(Call& call) {
   domain::PermitQuery q;
   q.status = std::string(call.req.Query("status"));
   q.party_id = std::string(call.req.Query("party_id"));
+  q.text = std::string(call.req.Query("q"));
+  q.after = std::string(call.req.Query("cursor"));
+  if (q.text.size() > 200) return call.Fail(Invalid("q is longer than 200 characters", "q"));
   if (call.who.IsPublicOnly()) {
     if (call.who.user->party_id.empty()) return call.ReplyJson(200, json::object{{"items", json::array{}}});
     q.party_id = call.who.user->party_id;
@@ -389,9 +392,11 @@ void ListPermits(Call& call) {
   if (!limit.ok()) return call.Fail(limit.error());
   q.limit = *limit;
   call.app->Read(call, [&](store::Db& db) {
-    auto list = domain::ListPermits(db, q);
-    if (!list.ok()) return call.Fail(list.error());
-    call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+    auto page = domain::ListPermits(db, q);
+    if (!page.ok()) return call.Fail(page.error());
+    json::object body{{"items", std::move(page->items)}};
+    if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+    call.ReplyJson(200, body);
   });
 }
 
@@ -569,13 +574,18 @@ void RegisterPermitRoutes(App& app) {
          .pattern = "/api/v1/permits",
          .roles = kPermitReaders,
          .summary =
-             "Permits, newest first (of one ?status, of one applicant or contractor ?party_id); a public "
-             "user sees those of their own party",
+             "Permits, the latest applied for first (of one ?status, of one applicant or contractor "
+             "?party_id, matching ?q), a page at a time (?cursor); a public user sees those of their own "
+             "party",
          .tag = "permits",
-         .response_schema = Obj({{"items", ArrayOf(PermitSchema())}}),
+         .response_schema = Obj({{"items", ArrayOf(PermitSchema())}, {"next_cursor", Type("string")}}),
          .query_params = {{"status", "only permits in this status"},
                           {"party_id", "only permits of this applicant or contractor"},
-                          {"limit", "at most this many, 1 to 500 (default 50)"}},
+                          {"q",
+                           "only permits with this text (any case) in their number, site address, "
+                           "description, parcel or type name"},
+                          {"cursor", "next_cursor from the previous page"},
+                          {"limit", "at most this many per page, 1 to 500 (default 50)"}},
          .handler = ListPermits});
   r.Add({.method = "GET",
          .pattern = "/api/v1/permits/{number}",

@@ -395,9 +395,10 @@ void RegisterUtilityRoutes(App& app) {
              "their own",
          .tag = "utilities",
          .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
-         .query_params = {{"party_id", "only this customer's accounts"},
-                          {"q", "an account number prefix, or part of the service address or of the customer's name"},
-                          {"limit", "at most this many, 1 to 500 (default 50)"}},
+         .query_params =
+             {{"party_id", "only this customer's accounts"},
+              {"q", "an account number prefix, or part of the service address or of the customer's name"},
+              {"limit", "at most this many, 1 to 500 (default 50)"}},
          .handler = ListAccounts});
   r.Add({.method = "GET",
          .pattern = "/api/v1/utility/accounts/{number}",

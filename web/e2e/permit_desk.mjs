@@ -7,8 +7,9 @@
 // technician does not hold, so the clerk (drawer opened through the API) takes them on the permit's page; the
 // permit technician issues the permit and books its first inspection. The API confirms: issued, paid to the
 // cent, the footing inspection booked. Then the inspector, on a phone-width page, finds that stop on their day,
-// records a pass with a note, and the API and the inspection board show it. Every page is scanned with axe and
-// photographed at desktop and phone width (harness.mjs).
+// records a pass with a note, and the API and the inspection board show it. Last, the permit desk's search
+// finds the permit by words of its work, listing what the node's search matched. Every page is scanned with
+// axe and photographed at desktop and phone width (harness.mjs).
 import { apiExpect, check, dollars, runE2E, signInApi, signInUi, step } from './harness.mjs';
 
 const VALUATION_DOLLARS = '250,000';
@@ -193,4 +194,20 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
   const rowText = await row.innerText();
   check(rowText.includes('Passed') && rowText.includes('Inspected'), `the board's row does not show the pass: ${rowText}`);
   await t.visitAtEveryWidth(tech, 'inspection-board');
+
+  step('the permit desk finds the permit by words of its work, as the node searches them');
+  await tech.goto(`${base}/staff/permits`);
+  await tech.getByTestId('permit-list').waitFor();
+  await tech.getByLabel('Number, street, parcel or description of the work').fill('DETACHED garage');
+  await tech.getByRole('button', { name: 'Show permits' }).click();
+  await tech.waitForURL((url) => url.searchParams.get('q') === 'DETACHED garage');
+  await tech.getByTestId('permit-list').getByRole('link', { name: number }).waitFor();
+  const matched = await apiExpect(200, base, 'GET', `/api/v1/permits?q=${encodeURIComponent('DETACHED garage')}`, undefined, techToken);
+  const listed = await tech.getByTestId('permit-list').getByRole('row').count();
+  check(listed === matched.items.length + 1, `the desk lists ${listed - 1} permits, the node matched ${matched.items.length}`);
+  check(matched.items.some((p) => p.number === number) && !matched.items.some((p) => p.number === 'BP-central-1'),
+    `the node's matches are not the new permit alone among the demo's: ${matched.items.map((p) => p.number)}`);
+  await tech.getByLabel('Number, street, parcel or description of the work').fill('no such work anywhere');
+  await tech.getByRole('button', { name: 'Show permits' }).click();
+  await tech.getByText('No permit matches. Try another status or fewer words.').waitFor();
 });

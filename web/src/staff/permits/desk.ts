@@ -1,7 +1,7 @@
 // The permit desk (/staff/permits): open a permit by its number, list permits by status and narrow them by
-// address or inspectionName of the work; and (/staff/permits/new) take a new application: the applicant found by
-// search, the permit type in effect today, the contractor the type's trade needs, the work and its site. The
-// node assesses the fees (POST /api/v1/permits) and the page shows them.
+// number, site, parcel or description of the work (the node searches); and (/staff/permits/new) take a new
+// application: the applicant found by search, the permit type in effect today, the contractor the type's trade
+// needs, the work and its site. The node assesses the fees (POST /api/v1/permits) and the page shows them.
 import { api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, explain, field, h, link, numberForm, radios, record, scrollable, selectField, showAlert, showError, textareaField, value } from '../../dom';
@@ -21,7 +21,7 @@ export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): P
 
   const filter = h('form', { class: 'usa-form usa-form--large', 'data-testid': 'permit-filter', novalidate: true },
     selectField('status', 'Status', [['', 'Any status'], ...Object.entries(PERMIT_STATUS)]),
-    field('q', 'Address, number or inspectionName of the work', { value: q, autocomplete: 'off' }, 'For example Prairie View or fence'),
+    field('q', 'Number, street, parcel or description of the work', { value: q, autocomplete: 'off' }, 'For example Prairie View or fence'),
     h('button', { class: 'usa-button', type: 'submit' }, 'Show permits'));
   (filter.querySelector('#status') as HTMLSelectElement).value = status;
   filter.addEventListener('submit', (e) => {
@@ -44,21 +44,23 @@ export async function renderPermitDesk(main: HTMLElement, navigate: Navigate): P
     filter, list,
   );
   try {
-    const path = `/api/v1/permits?limit=500${status ? `&status=${encodeURIComponent(status)}` : ''}`;
-    const { items } = await api<Items<Permit>>('GET', path);
-    const needle = q.toLowerCase();
-    const shown = needle
-      ? items.filter((p) => [p.number, addressText(p.address), p.description ?? '', p.parcel_pin ?? '', p.type_name]
-        .some((t) => t.toLowerCase().includes(needle)))
-      : items;
-    list.replaceChildren(permitTable(shown, status || q ? 'Permits that match' : 'Permits, newest first'));
+    // The node searches (number, site, description, parcel, type name) and pages; the first page is shown.
+    const params = new URLSearchParams({ limit: '200' });
+    if (status) params.set('status', status);
+    if (q) params.set('q', q);
+    const page = await api<Items<Permit> & { next_cursor?: string }>('GET', `/api/v1/permits?${params}`);
+    list.replaceChildren(permitTable(page.items, status || q ? 'Permits that match' : 'Permits, newest first'),
+      ...(page.next_cursor
+        ? [h('p', { class: 'usa-hint', 'data-testid': 'permit-list-more' },
+          `These are the latest ${page.items.length}; there are more. Search for a number, a street or a parcel to find the others.`)]
+        : []));
   } catch (e) {
     showError(list, 'The permits could not be listed', e);
   }
 }
 
 function permitTable(items: Permit[], caption: string): HTMLElement {
-  if (items.length === 0) return h('p', { 'data-testid': 'permit-list' }, 'No permit matches. Try another status or fewer inspectionName.');
+  if (items.length === 0) return h('p', { 'data-testid': 'permit-list' }, 'No permit matches. Try another status or fewer words.');
   return scrollable(caption,
     h('table', { class: 'usa-table usa-table--borderless', 'data-testid': 'permit-list' },
       h('caption', {}, caption),
