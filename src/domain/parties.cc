@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
+#include "base/cursor.h"
 #include "base/text.h"
 #include "domain/conflicts.h"
 #include "store/series.h"
@@ -311,15 +313,10 @@ Result<bool> PartyExists(Db& db, std::string_view id) {
 }
 
 Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
-  // Cursor: "<name_key>\x1f<id>" of the last item, hex-encoded so it is URL-safe.
+  // Cursor: the name_key and id of the last item.
   std::string after_key, after_id;
   if (!q.after.empty()) {
-    auto raw = FromHex(q.after);
-    std::string text = raw ? std::string(AsChars(*raw)) : "";
-    auto sep = text.find('\x1f');
-    if (sep == std::string::npos) return Invalid("the cursor is not one this server gave out", "cursor");
-    after_key = text.substr(0, sep);
-    after_id = text.substr(sep + 1);
+    HF_ASSIGN_OR_RETURN(std::tie(after_key, after_id), DecodeCursor(q.after));
   }
   HF_ASSIGN_OR_RETURN(StmtRef s,
                       db.Prepare(fmt::format("SELECT {}, name_key FROM parties WHERE (?1 = '' OR name_key "
@@ -337,7 +334,7 @@ Result<PartyPage> SearchParties(Db& db, const PartyQuery& q) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
     if (static_cast<int>(page.items.size()) == q.limit) {
-      page.next_cursor = Hex(AsBytes(last_key + '\x1f' + last_id));
+      page.next_cursor = EncodeCursor(last_key, last_id);
       break;
     }
     HF_ASSIGN_OR_RETURN(json::object p, ReadParty(*s));

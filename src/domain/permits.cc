@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
-#include "base/bytes.h"
+#include "base/cursor.h"
 #include "base/text.h"
 #include "domain/contractors.h"
 #include "domain/inspections.h"
@@ -672,15 +673,10 @@ Result<std::optional<json::object>> PublicPermit(Db& db, std::string_view number
 }
 
 Result<PermitPage> ListPermits(Db& db, const PermitQuery& q) {
-  // Cursor: "<applied_on>\x1f<number>" of the last permit of the page, hex-encoded so it is URL-safe.
+  // Cursor: the applied_on and number of the last permit of the page.
   std::string after_day, after_number;
   if (!q.after.empty()) {
-    auto raw = FromHex(q.after);
-    std::string text = raw ? std::string(AsChars(*raw)) : "";
-    auto sep = text.find('\x1f');
-    if (sep == std::string::npos) return Invalid("the cursor is not one this server gave out", "cursor");
-    after_day = text.substr(0, sep);
-    after_number = text.substr(sep + 1);
+    HF_ASSIGN_OR_RETURN(std::tie(after_day, after_number), DecodeCursor(q.after));
   }
   HF_ASSIGN_OR_RETURN(
       StmtRef s,
@@ -699,8 +695,7 @@ Result<PermitPage> ListPermits(Db& db, const PermitQuery& q) {
     if (!row) break;
     if (static_cast<int64_t>(page.items.size()) == q.limit) {
       const json::object& last = page.items.back().as_object();
-      page.next_cursor =
-          Hex(AsBytes(fmt::format("{}\x1f{}", StringOr(last, "applied_on"), StringOr(last, "number"))));
+      page.next_cursor = EncodeCursor(StringOr(last, "applied_on"), StringOr(last, "number"));
       break;
     }
     page.items.push_back(ReadPermit(*s));
