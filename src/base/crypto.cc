@@ -15,11 +15,20 @@ Status InitCrypto() {
   return Status::Ok();
 }
 
+namespace {
+
+// SHA-256 as OpenSSL found it once. Its implicit lookups (the one-shot SHA256(), EVP_sha256() in
+// EVP_DigestInit_ex) find the algorithm again on every call, which costs as much as hashing a few hundred
+// bytes, and the node hashes many short inputs (events, tokens).
+const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return fetched ? fetched : EVP_sha256();
+}
+
+}  // namespace
+
 Hash Sha256(std::span<const uint8_t> data) {
-  // OpenSSL's one-shot SHA256() looks the algorithm up on every call, which costs as much as hashing a few
-  // hundred bytes; the node hashes many short inputs (events, tokens), so the algorithm is fetched once and
-  // each thread keeps a context.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  // Each thread keeps a context.
   struct Context {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     ~Context() { EVP_MD_CTX_free(ctx); }
@@ -27,7 +36,7 @@ Hash Sha256(std::span<const uint8_t> data) {
   thread_local Context context;
   Hash h;
   unsigned n = 0;
-  if (!md || !context.ctx || EVP_DigestInit_ex(context.ctx, md, nullptr) != 1 ||
+  if (!context.ctx || EVP_DigestInit_ex(context.ctx, Sha256Algorithm(), nullptr) != 1 ||
       EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(context.ctx, h.data(), &n) != 1) {
     SHA256(data.data(), data.size(), h.data());
@@ -36,7 +45,7 @@ Hash Sha256(std::span<const uint8_t> data) {
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Algorithm(), nullptr);
 }
 Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void Sha256Stream::Update(std::span<const uint8_t> data) {

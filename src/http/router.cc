@@ -27,6 +27,20 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+Result<std::string> Call::QueryText(std::string_view name, size_t max_length) const {
+  std::string_view text = req.Query(name);
+  if (text.size() > max_length) {
+    return Invalid(fmt::format("{} is longer than {} characters", name, max_length), std::string(name));
+  }
+  return std::string(text);
+}
+
+void Call::ReplyPage(json::array items, std::string_view next_cursor) {
+  json::object body{{"items", std::move(items)}};
+  if (!next_cursor.empty()) body["next_cursor"] = next_cursor;
+  ReplyJson(200, body);
+}
+
 Result<int> Call::QueryInt(std::string_view name, int fallback, int min, int max) const {
   std::string_view text = req.Query(name);
   if (text.empty()) return fallback;

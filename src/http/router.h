@@ -87,6 +87,10 @@ struct Call : std::enable_shared_from_this<Call> {
   Result<json::value> Body() const;
   // Query parameter `name` as a whole number from `min` to `max`; `fallback` when absent.
   Result<int> QueryInt(std::string_view name, int fallback, int min, int max) const;
+  // Query parameter `name` as text of at most `max_length` bytes ("" when absent).
+  Result<std::string> QueryText(std::string_view name, size_t max_length) const;
+  // Answers 200 with one page of a list: {items, next_cursor} (next_cursor only while more remain).
+  void ReplyPage(json::array items, std::string_view next_cursor);
 };
 
 class Router {

@@ -90,22 +90,21 @@ void Get(Call& call) {
 
 void Search(Call& call) {
   domain::PartyQuery q;
-  q.text = std::string(call.req.Query("q"));
+  auto text = call.QueryText("q", 200);
+  if (!text.ok()) return call.Fail(text.error());
+  q.text = std::move(*text);
   q.kind = std::string(call.req.Query("kind"));
   q.after = std::string(call.req.Query("cursor"));
   if (!q.kind.empty() && q.kind != "person" && q.kind != "business") {
     return call.Fail(Invalid("kind must be person or business", "kind"));
   }
-  if (q.text.size() > 200) return call.Fail(Invalid("q is longer than 200 characters", "q"));
   auto limit = call.QueryInt("limit", q.limit, 1, 500);
   if (!limit.ok()) return call.Fail(limit.error());
   q.limit = *limit;
   call.app->Read(call, [&](store::Db& db) {
     auto page = domain::SearchParties(db, q);
     if (!page.ok()) return call.Fail(page.error());
-    json::object body{{"items", std::move(page->items)}};
-    if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
-    call.ReplyJson(200, body);
+    call.ReplyPage(std::move(page->items), page->next_cursor);
   });
 }
 

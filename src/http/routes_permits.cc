@@ -381,9 +381,10 @@ void ListPermits(Call& call) {
   domain::PermitQuery q;
   q.status = std::string(call.req.Query("status"));
   q.party_id = std::string(call.req.Query("party_id"));
-  q.text = std::string(call.req.Query("q"));
+  auto text = call.QueryText("q", 200);
+  if (!text.ok()) return call.Fail(text.error());
+  q.text = std::move(*text);
   q.after = std::string(call.req.Query("cursor"));
-  if (q.text.size() > 200) return call.Fail(Invalid("q is longer than 200 characters", "q"));
   if (call.who.IsPublicOnly()) {
     if (call.who.user->party_id.empty()) return call.ReplyJson(200, json::object{{"items", json::array{}}});
     q.party_id = call.who.user->party_id;
@@ -394,9 +395,7 @@ void ListPermits(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
     auto page = domain::ListPermits(db, q);
     if (!page.ok()) return call.Fail(page.error());
-    json::object body{{"items", std::move(page->items)}};
-    if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
-    call.ReplyJson(200, body);
+    call.ReplyPage(std::move(page->items), page->next_cursor);
   });
 }
 
