@@ -169,12 +169,12 @@ async function ownerView(slot: HTMLElement, partyId: string, drawer: Drawer | nu
   async function drawFees(): Promise<void> {
     const mine = ++asked;
     const picked = chosen();
+    feesSlot.setAttribute('aria-busy', String(picked.length > 0));
     if (picked.length === 0) {
       feesSlot.replaceChildren(h('p', {}, 'Choose the pets to renew to see the fees.'));
       tenders.setTotal(null);
       return;
     }
-    feesSlot.setAttribute('aria-busy', 'true');
     const f = await fees(picked);
     if (mine !== asked) return;
     feesSlot.setAttribute('aria-busy', 'false');
