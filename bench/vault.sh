@@ -13,8 +13,8 @@
 #    the stages it had reached, and the run goes on.
 # 3. `holdfast backup --data DIR --vault VDIR` (a local directory vault), timed; the vault's size on disk (du).
 # 4. `holdfast restore --vault VDIR --key KEY --data NEWDIR`, timed, with the time of each of its stages (from
-#    its progress lines: manifests, fetching and storing the packs, checking the log against the checkpoint,
-#    folding state, then committing and moving the database into place, then verifying); then
+#    its progress lines: manifests; fetching, checking, storing and folding the packs; the seals and the log
+#    against the checkpoint; the state digest; committing and moving the database into place); then
 #    `holdfast serve --data NEWDIR` until GET /readyz answers 200. The goal figure is the time from the start
 #    of the restore to that answer.
 # 5. restic (Debian's), in the same run: the same events exported as JSON Lines (one event's stored bytes per
@@ -305,17 +305,12 @@ serving_s=$(since "$t")
 serve_s=$(calc "$serving_s - $restore_s" 3)
 stop_pid "$serve_pid"
 r_packs=$(stamp_of "$work/restore.err" 'generations, .* packs')
-r_check=$(stamp_of "$work/restore.err" 'checking the restored log')
-r_fold=$(stamp_of "$work/restore.err" 'folding state')
-r_fold_end=$(stamp_of "$work/restore.err" 'folding state: .*\(100%\)' -l)
-r_verify=$(stamp_of "$work/restore.err" 'checking event hashes')
-r_vlog=$(stamp_of "$work/restore.err" 'checking the node log')
-# The fold's first progress line comes when a tenth of the events are folded: the log check's span includes that
-# tenth, the fold's span is the other nine tenths.
-restore_stages=$(printf '{"manifests_s":%s,"packs_s":%s,"log_check_and_fold_first_tenth_s":%s,"fold_other_nine_tenths_s":%s,"commit_s":%s,"verify_s":%s,"node_log_and_digest_s":%s}' \
-  "$(span "$r_start" "$r_packs")" "$(span "$r_packs" "$r_check")" "$(span "$r_check" "$r_fold")" \
-  "$(span "$r_fold" "$r_fold_end")" "$(span "$r_fold_end" "$r_verify")" "$(span "$r_verify" "$r_vlog")" \
-  "$(span "$r_vlog" "$r_end")")
+r_check=$(stamp_of "$work/restore.err" 'checking the seals and the restored log')
+r_digest=$(stamp_of "$work/restore.err" 'computing the state digest')
+r_commit=$(stamp_of "$work/restore.err" 'committing the restored database')
+restore_stages=$(printf '{"manifests_s":%s,"packs_s":%s,"seals_and_log_check_s":%s,"digest_s":%s,"commit_s":%s}' \
+  "$(span "$r_start" "$r_packs")" "$(span "$r_packs" "$r_check")" "$(span "$r_check" "$r_digest")" \
+  "$(span "$r_digest" "$r_commit")" "$(span "$r_commit" "$r_end")")
 restored_bytes=$(du_bytes "$restored")
 node_digest=$("$holdfast" digest --data "$node") || die "holdfast digest failed on the node"
 restored_digest=$("$holdfast" digest --data "$restored") || die "holdfast digest failed on the restored node"
@@ -529,14 +524,11 @@ rf() { json_field "$restic_json" "$1"; }
     "(worst of ${#rpo_rows[@]} drills: ${rpo_max:-—} ms)."
   echo
   echo "Stages of \`holdfast restore\` (s, from its progress lines): manifests $(json_field "$restore_stages" manifests_s)," \
-    "fetching, opening and storing the packs $(json_field "$restore_stages" packs_s), checking the log against the" \
-    "checkpoint and folding the first tenth of the events $(json_field "$restore_stages" log_check_and_fold_first_tenth_s)" \
-    "(the fold reports its progress from 10% on), folding the other nine tenths" \
-    "$(json_field "$restore_stages" fold_other_nine_tenths_s)," \
-    "committing, key files and moving the database into place $(json_field "$restore_stages" commit_s)," \
-    "verifying hashes, chains and seals $(json_field "$restore_stages" verify_s), the node log and the state" \
-    "digest $(json_field "$restore_stages" node_log_and_digest_s); then \`holdfast serve\` answered \`/readyz\`" \
-    "$serve_s s after the restore ended."
+    "fetching, opening, checking (hashes, chains), storing and folding the packs" \
+    "$(json_field "$restore_stages" packs_s), the seals and the log against the checkpoint" \
+    "$(json_field "$restore_stages" seals_and_log_check_s), the state digest $(json_field "$restore_stages" digest_s)," \
+    "committing, key files and moving the database into place $(json_field "$restore_stages" commit_s); then" \
+    "\`holdfast serve\` answered \`/readyz\` $serve_s s after the restore ended."
   echo
   vs() { local v; v=$(json_field "$verify_stages" "$1"); echo "${v:-not reached}"; }
   echo "Stages of \`holdfast verify\` (s): opening $(vs open_s), event hashes and chains $(vs events_s)," \

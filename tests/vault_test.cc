@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "base/files.h"
+#include "domain/parties.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "http/vault_service.h"
@@ -128,6 +129,54 @@ TEST_F(VaultTest, RestoreBringsBackEveryFeedAndTheNodeGoesOnFromThere) {
   auto over = RestoreInto(vault, Key(0), restored);
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().type, "node-exists");
+}
+
+// An office's change reaches central after a later change central made to the same party: central stored
+// it after events it sorts before, and refolded the party. The restore, which stores and folds in the log's
+// order, must come to the same state.
+TEST_F(VaultTest, RestoreFoldsAnOfficeChangeThatArrivedLateToTheSameState) {
+  vault::VaultDir vault(tmp_.Sub("vault"));
+  auto created = city_.Run(0, [](store::CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(json::object p,
+                        domain::CreateParty(ctx, {.kind = "person", .name = "Ada Early"}, "clerk"));
+    return json::value(p.at("id"));
+  });
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::string id(created->as_string());
+  ASSERT_TRUE(city_.Sync(0, 1).ok());
+  auto rename = [&](int node, const std::string& name, const std::string& phone) {
+    auto r = city_.Run(node, [&](store::CommandContext& ctx) -> Result<json::value> {
+      domain::PartyInput p{.name = name};
+      p.phone = phone;
+      HF_RETURN_IF_ERROR(domain::UpdateParty(ctx, id, p, "clerk").status());
+      return json::value(nullptr);
+    });
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  };
+  city_.clock(1).Advance(1000);
+  rename(1, "Ada Office", "555-0101");  // earlier, at the office, offline
+  city_.clock(0).Advance(60000);
+  rename(0, "Ada Central", "555-0202");  // later, at central
+  AddParties(city_.node(0), 5, "Central Person");
+  ASSERT_TRUE(city_.Sync(1, 0).ok());  // the office's change arrives last
+  {
+    auto db = city_.node(0).Read();
+    auto party = domain::GetParty(**db, id);
+    ASSERT_TRUE(party.ok() && party->has_value());
+    EXPECT_EQ((**party).at("name").as_string(), "Ada Central");  // the later change wins
+  }
+  ASSERT_TRUE(Push(0, vault).ok());
+  std::string live_digest = city_.Digest(0);
+
+  std::string restored = tmp_.Sub("restored");
+  auto report = RestoreInto(vault, Key(0), restored);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->digest, live_digest);
+  EXPECT_EQ(DigestOf(restored), live_digest);
+  auto verified = store::VerifyNode(restored, domain::NodeRegistry());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact()) << verified->problems.front().where << ": "
+                                  << verified->problems.front().what;
 }
 
 TEST_F(VaultTest, RestoreNamesACorruptedOrSwappedObjectAndLeavesNoNode) {

@@ -53,14 +53,33 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 Status AppendStringImpl(std::string_view s, std::string* out) {
+  bool plain = true;  // ASCII with nothing to escape: the common case, copied whole
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || NeedsEscape(c)) {
+      plain = false;
+      break;
+    }
+  }
+  out->push_back('"');
+  if (plain) {
+    out->append(s);
+    out->push_back('"');
+    return Status::Ok();
+  }
   if (!IsAscii(s)) {
     std::u16string scratch;
     if (!ToUtf16(s, &scratch)) return Invalid("string is not valid UTF-8");
   }
-  out->push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (!NeedsEscape(c)) continue;
+    out->append(s.substr(run, i - run));
+    run = i + 1;
     switch (c) {
       case '"':
         *out += "\\\"";
@@ -84,13 +103,10 @@ Status AppendStringImpl(std::string_view s, std::string* out) {
         *out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          *out += fmt::format("\\u{:04x}", c);
-        } else {
-          out->push_back(ch);
-        }
+        *out += fmt::format("\\u{:04x}", c);
     }
   }
+  out->append(s.substr(run));
   out->push_back('"');
   return Status::Ok();
 }

@@ -128,7 +128,7 @@ Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
   return FeedHead{s->Int(0), Hex(s->Blob(1))};
 }
 
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se, Indexing indexing) {
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
   const journal::Event& e = se.event;
   HF_ASSIGN_OR_RETURN(StmtRef s,
                       db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
@@ -141,7 +141,6 @@ Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent&
       .Bind(7, e.type);
   HF_RETURN_IF_ERROR(s->Run());
   HF_RETURN_IF_ERROR(AppendToLog(db, sqlite3_last_insert_rowid(db.raw())));
-  if (indexing == Indexing::kLeaveToRebuild) return Status::Ok();
   return IndexAggregates(db, registry, e);
 }
 
@@ -241,40 +240,61 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
   return Status::Ok();
 }
 
+Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out) {
+  HF_ASSIGN_OR_RETURN(StmtRef probe, db.Prepare(fmt::format("SELECT * FROM {} LIMIT 0", table)));
+  int columns = probe->ColumnCount();
+  std::string order;
+  for (int i = 1; i <= columns; ++i) order += (i > 1 ? "," : "") + std::to_string(i);
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT * FROM {} ORDER BY {}", table, order)));
+  // Each row's canonical JSON array, written directly (the bytes Canonical(json::array) would give), and
+  // hashed some rows at a time.
+  std::string line;
+  int64_t rows = 0;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    ++rows;
+    line.push_back('[');
+    for (int c = 0; c < columns; ++c) {
+      if (c) line.push_back(',');
+      switch (s->ColumnType(c)) {
+        case SQLITE_NULL:
+          line += "null";
+          break;
+        case SQLITE_INTEGER: {
+          int64_t n = s->Int(c);
+          if (n > kMaxSafeInteger || n < -kMaxSafeInteger) {
+            return Invalid(fmt::format("table {} holds an integer outside ±(2^53−1)", table));
+          }
+          fmt::format_to(std::back_inserter(line), "{}", n);
+          break;
+        }
+        case SQLITE_BLOB:
+          line += "\"x:";
+          line += Hex(s->Blob(c));
+          line.push_back('"');
+          break;
+        default:
+          HF_RETURN_IF_ERROR(AppendCanonicalString(s->TextView(c), &line));
+          break;
+      }
+    }
+    line += "]\n";
+    if (line.size() >= 64 * 1024) {
+      out->Update(line);
+      line.clear();
+    }
+  }
+  out->Update(line);
+  return rows;
+}
+
 Result<Hash> StateDigest(Db& db, const Registry& registry) {
   Sha256Stream digest;
   for (const StateTable* t : DerivedTables(registry)) {
     digest.Update(t->name);
     digest.Update("\n");
-    HF_ASSIGN_OR_RETURN(StmtRef probe, db.Prepare(fmt::format("SELECT * FROM {} LIMIT 0", t->name)));
-    int columns = probe->ColumnCount();
-    std::string order;
-    for (int i = 1; i <= columns; ++i) order += (i > 1 ? "," : "") + std::to_string(i);
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT * FROM {} ORDER BY {}", t->name, order)));
-    for (;;) {
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      json::array a;
-      for (int c = 0; c < columns; ++c) {
-        switch (s->ColumnType(c)) {
-          case SQLITE_NULL:
-            a.emplace_back(nullptr);
-            break;
-          case SQLITE_INTEGER:
-            a.emplace_back(s->Int(c));
-            break;
-          case SQLITE_BLOB:
-            a.emplace_back("x:" + Hex(s->Blob(c)));
-            break;
-          default:
-            a.emplace_back(s->TextView(c));
-            break;
-        }
-      }
-      HF_ASSIGN_OR_RETURN(std::string line, Canonical(a));
-      digest.Update(line);
-      digest.Update("\n");
-    }
+    HF_RETURN_IF_ERROR(HashTableRows(db, t->name, &digest).status());
   }
   return digest.Finish();
 }

@@ -54,11 +54,8 @@ struct FeedHead {
 };
 Result<FeedHead> LoadHead(Db& db, std::string_view feed);
 
-// Stores an event (which must not be stored yet) and, unless told not to (for a bulk load that RebuildState
-// follows, which indexes every event again), indexes its aggregates. Does not fold.
-enum class Indexing { kIndex, kLeaveToRebuild };
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
-                   Indexing indexing = Indexing::kIndex);
+// Stores an event (which must not be stored yet) and indexes its aggregates. Does not fold.
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
 Status InsertSeal(Db& db, const journal::Seal& seal);
 
 // Folds a stored event into each of its aggregates: applied directly when it sorts after every event already
@@ -86,6 +83,9 @@ Status RebuildState(Db& db, const Registry& registry,
 // columns, rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers,
 // blobs as hex strings prefixed "x:", null as null).
 Result<Hash> StateDigest(Db& db, const Registry& registry);
+// Adds the rows of one table (which may be schema-qualified: "live.parties") to `out` as StateDigest does;
+// returns how many there were.
+Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out);
 
 // Reads one event by feed and seq.
 Result<std::optional<journal::StoredEvent>> LoadEvent(Db& db, std::string_view feed, int64_t seq);

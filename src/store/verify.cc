@@ -26,17 +26,12 @@ std::string UriPath(const std::string& path) {
   return out + "?mode=ro";
 }
 
-struct FeedState {
-  int64_t last_seq = 0;
-  std::string last_hash;
-};
-
 class Verifier {
  public:
-  Verifier(const std::string& dir, const Registry& registry, std::string db)
-      : paths_(dir), db_path_(db.empty() ? paths_.db() : std::move(db)), registry_(registry) {}
+  Verifier(const std::string& dir, const Registry& registry)
+      : paths_(dir), db_path_(paths_.db()), registry_(registry) {}
 
-  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress, VerifySteps steps) {
+  Result<VerifyReport> Run(const std::function<void(std::string_view)>& progress) {
     auto say = [&](std::string_view s) {
       if (progress) progress(s);
     };
@@ -48,11 +43,11 @@ class Verifier {
     HF_ASSIGN_OR_RETURN(StmtRef attach, scratch_->Prepare("ATTACH ? AS live"));
     HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(db_path_)).Run());
     HF_ASSIGN_OR_RETURN(auto city, ScalarText("SELECT value FROM live.meta WHERE key='city'"));
-    city_ = city;
+    chain_.emplace(city_key_, city, paths_.city_pub());
     // Tables built as another version declared them (a column fewer) cannot be compared row by row.
     HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(db_path_, OpenMode::kReadOnly));
     HF_ASSIGN_OR_RETURN(bool current, StateSchemaIsCurrent(*live, registry_));
-    if (!current && steps.refold) {
+    if (!current) {
       return Conflict(fmt::format("the state tables in {} were built by another version of holdfast: start "
                                   "the node once or run `holdfast rebuild --data {}`, then verify",
                                   db_path_, paths_.dir),
@@ -63,20 +58,32 @@ class Verifier {
     HF_RETURN_IF_ERROR(CheckEvents());
     say("checking node certificates and seals");
     HF_RETURN_IF_ERROR(CheckSeals());
-    if (steps.node_log) {
-      say("checking the node log");
-      HF_RETURN_IF_ERROR(CheckNodeLog());
-    }
-    if (!steps.refold) return std::move(report_);
+    say("checking the node log");
+    HF_RETURN_IF_ERROR(CheckNodeLog());
     say("refolding every aggregate from the journal");
-    HF_RETURN_IF_ERROR(scratch_->Exec("INSERT OR IGNORE INTO main.events SELECT * FROM live.events"));
-    // Events already reported as unreadable are left out of the refold; the state they fed is then reported
-    // too.
-    for (const auto& [feed, seq] : unreadable_) {
-      HF_ASSIGN_OR_RETURN(StmtRef del, scratch_->Prepare("DELETE FROM main.events WHERE feed=? AND seq=?"));
-      HF_RETURN_IF_ERROR(del->BindAll(feed, seq).Run());
+    {
+      // The scratch file counts for nothing once verify ends: no journal, no syncs, one transaction, and a
+      // page cache large enough that the fold's pages are written out about once.
+      HF_RETURN_IF_ERROR(scratch_->Exec(
+          "PRAGMA main.journal_mode=OFF; PRAGMA main.synchronous=OFF; PRAGMA main.cache_size=-1048576; "
+          "PRAGMA temp_store=MEMORY"));
+      HF_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*scratch_));
+      // The fold reads the live events in place, through a view that shadows the scratch's own (empty)
+      // events table. Events already reported as unreadable are left out; the state they fed is then
+      // reported too.
+      HF_RETURN_IF_ERROR(scratch_->Exec(
+          "CREATE TEMP TABLE unreadable(feed TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(feed, seq)); "
+          "CREATE TEMP VIEW events AS SELECT * FROM live.events e WHERE NOT EXISTS "
+          "(SELECT 1 FROM unreadable u WHERE u.feed = e.feed AND u.seq = e.seq)"));
+      for (const auto& [feed, seq] : unreadable_) {
+        HF_ASSIGN_OR_RETURN(StmtRef skip, scratch_->Prepare("INSERT OR IGNORE INTO unreadable VALUES(?,?)"));
+        HF_RETURN_IF_ERROR(skip->BindAll(feed, seq).Run());
+      }
+      HF_RETURN_IF_ERROR(RebuildState(*scratch_, registry_, [&](int64_t n, int64_t total) {
+        if (n % 1000000 == 0 || n == total) say(fmt::format("refolded {} of {} events", n, total));
+      }));
+      HF_RETURN_IF_ERROR(txn.Commit());
     }
-    HF_RETURN_IF_ERROR(RebuildState(*scratch_, registry_));
     say("comparing state tables");
     HF_RETURN_IF_ERROR(CompareTables());
     return std::move(report_);
@@ -115,14 +122,13 @@ class Verifier {
       std::string feed = s->Text(0);
       int64_t seq = s->Int(1);
       std::string where = fmt::format("event {}/{}", feed, seq);
-      std::string body(AsChars(s->Blob(3)));
-      Hash actual = Sha256(body);
-      std::string actual_hex = Hex(actual);
+      std::string_view body = AsChars(s->Blob(3));
       max_stored = std::max(max_stored, s->Int(7));
+      auto decoded = journal::Decode(body);
+      std::string actual_hex = Hex(decoded.ok() ? decoded->hash : Sha256(body));
       if (Hex(s->Blob(2)) != actual_hex) {
         Add(where, "its bytes do not match its stored hash (the event was edited)");
       }
-      auto decoded = journal::Decode(body);
       if (!decoded.ok()) {
         Add(where, "its bytes are not a valid event: " + decoded.error().detail);
         unreadable_.emplace_back(feed, seq);
@@ -135,22 +141,10 @@ class Verifier {
         if (e.stamp.time != s->Int(4) || e.stamp.tick != s->Int(5) || e.type != s->TextView(6)) {
           Add(where, "its time, tick or type columns differ from its bytes");
         }
-        if (e.type == journal::kNodeEnrolledType) enrollments_.push_back(e);
-        FeedState& f = feeds_[feed];
-        if (seq != f.last_seq + 1) {
-          Add(where,
-              f.last_seq + 1 == seq - 1
-                  ? fmt::format("event {}/{} is missing (deleted)", feed, f.last_seq + 1)
-                  : fmt::format("events {}/{}..{} are missing (deleted)", feed, f.last_seq + 1, seq - 1));
-        } else if (e.prev != f.last_hash) {
-          Add(where, fmt::format("its prev link does not match the hash of event {}/{} (the chain is broken)",
-                                 feed, seq - 1));
-        }
       }
-      feeds_[feed].last_seq = seq;
-      feeds_[feed].last_hash = actual_hex;
+      chain_->AddEvent(feed, seq, std::move(actual_hex), decoded.ok() ? &decoded->event : nullptr);
     }
-    report_.feeds = static_cast<int64_t>(feeds_.size());
+    report_.feeds = chain_->feeds();
     if (max_stored + 1 != report_.events) {
       Add("node log",
           fmt::format("the log has gaps: {} events stored at positions 0 to {} (events were deleted)",
@@ -160,21 +154,6 @@ class Verifier {
   }
 
   Status CheckSeals() {
-    std::map<std::string, Bytes> keys;
-    for (const journal::Event& e : enrollments_) {
-      std::string node(StringOr(e.data, "node"));
-      std::string pub(StringOr(e.data, "public_key"));
-      auto cert = FromHex(StringOr(e.data, "certificate"));
-      auto key = FromHex(pub);
-      if (!cert || !key || !journal::VerifyNodeCertificate(city_key_, city_, node, pub, *cert)) {
-        Add(fmt::format("event {}/{}", e.feed, e.seq),
-            fmt::format("the enrollment of node {} is not certified by the city key in {}", node,
-                        paths_.city_pub()));
-        continue;
-      }
-      keys[node] = *key;
-    }
-    std::map<std::string, int64_t> sealed_head;
     HF_ASSIGN_OR_RETURN(
         StmtRef s,
         scratch_->Prepare(
@@ -183,43 +162,25 @@ class Verifier {
     for (;;) {
       HF_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      ++report_.seals;
       journal::Seal seal{s->Text(0), s->Int(1), Hex(s->Blob(2)), Bytes(s->Blob(3).begin(), s->Blob(3).end())};
-      std::string where = fmt::format("seal {}/{}", seal.feed, seal.seq);
-      auto key = keys.find(seal.feed);
-      if (key == keys.end()) {
-        Add(where, fmt::format("no certified key for feed {}", seal.feed));
-        continue;
-      }
-      if (!journal::VerifySeal(key->second, seal)) {
-        Add(where, "the signature does not verify (the seal was changed or forged)");
-        continue;
-      }
-      if (s->IsNull(4)) {
-        Add(where, fmt::format("it seals event {}/{}, which is missing (deleted)", seal.feed, seal.seq));
-      } else if (Hex(s->Blob(4)) != seal.hash) {
-        Add(where, fmt::format("it seals a different event {}/{} than the one stored", seal.feed, seal.seq));
-      }
-      sealed_head[seal.feed] = std::max(sealed_head[seal.feed], seal.seq);
+      chain_->AddSeal(std::move(seal),
+                      s->IsNull(4) ? std::nullopt : std::optional<std::string>(Hex(s->Blob(4))));
     }
-    for (const auto& [feed, state] : feeds_) {
-      if (!keys.contains(feed)) Add(fmt::format("feed {}", feed), "no certified key for this feed");
-      if (sealed_head[feed] < state.last_seq) {
-        Add(fmt::format("event {}/{}", feed, state.last_seq),
-            fmt::format(
-                "feed {} ends at seq {} but is sealed only up to seq {} (events were added or the seal "
-                "removed)",
-                feed, state.last_seq, sealed_head[feed]));
-      }
-    }
+    chain_->Finish();
+    report_.seals = chain_->seals();
+    for (Problem& p : chain_->problems()) report_.problems.push_back(std::move(p));
+    chain_->problems().clear();
     return Status::Ok();
   }
 
   Status CompareTables() {
     for (const StateTable* t : DerivedTables(registry_)) {
-      HF_ASSIGN_OR_RETURN(int64_t n,
-                          scratch_->QueryInt(fmt::format("SELECT COUNT(*) FROM live.{}", t->name)));
+      // Equal rows hash alike; only a table whose hashes differ is searched for the rows that differ.
+      Sha256Stream live, refolded;
+      HF_ASSIGN_OR_RETURN(int64_t n, HashTableRows(*scratch_, "live." + t->name, &live));
+      HF_RETURN_IF_ERROR(HashTableRows(*scratch_, "main." + t->name, &refolded).status());
       report_.rows += n;
+      if (live.Finish() == refolded.Finish()) continue;
       HF_RETURN_IF_ERROR(
           Diff(*t, "live", "main", "the live row is not what the journal gives (edited or added directly)"));
       HF_RETURN_IF_ERROR(
@@ -256,20 +217,92 @@ class Verifier {
   std::string db_path_;
   const Registry& registry_;
   Bytes city_key_;
-  std::string city_;
+  std::optional<ChainChecker> chain_;
   std::unique_ptr<Db> scratch_;
   VerifyReport report_;
-  std::map<std::string, FeedState> feeds_;
-  std::vector<journal::Event> enrollments_;
   std::vector<std::pair<std::string, int64_t>> unreadable_;
 };
 
 }  // namespace
 
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
-                                const std::function<void(std::string_view)>& progress, VerifySteps steps) {
-  Verifier v(dir, registry, steps.db);
-  return v.Run(progress, steps);
+                                const std::function<void(std::string_view)>& progress) {
+  Verifier v(dir, registry);
+  return v.Run(progress);
+}
+
+ChainChecker::ChainChecker(Bytes city_key, std::string city, std::string city_key_file)
+    : city_key_(std::move(city_key)), city_(std::move(city)), city_key_file_(std::move(city_key_file)) {}
+
+void ChainChecker::AddEvent(std::string_view feed, int64_t seq, std::string hash_hex,
+                            const journal::Event* event) {
+  auto it = feeds_.find(feed);
+  if (it == feeds_.end()) it = feeds_.emplace(std::string(feed), FeedState{}).first;
+  FeedState& f = it->second;
+  if (event) {
+    if (event->type == journal::kNodeEnrolledType) enrollments_.push_back(*event);
+    if (seq != f.last_seq + 1) {
+      Add(fmt::format("event {}/{}", feed, seq),
+          f.last_seq + 1 == seq - 1
+              ? fmt::format("event {}/{} is missing (deleted)", feed, f.last_seq + 1)
+              : fmt::format("events {}/{}..{} are missing (deleted)", feed, f.last_seq + 1, seq - 1));
+    } else if (event->prev != f.last_hash) {
+      Add(fmt::format("event {}/{}", feed, seq),
+          fmt::format("its prev link does not match the hash of event {}/{} (the chain is broken)", feed,
+                      seq - 1));
+    }
+  }
+  f.last_seq = seq;
+  f.last_hash = std::move(hash_hex);
+}
+
+void ChainChecker::AddSeal(journal::Seal seal, std::optional<std::string> sealed_event_hash) {
+  seals_.emplace_back(std::move(seal), std::move(sealed_event_hash));
+}
+
+void ChainChecker::Finish() {
+  std::map<std::string, Bytes> keys;
+  for (const journal::Event& e : enrollments_) {
+    std::string node(StringOr(e.data, "node"));
+    std::string pub(StringOr(e.data, "public_key"));
+    auto cert = FromHex(StringOr(e.data, "certificate"));
+    auto key = FromHex(pub);
+    if (!cert || !key || !journal::VerifyNodeCertificate(city_key_, city_, node, pub, *cert)) {
+      Add(fmt::format("event {}/{}", e.feed, e.seq),
+          fmt::format("the enrollment of node {} is not certified by the city key in {}", node,
+                      city_key_file_));
+      continue;
+    }
+    keys[node] = *key;
+  }
+  std::map<std::string, int64_t> sealed_head;
+  for (const auto& [seal, event_hash] : seals_) {
+    std::string where = fmt::format("seal {}/{}", seal.feed, seal.seq);
+    auto key = keys.find(seal.feed);
+    if (key == keys.end()) {
+      Add(where, fmt::format("no certified key for feed {}", seal.feed));
+      continue;
+    }
+    if (!journal::VerifySeal(key->second, seal)) {
+      Add(where, "the signature does not verify (the seal was changed or forged)");
+      continue;
+    }
+    if (!event_hash) {
+      Add(where, fmt::format("it seals event {}/{}, which is missing (deleted)", seal.feed, seal.seq));
+    } else if (*event_hash != seal.hash) {
+      Add(where, fmt::format("it seals a different event {}/{} than the one stored", seal.feed, seal.seq));
+    }
+    sealed_head[seal.feed] = std::max(sealed_head[seal.feed], seal.seq);
+  }
+  for (const auto& [feed, state] : feeds_) {
+    if (!keys.contains(feed)) Add(fmt::format("feed {}", feed), "no certified key for this feed");
+    if (sealed_head[feed] < state.last_seq) {
+      Add(fmt::format("event {}/{}", feed, state.last_seq),
+          fmt::format("feed {} ends at seq {} but is sealed only up to seq {} (events were added or the seal "
+                      "removed)",
+                      feed, state.last_seq, sealed_head[feed]));
+    }
+  }
 }
 
 }  // namespace holdfast::store

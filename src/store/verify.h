@@ -18,10 +18,15 @@
 #define HOLDFAST_STORE_VERIFY_H_
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/status.h"
+#include "journal/event.h"
+#include "journal/seal.h"
 #include "store/registry.h"
 
 namespace holdfast::store {
@@ -42,17 +47,44 @@ struct VerifyReport {
 
 // Verifies the node in `dir`. An Error means verification could not run (no database, unreadable files); a
 // report with problems means it ran and found tampering. `progress(stage)` is told what is being checked.
-// Steps may be left out for a database just built from a journal that was checked otherwise: the refold
-// (step 5) when its state was just folded, the node log's kept hashes when its root was just checked.
-// `db` names another database file than DIR/node.db (one being restored).
-struct VerifySteps {
-  bool refold = true;
-  bool node_log = true;
-  std::string db;
-};
 Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry,
-                                const std::function<void(std::string_view)>& progress = nullptr,
-                                VerifySteps steps = {});
+                                const std::function<void(std::string_view)>& progress = nullptr);
+
+// Steps 2–4 on a journal seen one event at a time in log order, then its seals: what `holdfast verify` runs
+// over a database and `holdfast restore` over the packs it fetches. Trusts only the city key it is given.
+class ChainChecker {
+ public:
+  // `city_key_file` names where the city key came from, for the messages.
+  ChainChecker(Bytes city_key, std::string city, std::string city_key_file);
+
+  // The next event of the log: its place (feed, seq), the hex SHA-256 of its stored bytes, and the event
+  // they hold, or nullptr when they are not a valid event (reported by the caller; the chain goes on).
+  void AddEvent(std::string_view feed, int64_t seq, std::string hash_hex, const journal::Event* event);
+  // A seal, with the hex hash of the event stored at its feed and seq (nullopt: none is stored).
+  void AddSeal(journal::Seal seal, std::optional<std::string> sealed_event_hash);
+  // Checks the seals against the certified keys of the enrollments seen, and that every feed's head is
+  // sealed. Call once, after every event and seal.
+  void Finish();
+
+  int64_t feeds() const { return static_cast<int64_t>(feeds_.size()); }
+  int64_t seals() const { return static_cast<int64_t>(seals_.size()); }
+  std::vector<Problem>& problems() { return problems_; }
+
+ private:
+  struct FeedState {
+    int64_t last_seq = 0;
+    std::string last_hash;
+  };
+  void Add(std::string where, std::string what) { problems_.push_back({std::move(where), std::move(what)}); }
+
+  Bytes city_key_;
+  std::string city_;
+  std::string city_key_file_;
+  std::map<std::string, FeedState, std::less<>> feeds_;
+  std::vector<journal::Event> enrollments_;
+  std::vector<std::pair<journal::Seal, std::optional<std::string>>> seals_;
+  std::vector<Problem> problems_;
+};
 
 }  // namespace holdfast::store
 

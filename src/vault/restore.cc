@@ -8,8 +8,10 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "base/files.h"
 #include "journal/event.h"
@@ -28,12 +30,13 @@ Error Damaged(std::string detail) { return MakeError(Code::kCorrupt, std::move(d
 
 struct Fetched {
   Pack pack;
+  std::vector<journal::StoredEvent> events;  // pack.events decoded
   size_t sealed_bytes = 0;
 };
 
-// Fetches, checks and opens one pack.
+// Fetches, checks and opens one pack, decodes its events and gives them and its seals to `chain`.
 Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const PackRef& ref, size_t index,
-                          size_t total) {
+                          size_t total, store::ChainChecker& chain) {
   std::string where = fmt::format("object {} (pack {} of {}, log positions {}..{})", ref.object, index + 1,
                                   total, ref.first, ref.first + ref.count - 1);
   auto sealed = target.GetObject(ref.object);
@@ -49,7 +52,28 @@ Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const Pa
     return Damaged(fmt::format("{} holds log positions {}..{}, not the ones its manifest names", where,
                                pack->first, pack->first + static_cast<int64_t>(pack->events.size()) - 1));
   }
-  return Fetched{std::move(*pack), sealed->size()};
+  Fetched out{std::move(*pack), {}, sealed->size()};
+  out.events.reserve(out.pack.events.size());
+  std::map<std::pair<std::string_view, int64_t>, std::string> hashes;  // of this pack's events, for its seals
+  for (size_t j = 0; j < out.pack.events.size(); ++j) {
+    auto event = journal::Decode(out.pack.events[j]);
+    if (!event.ok()) {
+      return Damaged(fmt::format("object {}: the event at log position {} is not a valid event: {}",
+                                 ref.object, out.pack.first + static_cast<int64_t>(j), event.error().detail));
+    }
+    out.events.push_back(std::move(*event));
+  }
+  out.pack.events.clear();
+  for (const journal::StoredEvent& se : out.events) {
+    std::string hex = Hex(se.hash);
+    hashes[{se.event.feed, se.event.seq}] = hex;
+    chain.AddEvent(se.event.feed, se.event.seq, std::move(hex), &se.event);
+  }
+  for (journal::Seal& seal : out.pack.seals) {
+    auto it = hashes.find({seal.feed, seal.seq});
+    chain.AddSeal(seal, it == hashes.end() ? std::nullopt : std::optional<std::string>(it->second));
+  }
+  return out;
 }
 
 Result<std::vector<Manifest>> ReadManifests(Target& target, const std::string& node) {
@@ -136,52 +160,58 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   std::string building = paths.db() + ".restoring";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(building + suffix);
   HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> db, store::Db::Open(building, store::OpenMode::kReadWrite));
-  {
+  Status built = [&]() -> Status {
     // Nothing of this file counts until it is complete and verified, so it is written without a journal.
     HF_RETURN_IF_ERROR(
-        db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
+        db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1048576; "
                  "PRAGMA temp_store=MEMORY"));
     HF_ASSIGN_OR_RETURN(store::Transaction txn, store::Transaction::Begin(*db));
     HF_RETURN_IF_ERROR(store::CreateSchema(*db, registry));
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "node_id", node));
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "city", last.city));
 
+    // Packs are fetched, opened, decoded and checked (hashes, chains, seals) on a thread of their own, one
+    // pack ahead, while this one stores and folds the events of the pack before.
+    store::ChainChecker chain(city_pub, last.city, "the backup's keys object");
     std::future<Result<Fetched>> next;
     auto fetch = [&](size_t i) {
-      return std::async(std::launch::async, [&target, key, &packs, i] {
-        return FetchPack(target, key, packs[i], i, packs.size());
+      return std::async(std::launch::async, [&target, key, &packs, &chain, i] {
+        return FetchPack(target, key, packs[i], i, packs.size(), chain);
       });
     };
     if (!packs.empty()) next = fetch(0);
     int64_t done = 0;
     journal::Stamp latest_stamp;
+    // The canonical order's last event so far: a next event that sorts after it is folded directly, one
+    // that sorts before refolds the aggregates it belongs to (store::FoldEvent).
+    std::optional<std::tuple<journal::Stamp, std::string, int64_t>> last_folded;
     for (size_t i = 0; i < packs.size(); ++i) {
       Result<Fetched> fetched = next.get();
       if (i + 1 < packs.size()) next = fetch(i + 1);
       // On any return below, `next` (a std::async future) waits in its destructor for the fetch under way.
       if (!fetched.ok()) return fetched.error();
       report.bytes += static_cast<int64_t>(fetched->sealed_bytes);
-      Pack* pack = &fetched->pack;
-      for (size_t j = 0; j < pack->events.size(); ++j) {
-        auto event = journal::Decode(pack->events[j]);
-        if (!event.ok()) {
-          return Damaged(fmt::format("object {}: the event at log position {} is not a valid event: {}",
-                                     packs[i].object, pack->first + static_cast<int64_t>(j),
-                                     event.error().detail));
+      int64_t first = fetched->pack.first;
+      for (size_t j = 0; j < fetched->events.size(); ++j) {
+        const journal::StoredEvent& se = fetched->events[j];
+        const journal::Event& e = se.event;
+        latest_stamp = std::max(latest_stamp, e.stamp);
+        auto place = std::make_tuple(e.stamp, e.feed, e.seq);
+        bool latest = !last_folded || place > *last_folded;
+        if (latest) last_folded = std::move(place);
+        Status stored = store::InsertEvent(*db, registry, se);
+        if (stored.ok()) {
+          stored = store::FoldEvent(*db, registry, se,
+                                    latest ? store::FoldOrder::kLatest : store::FoldOrder::kCheck);
         }
-        latest_stamp = std::max(latest_stamp, event->event.stamp);
-        Status stored = store::InsertEvent(*db, registry, *event, store::Indexing::kLeaveToRebuild);
         if (!stored.ok()) {
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
-                                     packs[i].object, pack->first + static_cast<int64_t>(j),
-                                     event->event.feed, event->event.seq, stored.error().detail));
+                                     packs[i].object, first + static_cast<int64_t>(j), e.feed, e.seq,
+                                     stored.error().detail));
         }
       }
-      for (const auto& seal : pack->seals) {
-        HF_RETURN_IF_ERROR(store::InsertSeal(*db, seal));
-        ++report.seals;
-      }
-      done += static_cast<int64_t>(pack->events.size());
+      for (const auto& seal : fetched->pack.seals) HF_RETURN_IF_ERROR(store::InsertSeal(*db, seal));
+      done += static_cast<int64_t>(fetched->events.size());
       report.packs += 1;
       say(fmt::format("pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
     }
@@ -189,7 +219,15 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
         store::SetMeta(*db, "hlc", fmt::format("{} {}", latest_stamp.time, latest_stamp.tick)));
     report.events = done;
 
-    say("checking the restored log against the last checkpoint");
+    say("checking the seals and the restored log against the last checkpoint");
+    chain.Finish();
+    report.seals = chain.seals();
+    report.feeds = chain.feeds();
+    if (!chain.problems().empty()) {
+      const store::Problem& p = chain.problems().front();
+      return Damaged(fmt::format("the restored journal fails verification: {}: {} ({} problems)", p.where,
+                                 p.what, chain.problems().size()));
+    }
     HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(*db));
     HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(*db, size));
     if (size != last.opened.size || root != last.opened.root) {
@@ -198,61 +236,31 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
                       "for {} events",
                       size, node, last.opened.size));
     }
-    HF_ASSIGN_OR_RETURN(report.feeds, db->QueryInt("SELECT COUNT(DISTINCT feed) FROM events"));
-    HF_RETURN_IF_ERROR(txn.Commit());
+    say("computing the state digest");
+    HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(*db, registry));
+    report.digest = Hex(digest);
+    if (report.digest != last.digest) {
+      return Damaged(
+          fmt::format("the restored state's digest {} is not the digest {} the node recorded in its last "
+                      "backup",
+                      report.digest, last.digest));
+    }
+    say("committing the restored database and moving it into place");
+    return txn.Commit();
+  }();
+  if (!built.ok()) {
+    // A database that fails is moved aside, so that no node is left to serve it.
+    Error e = built.error();
+    db.reset();
+    std::string aside = paths.db() + ".rejected";
+    if (::rename(building.c_str(), aside.c_str()) == 0)
+      e.detail += fmt::format(" (the restored database is kept as {} for inspection)", aside);
+    return e;
   }
-  // From here the file is in WAL mode, so that the journal is verified on a connection of its own while the
-  // state is folded on this one: the two cores do one each.
   HF_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
   HF_RETURN_IF_ERROR(WriteFileAtomic(paths.node_key(), key_files.node_key, 0600));
   HF_RETURN_IF_ERROR(WriteFileAtomic(paths.city_pub(), key_files.city_pub));
   HF_RETURN_IF_ERROR(WriteFileAtomic(paths.vault_key(), EncodeKeyFile(key), 0600));
-  std::mutex say_mu;
-  auto say_locked = [&](std::string_view line) {
-    std::lock_guard<std::mutex> lock(say_mu);
-    say(line);
-  };
-  // The node log was built here from these events and its root matched the signed checkpoint: its kept
-  // hashes need no recomputing.
-  auto verifying = std::async(std::launch::async, [&] {
-    return store::VerifyNode(dir, registry, say_locked, {.refold = false, .node_log = false, .db = building});
-  });
-  Status folded = [&]() -> Status {
-    HF_ASSIGN_OR_RETURN(store::Transaction txn, store::Transaction::Begin(*db));
-    int64_t last_percent = -1;
-    HF_RETURN_IF_ERROR(store::RebuildState(*db, registry, [&](int64_t n, int64_t total) {
-      int64_t percent = total ? n * 100 / total : 100;
-      if (percent / 10 != last_percent / 10)
-        say_locked(fmt::format("folding state: {} of {} events ({}%)", n, total, percent));
-      last_percent = percent;
-    }));
-    return txn.Commit();
-  }();
-  auto verified = verifying.get();
-  // A database that fails is moved aside, so that no node is left to serve it.
-  auto reject = [&](Error e) -> Error {
-    db.reset();
-    std::string aside = paths.db() + ".rejected";
-    (void)::rename(building.c_str(), aside.c_str());
-    e.detail += fmt::format(" (the restored database is kept as {} for inspection)", aside);
-    return e;
-  };
-  if (!folded.ok()) return reject(folded.error());
-  if (!verified.ok()) return reject(verified.error());
-  if (!verified->intact()) {
-    const store::Problem& p = verified->problems.front();
-    return reject(Damaged(fmt::format("the restored journal fails verification: {}: {} ({} problems)",
-                                      p.where, p.what, verified->problems.size())));
-  }
-  auto digest = store::StateDigest(*db, registry);
-  if (!digest.ok()) return reject(digest.error());
-  report.digest = Hex(*digest);
-  if (report.digest != last.digest) {
-    return reject(Damaged(
-        fmt::format("the restored state's digest {} is not the digest {} the node recorded in its last "
-                    "backup",
-                    report.digest, last.digest)));
-  }
   // Into place: everything in the database file, synced, then renamed.
   HF_RETURN_IF_ERROR(db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
   db.reset();
