@@ -179,6 +179,62 @@ TEST_F(VaultTest, RestoreFoldsAnOfficeChangeThatArrivedLateToTheSameState) {
                                   << verified->problems.front().what;
 }
 
+// A large node computes its state digest beside its pushes, so its manifests record the digest of an
+// earlier log size. The restore checks the state it has folded when it has stored that many events, and
+// names a digest that does not match.
+TEST_F(VaultTest, ADigestOfAnEarlierSizeIsCheckedWhenTheRestoreReachesIt) {
+  AddParties(city_.node(0), 40, "Before The Mark");
+  vault::StateMark mark;
+  {
+    auto db = city_.node(0).Read();
+    auto m = vault::MarkState(**db, domain::NodeRegistry());
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    mark = *m;
+  }
+  EXPECT_EQ(mark.digest, city_.Digest(0));
+  AddParties(city_.node(0), 25, "After The Mark");
+  auto push_with = [&](vault::Target& target, const vault::StateMark& known) {
+    auto db = city_.node(0).Read();
+    auto source = vault::LoadBackupSource(city_.dir(0), **db);
+    EXPECT_TRUE(source.ok());
+    return vault::Push(**db, domain::NodeRegistry(), *source, target, nullptr, known);
+  };
+
+  vault::VaultDir good(tmp_.Sub("good"));
+  auto pushed = push_with(good, mark);
+  ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  EXPECT_EQ(pushed->digest_seconds, -1) << "the push used the digest it was given";
+  auto manifest = vault::ParseManifest(*good.GetManifest("central", 1));
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->digest_size, mark.size);
+  EXPECT_LT(manifest->digest_size, manifest->size);
+  auto report = RestoreInto(good, Key(0), tmp_.Sub("restored"));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->digest, mark.digest);
+  EXPECT_EQ(report->digest_size, mark.size);
+  EXPECT_EQ(DigestOf(tmp_.Sub("restored")), city_.Digest(0));
+
+  // A later push may not go back to an earlier digest than the vault holds: it keeps the vault's.
+  AddParties(city_.node(0), 5, "Later");
+  vault::StateMark older{mark.size - 10, mark.digest};
+  auto second = push_with(good, older);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto manifest2 = vault::ParseManifest(*good.GetManifest("central", 2));
+  ASSERT_TRUE(manifest2.ok());
+  EXPECT_EQ(manifest2->digest_size, mark.size);
+
+  // A digest the state does not have, at that size: the restore names it.
+  vault::VaultDir bad(tmp_.Sub("bad"));
+  vault::StateMark wrong{mark.size, std::string(64, 'a')};
+  ASSERT_TRUE(push_with(bad, wrong).ok());
+  auto refused = RestoreInto(bad, Key(0), tmp_.Sub("refused"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find(fmt::format("at {} events is not the digest", mark.size)),
+            std::string::npos)
+      << refused.error().detail;
+  EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub("refused")).db()));
+}
+
 TEST_F(VaultTest, RestoreNamesACorruptedOrSwappedObjectAndLeavesNoNode) {
   std::string root = tmp_.Sub("vault");
   vault::VaultDir vault(root);

@@ -78,7 +78,12 @@ int RestoreNode(const std::string& spec, const std::string& token_file, const st
     fmt::print("  checkpoint: {} events, root {} (signed by the node, matched by the restored log)\n",
                checkpoint->size, Base64(checkpoint->root));
   }
-  fmt::print("  digest:     {} (the digest the node recorded)\n", report->digest);
+  if (report->digest_size == report->events) {
+    fmt::print("  digest:     {} (the digest the node recorded)\n", report->digest);
+  } else {
+    fmt::print("  digest:     {} at {} events (the digest the node recorded when its log held that many)\n",
+               report->digest, report->digest_size);
+  }
   fmt::print("\nNext: holdfast serve --data {}\n", dir);
   return kExitOk;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "base/files.h"
 #include "journal/checkpoint.h"
 #include "journal/merkle.h"
@@ -77,8 +79,16 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
   return s;
 }
 
+Result<StateMark> MarkState(store::Db& db, const store::Registry& registry) {
+  HF_ASSIGN_OR_RETURN(Snapshot snapshot, Snapshot::Begin(db));
+  HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
+  HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
+  return StateMark{static_cast<int64_t>(size), Hex(digest)};
+}
+
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
-                        Target& target, const std::function<void(const PushReport&)>& progress) {
+                        Target& target, const std::function<void(const PushReport&)>& progress,
+                        const std::optional<StateMark>& known) {
   PushReport report;
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
   std::optional<Manifest> prev;
@@ -130,8 +140,19 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     HF_ASSIGN_OR_RETURN(m.consistency, journal::ConsistencyProof(store::LogSubtrees(db),
                                                                  static_cast<uint64_t>(from), size_u));
   }
-  HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
-  m.digest = Hex(digest);
+  if (known && known->size <= size && (!prev || known->size >= prev->digest_size)) {
+    m.digest = known->digest;
+    m.digest_size = known->size;
+  } else if (known && prev && prev->digest_size > known->size) {
+    m.digest = prev->digest;
+    m.digest_size = prev->digest_size;
+  } else {
+    auto began = std::chrono::steady_clock::now();
+    HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
+    report.digest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    m.digest = Hex(digest);
+    m.digest_size = size;
+  }
 
   for (int64_t at = from; at < size;) {
     HF_ASSIGN_OR_RETURN(Pack pack, ReadPack(db, at, size));
@@ -195,6 +216,29 @@ void Pusher::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (digest_thread_.joinable()) digest_thread_.join();
+}
+
+void Pusher::RunDigests() {
+  pthread_setname_np(pthread_self(), "hf-digest");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto began = std::chrono::steady_clock::now();
+    Result<StateMark> mark = [&]() -> Result<StateMark> {
+      HF_ASSIGN_OR_RETURN(auto db, node_.Read());
+      return MarkState(*db, node_.registry());
+    }();
+    auto took = std::chrono::steady_clock::now() - began;
+    lock.lock();
+    if (mark.ok()) {
+      mark_ = std::move(*mark);
+    } else {
+      fmt::print(stderr, "holdfast: the state digest for backups failed: {}\n", mark.error().detail);
+    }
+    auto rest = std::max<std::chrono::steady_clock::duration>(every_, 4 * took);
+    cv_.wait_for(lock, rest, [this] { return stopping_; });
+  }
 }
 
 std::vector<VaultStatus> Pusher::Snapshot() const {
@@ -213,11 +257,22 @@ void Pusher::Run() {
     lock.unlock();
     for (size_t i = 0; i < targets_.size(); ++i) {
       int64_t now = node_.clock().NowMs();
+      std::optional<StateMark> known;
+      {
+        std::lock_guard<std::mutex> guard(mu_);
+        known = mark_;
+      }
       Result<PushReport> pushed = [&]() -> Result<PushReport> {
         HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-        return Push(*db, node_.registry(), source_, *targets_[i]);
+        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known);
       }();
       std::lock_guard<std::mutex> guard(mu_);
+      // A digest too slow to compute in every push is computed beside them from now on.
+      if (pushed.ok() && !digest_thread_started_ && !stopping_ &&
+          pushed->digest_seconds * 4 > std::chrono::duration<double>(every_).count()) {
+        digest_thread_started_ = true;
+        digest_thread_ = std::thread([this] { RunDigests(); });
+      }
       VaultStatus& st = status_[i];
       st.last_attempt_ms = now;
       if (pushed.ok()) {

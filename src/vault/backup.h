@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,11 +59,23 @@ struct PushReport {
   int64_t packs = 0;
   int64_t bytes = 0;  // sealed bytes sent
   bool nothing_new = false;
+  double digest_seconds = -1;  // the time the state digest took in this push (-1: it used one given)
 };
 
-// One push of the node's log to `target`. `db` is a read connection to the node's database.
+// The state digest of a node when its log held `size` events.
+struct StateMark {
+  int64_t size = 0;
+  std::string digest;  // hex
+};
+// Computes a StateMark in one snapshot of `db`.
+Result<StateMark> MarkState(store::Db& db, const store::Registry& registry);
+
+// One push of the node's log to `target`. `db` is a read connection to the node's database. The manifest
+// records `known` (a digest computed beside the pushes, of an earlier size) when it is given and no older
+// than the last manifest's; otherwise the digest is computed in the push's snapshot.
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
-                        Target& target, const std::function<void(const PushReport&)>& progress = nullptr);
+                        Target& target, const std::function<void(const PushReport&)>& progress = nullptr,
+                        const std::optional<StateMark>& known = std::nullopt);
 
 // The last push to each vault, for the API, /metrics and the logs.
 struct VaultStatus {
@@ -80,6 +93,11 @@ struct VaultStatus {
 
 // Pushes to each target every `every` (a push starts every `every`, or at once when the last one took
 // longer), on a thread of its own. Thread-safe.
+//
+// While the state digest takes less than a quarter of `every`, each push computes it. Once it takes longer
+// (a large node), a second thread computes it beside the pushes, resting four times as long as it took
+// between two (at most a fifth of a core), and each push records the latest one: so the time between two
+// pushes, and the work a lost machine loses, does not grow with the node's state.
 class Pusher {
  public:
   Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
@@ -92,6 +110,7 @@ class Pusher {
 
  private:
   void Run();
+  void RunDigests();
   store::Node& node_;
   BackupSource source_;
   std::vector<std::unique_ptr<Target>> targets_;
@@ -100,7 +119,10 @@ class Pusher {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::vector<VaultStatus> status_;
+  std::optional<StateMark> mark_;  // the digest thread's latest
+  bool digest_thread_started_ = false;
   std::thread thread_;
+  std::thread digest_thread_;
 };
 
 }  // namespace holdfast::vault

@@ -51,7 +51,8 @@ std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret
                  {"size", m.size},
                  {"checkpoint", m.checkpoint},
                  {"consistency", std::move(consistency)},
-                 {"digest", m.digest}};
+                 {"digest", m.digest},
+                 {"digest_size", m.digest_size}};
   std::string line = Canonical(o).value();
   Bytes sig = Sign(node_secret_key, AsBytes(SignedMessage(line)));
   return line + "\n" + Hex(sig) + "\n";
@@ -88,6 +89,11 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   m.size = IntOr(o, "size");
   m.checkpoint = std::string(StringOr(o, "checkpoint"));
   m.digest = std::string(StringOr(o, "digest"));
+  m.digest_size = o.contains("digest_size") ? IntOr(o, "digest_size", -1) : m.size;
+  if (m.digest.size() != 64 || !FromHex(m.digest) || m.digest.find_first_of("ABCDEF") != std::string::npos)
+    return Bad("\"digest\" is not a lowercase hex SHA-256");
+  if (m.digest_size < 1 || m.digest_size > m.size)
+    return Bad("\"digest_size\" is not a log size up to \"size\"");
   for (const auto& v : ArrayOr(o, "packs")) {
     if (!v.is_object()) return Bad("a pack is not an object");
     PackRef p{std::string(StringOr(v.as_object(), "object")), IntOr(v.as_object(), "first"),
@@ -144,6 +150,7 @@ Status CheckFollows(const Manifest* prev, const Manifest& next) {
   if (next.city != prev->city || next.city_key != prev->city_key) return fail("another city or city key");
   if (next.node != prev->node || next.node_key != prev->node_key) return fail("another node or node key");
   if (next.size < prev->size) return fail("its log is shorter");
+  if (next.digest_size < prev->digest_size) return fail("its state digest is of an earlier log size");
   if (!next.packs.empty() && next.packs.front().first != prev->size)
     return fail("its packs do not start where the last ended");
   if (prev->size == 0) return Status::Ok();

@@ -11,10 +11,16 @@
 // by the node key over "holdfast-manifest v1\n" followed by that JSON line (without its newline):
 //
 //   {"certificate": hex, "checkpoint": signed note (journal/checkpoint.h), "city": name, "city_key": hex,
-//    "consistency": [base64 hash, ...], "digest": hex state digest at this size, "generation": g,
+//    "consistency": [base64 hash, ...], "digest": hex state digest (store/journal.h) of the node's state
+//    when its log held "digest_size" events, "digest_size": 1 .. size, "generation": g,
 //    "keys": object name, "node": id, "node_key": hex, "packs": [{"count": n, "first": p, "object": name},
 //    ...], "prev": hex SHA-256 of generation g-1's bytes ("" for g = 1), "size": log size, "time": Unix ms,
 //    "v": 1}
+//
+// The digest is of the state at this size when the node could afford to compute it in the push; a node whose
+// digest takes longer computes it beside its pushes and records the latest one it has, of an earlier size
+// (never earlier than the previous generation's). A manifest without "digest_size" (older versions) has the
+// digest of its size. A restore checks its state against the digest when it has stored that many events.
 //
 // "keys" names the object (kind "keys") holding the node's key file and the city's public key file, which a
 // restored node needs to go on writing its feed. "certificate" is the city key's certificate of the node key
@@ -54,6 +60,7 @@ struct Manifest {
   std::string checkpoint;  // the signed note
   std::vector<Hash> consistency;
   std::string digest;
+  int64_t digest_size = 0;  // the log size `digest` is of
 
   // Filled in by ParseManifest.
   journal::Checkpoint opened;  // the checkpoint, its signature checked against node_key

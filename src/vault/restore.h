@@ -4,13 +4,14 @@
 //     checkpoint) and checked to follow the one before (vault/manifest.h), so a gap, a swap or a rewrite
 //     in the chain is found and named.
 //  2. The keys object: the node key (which must be the key the manifests are signed with) and the city key.
-//  3. Every pack in log order, fetched and opened while the one before is stored: its name must be the hash
-//  of
-//     its bytes, it must decrypt under the backup key, and it must hold the log positions its manifest says;
-//     its events and seals go into a new database in one transaction.
-//  4. The rebuilt node log's root must be the root of the last checkpoint; the state is folded from the
-//     journal; then every event hash, chain link, certificate and seal is verified (store/verify.h) and the
-//     state digest must be the one the last manifest recorded.
+//  3. Every pack in log order, fetched, opened, decoded and checked on a thread of its own while the one
+//     before is stored: its name must be the hash of its bytes, it must decrypt under the backup key, hold
+//     the log positions its manifest says and valid events, whose hashes and chain links are checked as
+//     `holdfast verify` checks them (store::ChainChecker).
+//  4. Each event is stored and folded into the state as it comes (store::FoldEvent), in one transaction.
+//  5. Every seal must verify under its feed's certified key, every feed's head must be sealed, the rebuilt
+//     node log's root must be the root of the last checkpoint, and the state when the log held the last
+//     manifest's digest_size events must have its digest (vault/manifest.h).
 // The new database is built beside its final name and moved there only when all of this passed, so a failed
 // restore leaves no node behind.
 #ifndef HOLDFAST_VAULT_RESTORE_H_
@@ -41,7 +42,8 @@ struct RestoreReport {
   int64_t packs = 0;
   int64_t bytes = 0;  // sealed bytes fetched
   std::string checkpoint;
-  std::string digest;
+  std::string digest;       // the state digest checked, hex
+  int64_t digest_size = 0;  // the log size it is of (the last manifest's digest_size)
   double seconds = 0;
 };
 
