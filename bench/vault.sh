@@ -30,8 +30,8 @@
 #    acknowledged parties missing from the restored node are counted. RPO = the moment the overwrite began
 #    minus the acknowledgement time of the earliest acknowledged write that is missing (0 when none is).
 #    Then one more drill on a copy of the city-scale node of step 1, its vault seeded by step 3's backup, with the
-#    attack 60-120 s into the load (each push of a large node takes longer: it digests all state); skipped
-#    with --no-city-drill.
+#    attack 60-120 s into the load (the node's first push digests all its state; later ones take the digest
+#    its digest thread computes beside them, see docs/backup.md); skipped with --no-city-drill.
 #
 # Every wait has a deadline; the data directories, vaults and processes are removed on exit, also on failure
 # or Ctrl-C. The page cache is left warm (the machine has the memory to keep what it wrote): both sides read
