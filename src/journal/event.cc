@@ -64,10 +64,9 @@ Result<StoredEvent> Encode(Event event) {
   return s;
 }
 
-Result<StoredEvent> Decode(std::string_view bytes) {
-  auto parsed = ParseCanonical(bytes);
-  if (!parsed.ok()) return Corrupt("event bytes are not canonical JSON: " + parsed.error().detail);
-  const json::value& v = *parsed;
+namespace {
+
+Result<StoredEvent> DecodeParsed(std::string_view bytes, const json::value& v) {
   if (!v.is_object()) return Corrupt("event is not a JSON object");
   const json::object& o = v.get_object();
   if (o.size() != 9)
@@ -105,6 +104,20 @@ Result<StoredEvent> Decode(std::string_view bytes) {
   StoredEvent s{std::move(e), std::string(bytes), {}};
   s.hash = Sha256(s.bytes);
   return s;
+}
+
+}  // namespace
+
+Result<StoredEvent> Decode(std::string_view bytes) {
+  auto parsed = ParseCanonical(bytes);
+  if (!parsed.ok()) return Corrupt("event bytes are not canonical JSON: " + parsed.error().detail);
+  return DecodeParsed(bytes, *parsed);
+}
+
+Result<StoredEvent> DecodeStored(std::string_view bytes) {
+  auto parsed = ParseJson(bytes, 64);
+  if (!parsed.ok()) return Corrupt("stored event bytes are not JSON: " + parsed.error().detail);
+  return DecodeParsed(bytes, *parsed);
 }
 
 }  // namespace holdfast::journal

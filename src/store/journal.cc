@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "store/node_log.h"
 
@@ -170,6 +172,14 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& s
   return Status::Ok();
 }
 
+Status LogOrderFold::Fold(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+  const journal::Event& e = se.event;
+  auto place = std::make_tuple(e.stamp, e.feed, e.seq);
+  bool latest = !last_ || place > *last_;
+  if (latest) last_ = std::move(place);
+  return FoldEvent(db, registry, se, latest ? FoldOrder::kLatest : FoldOrder::kCheck);
+}
+
 Result<std::vector<journal::StoredEvent>> AggregateEvents(Db& db, std::string_view aggregate) {
   std::vector<std::string> bodies;
   {
@@ -208,33 +218,17 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
     HF_RETURN_IF_ERROR(db.Exec(t->ddl));
   }
   HF_RETURN_IF_ERROR(SetMeta(db, kStateSchemaKey, StateSchema(registry)));
-  // The canonical order of the log positions first (a sort of small keys: no index is kept for an order
-  // needed only here), then each event by its position, folding as we go.
-  std::vector<int64_t> order;
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT stored FROM events ORDER BY time, tick, feed, seq"));
-    for (;;) {
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      order.push_back(s->Int(0));
-    }
-  }
-  const auto total = static_cast<int64_t>(order.size());
+  // The events were checked when they were stored (verify checks them again).
+  HF_ASSIGN_OR_RETURN(int64_t total, db.QueryInt("SELECT COUNT(*) FROM events"));
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events ORDER BY stored"));
+  LogOrderFold fold;
   int64_t done = 0;
-  for (int64_t stored : order) {
-    std::string body;
-    {
-      HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events WHERE stored=?"));
-      s->Bind(1, stored);
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) return Internal("an event vanished during the rebuild");
-      body.assign(AsChars(s->Blob(0)));
-    }
-    HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::Decode(body));
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::DecodeStored(AsChars(s->Blob(0))));
     HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
-    for (const std::string& agg : AggregatesOf(registry, se.event)) {
-      HF_RETURN_IF_ERROR(ApplyTo(db, registry, se, agg));
-    }
+    HF_RETURN_IF_ERROR(fold.Fold(db, registry, se));
     if (progress && (++done % 10000 == 0 || done == total)) progress(done, total);
   }
   return Status::Ok();

@@ -22,6 +22,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "base/crypto.h"
 #include "journal/event.h"
@@ -68,13 +69,25 @@ enum class FoldOrder { kCheck, kLatest };
 Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
                  FoldOrder order = FoldOrder::kCheck);
 
+// Folds events met in log order (the order they were stored, which need not be canonical): each directly
+// when it sorts after every event folded before it, otherwise by refolding its aggregates (FoldEvent with
+// kCheck), so the state is the one a fold in canonical order gives. The events must be indexed already.
+class LogOrderFold {
+ public:
+  Status Fold(Db& db, const Registry& registry, const journal::StoredEvent& event);
+
+ private:
+  std::optional<std::tuple<journal::Stamp, std::string, int64_t>> last_;  // canonical place of the latest
+};
+
 // The events of a non-commutative aggregate, in canonical order (as a refold applies them).
 Result<std::vector<journal::StoredEvent>> AggregateEvents(Db& db, std::string_view aggregate);
 // Clears and refolds one aggregate from its events.
 Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggregate);
 
 // Drops the derived tables (state tables and event_aggregates), creates them as the registry declares them,
-// records the StateSchema, and folds every event in canonical order. `progress(done, total)` is called now
+// records the StateSchema, and indexes and folds every event in log order (LogOrderFold), decoded with
+// journal::DecodeStored. `progress(done, total)` is called now
 // and then. Requires: no statement on `db` is mid-step (SQLite refuses to drop a table then).
 Status RebuildState(Db& db, const Registry& registry,
                     const std::function<void(int64_t, int64_t)>& progress = nullptr);

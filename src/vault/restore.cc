@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <tuple>
 
 #include "base/files.h"
 #include "journal/event.h"
@@ -182,9 +181,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     if (!packs.empty()) next = fetch(0);
     int64_t done = 0;
     journal::Stamp latest_stamp;
-    // The canonical order's last event so far: a next event that sorts after it is folded directly, one
-    // that sorts before refolds the aggregates it belongs to (store::FoldEvent).
-    std::optional<std::tuple<journal::Stamp, std::string, int64_t>> last_folded;
+    store::LogOrderFold fold;
     // The state when the log held the events the last manifest's digest is of (all of them, unless the node
     // computed its digest beside its pushes) must have that digest.
     // A mismatch is reported after the journal's own checks, which name a damaged event more precisely.
@@ -216,14 +213,8 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
         const journal::StoredEvent& se = fetched->events[j];
         const journal::Event& e = se.event;
         latest_stamp = std::max(latest_stamp, e.stamp);
-        auto place = std::make_tuple(e.stamp, e.feed, e.seq);
-        bool latest = !last_folded || place > *last_folded;
-        if (latest) last_folded = std::move(place);
         Status stored = store::InsertEvent(*db, registry, se);
-        if (stored.ok()) {
-          stored = store::FoldEvent(*db, registry, se,
-                                    latest ? store::FoldOrder::kLatest : store::FoldOrder::kCheck);
-        }
+        if (stored.ok()) stored = fold.Fold(*db, registry, se);
         if (!stored.ok()) {
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
                                      packs[i].object, first + static_cast<int64_t>(j), e.feed, e.seq,
