@@ -27,6 +27,14 @@ std::string Hex(std::span<const uint8_t> bytes) {
   return out;
 }
 
+bool IsHexSha256(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 std::optional<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   Bytes out(hex.size() / 2);

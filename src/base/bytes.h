@@ -23,6 +23,8 @@ inline std::string_view AsChars(std::span<const uint8_t> b) {
 
 std::string Hex(std::span<const uint8_t> bytes);
 std::optional<Bytes> FromHex(std::string_view hex);  // lowercase or uppercase, even length
+// A SHA-256 as this project writes it in text: 64 lowercase hex digits.
+bool IsHexSha256(std::string_view s);
 
 std::string Base64(std::span<const uint8_t> bytes);
 std::optional<Bytes> FromBase64(std::string_view text);  // padded, no whitespace

@@ -8,9 +8,7 @@ namespace {
 Status CheckEnvelope(const Event& e) {
   if (!IsValidNodeId(e.feed)) return Corrupt(fmt::format("event feed {:?} is not a valid node id", e.feed));
   if (e.seq < 1 || e.seq > kMaxSafeInteger) return Corrupt("event seq must be an integer >= 1");
-  if (e.seq == 1 ? !e.prev.empty()
-                 : (e.prev.size() != 64 || !FromHex(e.prev) ||
-                    e.prev.find_first_of("ABCDEF") != std::string::npos)) {
+  if (e.seq == 1 ? !e.prev.empty() : !IsHexSha256(e.prev)) {
     return Corrupt(fmt::format("event {}/{} has a malformed prev link", e.feed, e.seq));
   }
   if (e.stamp.time < 0 || e.stamp.tick < 0 || e.stamp.time > kMaxSafeInteger ||

@@ -36,14 +36,14 @@ class Verifier {
       if (progress) progress(s);
     };
     if (!FileExists(db_path_)) return NotFound(fmt::format("no node database at {}", db_path_));
-    HF_ASSIGN_OR_RETURN(city_key_, ReadCityPublicKey(paths_));
+    HF_ASSIGN_OR_RETURN(Bytes city_key, ReadCityPublicKey(paths_));
     // A scratch database with the node's schema; the live one is attached read-only.
     HF_ASSIGN_OR_RETURN(scratch_, Db::Open("", OpenMode::kReadWrite));
     HF_RETURN_IF_ERROR(CreateSchema(*scratch_, registry_));
     HF_ASSIGN_OR_RETURN(StmtRef attach, scratch_->Prepare("ATTACH ? AS live"));
     HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(db_path_)).Run());
     HF_ASSIGN_OR_RETURN(auto city, ScalarText("SELECT value FROM live.meta WHERE key='city'"));
-    chain_.emplace(city_key_, city, paths_.city_pub());
+    chain_.emplace(std::move(city_key), city, paths_.city_pub());
     // Tables built as another version declared them (a column fewer) cannot be compared row by row.
     HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> live, Db::Open(db_path_, OpenMode::kReadOnly));
     HF_ASSIGN_OR_RETURN(bool current, StateSchemaIsCurrent(*live, registry_));
@@ -216,7 +216,6 @@ class Verifier {
   DataPaths paths_;
   std::string db_path_;
   const Registry& registry_;
-  Bytes city_key_;
   std::optional<ChainChecker> chain_;
   std::unique_ptr<Db> scratch_;
   VerifyReport report_;

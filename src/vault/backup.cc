@@ -140,12 +140,13 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     HF_ASSIGN_OR_RETURN(m.consistency, journal::ConsistencyProof(store::LogSubtrees(db),
                                                                  static_cast<uint64_t>(from), size_u));
   }
-  if (known && known->size <= size && (!prev || known->size >= prev->digest_size)) {
-    m.digest = known->digest;
-    m.digest_size = known->size;
-  } else if (known && prev && prev->digest_size > known->size) {
-    m.digest = prev->digest;
-    m.digest_size = prev->digest_size;
+  // The newest digest known: the one given, or the vault's own if that is newer (never going back).
+  std::optional<StateMark> recorded = known;
+  if (recorded && prev && prev->digest_size > recorded->size)
+    recorded = StateMark{prev->digest_size, prev->digest};
+  if (recorded && recorded->size <= size) {
+    m.digest = recorded->digest;
+    m.digest_size = recorded->size;
   } else {
     auto began = std::chrono::steady_clock::now();
     HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
@@ -268,9 +269,8 @@ void Pusher::Run() {
       }();
       std::lock_guard<std::mutex> guard(mu_);
       // A digest too slow to compute in every push is computed beside them from now on.
-      if (pushed.ok() && !digest_thread_started_ && !stopping_ &&
+      if (pushed.ok() && !digest_thread_.joinable() && !stopping_ &&
           pushed->digest_seconds * 4 > std::chrono::duration<double>(every_).count()) {
-        digest_thread_started_ = true;
         digest_thread_ = std::thread([this] { RunDigests(); });
       }
       VaultStatus& st = status_[i];

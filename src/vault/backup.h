@@ -120,7 +120,6 @@ class Pusher {
   bool stopping_ = false;
   std::vector<VaultStatus> status_;
   std::optional<StateMark> mark_;  // the digest thread's latest
-  bool digest_thread_started_ = false;
   std::thread thread_;
   std::thread digest_thread_;
 };

@@ -90,8 +90,7 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   m.checkpoint = std::string(StringOr(o, "checkpoint"));
   m.digest = std::string(StringOr(o, "digest"));
   m.digest_size = o.contains("digest_size") ? IntOr(o, "digest_size", -1) : m.size;
-  if (m.digest.size() != 64 || !FromHex(m.digest) || m.digest.find_first_of("ABCDEF") != std::string::npos)
-    return Bad("\"digest\" is not a lowercase hex SHA-256");
+  if (!IsHexSha256(m.digest)) return Bad("\"digest\" is not a lowercase hex SHA-256");
   if (m.digest_size < 1 || m.digest_size > m.size)
     return Bad("\"digest_size\" is not a log size up to \"size\"");
   for (const auto& v : ArrayOr(o, "packs")) {

@@ -89,11 +89,7 @@ Result<Bytes> ReadKeyFile(const std::string& path) {
 
 std::string ObjectName(std::string_view sealed) { return Hex(Sha256(sealed)); }
 
-bool IsObjectName(std::string_view name) {
-  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
+bool IsObjectName(std::string_view name) { return IsHexSha256(name); }
 
 Result<std::string> SealObject(std::span<const uint8_t> key, std::string_view kind,
                                std::string_view payload) {

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <future>
 #include <map>
-#include <mutex>
 #include <optional>
 
 #include "base/files.h"
