@@ -235,6 +235,36 @@ TEST_F(VaultTest, ADigestOfAnEarlierSizeIsCheckedWhenTheRestoreReachesIt) {
   EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub("refused")).db()));
 }
 
+// Stopping `serve` must not wait for a state digest, which takes many seconds on a large node: the digest
+// gives up, and a push that was computing it sends nothing.
+TEST_F(VaultTest, StoppingAbandonsTheStateDigestAndThePushSendsNothing) {
+  AddParties(city_.node(0), 5000, "Many");
+  auto db = city_.node(0).Read();
+  ASSERT_TRUE(db.ok());
+  auto source = vault::LoadBackupSource(city_.dir(0), **db);
+  ASSERT_TRUE(source.ok());
+  std::atomic<bool> stop{true};
+
+  auto mark = vault::MarkState(**db, domain::NodeRegistry(), &stop);
+  ASSERT_FALSE(mark.ok());
+  EXPECT_EQ(mark.error().code, Code::kUnavailable);
+  EXPECT_EQ(mark.error().type, "stopping");
+
+  vault::VaultDir vault(tmp_.Sub("vault"));
+  auto pushed = vault::Push(**db, domain::NodeRegistry(), *source, vault, nullptr, std::nullopt, &stop);
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_EQ(pushed.error().type, "stopping");
+  EXPECT_EQ(*vault.LatestGeneration("central"), 0);
+  EXPECT_FALSE(fs::exists(tmp_.Sub("vault") + "/objects") && !ObjectFiles(tmp_.Sub("vault")).empty())
+      << "a push that gave up sent objects";
+
+  // Not stopped: the same push goes through, with the digest the state has.
+  stop = false;
+  auto again = vault::Push(**db, domain::NodeRegistry(), *source, vault, nullptr, std::nullopt, &stop);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(vault::ParseManifest(*vault.GetManifest("central", 1))->digest, city_.Digest(0));
+}
+
 TEST_F(VaultTest, RestoreNamesACorruptedOrSwappedObjectAndLeavesNoNode) {
   std::string root = tmp_.Sub("vault");
   vault::VaultDir vault(root);

@@ -232,7 +232,8 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
   return Status::Ok();
 }
 
-Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out) {
+Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out,
+                              const std::atomic<bool>* stop) {
   HF_ASSIGN_OR_RETURN(StmtRef probe, db.Prepare(fmt::format("SELECT * FROM {} LIMIT 0", table)));
   int columns = probe->ColumnCount();
   std::string order;
@@ -246,6 +247,9 @@ Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out)
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
     ++rows;
+    if (stop && rows % 4096 == 0 && stop->load(std::memory_order_relaxed)) {
+      return MakeError(Code::kUnavailable, "the state digest was stopped before it was complete", "stopping");
+    }
     line.push_back('[');
     for (int c = 0; c < columns; ++c) {
       if (c) line.push_back(',');
@@ -281,12 +285,12 @@ Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out)
   return rows;
 }
 
-Result<Hash> StateDigest(Db& db, const Registry& registry) {
+Result<Hash> StateDigest(Db& db, const Registry& registry, const std::atomic<bool>* stop) {
   Sha256Stream digest;
   for (const StateTable* t : DerivedTables(registry)) {
     digest.Update(t->name);
     digest.Update("\n");
-    HF_RETURN_IF_ERROR(HashTableRows(db, t->name, &digest).status());
+    HF_RETURN_IF_ERROR(HashTableRows(db, t->name, &digest, stop).status());
   }
   return digest.Finish();
 }

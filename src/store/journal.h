@@ -19,6 +19,7 @@
 #ifndef HOLDFAST_STORE_JOURNAL_H_
 #define HOLDFAST_STORE_JOURNAL_H_
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -94,11 +95,13 @@ Status RebuildState(Db& db, const Registry& registry,
 
 // SHA-256 over the derived tables, in name order; each table contributes its name, then each row (all
 // columns, rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers,
-// blobs as hex strings prefixed "x:", null as null).
-Result<Hash> StateDigest(Db& db, const Registry& registry);
+// blobs as hex strings prefixed "x:", null as null). When `stop` is given and becomes true, the digest is
+// abandoned within a few thousand rows: kUnavailable "stopping".
+Result<Hash> StateDigest(Db& db, const Registry& registry, const std::atomic<bool>* stop = nullptr);
 // Adds the rows of one table (which may be schema-qualified: "live.parties") to `out` as StateDigest does;
-// returns how many there were.
-Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out);
+// returns how many there were. `stop` as for StateDigest.
+Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out,
+                              const std::atomic<bool>* stop = nullptr);
 
 // Reads one event by feed and seq.
 Result<std::optional<journal::StoredEvent>> LoadEvent(Db& db, std::string_view feed, int64_t seq);

@@ -79,16 +79,16 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
   return s;
 }
 
-Result<StateMark> MarkState(store::Db& db, const store::Registry& registry) {
+Result<StateMark> MarkState(store::Db& db, const store::Registry& registry, const std::atomic<bool>* stop) {
   HF_ASSIGN_OR_RETURN(Snapshot snapshot, Snapshot::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
-  HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
+  HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry, stop));
   return StateMark{static_cast<int64_t>(size), Hex(digest)};
 }
 
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress,
-                        const std::optional<StateMark>& known) {
+                        const std::optional<StateMark>& known, const std::atomic<bool>* stop) {
   PushReport report;
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
   std::optional<Manifest> prev;
@@ -149,13 +149,19 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     m.digest_size = recorded->size;
   } else {
     auto began = std::chrono::steady_clock::now();
-    HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry));
+    HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry, stop));
     report.digest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     m.digest = Hex(digest);
     m.digest_size = size;
   }
 
   for (int64_t at = from; at < size;) {
+    if (stop && stop->load(std::memory_order_relaxed)) {
+      return MakeError(
+          Code::kUnavailable,
+          "the push was stopped before its manifest was sent; the next push sends its events again",
+          "stopping");
+    }
     HF_ASSIGN_OR_RETURN(Pack pack, ReadPack(db, at, size));
     HF_ASSIGN_OR_RETURN(std::string sealed, SealObject(source.vault_key, "pack", EncodePack(pack)));
     std::string name = ObjectName(sealed);
@@ -215,6 +221,7 @@ void Pusher::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  stop_digest_.store(true, std::memory_order_relaxed);
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (digest_thread_.joinable()) digest_thread_.join();
@@ -228,13 +235,13 @@ void Pusher::RunDigests() {
     auto began = std::chrono::steady_clock::now();
     Result<StateMark> mark = [&]() -> Result<StateMark> {
       HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-      return MarkState(*db, node_.registry());
+      return MarkState(*db, node_.registry(), &stop_digest_);
     }();
     auto took = std::chrono::steady_clock::now() - began;
     lock.lock();
     if (mark.ok()) {
       mark_ = std::move(*mark);
-    } else {
+    } else if (!stopping_) {
       fmt::print(stderr, "holdfast: the state digest for backups failed: {}\n", mark.error().detail);
     }
     auto rest = std::max<std::chrono::steady_clock::duration>(every_, 4 * took);
@@ -265,9 +272,10 @@ void Pusher::Run() {
       }
       Result<PushReport> pushed = [&]() -> Result<PushReport> {
         HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known);
+        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stop_digest_);
       }();
       std::lock_guard<std::mutex> guard(mu_);
+      if (stopping_ && !pushed.ok()) break;  // abandoned: not a failure of the vault
       // A digest too slow to compute in every push is computed beside them from now on.
       if (pushed.ok() && !digest_thread_.joinable() && !stopping_ &&
           pushed->digest_seconds * 4 > std::chrono::duration<double>(every_).count()) {

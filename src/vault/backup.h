@@ -12,6 +12,7 @@
 #ifndef HOLDFAST_VAULT_BACKUP_H_
 #define HOLDFAST_VAULT_BACKUP_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -67,15 +68,19 @@ struct StateMark {
   int64_t size = 0;
   std::string digest;  // hex
 };
-// Computes a StateMark in one snapshot of `db`.
-Result<StateMark> MarkState(store::Db& db, const store::Registry& registry);
+// Computes a StateMark in one snapshot of `db`. `stop`: as for store::StateDigest.
+Result<StateMark> MarkState(store::Db& db, const store::Registry& registry,
+                            const std::atomic<bool>* stop = nullptr);
 
 // One push of the node's log to `target`. `db` is a read connection to the node's database. The manifest
 // records `known` (a digest computed beside the pushes, of an earlier size) when it is given and no older
-// than the last manifest's; otherwise the digest is computed in the push's snapshot.
+// than the last manifest's; otherwise the digest is computed in the push's snapshot, before anything is sent.
+// When `stop` becomes true the push gives up (kUnavailable "stopping") within a few thousand rows of the
+// digest or before its next pack: packs it sent are then named by no manifest (the next push sends others).
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress = nullptr,
-                        const std::optional<StateMark>& known = std::nullopt);
+                        const std::optional<StateMark>& known = std::nullopt,
+                        const std::atomic<bool>* stop = nullptr);
 
 // The last push to each vault, for the API, /metrics and the logs.
 struct VaultStatus {
@@ -104,7 +109,8 @@ class Pusher {
          std::chrono::milliseconds every);
   ~Pusher();
   void Start();
-  // Finishes the push in progress, then stops.
+  // Stops at once: a push in progress gives up before its next pack and a state digest being computed is
+  // abandoned (on a large node, either takes many seconds); see Push.
   void Stop();
   std::vector<VaultStatus> Snapshot() const;
 
@@ -118,6 +124,7 @@ class Pusher {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> stop_digest_{false};  // set with stopping_, read by the digests without the lock
   std::vector<VaultStatus> status_;
   std::optional<StateMark> mark_;  // the digest thread's latest
   std::thread thread_;
