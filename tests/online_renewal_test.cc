@@ -95,5 +95,52 @@ TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {
   ExpectVerifiedAndRebuiltAlike();
 }
 
+// The processor is silent while the owner pays; meanwhile a clerk renews the same license by phone. When the
+// owner's charge is then approved it can no longer renew anything: it is recorded as charged but unapplied,
+// for the office to refund, instead of staying pending with the money taken, and it is never charged again.
+TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRecordedForARefund) {
+  const int64_t fee = Call("GET", "/api/v1/licenses/" + biscuit_ + "/renewal", {}, resident_)
+                          .body.at("total_cents")
+                          .as_int64();
+  http::HttpGateway unreachable({.host = "127.0.0.1", .port = 1, .timeout = std::chrono::milliseconds(500)});
+  app_->set_gateway(&unreachable);
+  allow_unavailable_ = true;
+  Answer silent = Renew(biscuit_, fee, http::kTestCardApproved, "owner-1", resident_);
+  EXPECT_EQ(silent.status, 503) << json::serialize(silent.body);
+  allow_unavailable_ = false;
+  app_->set_gateway(gateway_.get());
+
+  Answer phone = Renew(biscuit_, fee, http::kTestCardApproved, "clerk-1", clerk_);
+  ASSERT_EQ(phone.status, 201) << json::serialize(phone.body);
+  const std::string expires(phone.body.at("license").at("expires_on").as_string());
+
+  Answer retried = Renew(biscuit_, fee, http::kTestCardApproved, "owner-1", resident_);
+  EXPECT_EQ(retried.status, 409) << json::serialize(retried.body);
+  EXPECT_EQ(retried.Type(), "payment-unapplied");
+  EXPECT_NE(retried.Str("detail").find("the card was charged"), std::string::npos) << retried.Str("detail");
+  EXPECT_NE(retried.Str("detail").find("renewals open on"), std::string::npos) << retried.Str("detail");
+  EXPECT_EQ(retried.body.at("payment").at("status").as_string(), "unapplied");
+  EXPECT_EQ(processor_->approved_charges(), 2);
+
+  // Sent again: the same answer, no new charge; the license was renewed once.
+  Answer again = Renew(biscuit_, fee, http::kTestCardApproved, "owner-1", resident_);
+  EXPECT_EQ(again.Type(), "payment-unapplied");
+  EXPECT_EQ(processor_->approved_charges(), 2);
+  Answer license = Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_);
+  EXPECT_EQ(license.body.at("renewals").as_int64(), 1);
+  EXPECT_EQ(license.Str("expires_on"), expires);
+
+  // The office's list of charges to refund names it; nothing is left pending.
+  Answer unapplied = Call("GET", "/api/v1/utility/online-payments?status=unapplied", {}, clerk_);
+  ASSERT_EQ(unapplied.status, 200) << json::serialize(unapplied.body);
+  ASSERT_EQ(unapplied.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(unapplied.body.at("items").as_array()[0].at("id"), retried.body.at("payment").at("id"));
+  EXPECT_TRUE(Call("GET", "/api/v1/utility/online-payments?status=pending", {}, clerk_)
+                  .body.at("items")
+                  .as_array()
+                  .empty());
+  ExpectVerifiedAndRebuiltAlike();
+}
+
 }  // namespace
 }  // namespace holdfast::testing

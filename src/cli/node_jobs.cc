@@ -60,6 +60,12 @@ void NodeJobs::SettlePending() {
       "up (never received), {} still pending\n",
       IntOr(o, "checked"), IntOr(o, "approved"), IntOr(o, "declined"), IntOr(o, "abandoned"),
       IntOr(o, "still_pending"));
+  if (IntOr(o, "unapplied") > 0) {
+    fmt::print(
+        "holdfast: {} online payments were charged but could no longer be applied: refund them or apply them "
+        "by hand (GET /api/v1/utility/online-payments?status=unapplied)\n",
+        IntOr(o, "unapplied"));
+  }
   std::fflush(stdout);
 }
 

@@ -75,11 +75,12 @@ Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_vi
         StringOr(d, "id"), StringOr(d, "number"), IntOr(d, "amount_cents"), StringOr(d, "card_last4"),
         StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex(), target);
   }
-  // The first settlement stands, but an approval replaces "abandoned": the money was taken.
+  // The first settlement stands, but a charge ("approved" or "unapplied") replaces "abandoned": the money
+  // was taken.
   return db.Run(
       "UPDATE utility_online_payments SET status=?, reference=?, authorization_code=?, decline_code=?, "
       "message=?, settled_on=?, updated_at=?, event_hash=? WHERE id=? AND (status='pending' OR "
-      "(status='abandoned' AND ?='approved'))",
+      "(status='abandoned' AND ? IN ('approved','unapplied')))",
       StringOr(d, "outcome"), StringOr(d, "reference"), StringOr(d, "authorization_code"),
       StringOr(d, "decline_code"), StringOr(d, "message"), StringOr(d, "settled_on"), e.stamp.time,
       se.HashHex(), StringOr(d, "id"), StringOr(d, "outcome"));
@@ -193,6 +194,23 @@ Result<json::object> Begin(store::CommandContext& ctx, const OnlinePaymentReques
   return *made;
 }
 
+// Applies an approved charge of `attempt`: renews the license, pays the permit's fees or the account.
+Status ApplyApproved(store::CommandContext& ctx, const json::object& attempt, const std::string& id,
+                     const ChargeResult* result, Date today, const std::string& actor) {
+  std::string number(StringOr(attempt, "number"));
+  std::string_view target = StringOr(attempt, "target");
+  std::string reference = result ? result->reference : "";
+  if (target == TargetName(PaymentTarget::kLicenseRenewal)) {
+    return RenewLicense(ctx, OnlineRenewal(number, id), today, actor).status();
+  }
+  if (target == TargetName(PaymentTarget::kPermit)) {
+    return ApplyOnlinePermitPayment(ctx, number, id, IntOr(attempt, "amount_cents"), reference, actor)
+        .status();
+  }
+  return ApplyPayment(ctx, number, id, IntOr(attempt, "amount_cents"), "online", id, reference, today, actor)
+      .status();
+}
+
 // Step 3: records the outcome (and applies an approved payment), unless the attempt is settled already: a
 // payment settled twice (the payer's retry and the reconciler at once) keeps its first outcome. Answers the
 // attempt as it stands.
@@ -206,26 +224,33 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
   if (!settles) return *attempt;
   std::string number(StringOr(*attempt, "number"));
   std::string target(StringOr(*attempt, "target"));
+  std::string message(result ? result->message : "the card processor never received this payment");
+  std::string settled_as = outcome;
+  if (outcome == "approved") {
+    // The payment is applied first. What changed since the attempt began (the license renewed at the
+    // counter, the permit paid or closed, the account closed) can refuse it; the charge is then recorded as
+    // "unapplied", for the office to refund or apply by hand, rather than left pending for ever.
+    const int64_t changes_before = sqlite3_total_changes64(db.raw());
+    Status applied = ApplyApproved(ctx, *attempt, id, result, today, actor);
+    if (!applied.ok()) {
+      const Code code = applied.error().code;
+      if (sqlite3_total_changes64(db.raw()) != changes_before ||
+          (code != Code::kConflict && code != Code::kInvalid && code != Code::kNotFound)) {
+        return applied.error();  // failed midway, or not a refusal: the writer undoes the command
+      }
+      settled_as = "unapplied";
+      message = applied.error().detail;
+    }
+  }
   json::object data{{"id", id},
                     {"number", number},
-                    {"outcome", outcome},
+                    {"outcome", settled_as},
                     {"reference", result ? result->reference : ""},
                     {"authorization_code", result ? result->authorization_code : ""},
                     {"decline_code", result ? result->decline_code : ""},
-                    {"message", result ? result->message : "the card processor never received this payment"},
+                    {"message", message},
                     {"settled_on", today.ToString()}};
   HF_RETURN_IF_ERROR(ctx.Emit(target + ".online_payment_settled", std::move(data), actor).status());
-  if (outcome == "approved" && target == TargetName(PaymentTarget::kLicenseRenewal)) {
-    HF_RETURN_IF_ERROR(RenewLicense(ctx, OnlineRenewal(number, id), today, actor).status());
-  } else if (outcome == "approved" && target == TargetName(PaymentTarget::kPermit)) {
-    HF_RETURN_IF_ERROR(ApplyOnlinePermitPayment(ctx, number, id, IntOr(*attempt, "amount_cents"),
-                                                result ? result->reference : "", actor)
-                           .status());
-  } else if (outcome == "approved") {
-    HF_RETURN_IF_ERROR(ApplyPayment(ctx, number, id, IntOr(*attempt, "amount_cents"), "online", id,
-                                    result ? result->reference : "", today, actor)
-                           .status());
-  }
   HF_ASSIGN_OR_RETURN(auto after, FindAttempt(db, id));
   if (!after) return Internal(fmt::format("online payment {} vanished", id));
   return *after;
@@ -270,6 +295,15 @@ OnlinePaymentOutcome Outcome(const json::value& packed) {
   if (const json::value* permit = o.if_contains("permit")) out.permit = permit->as_object();
   if (const json::value* license = o.if_contains("license")) out.license = license->as_object();
   if (out.status == "abandoned") out.error = Abandoned(StringOr(attempt, "id"));
+  if (out.status == "unapplied") {
+    out.error = Refused(
+        Code::kConflict, "payment-unapplied",
+        fmt::format(
+            "the card was charged {} (payment {}) but the payment could not be applied: {}. It will not "
+            "be charged again; the office will refund it or apply it by hand. Quote {} when you ask.",
+            FormatCents(IntOr(attempt, "amount_cents")), StringOr(attempt, "id"),
+            StringOr(attempt, "message"), StringOr(attempt, "id")));
+  }
   out.payment = std::move(attempt);
   return out;
 }
@@ -372,7 +406,7 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
   s->Bind(1, now_ms - min_age_ms);
   HF_ASSIGN_OR_RETURN(json::array pending, Rows(*s));
   s->Reset();
-  int64_t checked = 0, approved = 0, declined = 0, abandoned = 0, still = 0;
+  int64_t checked = 0, approved = 0, declined = 0, abandoned = 0, unapplied = 0, still = 0;
   for (const auto& v : pending) {
     const json::object& a = v.as_object();
     std::string id(StringOr(a, "id"));
@@ -397,12 +431,10 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
     if (now == "approved") ++approved;
     if (now == "declined") ++declined;
     if (now == "abandoned") ++abandoned;
+    if (now == "unapplied") ++unapplied;
   }
-  return json::object{{"checked", checked},
-                      {"approved", approved},
-                      {"declined", declined},
-                      {"abandoned", abandoned},
-                      {"still_pending", still}};
+  return json::object{{"checked", checked},     {"approved", approved},   {"declined", declined},
+                      {"abandoned", abandoned}, {"unapplied", unapplied}, {"still_pending", still}};
 }
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,

@@ -13,10 +13,12 @@
 //   2. Charge (outside the writer, on a thread that may wait): the gateway charges. When it does not answer,
 //      Lookup by the same key tells whether the charge happened.
 //   3. Settle (a command): the outcome is recorded; when approved, the payment is applied in the same
-//      command: to the account (utility.payment_applied, channel "online", payment id and receipt = the
-//      attempt id, reference = the gateway's transaction id), or to the permit (permit.paid, receipt = the
-//      attempt id, channel "online", reference = the gateway's transaction id), or the license renewed for a
-//      year (license.renewed, receipt = the attempt id).
+//      command (when what it pays for has changed meanwhile and refuses it, the outcome is "unapplied", with
+//      the refusal as its message: the money was taken, and the office refunds or applies it by hand): to the
+//      account (utility.payment_applied, channel "online", payment id and receipt = the attempt id, reference
+//      = the gateway's transaction id), or to the permit (permit.paid, receipt = the attempt id, channel
+//      "online", reference = the gateway's transaction id), or the license renewed for a year
+//      (license.renewed, receipt = the attempt id).
 // An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
 // "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
 // runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
@@ -28,8 +30,9 @@
 //   <target>.online_payment_started  id, number, amount_cents, card_last4, payer (user id), started_on
 //   <target>.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
 //                                    authorization_code, decline_code, message, settled_on
+//                                    ("unapplied": charged, but not applied; `message` says why)
 // Table utility_online_payments (both targets; its column `target` says which). The first settlement in
-// canonical order stands, except that "approved" replaces "abandoned".
+// canonical order stands, except that a charge ("approved" or "unapplied") replaces "abandoned".
 #ifndef HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
 #define HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
 
@@ -76,7 +79,8 @@ Status ValidateOnlinePayment(const OnlinePaymentRequest& r);
 
 struct OnlinePaymentOutcome {
   // "approved" (account or permit holds it after the payment), "declined" (the card was refused; nothing
-  // was charged), or "pending" (the outcome is not known yet: `error` says why and what to do).
+  // was charged), "pending" (the outcome is not known yet: `error` says why and what to do), or "unapplied"
+  // (charged, but what it paid for refused it: `error` is 409 "payment-unapplied").
   std::string status;
   json::object payment;  // the attempt: {id, target, number, amount_cents, card_last4, status, ...}
   json::object account;  // approved, of an account: the account as GetAccount answers it
@@ -98,13 +102,13 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
 
 // Asks the gateway about every attempt pending for longer than `min_age_ms` (read from `db`, a read
 // connection) and settles those it can on `writer`: the gateway's outcome, or "abandoned" when it never
-// received a charge pending for kAbandonAfterMs. Answers {checked, approved, declined, abandoned,
+// received a charge pending for kAbandonAfterMs. Answers {checked, approved, declined, abandoned, unapplied,
 // still_pending}. Gateway errors leave an attempt pending.
 Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
                                              int64_t now_ms, int64_t min_age_ms, Date today);
 
-// Online payments by status ("" all, or pending, approved, declined, abandoned), newest first, at most
-// `limit`; or the attempts on one account or permit (`number` not "").
+// Online payments by status ("" all, or pending, approved, declined, abandoned, unapplied), newest first, at
+// most `limit`; or the attempts on one account or permit (`number` not "").
 Result<json::array> ListOnlinePayments(store::Db& db, const std::string& status, const std::string& number,
                                        int limit);
 

@@ -255,8 +255,8 @@ void ListOnlinePayments(Call& call) {
   std::string status(call.req.Query("status"));
   std::string number(call.req.Query("number"));
   if (!status.empty() && status != "pending" && status != "approved" && status != "declined" &&
-      status != "abandoned") {
-    return call.Fail(Invalid("status is pending, approved, declined or abandoned", "status"));
+      status != "abandoned" && status != "unapplied") {
+    return call.Fail(Invalid("status is pending, approved, declined, abandoned or unapplied", "status"));
   }
   auto limit = call.QueryInt("limit", 100, 1, 1000);
   if (!limit.ok()) return call.Fail(limit.error());
@@ -494,7 +494,7 @@ void RegisterUtilityRoutes(App& app) {
                     "of one account (?number)",
          .tag = "utilities",
          .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
-         .query_params = {{"status", "pending, approved, declined or abandoned"},
+         .query_params = {{"status", "pending, approved, declined, abandoned or unapplied"},
                           {"number", "only this account's payments"},
                           {"limit", "at most this many, 1 to 1000 (default 100)"}},
          .handler = ListOnlinePayments});
