@@ -41,6 +41,9 @@ int Rebuild(const std::string& dir) {
   if (!lock.ok()) return ReportError(lock.error());
   auto db = store::OpenWriteDb(paths.db());
   if (!db.ok()) return ReportError(db.error());
+  // The rebuild is one transaction: with SQLite's default 2 MiB cache a large node's rewritten pages spill
+  // into the WAL many times over before the commit.
+  if (Status s = (*db)->Exec("PRAGMA cache_size=-1048576"); !s.ok()) return ReportError(s.error());
   auto txn = store::Transaction::Begin(**db);
   if (!txn.ok()) return ReportError(txn.error());
   int64_t last_percent = -1;
