@@ -230,11 +230,11 @@ Result<json::object> Settle(store::CommandContext& ctx, const std::string& id, c
     // The payment is applied first. What changed since the attempt began (the license renewed at the
     // counter, the permit paid or closed, the account closed) can refuse it; the charge is then recorded as
     // "unapplied", for the office to refund or apply by hand, rather than left pending for ever.
-    const int64_t changes_before = sqlite3_total_changes64(db.raw());
+    const int64_t changes_before = db.TotalChanges();
     Status applied = ApplyApproved(ctx, *attempt, id, result, today, actor);
     if (!applied.ok()) {
       const Code code = applied.error().code;
-      if (sqlite3_total_changes64(db.raw()) != changes_before ||
+      if (db.TotalChanges() != changes_before ||
           (code != Code::kConflict && code != Code::kInvalid && code != Code::kNotFound)) {
         return applied.error();  // failed midway, or not a refusal: the writer undoes the command
       }

@@ -112,6 +112,9 @@ class Db {
   sqlite3* raw() { return db_; }
   // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
   int64_t Changes() { return sqlite3_changes64(db_); }
+  // Rows changed on this connection since it was opened: compared before and after some work, whether the
+  // work changed anything.
+  int64_t TotalChanges() { return sqlite3_total_changes64(db_); }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

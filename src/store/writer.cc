@@ -160,7 +160,7 @@ bool Writer::RunCommands(std::vector<Pending>& batch, bool savepoints,
     const FeedHead before = head_;
     const journal::Stamp stamp_before = hlc_.last();
     const int64_t events_before = events;
-    const int64_t changes_before = sqlite3_total_changes64(db_.raw());
+    const int64_t changes_before = db_.TotalChanges();
     if (savepoints) {
       Status sp = Run("SAVEPOINT command");
       if (!sp.ok()) {
@@ -184,7 +184,7 @@ bool Writer::RunCommands(std::vector<Pending>& batch, bool savepoints,
         (void)Run("ROLLBACK TO command");
         (void)Run("RELEASE command");
       }
-    } else if (!r.ok() && (sqlite3_total_changes64(db_.raw()) != changes_before || events != events_before)) {
+    } else if (!r.ok() && (db_.TotalChanges() != changes_before || events != events_before)) {
       return false;  // its changes cannot be undone alone
     }
     if (!r.ok()) {

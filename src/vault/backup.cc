@@ -221,7 +221,6 @@ void Pusher::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
-  stop_digest_.store(true, std::memory_order_relaxed);
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (digest_thread_.joinable()) digest_thread_.join();
@@ -235,7 +234,7 @@ void Pusher::RunDigests() {
     auto began = std::chrono::steady_clock::now();
     Result<StateMark> mark = [&]() -> Result<StateMark> {
       HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-      return MarkState(*db, node_.registry(), &stop_digest_);
+      return MarkState(*db, node_.registry(), &stopping_);
     }();
     auto took = std::chrono::steady_clock::now() - began;
     lock.lock();
@@ -245,7 +244,7 @@ void Pusher::RunDigests() {
       fmt::print(stderr, "holdfast: the state digest for backups failed: {}\n", mark.error().detail);
     }
     auto rest = std::max<std::chrono::steady_clock::duration>(every_, 4 * took);
-    cv_.wait_for(lock, rest, [this] { return stopping_; });
+    cv_.wait_for(lock, rest, [this] { return stopping_.load(); });
   }
 }
 
@@ -272,7 +271,7 @@ void Pusher::Run() {
       }
       Result<PushReport> pushed = [&]() -> Result<PushReport> {
         HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stop_digest_);
+        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stopping_);
       }();
       std::lock_guard<std::mutex> guard(mu_);
       if (stopping_ && !pushed.ok()) break;  // abandoned: not a failure of the vault
@@ -301,7 +300,7 @@ void Pusher::Run() {
     }
     lock.lock();
     next = std::max(next, std::chrono::steady_clock::now());
-    cv_.wait_until(lock, next, [this] { return stopping_; });
+    cv_.wait_until(lock, next, [this] { return stopping_.load(); });
   }
 }
 

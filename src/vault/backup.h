@@ -123,8 +123,7 @@ class Pusher {
   std::chrono::milliseconds every_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;
-  std::atomic<bool> stop_digest_{false};  // set with stopping_, read by the digests without the lock
+  std::atomic<bool> stopping_{false};  // set under mu_; read without it by the digest and push in progress
   std::vector<VaultStatus> status_;
   std::optional<StateMark> mark_;  // the digest thread's latest
   std::thread thread_;
