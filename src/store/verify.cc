@@ -42,10 +42,21 @@ class Verifier {
     if (!FileExists(db_path_)) return NotFound(fmt::format("no node database at {}", db_path_));
     HF_ASSIGN_OR_RETURN(Bytes city_key, ReadCityPublicKey(paths_));
     // A scratch database with the node's schema; the live one is attached read-only.
+    // The scratch file counts for nothing once verify ends: no journal, no syncs, and a page cache large
+    // enough that the fold's pages are written out about once.
     HF_ASSIGN_OR_RETURN(scratch_, Db::Open("", OpenMode::kReadWrite));
+    HF_RETURN_IF_ERROR(scratch_->Exec(
+        "PRAGMA main.journal_mode=OFF; PRAGMA main.synchronous=OFF; PRAGMA main.cache_size=-1048576; "
+        "PRAGMA temp_store=MEMORY"));
     HF_RETURN_IF_ERROR(CreateSchema(*scratch_, registry_));
     HF_ASSIGN_OR_RETURN(StmtRef attach, scratch_->Prepare("ATTACH ? AS live"));
     HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(db_path_)).Run());
+    // The fold reads the live events in place, through a view that shadows the scratch's own (empty) events
+    // table and leaves out the events listed in `unreadable` (Refold).
+    HF_RETURN_IF_ERROR(scratch_->Exec(
+        "CREATE TEMP TABLE unreadable(feed TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(feed, seq)); "
+        "CREATE TEMP VIEW events AS SELECT * FROM live.events e WHERE NOT EXISTS "
+        "(SELECT 1 FROM unreadable u WHERE u.feed = e.feed AND u.seq = e.seq)"));
     HF_ASSIGN_OR_RETURN(auto city, ScalarText("SELECT value FROM live.meta WHERE key='city'"));
     chain_.emplace(std::move(city_key), city, paths_.city_pub());
     // Tables built as another version declared them (a column fewer) cannot be compared row by row.
@@ -94,23 +105,14 @@ class Verifier {
 
  private:
   // Builds the state tables from the journal into the scratch database, leaving out the events `skipped`.
+  // One transaction: a fold that fails leaves nothing behind for the next.
   Status Refold(const std::vector<std::pair<std::string, int64_t>>& skipped,
                 const std::function<void(std::string_view)>& say) {
-    // The scratch file counts for nothing once verify ends: no journal, no syncs, one transaction, and a
-    // page cache large enough that the fold's pages are written out about once.
-    HF_RETURN_IF_ERROR(scratch_->Exec(
-        "PRAGMA main.journal_mode=OFF; PRAGMA main.synchronous=OFF; PRAGMA main.cache_size=-1048576; "
-        "PRAGMA temp_store=MEMORY"));
     HF_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*scratch_));
-    // The fold reads the live events in place, through a view that shadows the scratch's own (empty) events
-    // table.
-    HF_RETURN_IF_ERROR(scratch_->Exec(
-        "DROP VIEW IF EXISTS temp.events; DROP TABLE IF EXISTS temp.unreadable; "
-        "CREATE TEMP TABLE unreadable(feed TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(feed, seq)); "
-        "CREATE TEMP VIEW events AS SELECT * FROM live.events e WHERE NOT EXISTS "
-        "(SELECT 1 FROM unreadable u WHERE u.feed = e.feed AND u.seq = e.seq)"));
+    HF_RETURN_IF_ERROR(scratch_->Exec("DELETE FROM temp.unreadable"));
+    HF_ASSIGN_OR_RETURN(StmtRef skip, scratch_->Prepare("INSERT OR IGNORE INTO temp.unreadable VALUES(?,?)"));
     for (const auto& [feed, seq] : skipped) {
-      HF_ASSIGN_OR_RETURN(StmtRef skip, scratch_->Prepare("INSERT OR IGNORE INTO unreadable VALUES(?,?)"));
+      skip->Reset();
       HF_RETURN_IF_ERROR(skip->BindAll(feed, seq).Run());
     }
     HF_RETURN_IF_ERROR(RebuildState(*scratch_, registry_, [&](int64_t n, int64_t total) {
