@@ -293,6 +293,13 @@ std::string App::Metrics() const {
       "# HELP holdfast_writer_commit_seconds_total Time spent running and committing batches.\n"
       "# TYPE holdfast_writer_commit_seconds_total counter\nholdfast_writer_commit_seconds_total {}\n",
       static_cast<double>(w.commit_micros_total.load()) / 1e6);
+  counter("holdfast_writer_checkpoints_total",
+          "Checkpoints the writer ran between batches to let the WAL start over.", w.checkpoints.load());
+  out += fmt::format(
+      "# HELP holdfast_writer_checkpoint_seconds_total Time the writer spent in those checkpoints.\n"
+      "# TYPE holdfast_writer_checkpoint_seconds_total counter\nholdfast_writer_checkpoint_seconds_total "
+      "{}\n",
+      static_cast<double>(w.checkpoint_micros_total.load()) / 1e6);
   out += fmt::format("# TYPE holdfast_writer_queue_depth gauge\nholdfast_writer_queue_depth {}\n",
                      w.queue_depth.load());
   store::FeedHead head = node_.writer().head();

@@ -131,36 +131,17 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, const Registry&
   HF_ASSIGN_OR_RETURN(FeedHead head, LoadHead(db, node->id_));
   node->writer_ = std::make_unique<Writer>(db, registry, *options.clock, node->id_, std::move(secret_key),
                                            head, stamp, options.max_batch);
+  HF_ASSIGN_OR_RETURN(std::unique_ptr<Db> checkpoint_db, OpenWriteDb(paths.db()));
+  node->checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_db), options.wal);
+  node->writer_->UseCheckpointer(node->checkpointer_.get());
+  node->checkpointer_->Start();
   node->writer_->Start();
-  HF_ASSIGN_OR_RETURN(node->checkpoint_db_, OpenWriteDb(paths.db()));
-  node->checkpointer_ = std::thread([n = node.get()] { n->RunCheckpoints(); });
   return node;
 }
 
-void Node::RunCheckpoints() {
-  pthread_setname_np(pthread_self(), "hf-checkpoint");
-  constexpr auto kCheckpointEvery = std::chrono::milliseconds(100);
-  std::unique_lock<std::mutex> lock(checkpoint_mu_);
-  while (!checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return closing_; })) {
-    lock.unlock();
-    // Busy (another checkpoint runs) or an I/O error: the writer's own checkpoint still keeps the WAL
-    // bounded.
-    (void)sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                    nullptr);
-    lock.lock();
-  }
-}
-
 Node::~Node() {
-  if (checkpointer_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(checkpoint_mu_);
-      closing_ = true;
-    }
-    checkpoint_cv_.notify_all();
-    checkpointer_.join();
-  }
   if (writer_) writer_->Stop();
+  if (checkpointer_) checkpointer_->Stop();
 }
 
 }  // namespace holdfast::store

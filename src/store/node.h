@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/files.h"
+#include "store/checkpointer.h"
 #include "store/registry.h"
 #include "store/sqlite.h"
 #include "store/writer.h"
@@ -81,6 +82,7 @@ class ReadPool {
 struct NodeOptions {
   const Clock* clock = &SystemClock::Get();
   size_t max_batch = 2048;
+  WalLimits wal;
 };
 
 class Node {
@@ -124,18 +126,10 @@ class Node {
   Bytes public_key_;
   Bytes secret_key_;
   std::unique_ptr<Db> db_;
+  // Declared before the writer, which uses it until it stops.
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<Writer> writer_;
   ReadPool reads_;
-
-  // Copies committed pages from the WAL into the database file in the background (PASSIVE checkpoints on a
-  // connection of its own, every kCheckpointEvery), so that the checkpoint SQLite runs in the writer's commit
-  // once the WAL reaches its size limit finds little left to copy and the writer stalls less.
-  void RunCheckpoints();
-  std::unique_ptr<Db> checkpoint_db_;
-  std::thread checkpointer_;
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool closing_ = false;
 };
 
 }  // namespace holdfast::store

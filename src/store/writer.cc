@@ -64,6 +64,32 @@ Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string
 Writer::~Writer() {
   Stop();
   if (touch_reports_) sqlite3_preupdate_hook(db_.raw(), nullptr, nullptr);
+  if (checkpointer_) sqlite3_wal_hook(db_.raw(), nullptr, nullptr);
+}
+
+void Writer::UseCheckpointer(Checkpointer* checkpointer) {
+  checkpointer_ = checkpointer;
+  // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+  sqlite3_wal_hook(
+      db_.raw(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Writer*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+void Writer::MaybeCheckpoint() {
+  if (!checkpointer_ || !checkpointer_->WriterShouldCheckpoint(wal_frames_)) return;
+  auto started = std::chrono::steady_clock::now();
+  int log = 0;
+  int copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  checkpointer_->WriterCheckpointed(rc == SQLITE_OK && log == copied);
+  stats_.checkpoints.fetch_add(1);
+  stats_.checkpoint_micros_total.fetch_add(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+          .count());
 }
 
 void Writer::Touched(std::string_view table) {
@@ -270,6 +296,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   stats_.events.fetch_add(events);
   stats_.commit_micros_total.fetch_add(micros.count());
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  MaybeCheckpoint();
 }
 
 }  // namespace holdfast::store

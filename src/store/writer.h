@@ -26,6 +26,7 @@
 #include "base/json.h"
 #include "journal/event.h"
 #include "journal/hlc.h"
+#include "store/checkpointer.h"
 #include "store/journal.h"
 #include "store/registry.h"
 #include "store/sqlite.h"
@@ -100,6 +101,8 @@ struct WriterStats {
   std::atomic<int64_t> reruns{0};  // batches run again with savepoints after a command failed midway
   std::atomic<int64_t> commit_micros_total{0};
   std::atomic<int64_t> queue_depth{0};
+  std::atomic<int64_t> checkpoints{0};  // the writer's own, between batches (store/checkpointer.h)
+  std::atomic<int64_t> checkpoint_micros_total{0};
 };
 
 class Writer {
@@ -111,6 +114,9 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // From now on the writer's commits leave copying the WAL into the database file to `checkpointer`, which
+  // must outlive the writer's thread, instead of SQLite's automatic checkpoint. Call before Start().
+  void UseCheckpointer(Checkpointer* checkpointer);
   void Start();
   // Answers everything already queued, then stops; later submissions fail with kUnavailable.
   void Stop();
@@ -144,6 +150,8 @@ class Writer {
   Status Run(std::string_view sql);
   // Called by SQLite before each row change on the writer's connection.
   void Touched(std::string_view table);
+  // Runs the writer's part of keeping the WAL short, after a batch was answered.
+  void MaybeCheckpoint();
   // Moves the generation of every watch over a table the committed batch changed. Called with mu_ held.
   void AdvanceWatches();
 
@@ -166,6 +174,8 @@ class Writer {
   // every commit counts as changing every table.
   std::vector<std::string> touched_;
   bool touch_reports_ = false;
+  Checkpointer* checkpointer_ = nullptr;
+  int64_t wal_frames_ = 0;  // the WAL's length after the last commit (writer thread only)
   std::thread thread_;
   WriterStats stats_;
 };
