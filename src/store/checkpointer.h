@@ -34,9 +34,9 @@ namespace holdfast::store {
 
 // Lengths of the WAL, in frames (one page each, 4 KiB).
 struct WalLimits {
-  int64_t copy_step = 1024;        // the checkpoint thread copies each time the WAL grew by this much
-  int64_t restart_frames = 16384;  // the writer lets the WAL start over from this length (64 MiB)
-  int64_t force_frames = 65536;    // and checkpoints after every commit from this one
+  int64_t copy_step = 1024;       // the checkpoint thread copies each time the WAL grew by this much
+  int64_t restart_frames = 4096;  // the writer lets the WAL start over from this length (16 MiB)
+  int64_t force_frames = 16384;   // and checkpoints after every commit from this one
 };
 
 class Checkpointer {
