@@ -60,7 +60,6 @@ void Checkpointer::Run() {
     lock.lock();
     copying_ = false;
     copies_done_ = serving;
-    ++copies_made_;
     cv_.notify_all();  // a writer may be waiting for the copy to finish
   }
 }
@@ -99,11 +98,6 @@ void Checkpointer::WriterCheckpointed(bool complete) {
     writers_turn_ = false;
   }
   cv_.notify_all();
-}
-
-int64_t Checkpointer::copies() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return copies_made_;
 }
 
 }  // namespace holdfast::store

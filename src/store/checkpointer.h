@@ -62,9 +62,6 @@ class Checkpointer {
   // `complete`: the writer's checkpoint copied every frame, so the next transaction starts the WAL over.
   void WriterCheckpointed(bool complete);
 
-  // Copies made by the checkpoint thread so far. Thread-safe.
-  int64_t copies() const;
-
  private:
   void Run();
   void RequestCopy();  // with mu_ held
@@ -72,7 +69,7 @@ class Checkpointer {
   std::unique_ptr<Db> db_;
   const WalLimits limits_;
   std::thread thread_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool closing_ = false;
   bool requested_ = false;
@@ -80,8 +77,7 @@ class Checkpointer {
   bool writers_turn_ = false;  // the writer is checkpointing: the thread does not start a copy
   int64_t copies_requested_ = 0;
   int64_t copies_done_ = 0;  // requests the thread has served (a copy serves every request made before it)
-  int64_t copies_made_ = 0;
-  int64_t final_copy_ = 0;           // the request to wait for before the writer's own checkpoint; 0: none
+  int64_t final_copy_ = 0;   // the request to wait for before the writer's own checkpoint; 0: none
   int64_t requested_at_frames_ = 0;  // the WAL's length at the last request (writer thread only)
 };
 
