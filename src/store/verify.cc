@@ -69,6 +69,13 @@ class Verifier {
                       "state-schema-outdated");
     }
 
+    // A node that is serving keeps writing while verify reads it. Everything verify reads of the node is read
+    // at one moment, the same commit on both connections, or a write committed between two reads would look
+    // like a row added or changed directly. Each connection holds one read transaction from here to the end;
+    // the scratch's also holds the refold.
+    HF_ASSIGN_OR_RETURN(int64_t events, ReadAtOneMoment(*live));
+    say(fmt::format("reading the node as it was at event {} of its log", events));
+
     // The journal's own checks (hashes, chains, seals, the node log) run on a thread of their own, on a
     // connection of their own, while this one refolds the state. An event they find unreadable is left out of
     // the fold; the fold under way does not know that yet, so when they find one (the journal was damaged) it
@@ -104,11 +111,34 @@ class Verifier {
   }
 
  private:
+  // Begins a read transaction on `live` and one on the scratch connection (which reads the node through
+  // `live.`) that see the same commit of the node: the same last event of its log. The node's writes change
+  // the state tables only with events, so the same last event is the same state. Returns the number of
+  // events the log held at that commit.
+  Result<int64_t> ReadAtOneMoment(Db& live) {
+    constexpr int kTries = 1000;  // the two reads are microseconds apart; a commit falls between them seldom
+    constexpr std::string_view kLast = "SELECT COALESCE(MAX(stored), -1) + 1 FROM {}events";
+    for (int attempt = 0; attempt < kTries; ++attempt) {
+      HF_RETURN_IF_ERROR(live.Exec("BEGIN"));
+      HF_ASSIGN_OR_RETURN(int64_t here, live.QueryInt(fmt::format(kLast, "")));
+      HF_RETURN_IF_ERROR(scratch_->Exec("BEGIN"));
+      HF_ASSIGN_OR_RETURN(int64_t there, scratch_->QueryInt(fmt::format(kLast, "live.")));
+      if (here == there) return here;
+      HF_RETURN_IF_ERROR(scratch_->Exec("ROLLBACK"));
+      HF_RETURN_IF_ERROR(live.Exec("ROLLBACK"));
+    }
+    return MakeError(Code::kUnavailable,
+                     fmt::format("the node at {} committed a write between every two reads of {} tries; stop "
+                                 "`holdfast serve` or try again when it is less busy",
+                                 paths_.dir, kTries),
+                     "node-busy");
+  }
+
   // Builds the state tables from the journal into the scratch database, leaving out the events `skipped`.
-  // One transaction: a fold that fails leaves nothing behind for the next.
+  // Runs in the scratch's read transaction (ReadAtOneMoment); the tables are dropped and built anew, so a
+  // fold that failed leaves nothing behind for the next.
   Status Refold(const std::vector<std::pair<std::string, int64_t>>& skipped,
                 const std::function<void(std::string_view)>& say) {
-    HF_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*scratch_));
     HF_RETURN_IF_ERROR(scratch_->Exec("DELETE FROM temp.unreadable"));
     HF_ASSIGN_OR_RETURN(StmtRef skip, scratch_->Prepare("INSERT OR IGNORE INTO temp.unreadable VALUES(?,?)"));
     for (const auto& [feed, seq] : skipped) {
@@ -118,7 +148,7 @@ class Verifier {
     HF_RETURN_IF_ERROR(RebuildState(*scratch_, registry_, [&](int64_t n, int64_t total) {
       if (n % 1000000 == 0 || n == total) say(fmt::format("refolded {} of {} events", n, total));
     }));
-    return txn.Commit();
+    return Status::Ok();
   }
 
   void Add(std::string where, std::string what) {
