@@ -93,10 +93,10 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
 Status RebuildState(Db& db, const Registry& registry,
                     const std::function<void(int64_t, int64_t)>& progress = nullptr);
 
-// SHA-256 over the derived tables, in name order; each table contributes its name, then each row (all
-// columns, rows ordered by every column) as a canonical JSON array (text as strings, integers as numbers,
-// blobs as hex strings prefixed "x:", null as null). When `stop` is given and becomes true, the digest is
-// abandoned within a few thousand rows: kUnavailable "stopping".
+// SHA-256 over the derived tables, read in one snapshot (the caller's transaction or its own), in name order;
+// each table gives its name, then each row (all columns, ordered by every column) as a canonical JSON array
+// (text as strings, integers as numbers, blobs as hex prefixed "x:", null as null). A `stop` that becomes
+// true abandons the digest within a few thousand rows: kUnavailable "stopping".
 Result<Hash> StateDigest(Db& db, const Registry& registry, const std::atomic<bool>* stop = nullptr);
 // Adds the rows of one table (which may be schema-qualified: "live.parties") to `out` as StateDigest does;
 // returns how many there were. `stop` as for StateDigest.

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "journal/seal.h"
@@ -228,6 +230,64 @@ TEST_F(WriterTest, LateEventRefoldsItsAggregate) {
   EXPECT_EQ(Query("SELECT last_n FROM counters WHERE name='e'"),
             2);  // canonical order: the late one is first
   EXPECT_EQ(Query("SELECT total FROM counters WHERE name='f'"), 7);
+}
+
+// StateDigest on a read connection while the writer commits: the digest is that of the state after one of the
+// commits (each command records the digest of the state it leaves), never of tables read at different
+// moments.
+TEST_F(WriterTest, StateDigestBesideTheWriterIsTheDigestOfOneCommit) {
+  // Enough rows that hashing them takes longer than a commit.
+  ASSERT_TRUE(node_->writer()
+                  .Execute([](CommandContext& ctx) -> Result<json::value> {
+                    for (int i = 0; i < 2000; ++i) {
+                      HF_RETURN_IF_ERROR(
+                          ctx.Emit("counter.added",
+                                   json::object{{"name", "base" + std::to_string(i)}, {"n", 1}}, "tester")
+                              .status());
+                    }
+                    return json::value(0);
+                  })
+                  .ok());
+  std::mutex mu;
+  std::set<std::string> states;  // the digest after each command
+  std::atomic<bool> stop{false};
+  std::atomic<int> commands{0};
+  std::thread writes([&] {
+    for (int i = 0; !stop; ++i) {
+      auto r = node_->writer().Execute([&, i](CommandContext& ctx) -> Result<json::value> {
+        HF_RETURN_IF_ERROR(
+            ctx.Emit("counter.added", json::object{{"name", "c" + std::to_string(i)}, {"n", 1}}, "tester")
+                .status());
+        HF_ASSIGN_OR_RETURN(Hash after, StateDigest(ctx.db(), registry_));
+        std::lock_guard lock(mu);
+        states.insert(Hex(after));
+        return json::value(i);
+      });
+      if (!r.ok()) {
+        ADD_FAILURE() << r.status().ToString();
+        stop = true;
+      }
+      ++commands;
+    }
+  });
+  // At least 20 digests, and until the writer has committed 10 times since the first began.
+  std::vector<std::string> seen;
+  [&] {
+    while (commands < 5 && !stop) std::this_thread::yield();
+    auto db = node_->Read();
+    ASSERT_TRUE(db.ok());
+    const int before = commands;
+    while (!stop && (seen.size() < 20 || commands < before + 10)) {
+      auto d = StateDigest(**db, registry_);
+      ASSERT_TRUE(d.ok()) << d.status().ToString();
+      seen.push_back(Hex(*d));
+    }
+  }();
+  stop = true;
+  writes.join();
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_TRUE(states.contains(seen[i])) << "digest " << i << " is not the state after any commit";
+  }
 }
 
 }  // namespace
