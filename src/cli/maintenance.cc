@@ -85,8 +85,8 @@ void AddMaintenanceVerbs(CLI::App& app, Run* run) {
   CLI::App* verify = app.add_subcommand(
       "verify",
       "Check every event hash, chain link, seal and certificate, refold all state and compare it with the "
-      "live "
-      "tables. Exit 0 intact, 1 tampering found (each problem printed with its place), 2 usage or I/O error");
+      "live tables, all as of one commit (it can run beside `holdfast serve`). Exit 0 intact, 1 tampering "
+      "found (each problem printed with its place), 2 usage or I/O error");
   verify->add_option("--data", args->data, "The node's data directory")->required();
   verify->add_flag("--quiet", args->quiet, "Print only problems and the summary");
   verify->callback([args, run] { *run = [args] { return Verify(args->data, args->quiet); }; });
