@@ -130,6 +130,27 @@ runE2E('a contractor takes a permit through its first inspection', async (t) => 
   check((await page.getByTestId('inspections').innerText()).includes('Booked'), 'the booked inspection is not listed as booked');
   await t.visitAtEveryWidth(page, 'contractor-booked');
 
+  step('the contractor moves the inspection to another open window');
+  const openNow = await apiExpect(200, base, 'GET', `/api/v1/permits/${number}/inspection-slots?limit=10`, undefined, contractor);
+  const otherWindows = openNow.items.filter((w) => !(w.day === booked.day && w.window === booked.window));
+  check(otherWindows.length > 0, 'no other window is open to move the inspection to');
+  const moveForm = page.getByTestId('move-form');
+  await moveForm.waitFor();
+  check((await page.getByTestId('booking-note').innerText()).includes('is booked for'),
+    `the page does not say when the inspection is booked: ${await page.getByTestId('booking-note').innerText()}`);
+  check(await moveForm.locator(`input[value="${booked.day}|${booked.window}"]`).count() === 0,
+    'the window the inspection holds is offered to move it to');
+  await t.visitAtEveryWidth(page, 'contractor-move');
+  await page.locator('#move-0').check();
+  await moveForm.getByRole('button', { name: 'Move inspection' }).click();
+  await page.getByTestId('alert-success').filter({ hasText: 'moved' }).waitFor();
+  const afterMove = await apiExpect(200, base, 'GET', `/api/v1/permits/${number}/inspections`, undefined, contractor);
+  check(afterMove.items.length === 1, `after the move the permit has ${afterMove.items.length} inspections, not 1`);
+  const moved = afterMove.items[0];
+  check(moved.id === booked.id && moved.status === 'scheduled', `after the move the inspection is ${moved.id} ${moved.status}`);
+  check(moved.day === otherWindows[0].day && moved.window === otherWindows[0].window,
+    `moved to ${moved.day} ${moved.window}, not the first other window offered ${otherWindows[0].day} ${otherWindows[0].window}`);
+
   step('the inspector passes the footing through the API; the contractor sees the result');
   await apiExpect(200, base, 'POST', `/api/v1/inspections/${booked.id}/result`,
     { result: 'pass', comments: 'Footings and rebar as drawn.' }, inspector);

@@ -2,7 +2,8 @@
 // permit that is not theirs): its record, its fees with what is paid and due and, while fees are due, the
 // card form; its inspections with their results (GET …/inspections); and once it is issued and paid, a
 // booking form listing the windows open for its next inspection (GET …/inspection-slots), which books one
-// (POST …/inspections with its day and window). A booked inspection can be cancelled here.
+// (POST …/inspections with its day and window). A booked inspection can be moved to another open window
+// (POST /api/v1/inspections/{id}/reschedule) or cancelled here.
 import { api, ApiError, dollars, needsSignIn } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { cardPaymentForm } from '../../card_payment';
@@ -155,24 +156,72 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
     const next = (p.inspections ?? []).find((i) => !i.passed_on);
     if (!next) return say('Every inspection of this permit has passed.');
     const open = items.find((i) => i.type === next.type && (i.status === 'scheduled' || i.status === 'needs_reschedule'));
-    if (open) return say(`Your ${inspectionName(next.type).toLowerCase()} inspection is booked for ${dayText(open.day)}, ${windowName(open.window).toLowerCase()}.`);
+    const name = inspectionName(next.type).toLowerCase();
+    if (open) {
+      // A booked inspection moves to another open window (the one it holds is not offered again).
+      const others = (windows ?? []).filter((w) => !(w.day === open.day && w.window === open.window));
+      const when = `${dayText(open.day)}, ${windowName(open.window).toLowerCase()}`;
+      section.querySelector('h2')!.textContent = 'Your next inspection';
+      say(open.status === 'needs_reschedule'
+        ? `The city cannot keep your ${name} inspection on ${when}. Choose a new time below, or call the permit desk.`
+        : `Your ${name} inspection is booked for ${when}.`);
+      if (others.length === 0) return say('No other inspection time is open at the moment. Call the permit desk to move it.');
+      section.append(windowForm({
+        testid: 'move-form', ids: 'move', windows: others, intro: '',
+        legend: `Move the ${name} inspection to another time`,
+        action: 'Move inspection',
+        failed: 'The inspection was not moved',
+        submit: async (day, window, key) => {
+          const moved = await api<Inspection>('POST', `/api/v1/inspections/${encodeURIComponent(open.id)}/reschedule`,
+            { requested_date: day, window, reason: 'Moved by the contractor online' }, { 'Idempotency-Key': key });
+          await load();
+          showAlert(messages, alert('success', 'Inspection moved',
+            `Your ${inspectionName(moved.type).toLowerCase()} inspection is now booked for ${dayText(moved.day)}, ${windowName(moved.window).toLowerCase()}.`));
+        },
+      }));
+      return section;
+    }
     if (!windows || windows.length === 0) {
       return say('No inspection time is open at the moment. Call the permit desk to book.');
     }
-    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'booking-form' },
-      h('p', {}, `Next inspection: ${inspectionName(next.type)}.`),
+    section.append(windowForm({
+      testid: 'booking-form', ids: 'slot', windows,
+      intro: `Next inspection: ${inspectionName(next.type)}.`,
+      legend: `When should the inspector come for the ${name} inspection?`,
+      action: 'Book inspection',
+      failed: 'The inspection was not booked',
+      submit: async (day, window, key) => {
+        const booked = await api<Inspection>('POST', `${path}/inspections`,
+          { inspection_type: next.type, requested_date: day, window }, { 'Idempotency-Key': key });
+        await load();
+        showAlert(messages, alert('success', 'Inspection booked',
+          `Your ${inspectionName(booked.type).toLowerCase()} inspection is booked for ${dayText(booked.day)}, ${windowName(booked.window).toLowerCase()}.`));
+      },
+    }));
+    return section;
+  }
+
+  // The open windows as radio buttons (ids `${ids}-0`, `${ids}-1` …, the first chosen) and a submit button;
+  // `submit` gets the chosen day and window and an Idempotency-Key, kept for retries of the same choice until
+  // a request fails.
+  function windowForm(o: {
+    testid: string; ids: string; windows: OpenWindow[]; intro: string; legend: string; action: string; failed: string;
+    submit: (day: string, window: string, key: string) => Promise<void>;
+  }): HTMLFormElement {
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': o.testid },
+      ...(o.intro ? [h('p', {}, o.intro)] : []),
       h('fieldset', { class: 'usa-fieldset' },
-        h('legend', { class: 'usa-legend' }, `When should the inspector come for the ${inspectionName(next.type).toLowerCase()} inspection?`),
-        ...windows.map((w, n) => h('div', { class: 'usa-radio' },
-          h('input', { class: 'usa-radio__input', type: 'radio', name: 'slot', id: `slot-${n}`, value: `${w.day}|${w.window}`, checked: n === 0 }),
-          h('label', { class: 'usa-radio__label', for: `slot-${n}` },
+        h('legend', { class: 'usa-legend' }, o.legend),
+        ...o.windows.map((w, n) => h('div', { class: 'usa-radio' },
+          h('input', { class: 'usa-radio__input', type: 'radio', name: o.ids, id: `${o.ids}-${n}`, value: `${w.day}|${w.window}`, checked: n === 0 }),
+          h('label', { class: 'usa-radio__label', for: `${o.ids}-${n}` },
             `${dayText(w.day)}, ${windowName(w.window).toLowerCase()} (${w.open} ${w.open === 1 ? 'place' : 'places'} left)`)))),
-      h('button', { class: 'usa-button', type: 'submit' }, 'Book inspection'));
+      h('button', { class: 'usa-button', type: 'submit' }, o.action)) as HTMLFormElement;
     const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
     let key = crypto.randomUUID();
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const chosen = (form.querySelector('input[name=slot]:checked') as HTMLInputElement | null)?.value;
+      const chosen = (form.querySelector(`input[name=${o.ids}]:checked`) as HTMLInputElement | null)?.value;
       if (!chosen) {
         showAlert(messages, alert('error', 'Choose a time', 'Choose the day and window for the inspection.'));
         return;
@@ -180,19 +229,14 @@ export async function renderContractorPermit(main: HTMLElement, navigate: Naviga
       const [day, window] = chosen.split('|');
       button.disabled = true;
       try {
-        const booked = await api<Inspection>('POST', `${path}/inspections`,
-          { inspection_type: next.type, requested_date: day, window }, { 'Idempotency-Key': key });
-        await load();
-        showAlert(messages, alert('success', 'Inspection booked',
-          `Your ${inspectionName(booked.type).toLowerCase()} inspection is booked for ${dayText(booked.day)}, ${windowName(booked.window).toLowerCase()}.`));
+        await o.submit(day, window, key);
       } catch (err) {
         key = crypto.randomUUID();
         button.disabled = false;
-        showAlert(messages, alert('error', 'The inspection was not booked', explain(err)));
+        showAlert(messages, alert('error', o.failed, explain(err)));
       }
     });
-    section.append(form);
-    return section;
+    return form;
   }
 
   await load();
