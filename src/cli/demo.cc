@@ -5,6 +5,7 @@
 #include "auth/users.h"
 #include "cli/verbs.h"
 #include "domain/cashier.h"
+#include "domain/city_date.h"
 #include "domain/contractors.h"
 #include "domain/fees.h"
 #include "domain/inspections.h"
@@ -92,10 +93,9 @@ constexpr DemoPet kDemoPets[] = {
     {4, "dog", "Pepper", "Labrador Retriever", "female", false, 14},
 };
 
-// The permit desk: inspection settings (Chicago time, a 15:00 cutoff, the demo inspector covering the city),
-// Prairie Builders as a licensed general contractor, and a house paid for, issued and booked for its footing
-// inspection; a fence permit waits for payment.
-Status CreateDemoPermits(store::CommandContext& ctx, const std::vector<std::string>& party_ids, Date today) {
+// The inspection settings: Chicago time (the city's clock for every local date, domain/city_date.h), a 15:00
+// cutoff, the demo inspector covering the city.
+Status SetDemoInspectionSettings(store::CommandContext& ctx) {
   HF_ASSIGN_OR_RETURN(auto inspector, auth::FindUserByName(ctx.db(), "inspector"));
   if (!inspector) return Internal("the demo inspector is missing");
   HF_ASSIGN_OR_RETURN(
@@ -115,7 +115,12 @@ Status CreateDemoPermits(store::CommandContext& ctx, const std::vector<std::stri
                                                   {"capacity_per_window", 4}}}},
           {"office",
            json::object{{"latitude_microdegrees", 39799000}, {"longitude_microdegrees", -89644000}}}})));
-  HF_RETURN_IF_ERROR(domain::SetInspectionSettings(ctx, settings, "system").status());
+  return domain::SetInspectionSettings(ctx, settings, "system").status();
+}
+
+// The permit desk: Prairie Builders as a licensed general contractor, and a house paid for, issued and booked
+// for its footing inspection; a fence permit waits for payment.
+Status CreateDemoPermits(store::CommandContext& ctx, const std::vector<std::string>& party_ids, Date today) {
   const std::string& builder = party_ids[10];  // Prairie Builders LLC
   domain::ContractorInput contractor{.party_id = builder,
                                      .license_number = "GC-2291",
@@ -225,8 +230,10 @@ Status CreateDemoData(const std::string& dir) {
       nu.party_id = party_ids[kDemoUsers[i].party];
       HF_RETURN_IF_ERROR(auth::CreateUser(ctx, nu, "system").status());
     }
+    // The city's clock first: every date below is a Springfield date.
+    HF_RETURN_IF_ERROR(SetDemoInspectionSettings(ctx));
+    HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
     // A fee schedule in effect since long before today, and some pets with their vaccinations.
-    Date today = Date::FromUnixMs(ctx.clock().NowMs());
     HF_RETURN_IF_ERROR(
         domain::SetFeeSchedule(ctx, domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)), "system")
             .status());

@@ -21,7 +21,8 @@ void AddFeesVerb(CLI::App& app, Run* run) {
       "show",
       "Print the fee schedule in effect (today, or on --date) as JSON, in the form `fees load` takes");
   show->add_option("--data", args->data, "The node's data directory (required unless --example)");
-  show->add_option("--date", args->date, "The day to show the schedule of, YYYY-MM-DD (default: today, UTC)");
+  show->add_option("--date", args->date,
+                   "The day to show the schedule of, YYYY-MM-DD (default: the city's today)");
   show->add_flag("--all", args->all, "Print every version, newest effective date first, with its id");
   show->add_flag("--example", args->example, "Print an example schedule to start from instead of a node's");
   show->callback([args, run] {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "domain/city_date.h"
 #include "domain/online_payments.h"
 #include "domain/permits.h"
 #include "domain/utilities.h"
@@ -45,9 +46,9 @@ void NodeJobs::SettlePending() {
   if (!gateway_) return;
   int64_t now = node_.clock().NowMs();
   auto db = node_.Read();
-  auto r = db.ok() ? domain::ReconcileOnlinePayments(**db, node_.writer(), *gateway_, now, 60'000,
-                                                     Date::FromUnixMs(now))
-                   : Result<json::object>(db.error());
+  Result<Date> today = db.ok() ? domain::CityToday(**db, now) : Result<Date>(db.error());
+  auto r = today.ok() ? domain::ReconcileOnlinePayments(**db, node_.writer(), *gateway_, now, 60'000, *today)
+                      : Result<json::object>(today.error());
   if (!r.ok()) {
     fmt::print(stderr, "holdfast: settling pending online payments failed: {} (tried again in a minute)\n",
                r.status().ToString());
@@ -69,11 +70,19 @@ void NodeJobs::SettlePending() {
   std::fflush(stdout);
 }
 
+Date NodeJobs::Today() {
+  // The city's date: the daily jobs (late fees, expiries) run when the city's day changes, not UTC's.
+  const int64_t now = node_.clock().NowMs();
+  auto db = node_.Read();
+  Result<Date> today = db.ok() ? domain::CityToday(**db, now) : Result<Date>(db.error());
+  return today.ok() ? *today : Date::FromUnixMs(now);
+}
+
 void NodeJobs::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    Date today = Date::FromUnixMs(node_.clock().NowMs());
     lock.unlock();
+    Date today = Today();
     if (!last_run_ || *last_run_ < today) RunDaily(today);  // a failed run is tried again within the hour
     SettlePending();
     lock.lock();

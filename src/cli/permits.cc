@@ -4,6 +4,7 @@
 
 #include "base/files.h"
 #include "cli/verbs.h"
+#include "domain/city_date.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
 
@@ -23,7 +24,8 @@ void AddPermitVerbs(CLI::App& app, Run* run) {
       "Print the permit types in effect (today, or on --date) as JSON, in the form `permit-types load` "
       "takes");
   show->add_option("--data", args->data, "The node's data directory (required unless --example)");
-  show->add_option("--date", args->date, "The day to show the types of, YYYY-MM-DD (default: today, UTC)");
+  show->add_option("--date", args->date,
+                   "The day to show the types of, YYYY-MM-DD (default: the city's today)");
   show->add_flag("--all", args->all, "Print every version, newest effective date first, with its id");
   show->add_flag("--example", args->example, "Print the default permit types shipped with Holdfast");
   show->callback([args, run] {
@@ -88,14 +90,14 @@ void AddPermitVerbs(CLI::App& app, Run* run) {
   permits->require_subcommand(1);
   CLI::App* expire = permits->add_subcommand(
       "expire",
-      "Expire every issued permit with no passed inspection within its expiry days (as of today, UTC)");
+      "Expire every issued permit with no passed inspection within its expiry days (as of the city's today)");
   expire->add_option("--data", args->data, "The node's data directory")->required();
   expire->callback([args, run] {
     *run = [args] {
       return WithNode(
           args->data,
           [](store::CommandContext& ctx) -> Result<json::value> {
-            Date today = Date::FromUnixMs(ctx.clock().NowMs());
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
             HF_ASSIGN_OR_RETURN(auto numbers, domain::ExpirePermits(ctx, today, "system"));
             json::array out;
             for (auto& n : numbers) out.push_back(json::value(n));

@@ -5,13 +5,15 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "cli/verbs.h"
+#include "domain/city_date.h"
 #include "domain/incidents.h"
 #include "domain/utilities.h"
 
 namespace holdfast::cli {
 namespace {
 
-Date Today() { return Date::FromUnixMs(SystemClock::Get().NowMs()); }
+// The city's date now (domain/city_date.h).
+Result<Date> Today(store::CommandContext& ctx) { return domain::CityToday(ctx.db(), ctx.clock().NowMs()); }
 
 std::string FileName(const std::string& path) {
   auto slash = path.rfind('/');
@@ -42,7 +44,8 @@ void AddImportVerb(CLI::App* parent, const char* name, const char* description, 
       return WithNode(
           args->data,
           [&](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(json::object done, import(ctx, *bytes, file_name, Today(), "admin"));
+            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(json::object done, import(ctx, *bytes, file_name, today, "admin"));
             return json::value(std::move(done));
           },
           [&](const json::value& v) { print(file_name, v.as_object()); });
@@ -117,7 +120,8 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
       return WithNode(
           args->data,
           [d = *d](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(json::object i, domain::DeclareIncident(ctx, d, Today(), "admin"));
+            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(json::object i, domain::DeclareIncident(ctx, d, today, "admin"));
             return json::value(std::move(i));
           },
           [](const json::value& v) {
@@ -142,8 +146,8 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
       return WithNode(
           args->data,
           [args, ended_on](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(json::object i,
-                                domain::EndIncident(ctx, args->id, ended_on, Today(), "admin"));
+            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(json::object i, domain::EndIncident(ctx, args->id, ended_on, today, "admin"));
             return json::value(std::move(i));
           },
           [](const json::value& v) {
@@ -162,8 +166,9 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
           args->data,
           [](store::CommandContext& ctx) -> Result<json::value> {
             HF_ASSIGN_OR_RETURN(auto all, domain::ListIncidents(ctx.db()));
+            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
             json::array items;
-            for (const auto& i : all) items.push_back(i.ToJson(Today()));
+            for (const auto& i : all) items.push_back(i.ToJson(today));
             return json::value(json::object{{"incidents", std::move(items)}});
           },
           [](const json::value& v) { fmt::print("{}\n", json::serialize(v)); });

@@ -13,6 +13,7 @@
 
 #include "base/date.h"
 #include "base/status.h"
+#include "domain/city_date.h"
 #include "domain/gateway.h"
 #include "store/node.h"
 #include "vault/backup.h"
@@ -69,7 +70,7 @@ Result<json::value> ShowVersions(store::CommandContext& ctx, bool all, const std
     }
     return json::value(std::move(out));
   }
-  Date day = Date::FromUnixMs(ctx.clock().NowMs());
+  HF_ASSIGN_OR_RETURN(Date day, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
   if (!date.empty()) {
     HF_ASSIGN_OR_RETURN(day, Date::Parse(date, "--date"));
   }

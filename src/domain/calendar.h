@@ -20,7 +20,8 @@
 //   {"weekend": ["saturday", "sunday"],      // lower-case English day names, no repeats, not all seven
 //    "holidays": ["2026-11-26", "2026-12-25"],  // YYYY-MM-DD, in any order, no repeats
 //    "cutoff": "15:00",                      // HH:MM, 24-hour clock, 00:00..23:59
-//    "time_zone": "CST6CDT,M3.2.0,M11.1.0"}  // a POSIX TZ rule (base/timezone.h); UTC when absent
+//    "time_zone": "CST6CDT,M3.2.0,M11.1.0"}  // a POSIX TZ rule (base/timezone.h); UTC when absent. The
+//                                            // city's clock for every local date (domain/city_date.h)
 //
 // Thread-safety: a BusinessCalendar is immutable after construction; share it freely.
 #ifndef HOLDFAST_DOMAIN_CALENDAR_H_

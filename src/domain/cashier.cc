@@ -8,6 +8,7 @@
 #include "base/bytes.h"
 #include "base/date.h"
 #include "base/text.h"
+#include "domain/city_date.h"
 #include "domain/parties.h"
 #include "store/series.h"
 
@@ -632,10 +633,9 @@ Result<json::object> OpenDrawer(store::CommandContext& ctx, const OpenDrawerRequ
   }
   HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(ctx.db(), ctx.node_id(), "drawer"));
   std::string id = store::SeriesId("d", ctx.node_id(), n);
-  json::object d{{"id", id},
-                 {"clerk", clerk},
-                 {"float_cents", request.float_cents},
-                 {"opened_on", Date::FromUnixMs(ctx.clock().NowMs()).ToString()}};
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx.db(), ctx.clock().NowMs()));
+  json::object d{
+      {"id", id}, {"clerk", clerk}, {"float_cents", request.float_cents}, {"opened_on", today.ToString()}};
   HF_RETURN_IF_ERROR(ctx.Emit("drawer.opened", std::move(d), actor).status());
   HF_ASSIGN_OR_RETURN(auto drawer, GetDrawer(ctx.db(), id));
   if (!drawer) return Internal("drawer vanished after it was opened");

@@ -7,6 +7,7 @@
 
 #include "auth/sessions.h"
 #include "base/crypto.h"
+#include "domain/city_date.h"
 #include "http/server.h"
 #include "store/idempotency.h"
 #include "sync/peer_auth.h"
@@ -366,6 +367,14 @@ std::string App::Metrics() const {
     }
   }
   return out;
+}
+
+Date CityToday(const Call& call) {
+  const int64_t now = call.app->node().clock().NowMs();
+  auto db = call.app->node().Read();
+  if (!db.ok()) return Date::FromUnixMs(now);
+  auto today = domain::CityToday(**db, now);
+  return today.ok() ? *today : Date::FromUnixMs(now);
 }
 
 }  // namespace holdfast::http

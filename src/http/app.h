@@ -127,8 +127,9 @@ class Server;
 // and its connections are destroyed. The node's writer is stopped: reopen the node to write again.
 void StopServing(Server& server, App& app, store::Node& node);
 
-// Today's date (UTC) on the node's clock, for routes that decide by the day.
-inline Date NodeToday(const Call& call) { return Date::FromUnixMs(call.app->node().clock().NowMs()); }
+// Today's date in the city (domain/city_date.h) on the node's clock, for routes that decide by the day. UTC's
+// when the node's database cannot be read (the route's own reads then fail and say so).
+Date CityToday(const Call& call);
 
 }  // namespace holdfast::http
 

@@ -57,7 +57,7 @@ void PayOnlineRoute(Call& call, domain::PaymentTarget target) {
   p.payer = call.who.id();
   p.public_user = call.who.IsPublicOnly();
   if (p.public_user) p.payer_party_id = call.who.user->party_id;
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   auto keep = call.shared_from_this();
   app.CallOut([keep, &app, gateway, p = std::move(p), today] {
     Call& c = *keep;

@@ -6,6 +6,7 @@
 // them; any other permit is 404 to them, as if it did not exist.
 #include <fmt/format.h>
 
+#include "domain/city_date.h"
 #include "domain/inspections.h"
 #include "domain/permits.h"
 #include "http/app.h"
@@ -116,13 +117,6 @@ json::value SlotRequestMembers(bool with_type, bool with_reason) {
     required.push_back("reason");
   }
   return Obj(std::move(p), std::move(required), true);
-}
-
-// The city's local date now, for defaults of ?date=.
-Result<Date> LocalToday(store::Db& db, int64_t now_ms) {
-  auto settings = domain::CurrentInspectionSettings(db);
-  if (!settings.ok()) return Date::FromUnixMs(now_ms);
-  return settings->calendar.LocalTimeOf(now_ms).date;
 }
 
 Result<std::optional<Date>> DateParam(const Call& call, std::string_view name) {
@@ -268,7 +262,7 @@ void Day(Call& call) {
   const std::string& inspector = call.params["id"];
   int64_t now = call.app->node().clock().NowMs();
   call.app->Read(call, [&](store::Db& db) {
-    auto date = *day ? Result<Date>(**day) : LocalToday(db, now);
+    auto date = *day ? Result<Date>(**day) : domain::CityToday(db, now);
     if (!date.ok()) return call.Fail(date.error());
     auto list = domain::InspectorDay(db, inspector, *date);
     if (!list.ok()) return call.Fail(list.error());
@@ -281,7 +275,7 @@ void Feed(Call& call) {
   const std::string& inspector = call.params["id"];
   int64_t now = call.app->node().clock().NowMs();
   call.app->Read(call, [&](store::Db& db) {
-    auto today = LocalToday(db, now);
+    auto today = domain::CityToday(db, now);
     if (!today.ok()) return call.Fail(today.error());
     // The past month stays in the feed, so a calendar keeps what was done.
     auto feed = domain::InspectorCalendar(db, inspector, today->AddDays(-31), now);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "domain/city_date.h"
 #include "domain/counter.h"
 #include "domain/fees.h"
 #include "domain/licenses.h"
@@ -122,7 +123,7 @@ void ListSchedules(Call& call) {
 }
 
 void CurrentSchedule(Call& call) {
-  Date day = Date::FromUnixMs(call.app->node().clock().NowMs());
+  Date day = CityToday(call);
   if (std::string_view d = call.req.Query("date"); !d.empty()) {
     auto parsed = Date::Parse(d, "date");
     if (!parsed.ok()) return call.Fail(parsed.error());
@@ -306,7 +307,7 @@ void SpoilTag(Call& call) {
 void GetLicense(Call& call) {
   const std::string& number = call.params["number"];
   call.app->Read(call, [&](store::Db& db) {
-    auto lic = domain::GetLicense(db, number, NodeToday(call));
+    auto lic = domain::GetLicense(db, number, CityToday(call));
     if (!lic.ok()) return call.Fail(lic.error());
     if (!*lic || !MaySee(call, **lic)) return call.Fail(NotFound(fmt::format("no license {}", number)));
     call.ReplyJson(200, **lic);
@@ -323,7 +324,7 @@ void RenewalQuote(Call& call) {
   if (!senior.empty() && senior != "true" && senior != "false") {
     return call.Fail(Invalid("senior_owner must be true or false", "senior_owner"));
   }
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto lic = domain::GetLicense(db, number, today);
     if (!lic.ok()) return call.Fail(lic.error());
@@ -343,7 +344,7 @@ void LicensesOfPet(Call& call) {
     auto pet = domain::GetPet(db, id);
     if (!pet.ok()) return call.Fail(pet.error());
     if (!*pet || !MaySee(call, **pet)) return call.Fail(NotFound(fmt::format("no pet {}", id)));
-    auto list = domain::LicensesOf(db, "pet_id", id, NodeToday(call));
+    auto list = domain::LicensesOf(db, "pet_id", id, CityToday(call));
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });
@@ -355,7 +356,7 @@ void LicensesOfParty(Call& call) {
     return call.Fail(NotFound(fmt::format("no party {}", id)));
   }
   call.app->Read(call, [&](store::Db& db) {
-    auto list = domain::LicensesOf(db, "owner_party_id", id, NodeToday(call));
+    auto list = domain::LicensesOf(db, "owner_party_id", id, CityToday(call));
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });
@@ -373,7 +374,7 @@ void Sale(Call& call) {
   call.app->Write(
       call,
       [sale = std::move(*sale), clerk](store::CommandContext& ctx) -> Result<json::value> {
-        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
         HF_ASSIGN_OR_RETURN(json::object done, domain::CounterSale(ctx, sale, today, clerk));
         return json::value(std::move(done));
       },

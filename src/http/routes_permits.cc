@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "domain/cashier.h"
+#include "domain/city_date.h"
 #include "domain/contractors.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
@@ -202,7 +203,7 @@ void ListCatalogs(Call& call) {
 }
 
 void CurrentCatalog(Call& call) {
-  Date day = NodeToday(call);
+  Date day = CityToday(call);
   if (std::string_view d = call.req.Query("date"); !d.empty()) {
     auto parsed = Date::Parse(d, "date");
     if (!parsed.ok()) return call.Fail(parsed.error());
@@ -235,7 +236,7 @@ void QuoteFees(Call& call) {
   if (!valuation.ok()) return call.Fail(valuation.error());
   auto square_feet = QueryAmount(call, "square_feet", 100'000'000);
   if (!square_feet.ok()) return call.Fail(square_feet.error());
-  Date day = NodeToday(call);
+  Date day = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto c = domain::CatalogInEffect(db, day);
     if (!c.ok()) return call.Fail(c.error());
@@ -351,7 +352,7 @@ void Apply(Call& call) {
   call.app->Write(
       call,
       [a = std::move(*application), actor](store::CommandContext& ctx) -> Result<json::value> {
-        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
         HF_ASSIGN_OR_RETURN(json::object p, domain::ApplyForPermit(ctx, a, today, actor));
         return json::value(std::move(p));
       },
@@ -417,7 +418,7 @@ void Pay(Call& call) {
   call.app->Write(
       call,
       [pay = std::move(pay), clerk](store::CommandContext& ctx) -> Result<json::value> {
-        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
         HF_ASSIGN_OR_RETURN(json::object done, domain::PayPermit(ctx, pay, today, clerk));
         return json::value(std::move(done));
       },
@@ -447,7 +448,7 @@ void Step(Call& call, bool with_reason, PermitStep step) {
   call.app->Write(
       call,
       [number, reason, actor, step = std::move(step)](store::CommandContext& ctx) -> Result<json::value> {
-        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
         HF_ASSIGN_OR_RETURN(json::object p, step(ctx, number, reason, today, actor));
         return json::value(std::move(p));
       },
@@ -473,7 +474,7 @@ void Expire(Call& call) {
   call.app->Write(
       call,
       [actor](store::CommandContext& ctx) -> Result<json::value> {
-        Date today = Date::FromUnixMs(ctx.clock().NowMs());
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
         HF_ASSIGN_OR_RETURN(auto numbers, domain::ExpirePermits(ctx, today, actor));
         json::array out;
         for (auto& n : numbers) out.push_back(json::value(n));

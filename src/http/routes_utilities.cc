@@ -126,7 +126,7 @@ void OpenAccount(Call& call) {
   auto in = domain::ParseAccountInput(*body);
   if (!in.ok()) return call.Fail(in.error());
   std::string actor = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Write(call, AsValue([in = std::move(*in), actor, today](store::CommandContext& ctx) {
                     return domain::OpenAccount(ctx, in, today, actor);
                   }),
@@ -138,7 +138,7 @@ void OpenAccount(Call& call) {
 
 void GetAccount(Call& call) {
   const std::string& number = call.params["number"];
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto a = domain::GetAccount(db, number, today);
     if (!a.ok()) return call.Fail(a.error());
@@ -174,7 +174,7 @@ void ImportBills(Call& call) {
   std::string csv = r.RequiredString("csv", 50'000'000);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 201, AsValue([csv = std::move(csv), file_name, actor, today](store::CommandContext& ctx) {
            return domain::ImportBills(ctx, csv, file_name, today, actor);
          }));
@@ -188,7 +188,7 @@ void ImportLockbox(Call& call) {
   std::string content = r.RequiredString("content", 50'000'000);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 201,
          AsValue([content = std::move(content), file_name, actor, today](store::CommandContext& ctx) {
            return domain::ImportLockbox(ctx, content, file_name, today, actor);
@@ -215,7 +215,7 @@ void ResolveException(Call& call) {
   std::string note = r.String("note", 500).value_or("");
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), id = call.params["id"];
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 200, AsValue([id, resolution, account, note, actor, today](store::CommandContext& ctx) {
            return domain::ResolveLockboxException(ctx, id, resolution, account, note, today, actor);
          }));
@@ -237,7 +237,7 @@ void Pay(Call& call) {
   if (!parsed.ok()) return call.Fail(parsed.error());
   p.tenders = std::move(*parsed);
   std::string clerk = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Write(
       call, AsValue([p = std::move(p), clerk, today](store::CommandContext& ctx) {
         return domain::PayAtCounter(ctx, p, today, clerk);
@@ -275,7 +275,7 @@ void Adjust(Call& call) {
   std::string reason = r.RequiredString("reason", 500);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), number = call.params["number"];
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 200, AsValue([number, amount, reason, actor, today](store::CommandContext& ctx) {
            return domain::AdjustAccount(ctx, number, amount, reason, today, actor, actor);
          }));
@@ -283,7 +283,7 @@ void Adjust(Call& call) {
 
 void AssessLateFees(Call& call) {
   std::string actor = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 200, [actor, today](store::CommandContext& ctx) -> Result<json::value> {
     HF_ASSIGN_OR_RETURN(json::array fees, domain::AssessLateFees(ctx, today, actor));
     return json::value(json::object{{"date", today.ToString()}, {"assessed", std::move(fees)}});
@@ -291,7 +291,7 @@ void AssessLateFees(Call& call) {
 }
 
 void Shutoff(Call& call) {
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto list = domain::ShutoffList(db, today);
     if (!list.ok()) return call.Fail(list.error());
@@ -303,7 +303,7 @@ void Shutoff(Call& call) {
 // ------------------------------------------------------------------------------------------------
 
 void ListIncidents(Call& call) {
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto all = domain::ListIncidents(db);
     if (!all.ok()) return call.Fail(all.error());
@@ -319,7 +319,7 @@ void Declare(Call& call) {
   auto d = domain::ParseIncidentDeclaration(*body);
   if (!d.ok()) return call.Fail(d.error());
   std::string actor = call.who.id();
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Write(call, AsValue([d = std::move(*d), actor, today](store::CommandContext& ctx) {
                     return domain::DeclareIncident(ctx, d, today, actor);
                   }),
@@ -341,14 +341,14 @@ void End(Call& call) {
   }
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id(), id = call.params["id"];
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   Answer(call, 200, AsValue([id, ended_on, actor, today](store::CommandContext& ctx) {
            return domain::EndIncident(ctx, id, ended_on, today, actor);
          }));
 }
 
 void PublicStatus(Call& call) {
-  Date today = NodeToday(call);
+  Date today = CityToday(call);
   call.app->Read(call, [&](store::Db& db) {
     auto s = domain::PublicStatus(db, today);
     if (!s.ok()) return call.Fail(s.error());

@@ -1,0 +1,43 @@
+#include "domain/city_date.h"
+
+#include <fmt/format.h>
+
+#include <string>
+
+namespace holdfast::domain {
+
+Result<TimeZone> CityTimeZone(store::Db& db) {
+  // The settings row's event hash names the settings; the zone is parsed again only when it changes.
+  thread_local std::string cached_hash;
+  thread_local TimeZone cached_zone;
+  HF_ASSIGN_OR_RETURN(store::StmtRef s,
+                      db.Prepare("SELECT event_hash FROM inspection_settings WHERE id='city'"));
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return TimeZone();
+  if (s->TextView(0) == cached_hash) return cached_zone;
+  std::string hash = s->Text(0);
+  s->Reset();
+  HF_ASSIGN_OR_RETURN(store::StmtRef z,
+                      db.Prepare("SELECT json_extract(settings_json, '$.calendar.time_zone') "
+                                 "FROM inspection_settings WHERE id='city'"));
+  HF_ASSIGN_OR_RETURN(bool found, z->Step());
+  TimeZone zone;
+  if (found && !z->IsNull(0)) {
+    auto parsed = TimeZone::Parse(z->TextView(0), "calendar.time_zone");
+    if (!parsed.ok()) {
+      return Corrupt(fmt::format("the inspection settings hold a time zone that does not parse: {}",
+                                 parsed.error().detail));
+    }
+    zone = *parsed;
+  }
+  cached_hash = std::move(hash);
+  cached_zone = zone;
+  return zone;
+}
+
+Result<Date> CityToday(store::Db& db, int64_t now_ms) {
+  HF_ASSIGN_OR_RETURN(TimeZone zone, CityTimeZone(db));
+  return zone.ToLocal(now_ms).date;
+}
+
+}  // namespace holdfast::domain
