@@ -232,7 +232,7 @@ Status CreateDemoData(const std::string& dir) {
     }
     // The city's clock first: every date below is a Springfield date.
     HF_RETURN_IF_ERROR(SetDemoInspectionSettings(ctx));
-    HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+    HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
     // A fee schedule in effect since long before today, and some pets with their vaccinations.
     HF_RETURN_IF_ERROR(
         domain::SetFeeSchedule(ctx, domain::ExampleFeeSchedule(Date::FromCivil(2020, 1, 1)), "system")

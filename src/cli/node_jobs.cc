@@ -70,19 +70,12 @@ void NodeJobs::SettlePending() {
   std::fflush(stdout);
 }
 
-Date NodeJobs::Today() {
-  // The city's date: the daily jobs (late fees, expiries) run when the city's day changes, not UTC's.
-  const int64_t now = node_.clock().NowMs();
-  auto db = node_.Read();
-  Result<Date> today = db.ok() ? domain::CityToday(**db, now) : Result<Date>(db.error());
-  return today.ok() ? *today : Date::FromUnixMs(now);
-}
-
 void NodeJobs::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    Date today = Today();
+    // The city's date: the daily jobs (late fees, expiries) run when the city's day changes, not UTC's.
+    Date today = domain::CityToday(node_);
     if (!last_run_ || *last_run_ < today) RunDaily(today);  // a failed run is tried again within the hour
     SettlePending();
     lock.lock();

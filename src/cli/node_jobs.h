@@ -36,8 +36,6 @@ class NodeJobs {
 
  private:
   void Loop();
-  // The city's date now (domain/city_date.h); UTC's when the database cannot be read.
-  Date Today();
 
   store::Node& node_;
   domain::PaymentGateway* gateway_;

@@ -97,7 +97,7 @@ void AddPermitVerbs(CLI::App& app, Run* run) {
       return WithNode(
           args->data,
           [](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
             HF_ASSIGN_OR_RETURN(auto numbers, domain::ExpirePermits(ctx, today, "system"));
             json::array out;
             for (auto& n : numbers) out.push_back(json::value(n));

@@ -12,9 +12,6 @@
 namespace holdfast::cli {
 namespace {
 
-// The city's date now (domain/city_date.h).
-Result<Date> Today(store::CommandContext& ctx) { return domain::CityToday(ctx.db(), ctx.clock().NowMs()); }
-
 std::string FileName(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -44,7 +41,7 @@ void AddImportVerb(CLI::App* parent, const char* name, const char* description, 
       return WithNode(
           args->data,
           [&](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
             HF_ASSIGN_OR_RETURN(json::object done, import(ctx, *bytes, file_name, today, "admin"));
             return json::value(std::move(done));
           },
@@ -120,7 +117,7 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
       return WithNode(
           args->data,
           [d = *d](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
             HF_ASSIGN_OR_RETURN(json::object i, domain::DeclareIncident(ctx, d, today, "admin"));
             return json::value(std::move(i));
           },
@@ -146,7 +143,7 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
       return WithNode(
           args->data,
           [args, ended_on](store::CommandContext& ctx) -> Result<json::value> {
-            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
             HF_ASSIGN_OR_RETURN(json::object i, domain::EndIncident(ctx, args->id, ended_on, today, "admin"));
             return json::value(std::move(i));
           },
@@ -166,7 +163,7 @@ void AddUtilityVerbs(CLI::App& app, Run* run) {
           args->data,
           [](store::CommandContext& ctx) -> Result<json::value> {
             HF_ASSIGN_OR_RETURN(auto all, domain::ListIncidents(ctx.db()));
-            HF_ASSIGN_OR_RETURN(Date today, Today(ctx));
+            HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
             json::array items;
             for (const auto& i : all) items.push_back(i.ToJson(today));
             return json::value(json::object{{"incidents", std::move(items)}});

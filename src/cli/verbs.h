@@ -70,7 +70,7 @@ Result<json::value> ShowVersions(store::CommandContext& ctx, bool all, const std
     }
     return json::value(std::move(out));
   }
-  HF_ASSIGN_OR_RETURN(Date day, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+  HF_ASSIGN_OR_RETURN(Date day, domain::CityToday(ctx));
   if (!date.empty()) {
     HF_ASSIGN_OR_RETURN(day, Date::Parse(date, "--date"));
   }

@@ -633,7 +633,7 @@ Result<json::object> OpenDrawer(store::CommandContext& ctx, const OpenDrawerRequ
   }
   HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(ctx.db(), ctx.node_id(), "drawer"));
   std::string id = store::SeriesId("d", ctx.node_id(), n);
-  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx.db(), ctx.clock().NowMs()));
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
   json::object d{
       {"id", id}, {"clerk", clerk}, {"float_cents", request.float_cents}, {"opened_on", today.ToString()}};
   HF_RETURN_IF_ERROR(ctx.Emit("drawer.opened", std::move(d), actor).status());

@@ -40,4 +40,14 @@ Result<Date> CityToday(store::Db& db, int64_t now_ms) {
   return zone.ToLocal(now_ms).date;
 }
 
+Result<Date> CityToday(store::CommandContext& ctx) { return CityToday(ctx.db(), ctx.clock().NowMs()); }
+
+Date CityToday(store::Node& node) {
+  const int64_t now = node.clock().NowMs();
+  auto db = node.Read();
+  if (!db.ok()) return Date::FromUnixMs(now);
+  auto today = CityToday(**db, now);
+  return today.ok() ? *today : Date::FromUnixMs(now);
+}
+
 }  // namespace holdfast::domain

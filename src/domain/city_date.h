@@ -16,7 +16,9 @@
 #include "base/date.h"
 #include "base/status.h"
 #include "base/timezone.h"
+#include "store/node.h"
 #include "store/sqlite.h"
+#include "store/writer.h"
 
 namespace holdfast::domain {
 
@@ -24,6 +26,11 @@ namespace holdfast::domain {
 Result<TimeZone> CityTimeZone(store::Db& db);
 // The city's local date at `now_ms`.
 Result<Date> CityToday(store::Db& db, int64_t now_ms);
+// The city's local date now, inside a command: its transaction's settings, its clock.
+Result<Date> CityToday(store::CommandContext& ctx);
+// The city's local date now on the node's clock, read on a connection of the node's; UTC's when the
+// database cannot be read (a caller's own reads then fail and say so).
+Date CityToday(store::Node& node);
 
 }  // namespace holdfast::domain
 

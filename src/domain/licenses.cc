@@ -394,7 +394,7 @@ std::optional<int64_t> TagHandedOut(const journal::Event& e) {
 // The PaidItemsReversal of licenses: undoes, license by license, the changes the voided receipt paid for.
 Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voided, const std::string& actor) {
   Db& db = ctx.db();
-  HF_ASSIGN_OR_RETURN(const Date today, CityToday(db, ctx.clock().NowMs()));
+  HF_ASSIGN_OR_RETURN(const Date today, CityToday(ctx));
   for (const std::string& number : voided.refs) {
     HF_ASSIGN_OR_RETURN(auto current, GetLicense(db, number, today));
     if (!current) continue;  // not a license of this city: nothing of it to undo
@@ -659,7 +659,7 @@ Result<json::object> VoidLicense(store::CommandContext& ctx, const std::string& 
                                  const std::string& reason, const std::string& approved_by,
                                  const std::string& actor) {
   if (reason.empty()) return Invalid("say why the license is voided", "reason");
-  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx.db(), ctx.clock().NowMs()));
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
   HF_ASSIGN_OR_RETURN(json::object lic, Live(ctx.db(), number, today));
   HF_ASSIGN_OR_RETURN(journal::StoredEvent e,
                       ctx.Emit("license.voided",

@@ -289,7 +289,7 @@ Result<json::object> Existing(Db& db, std::string_view number, Date today) {
 // The PaidItemsReversal of utility payments taken at a counter: the account owes the amount again.
 Status ReverseCounterPayment(store::CommandContext& ctx, const VoidedReceipt& voided,
                              const std::string& actor) {
-  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx.db(), ctx.clock().NowMs()));
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
   for (const std::string& ref : voided.refs) {
     std::string number = ref.substr(kRefPrefix.size());
     HF_ASSIGN_OR_RETURN(bool applied, LedgerHas(ctx.db(), number, voided.receipt));

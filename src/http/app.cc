@@ -369,12 +369,6 @@ std::string App::Metrics() const {
   return out;
 }
 
-Date CityToday(const Call& call) {
-  const int64_t now = call.app->node().clock().NowMs();
-  auto db = call.app->node().Read();
-  if (!db.ok()) return Date::FromUnixMs(now);
-  auto today = domain::CityToday(**db, now);
-  return today.ok() ? *today : Date::FromUnixMs(now);
-}
+Date CityToday(const Call& call) { return domain::CityToday(call.app->node()); }
 
 }  // namespace holdfast::http

@@ -307,7 +307,9 @@ void SpoilTag(Call& call) {
 void GetLicense(Call& call) {
   const std::string& number = call.params["number"];
   call.app->Read(call, [&](store::Db& db) {
-    auto lic = domain::GetLicense(db, number, CityToday(call));
+    auto today = domain::CityToday(db, call.app->node().clock().NowMs());
+    if (!today.ok()) return call.Fail(today.error());
+    auto lic = domain::GetLicense(db, number, *today);
     if (!lic.ok()) return call.Fail(lic.error());
     if (!*lic || !MaySee(call, **lic)) return call.Fail(NotFound(fmt::format("no license {}", number)));
     call.ReplyJson(200, **lic);
@@ -344,7 +346,9 @@ void LicensesOfPet(Call& call) {
     auto pet = domain::GetPet(db, id);
     if (!pet.ok()) return call.Fail(pet.error());
     if (!*pet || !MaySee(call, **pet)) return call.Fail(NotFound(fmt::format("no pet {}", id)));
-    auto list = domain::LicensesOf(db, "pet_id", id, CityToday(call));
+    auto today = domain::CityToday(db, call.app->node().clock().NowMs());
+    if (!today.ok()) return call.Fail(today.error());
+    auto list = domain::LicensesOf(db, "pet_id", id, *today);
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });
@@ -356,7 +360,9 @@ void LicensesOfParty(Call& call) {
     return call.Fail(NotFound(fmt::format("no party {}", id)));
   }
   call.app->Read(call, [&](store::Db& db) {
-    auto list = domain::LicensesOf(db, "owner_party_id", id, CityToday(call));
+    auto today = domain::CityToday(db, call.app->node().clock().NowMs());
+    if (!today.ok()) return call.Fail(today.error());
+    auto list = domain::LicensesOf(db, "owner_party_id", id, *today);
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
   });
@@ -374,7 +380,7 @@ void Sale(Call& call) {
   call.app->Write(
       call,
       [sale = std::move(*sale), clerk](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         HF_ASSIGN_OR_RETURN(json::object done, domain::CounterSale(ctx, sale, today, clerk));
         return json::value(std::move(done));
       },

@@ -352,7 +352,7 @@ void Apply(Call& call) {
   call.app->Write(
       call,
       [a = std::move(*application), actor](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         HF_ASSIGN_OR_RETURN(json::object p, domain::ApplyForPermit(ctx, a, today, actor));
         return json::value(std::move(p));
       },
@@ -418,7 +418,7 @@ void Pay(Call& call) {
   call.app->Write(
       call,
       [pay = std::move(pay), clerk](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         HF_ASSIGN_OR_RETURN(json::object done, domain::PayPermit(ctx, pay, today, clerk));
         return json::value(std::move(done));
       },
@@ -448,7 +448,7 @@ void Step(Call& call, bool with_reason, PermitStep step) {
   call.app->Write(
       call,
       [number, reason, actor, step = std::move(step)](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         HF_ASSIGN_OR_RETURN(json::object p, step(ctx, number, reason, today, actor));
         return json::value(std::move(p));
       },
@@ -474,7 +474,7 @@ void Expire(Call& call) {
   call.app->Write(
       call,
       [actor](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx.db(), ctx.clock().NowMs()));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         HF_ASSIGN_OR_RETURN(auto numbers, domain::ExpirePermits(ctx, today, actor));
         json::array out;
         for (auto& n : numbers) out.push_back(json::value(n));

@@ -288,14 +288,11 @@ Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out,
 Result<Hash> StateDigest(Db& db, const Registry& registry, const std::atomic<bool>* stop) {
   // Every table as of one commit: outside a caller's transaction the digest takes a read transaction of its
   // own, or a node writing meanwhile would give tables hashed at different moments.
-  const bool own_snapshot = sqlite3_get_autocommit(db.raw()) != 0;
-  if (own_snapshot) HF_RETURN_IF_ERROR(db.Exec("BEGIN"));
-  struct EndSnapshot {
-    Db* db;
-    ~EndSnapshot() {
-      if (db) (void)db->Exec("ROLLBACK");
-    }
-  } end{own_snapshot ? &db : nullptr};
+  std::optional<ReadTransaction> snapshot;
+  if (sqlite3_get_autocommit(db.raw())) {
+    HF_ASSIGN_OR_RETURN(ReadTransaction begun, ReadTransaction::Begin(db));
+    snapshot.emplace(std::move(begun));
+  }
   Sha256Stream digest;
   for (const StateTable* t : DerivedTables(registry)) {
     digest.Update(t->name);

@@ -183,4 +183,13 @@ Transaction::~Transaction() {
   if (db_ && !sqlite3_get_autocommit(db_->raw())) (void)db_->Exec("ROLLBACK");
 }
 
+Result<ReadTransaction> ReadTransaction::Begin(Db& db) {
+  HF_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  return ReadTransaction(&db);
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (db_ && !sqlite3_get_autocommit(db_->raw())) (void)db_->Exec("ROLLBACK");
+}
+
 }  // namespace holdfast::store

@@ -139,6 +139,20 @@ class Transaction {
   Db* db_;
 };
 
+// A read transaction: every query in it sees one snapshot of the database, the commit that is the latest when
+// its first read runs. Rolled back when it ends. Begin on a connection already in a transaction is an error.
+class ReadTransaction {
+ public:
+  static Result<ReadTransaction> Begin(Db& db);
+  ReadTransaction(ReadTransaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ~ReadTransaction();
+
+ private:
+  explicit ReadTransaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
 }  // namespace holdfast::store
 
 #endif  // HOLDFAST_STORE_SQLITE_H_

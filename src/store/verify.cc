@@ -73,8 +73,8 @@ class Verifier {
     // at one moment, the same commit on both connections, or a write committed between two reads would look
     // like a row added or changed directly. Each connection holds one read transaction from here to the end;
     // the scratch's also holds the refold.
-    HF_ASSIGN_OR_RETURN(int64_t events, ReadAtOneMoment(*live));
-    say(fmt::format("reading the node as it was at event {} of its log", events));
+    HF_ASSIGN_OR_RETURN(Moment moment, ReadAtOneMoment(*live));
+    say(fmt::format("reading the node as it was at event {} of its log", moment.events));
 
     // The journal's own checks (hashes, chains, seals, the node log) run on a thread of their own, on a
     // connection of their own, while this one refolds the state. An event they find unreadable is left out of
@@ -111,21 +111,22 @@ class Verifier {
   }
 
  private:
-  // Begins a read transaction on `live` and one on the scratch connection (which reads the node through
-  // `live.`) that see the same commit of the node: the same last event of its log. The node's writes change
-  // the state tables only with events, so the same last event is the same state. Returns the number of
-  // events the log held at that commit.
-  Result<int64_t> ReadAtOneMoment(Db& live) {
+  // A read transaction on `live` and one on the scratch connection (which reads the node through `live.`)
+  // that see the same commit of the node: the same last event of its log. The node's writes change the state
+  // tables only with events, so the same last event is the same state.
+  struct Moment {
+    int64_t events;  // in the log at that commit
+    ReadTransaction live, scratch;
+  };
+  Result<Moment> ReadAtOneMoment(Db& live) {
     constexpr int kTries = 1000;  // the two reads are microseconds apart; a commit falls between them seldom
     constexpr std::string_view kLast = "SELECT COALESCE(MAX(stored), -1) + 1 FROM {}events";
     for (int attempt = 0; attempt < kTries; ++attempt) {
-      HF_RETURN_IF_ERROR(live.Exec("BEGIN"));
-      HF_ASSIGN_OR_RETURN(int64_t here, live.QueryInt(fmt::format(kLast, "")));
-      HF_RETURN_IF_ERROR(scratch_->Exec("BEGIN"));
-      HF_ASSIGN_OR_RETURN(int64_t there, scratch_->QueryInt(fmt::format(kLast, "live.")));
-      if (here == there) return here;
-      HF_RETURN_IF_ERROR(scratch_->Exec("ROLLBACK"));
-      HF_RETURN_IF_ERROR(live.Exec("ROLLBACK"));
+      HF_ASSIGN_OR_RETURN(ReadTransaction here, ReadTransaction::Begin(live));
+      HF_ASSIGN_OR_RETURN(int64_t events_here, live.QueryInt(fmt::format(kLast, "")));
+      HF_ASSIGN_OR_RETURN(ReadTransaction there, ReadTransaction::Begin(*scratch_));
+      HF_ASSIGN_OR_RETURN(int64_t events_there, scratch_->QueryInt(fmt::format(kLast, "live.")));
+      if (events_here == events_there) return Moment{events_here, std::move(here), std::move(there)};
     }
     return MakeError(Code::kUnavailable,
                      fmt::format("the node at {} committed a write between every two reads of {} tries; stop "

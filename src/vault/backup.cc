@@ -17,23 +17,6 @@ namespace {
 
 constexpr std::string_view kKeysSeparator = "\n--- city.pub ---\n";
 
-// A read transaction: every query in it sees one snapshot of the database.
-class Snapshot {
- public:
-  static Result<Snapshot> Begin(store::Db& db) {
-    HF_RETURN_IF_ERROR(db.Exec("BEGIN"));
-    return Snapshot(&db);
-  }
-  Snapshot(Snapshot&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
-  ~Snapshot() {
-    if (db_) (void)db_->Exec("ROLLBACK");
-  }
-
- private:
-  explicit Snapshot(store::Db* db) : db_(db) {}
-  store::Db* db_;
-};
-
 }  // namespace
 
 std::string KeysPayload(std::string_view node_key_file, std::string_view city_pub_file) {
@@ -80,7 +63,7 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
 }
 
 Result<StateMark> MarkState(store::Db& db, const store::Registry& registry, const std::atomic<bool>* stop) {
-  HF_ASSIGN_OR_RETURN(Snapshot snapshot, Snapshot::Begin(db));
+  HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
   HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry, stop));
   return StateMark{static_cast<int64_t>(size), Hex(digest)};
@@ -110,7 +93,7 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   report.generation = latest;
   report.size = from;
 
-  HF_ASSIGN_OR_RETURN(Snapshot snapshot, Snapshot::Begin(db));
+  HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size_u, store::LogSize(db));
   int64_t size = static_cast<int64_t>(size_u);
   if (size == from || size == 0) {
