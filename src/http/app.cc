@@ -294,6 +294,12 @@ std::string App::Metrics() const {
       "# HELP holdfast_writer_commit_seconds_total Time spent running and committing batches.\n"
       "# TYPE holdfast_writer_commit_seconds_total counter\nholdfast_writer_commit_seconds_total {}\n",
       static_cast<double>(w.commit_micros_total.load()) / 1e6);
+  counter("holdfast_writer_syncs_total",
+          "WAL syncs before answering; each covers every batch committed before it began.", w.syncs.load());
+  out += fmt::format(
+      "# HELP holdfast_writer_sync_seconds_total Time the disk took to confirm those syncs.\n"
+      "# TYPE holdfast_writer_sync_seconds_total counter\nholdfast_writer_sync_seconds_total {}\n",
+      static_cast<double>(w.sync_micros_total.load()) / 1e6);
   counter("holdfast_writer_checkpoints_total",
           "Checkpoints the writer ran between batches to let the WAL start over.", w.checkpoints.load());
   out += fmt::format(

@@ -7,6 +7,7 @@
 #include "http/app.h"
 #include "journal/checkpoint.h"
 #include "store/node_log.h"
+#include "store/wal_vfs.h"
 
 namespace holdfast::http {
 namespace {
@@ -32,6 +33,8 @@ Result<uint64_t> QueryNumber(const Call& call, std::string_view name, uint64_t f
 Result<std::string> Checkpoint(App& app, store::Db& db, uint64_t* size_out = nullptr) {
   HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
   HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(db, size));
+  // Signed, it binds the node to this log: every event in it must be on disk first (store/writer.h).
+  HF_RETURN_IF_ERROR(store::SyncWal(db));
   if (size_out) *size_out = size;
   store::Node& node = app.node();
   return journal::SignCheckpoint({journal::LogOrigin(node.city(), node.id()), size, root}, node.secret_key(),

@@ -5,6 +5,7 @@
 #include "base/files.h"
 #include "domain/city.h"
 #include "http/app.h"
+#include "store/wal_vfs.h"
 #include "sync/bundle.h"
 #include "sync/enroll.h"
 
@@ -64,6 +65,8 @@ void Pull(Call& call) {
   call.app->Read(call, [&](store::Db& db) {
     auto bundle = sync::CollectMissing(db, have, skip);
     if (!bundle.ok()) return call.Fail(bundle.error());
+    // A peer must never hold an event of this node's feed that a power cut here could still take back.
+    if (Status synced = store::SyncWal(db); !synced.ok()) return call.Fail(synced.error());
     call.Reply(Response::Text(200, sync::EncodeBundle(*bundle), "application/json"));
   });
 }

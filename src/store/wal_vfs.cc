@@ -2,10 +2,17 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace holdfast::store {
 namespace {
@@ -26,6 +33,9 @@ struct File {
   sqlite3_file base;  // base.pMethods: kMethods
   sqlite3_file* real;
   Pending* pending;  // the WAL file only; nullptr for every other file
+  // The WAL file only: SQLite's first sync of it went through. That sync also makes the file's directory
+  // entry durable (the default VFS syncs the directory of a new WAL file once), so it is never left out.
+  bool synced_once;
 };
 static_assert(sizeof(File) % 8 == 0, "the default VFS's file object must stay aligned");
 
@@ -90,10 +100,16 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   return rc != SQLITE_OK ? rc : Real(f)->xTruncate(f->real, size);
 }
 
+thread_local int t_defer_wal_syncs = 0;
+
 int Sync(sqlite3_file* file, int flags) {
   File* f = Of(file);
   int rc = Flush(f);
-  return rc != SQLITE_OK ? rc : Real(f)->xSync(f->real, flags);
+  if (rc != SQLITE_OK) return rc;
+  if (f->pending && f->synced_once && t_defer_wal_syncs > 0) return SQLITE_OK;  // the caller syncs later
+  rc = Real(f)->xSync(f->real, flags);
+  if (rc == SQLITE_OK && f->pending) f->synced_once = true;
+  return rc;
 }
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
@@ -151,6 +167,7 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   f->base.pMethods = nullptr;
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   f->pending = nullptr;
+  f->synced_once = false;
   std::memset(f->real, 0, static_cast<size_t>(g_default->szOsFile));
   int rc = g_default->xOpen(g_default, name, f->real, flags, out_flags);
   // Without methods SQLite never calls xClose: nothing to wrap.
@@ -191,5 +208,34 @@ const char* BatchedWalVfs() {
   static sqlite3_vfs* vfs = Register();
   return vfs ? vfs->zName : nullptr;
 }
+
+DeferWalSyncs::DeferWalSyncs() { ++t_defer_wal_syncs; }
+DeferWalSyncs::~DeferWalSyncs() { --t_defer_wal_syncs; }
+
+std::string WalPath(Db& db) {
+  const char* main = sqlite3_db_filename(db.raw(), "main");
+  return main && *main ? std::string(main) + "-wal" : std::string();
+}
+
+Status SyncWal(const std::string& wal_path, bool must_exist) {
+  if (wal_path.empty()) return Status::Ok();  // an in-memory or temporary database: nothing on disk
+  int fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    // No WAL: every commit is in the database file, which SQLite synced before removing the WAL.
+    if (errno == ENOENT && !must_exist) return Status::Ok();
+    return IoError(fmt::format("{}: cannot open to sync it: {}", wal_path, std::strerror(errno)));
+  }
+  int rc;
+  do {
+    rc = ::fdatasync(fd);
+  } while (rc != 0 && errno == EINTR);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    return IoError(fmt::format("{}: the disk did not confirm the write: {}", wal_path, std::strerror(err)));
+  return Status::Ok();
+}
+
+Status SyncWal(Db& db) { return SyncWal(WalPath(db), /*must_exist=*/false); }
 
 }  // namespace holdfast::store

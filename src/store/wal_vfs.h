@@ -11,18 +11,55 @@
 //
 // Why that is safe: with `PRAGMA synchronous=FULL`, SQLite syncs the WAL at every commit, after writing the
 // transaction's frames and before it publishes them in the WAL index, the shared memory that other
-// connections read to find committed frames. So the frames are in the file (and on disk) before any other
-// connection can look for them, and a commit is durable exactly when it was before. A connection opened with
-// this VFS must therefore keep synchronous=FULL (store::OpenWriteDb sets it and checks it); with NORMAL or
-// OFF, committed frames could stay in this process's buffer where other connections cannot read them.
+// connections read to find committed frames. So the frames are in the file before any other connection can
+// look for them. A connection opened with this VFS must therefore keep synchronous=FULL
+// (store::OpenWriteDb sets it and checks it); with NORMAL or OFF, committed frames could stay in this
+// process's buffer where other connections cannot read them.
+//
+// Deferred syncs. While a DeferWalSyncs object lives on a thread, the WAL syncs SQLite asks for on that
+// thread only write the buffer out: the frames reach the file (so other connections can read them) but not
+// yet the disk. The writer defers the sync of its commit this way and syncs the WAL itself (SyncWal) on
+// another thread while it runs the next batch; it answers a batch only after that sync (store/writer.h).
+// What stays synced in place: the first sync of each WAL file (it also makes the new file's directory entry
+// durable), and every sync outside the deferring scope, checkpoints among them: a checkpoint's sync of the
+// WAL before it copies frames into the database file is what keeps the database file consistent after a
+// power loss. Between the commit and the writer's sync, a power loss can lose the commit, never corrupt the
+// database: that is SQLite's own guarantee under synchronous=NORMAL, which syncs at no commit at all.
 #ifndef HOLDFAST_STORE_WAL_VFS_H_
 #define HOLDFAST_STORE_WAL_VFS_H_
+
+#include <string>
+
+#include "base/status.h"
+#include "store/sqlite.h"
 
 namespace holdfast::store {
 
 // The name of the VFS, registered (not as the default) on first use; nullptr if it could not be registered,
 // in which case callers use the default VFS.
 const char* BatchedWalVfs();
+
+// Defers, on this thread and while it lives, the WAL syncs of connections opened with the VFS (see above).
+// The commit's frames must then be made durable with SyncWal before anything depends on them.
+class DeferWalSyncs {
+ public:
+  DeferWalSyncs();
+  ~DeferWalSyncs();
+  DeferWalSyncs(const DeferWalSyncs&) = delete;
+  DeferWalSyncs& operator=(const DeferWalSyncs&) = delete;
+};
+
+// The path of the WAL file of `db`'s main database ("" for an in-memory or temporary one).
+std::string WalPath(Db& db);
+
+// Makes everything written so far to the WAL file at `wal_path`, by any connection of any process, durable
+// (fdatasync through a descriptor of its own). A missing file is an error when `must_exist`, and otherwise
+// means there is nothing to sync: without a WAL, every commit is in the database file.
+Status SyncWal(const std::string& wal_path, bool must_exist);
+
+// For a reader about to hand on what it read (to a peer, a vault, or in a signed checkpoint): makes every
+// commit it could have seen durable, since the writer answers, and may be seen, before its commit is synced.
+Status SyncWal(Db& db);
 
 }  // namespace holdfast::store
 

@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "journal/seal.h"
+#include "store/wal_vfs.h"
 
 namespace holdfast::store {
 
@@ -50,6 +51,24 @@ Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string
       hlc_(clock, last_stamp),
       max_batch_(max_batch),
       committed_head_(head) {
+  bool wal_mode = false;
+  if (auto mode = db_.Prepare("PRAGMA journal_mode"); mode.ok()) {
+    auto row = (*mode)->Step();
+    wal_mode = row.ok() && *row && (*mode)->TextView(0) == "wal";
+    (*mode)->Reset();
+  }
+  std::string wal = wal_mode ? WalPath(db_) : std::string();
+  SetWalSync([wal] { return SyncWal(wal, /*must_exist=*/true); });
+  // SQLite's automatic checkpoint would run inside the commit, where the WAL's sync is deferred (and a
+  // checkpoint must sync the WAL before it copies): it is replaced, by a checkpoint between batches
+  // (MaybeCheckpoint) or by the Checkpointer.
+  sqlite3_wal_hook(
+      db_.raw(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Writer*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
   touch_reports_ = sqlite3_compileoption_used("ENABLE_PREUPDATE_HOOK") == 1;
   if (touch_reports_) {
     sqlite3_preupdate_hook(
@@ -64,28 +83,28 @@ Writer::Writer(Db& db, const Registry& registry, const Clock& clock, std::string
 Writer::~Writer() {
   Stop();
   if (touch_reports_) sqlite3_preupdate_hook(db_.raw(), nullptr, nullptr);
-  if (checkpointer_) sqlite3_wal_hook(db_.raw(), nullptr, nullptr);
+  sqlite3_wal_autocheckpoint(db_.raw(), 1000);  // SQLite's own again
 }
 
-void Writer::UseCheckpointer(Checkpointer* checkpointer) {
-  checkpointer_ = checkpointer;
-  // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
-  sqlite3_wal_hook(
-      db_.raw(),
-      [](void* self, sqlite3*, const char*, int frames) {
-        static_cast<Writer*>(self)->wal_frames_ = frames;
-        return SQLITE_OK;
-      },
-      this);
+void Writer::UseCheckpointer(Checkpointer* checkpointer) { checkpointer_ = checkpointer; }
+
+void Writer::SetWalSync(std::function<Status()> sync) {
+  auto shared = std::make_shared<const std::function<Status()>>(std::move(sync));
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  wal_sync_ = std::move(shared);
 }
 
 void Writer::MaybeCheckpoint() {
-  if (!checkpointer_ || !checkpointer_->WriterShouldCheckpoint(wal_frames_)) return;
+  // Without a Checkpointer, as SQLite's automatic checkpoint would (at 1,000 frames), but after the commit.
+  constexpr int64_t kAutoCheckpointFrames = 1000;
+  if (checkpointer_ ? !checkpointer_->WriterShouldCheckpoint(wal_frames_)
+                    : wal_frames_ < kAutoCheckpointFrames)
+    return;
   auto started = std::chrono::steady_clock::now();
   int log = 0;
   int copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-  checkpointer_->WriterCheckpointed(rc == SQLITE_OK && log == copied);
+  if (checkpointer_) checkpointer_->WriterCheckpointed(rc == SQLITE_OK && log == copied);
   stats_.checkpoints.fetch_add(1);
   stats_.checkpoint_micros_total.fetch_add(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
@@ -117,6 +136,10 @@ void Writer::AdvanceWatches() {
 }
 
 void Writer::Start() {
+  sync_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hf-writer-sync");
+    SyncLoop();
+  });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "hf-writer");
     Loop();
@@ -130,6 +153,78 @@ void Writer::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The writer has handed over its last batch; the sync thread answers it, then ends.
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+}
+
+void Writer::AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results) {
+  Committed c;
+  c.dones.reserve(batch.size());
+  for (auto& p : batch) c.dones.push_back(std::move(p.done));
+  c.results = std::move(results);
+  c.head = head_;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    unsynced_.push_back(std::move(c));
+  }
+  sync_cv_.notify_one();
+}
+
+void Writer::SyncLoop() {
+  std::deque<Committed> ready;
+  for (;;) {
+    std::shared_ptr<const Error> broken;
+    std::shared_ptr<const std::function<Status()>> sync;
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
+      if (unsynced_.empty()) return;  // stopping, and everything answered
+      ready.swap(unsynced_);
+      broken = broken_;
+      sync = wal_sync_;
+    }
+    // Every batch taken was committed, its frames written to the WAL file, before this sync begins.
+    if (!broken) {
+      auto started = std::chrono::steady_clock::now();
+      Status synced = (*sync)();
+      stats_.syncs.fetch_add(1);
+      stats_.sync_micros_total.fetch_add(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+              .count());
+      if (!synced.ok()) {
+        // The kernel may have dropped the pages it could not write, and reports that only once: nothing
+        // committed from here on can be trusted to reach the disk.
+        broken = std::make_shared<const Error>(MakeError(
+            Code::kUnavailable,
+            fmt::format("the node stopped taking writes: the disk did not confirm a write ({}). Recent work "
+                        "may be lost: check the disk and the system log, then restart the node; it "
+                        "recovers to its last confirmed write",
+                        synced.error().detail),
+            "storage-failed"));
+        std::lock_guard<std::mutex> lock(sync_mu_);
+        broken_ = broken;
+      }
+    }
+    if (!broken) {
+      std::lock_guard<std::mutex> lock(mu_);
+      committed_head_ = ready.back().head;
+    }
+    for (Committed& c : ready) {
+      for (size_t i = 0; i < c.dones.size(); ++i) {
+        if (broken) {
+          c.dones[i](*broken);
+        } else {
+          c.dones[i](std::move(c.results[i]));
+        }
+      }
+    }
+    ready.clear();
+  }
 }
 
 FeedHead Writer::head() const {
@@ -254,6 +349,13 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
     for (auto& p : batch) p.done(e);
   };
 
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (broken_) {
+      for (auto& p : batch) p.done(*broken_);
+      return;
+    }
+  }
   auto txn = Transaction::Begin(db_);
   if (!txn.ok()) return fail_all(txn.error());
 
@@ -281,12 +383,14 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   journal::Stamp last = hlc_.last();
   Status s =
       last == batch_stamp ? Status::Ok() : SetMeta(db_, "hlc", fmt::format("{} {}", last.time, last.tick));
-  if (s.ok()) s = txn->Commit();
+  if (s.ok()) {
+    DeferWalSyncs defer;  // the sync thread syncs, while this thread goes on to the next batch
+    s = txn->Commit();
+  }
   if (!s.ok()) return fail_all(s.error());
 
   {
     std::lock_guard<std::mutex> lock(mu_);
-    committed_head_ = head_;
     AdvanceWatches();
   }
   auto micros =
@@ -295,7 +399,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   stats_.commands.fetch_add(static_cast<int64_t>(batch.size()));
   stats_.events.fetch_add(events);
   stats_.commit_micros_total.fetch_add(micros.count());
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  AwaitSync(batch, results);
   MaybeCheckpoint();
 }
 

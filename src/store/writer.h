@@ -1,14 +1,24 @@
 // The node's single writer (DESIGN §6). Commands from any thread wait in a queue; the writer thread takes
 // them in batches and, in one SQLite transaction per batch: runs each command against the current state under
-// its own savepoint, appends the events it emits to this node's feed and folds them, seals the new feed head,
-// persists the clock, and commits with one fsync. Then it answers every command of the batch.
+// its own savepoint or not, appends the events it emits to this node's feed and folds them, seals the new
+// feed head, persists the clock, and commits. Then a second thread syncs the WAL (one fdatasync) and only
+// then answers every command of the batch, while the writer thread already runs the next batch: the disk's
+// sync and the next batch's work overlap, and one sync covers every batch committed before it started. No
+// answer is given before its commit is on disk.
+//
+// Between its commit and that sync, a batch can be seen by the node's readers. A power loss in that window
+// loses it (no one was told it succeeded) but never corrupts the database (store/wal_vfs.h). What leaves the
+// node (sync bundles, vault packs, signed checkpoints) is therefore synced by its reader first
+// (store::SyncWal), so that no peer or vault ever holds an event of this node's feed that the node could
+// lose and then write differently.
 //
 // A command that fails (returns an error, or throws) is answered with its error; it leaves no trace and does
 // not fail the batch. Commands run without savepoints (which cost a copy of each page they touch) as long as
 // every failing command failed before changing anything; when one fails after changing something, the batch
 // is rolled back and run again with a savepoint around each command, and that command alone is undone. If the
 // commit itself fails, every command of the batch is answered with that error and nothing of the batch is
-// kept.
+// kept. If the sync fails, the disk may have lost committed work: every command not yet answered is answered
+// with that error and the writer takes no more commands until the node is restarted.
 #ifndef HOLDFAST_STORE_WRITER_H_
 #define HOLDFAST_STORE_WRITER_H_
 
@@ -103,6 +113,8 @@ struct WriterStats {
   std::atomic<int64_t> queue_depth{0};
   std::atomic<int64_t> checkpoints{0};  // the writer's own, between batches (store/checkpointer.h)
   std::atomic<int64_t> checkpoint_micros_total{0};
+  std::atomic<int64_t> syncs{0};  // WAL syncs before answering; one covers every batch committed before it
+  std::atomic<int64_t> sync_micros_total{0};
 };
 
 class Writer {
@@ -117,18 +129,21 @@ class Writer {
   // From now on the writer's commits leave copying the WAL into the database file to `checkpointer`, which
   // must outlive the writer's thread, instead of SQLite's automatic checkpoint. Call before Start().
   void UseCheckpointer(Checkpointer* checkpointer);
+  // Replaces the WAL sync that comes before the answers (store::SyncWal of the node's WAL), for fault
+  // injection in tests; takes effect from the next sync. Thread-safe.
+  void SetWalSync(std::function<Status()> sync);
   void Start();
   // Answers everything already queued, then stops; later submissions fail with kUnavailable.
   void Stop();
 
-  // Queues a command; `done` is called once, on the writer thread, after the batch commits or fails.
-  // Thread-safe.
+  // Queues a command; `done` is called once, on the writer thread or its sync thread, after the batch is
+  // committed and synced, or has failed. Thread-safe.
   void Submit(CommandFn command, CommandDone done);
   // Submits and waits for the answer.
   Result<json::value> Execute(CommandFn command);
 
   const WriterStats& stats() const { return stats_; }
-  // The feed head as of the last commit. Thread-safe.
+  // The feed head as of the last commit on disk (synced). Thread-safe.
   FeedHead head() const;
   // A watch over `tables` (their names as in the schema). Thread-safe.
   std::shared_ptr<const TableWatch> Watch(std::vector<std::string> tables);
@@ -138,7 +153,17 @@ class Writer {
     CommandFn command;
     CommandDone done;
   };
+  // A committed batch waiting for the sync: its answers, and the feed head it left.
+  struct Committed {
+    std::vector<CommandDone> dones;
+    std::vector<Result<json::value>> results;
+    FeedHead head;
+  };
   void Loop();
+  // The sync thread: syncs the WAL and answers the batches committed before the sync began.
+  void SyncLoop();
+  // Hands a committed batch to the sync thread.
+  void AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results);
   void RunBatch(std::vector<Pending>& batch);
   // Seals the batch's events that sit at a multiple of kSealEvery after `from_seq`, and the new head.
   Status SealBatch(int64_t from_seq);
@@ -177,6 +202,15 @@ class Writer {
   Checkpointer* checkpointer_ = nullptr;
   int64_t wal_frames_ = 0;  // the WAL's length after the last commit (writer thread only)
   std::thread thread_;
+
+  std::mutex sync_mu_;
+  std::shared_ptr<const std::function<Status()>> wal_sync_;  // guarded by sync_mu_
+  std::condition_variable sync_cv_;
+  std::deque<Committed> unsynced_;  // in commit order
+  bool sync_stopping_ = false;
+  // Set when a sync failed: the message every later command is refused with.
+  std::shared_ptr<const Error> broken_;  // guarded by sync_mu_
+  std::thread sync_thread_;
   WriterStats stats_;
 };
 

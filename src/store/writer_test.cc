@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <set>
@@ -11,6 +13,7 @@
 #include "journal/seal.h"
 #include "store/journal.h"
 #include "store/node.h"
+#include "store/wal_vfs.h"
 #include "test_support.h"
 
 namespace holdfast::store {
@@ -288,6 +291,102 @@ TEST_F(WriterTest, StateDigestBesideTheWriterIsTheDigestOfOneCommit) {
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_TRUE(states.contains(seen[i])) << "digest " << i << " is not the state after any commit";
   }
+}
+
+// A WAL sync that waits until the test lets it go on, then syncs for real.
+class GatedSync {
+ public:
+  explicit GatedSync(Writer& writer, std::string wal) {
+    writer.SetWalSync([this, wal] {
+      std::unique_lock lock(mu_);
+      ++waiting_;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      return SyncWal(wal, /*must_exist=*/true);
+    });
+  }
+  void WaitUntilASyncWaits() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return waiting_ > 0; });
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// The writer answers a batch only after the WAL was synced, and runs the next batch meanwhile.
+TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
+  Writer& w = node_->writer();
+  ASSERT_TRUE(w.Execute(Add("g", 1)).ok());
+  const FeedHead before = w.head();
+  auto db = node_->Read();
+  ASSERT_TRUE(db.ok());
+  GatedSync gate(w, WalPath(**db));
+
+  std::promise<Result<json::value>> first, second;
+  w.Submit(Add("g", 10), [&](Result<json::value> r) { first.set_value(std::move(r)); });
+  gate.WaitUntilASyncWaits();
+  // Committed (a reader sees it), not yet on disk: not answered, and the durable head has not moved.
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='g'"), 11);
+  auto first_answer = first.get_future();
+  EXPECT_EQ(first_answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_EQ(w.head().seq, before.seq);
+
+  // The writer is not held by the sync: the next command commits meanwhile.
+  w.Submit(Add("g", 100), [&](Result<json::value> r) { second.set_value(std::move(r)); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Query("SELECT total FROM counters WHERE name='g'") != 111) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      gate.Open();
+      FAIL() << "the writer waited for the sync before running the next batch";
+    }
+    std::this_thread::yield();
+  }
+  auto second_answer = second.get_future();
+  EXPECT_EQ(second_answer.wait_for(std::chrono::milliseconds(10)), std::future_status::timeout);
+
+  gate.Open();
+  Result<json::value> a = first_answer.get();
+  Result<json::value> b = second_answer.get();
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->as_int64(), 10);
+  EXPECT_EQ(b->as_int64(), 100);
+  EXPECT_EQ(w.head().seq, before.seq + 2);
+  const std::string wal = WalPath(**db);
+  w.SetWalSync([wal] { return SyncWal(wal, /*must_exist=*/true); });  // the gate is about to go
+}
+
+// A sync the disk does not confirm fails the commands waiting for it, and the node takes no more writes.
+TEST_F(WriterTest, ASyncTheDiskRefusesFailsItsCommandsAndStopsTheWrites) {
+  Writer& w = node_->writer();
+  ASSERT_TRUE(w.Execute(Add("h", 1)).ok());
+  const FeedHead before = w.head();
+  w.SetWalSync([] { return IoError("node.db-wal: the disk did not confirm the write: Input/output error"); });
+
+  Result<json::value> r = w.Execute(Add("h", 2));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().type, "storage-failed");
+  EXPECT_NE(r.error().detail.find("Input/output error"), std::string::npos) << r.error().detail;
+  EXPECT_NE(r.error().detail.find("restart the node"), std::string::npos) << r.error().detail;
+  EXPECT_EQ(w.head().seq, before.seq);
+
+  // Later commands are refused before they run, even once the disk answers again.
+  w.SetWalSync([] { return Status::Ok(); });
+  const int64_t events = Query("SELECT COUNT(*) FROM events");
+  Result<json::value> later = w.Execute(Add("h", 3));
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().type, "storage-failed");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), events);
+  EXPECT_EQ(w.head().seq, before.seq);
 }
 
 }  // namespace

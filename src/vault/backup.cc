@@ -9,6 +9,7 @@
 #include "journal/merkle.h"
 #include "store/journal.h"
 #include "store/node_log.h"
+#include "store/wal_vfs.h"
 #include "vault/object.h"
 #include "vault/pack.h"
 
@@ -65,6 +66,8 @@ Result<BackupSource> LoadBackupSource(const std::string& dir, store::Db& db) {
 Result<StateMark> MarkState(store::Db& db, const store::Registry& registry, const std::atomic<bool>* stop) {
   HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
+  // The mark goes into the vault's manifests: what it describes must not be lost to a power cut.
+  HF_RETURN_IF_ERROR(store::SyncWal(db));
   HF_ASSIGN_OR_RETURN(Hash digest, store::StateDigest(db, registry, stop));
   return StateMark{static_cast<int64_t>(size), Hex(digest)};
 }
@@ -107,6 +110,9 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
                     target.Describe(), from, source.node, size),
         "vault-ahead");
   }
+  // What the snapshot holds may have been answered to no one yet, and not be on disk (store/writer.h): a
+  // vault must never hold events the node could lose and then write differently.
+  HF_RETURN_IF_ERROR(store::SyncWal(db));
   Manifest m;
   m.city = source.city;
   m.node = source.node;
