@@ -35,3 +35,19 @@ describe_run() {
     commit="$commit+dirty"
   fi
 }
+
+# replace_results_section NAME SECTION FILE: puts the text of file SECTION between the markers
+# <!-- results:NAME --> and <!-- /results:NAME --> of FILE, in place of what was there (or, without those markers,
+# at the end). Everything outside the markers (notes written by hand among them) is kept.
+replace_results_section() {
+  local begin="<!-- results:$1 -->" end="<!-- /results:$1 -->"
+  if [[ -f "$3" ]] && grep -qxF "$begin" "$3"; then
+    awk -v b="$begin" -v e="$end" -v f="$2" '
+      $0 == b { print; while ((getline line < f) > 0) print line; skip = 1; next }
+      $0 == e { skip = 0 }
+      !skip { print }' "$3" >"$3.new"
+  else
+    { [[ ! -f "$3" ]] || cat "$3"; echo "$begin"; cat "$2"; echo "$end"; echo; } >"$3.new"
+  fi
+  mv "$3.new" "$3"
+}

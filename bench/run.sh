@@ -608,26 +608,23 @@ report_catchup() {
 
 # --- bench/RESULTS.md ---------------------------------------------------------------------------------------------
 
-# The file holds one section per workload between markers; a run rewrites the header and its own section and
-# keeps the other workloads' sections from their previous runs (the vault section is bench/vault.sh's).
-section_of() {  # workload file: prints that workload's section of the file, without its markers
-  [[ -f "$2" ]] || return 0
-  awk -v b="<!-- results:$1 -->" -v e="<!-- /results:$1 -->" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' "$2"
-}
+# The file holds one section per workload between markers. A run replaces its own section in place and keeps
+# everything else (the other workloads' sections from their previous runs, the vault section of bench/vault.sh,
+# notes written by hand). Without a file, it writes one: the header, then every section.
 write_results() {  # from $work/section.md, this workload's section
+  if [[ -f "$RESULTS" ]]; then
+    replace_results_section "$workload" "$work/section.md" "$RESULTS"
+    log "wrote $RESULTS"
+    return
+  fi
   local w
   for w in parties counter catchup vault; do
     if [[ "$w" == "$workload" ]]; then
       cp "$work/section.md" "$work/section-$w.md"
+    elif [[ "$w" == vault ]]; then
+      echo "Not run yet: \`bench/vault.sh\`." >"$work/section-$w.md"
     else
-      section_of "$w" "$RESULTS" >"$work/section-$w.md"
-      if [[ ! -s "$work/section-$w.md" ]]; then
-        if [[ "$w" == vault ]]; then
-          echo "Not run yet: \`bench/vault.sh\`." >"$work/section-$w.md"
-        else
-          echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
-        fi
-      fi
+      echo "Not run yet: \`bench/run.sh --workload $w\`." >"$work/section-$w.md"
     fi
   done
   {

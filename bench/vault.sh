@@ -558,16 +558,5 @@ rf() { json_field "$restic_json" "$1"; }
 } >"$work/section.md"
 cat "$work/section.md" >&2
 
-# bench/RESULTS.md: this section between its markers, replaced in place (or added at the end).
-begin="<!-- results:vault -->"
-end="<!-- /results:vault -->"
-if [[ -f "$RESULTS" ]] && grep -qxF "$begin" "$RESULTS"; then
-  awk -v b="$begin" -v e="$end" -v f="$work/section.md" '
-    $0 == b { print; while ((getline line < f) > 0) print line; skip = 1; next }
-    $0 == e { skip = 0 }
-    !skip { print }' "$RESULTS" >"$RESULTS.new"
-else
-  { [[ ! -f "$RESULTS" ]] || cat "$RESULTS"; echo "$begin"; cat "$work/section.md"; echo "$end"; } >"$RESULTS.new"
-fi
-mv "$RESULTS.new" "$RESULTS"
+replace_results_section vault "$work/section.md" "$RESULTS"
 log "wrote $RESULTS"
