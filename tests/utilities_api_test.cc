@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "api_fixture.h"
@@ -535,6 +536,86 @@ TEST_F(UtilitiesApiTest, OnlinePaymentsChargeOnceWhateverTheProcessorAnswers) {
   EXPECT_EQ(online, processor_->approved_charges());
   EXPECT_EQ(online, 4);
   ExpectVerifiedAndRebuiltAlike();
+}
+
+// A processor's answer for each payment, by the payment's key; it never charges.
+class ScriptedLookups : public domain::PaymentGateway {
+ public:
+  explicit ScriptedLookups(std::map<std::string, domain::ChargeResult> answers)
+      : answers_(std::move(answers)) {}
+  Result<domain::ChargeResult> Charge(const domain::CardCharge&) override {
+    return MakeError(Code::kUnavailable, "not in this test", "gateway-unavailable");
+  }
+  Result<std::optional<domain::ChargeResult>> Lookup(const std::string& key) override {
+    auto it = answers_.find(key);
+    if (it == answers_.end()) return std::optional<domain::ChargeResult>();
+    return std::optional<domain::ChargeResult>(it->second);
+  }
+  Result<domain::ChargeResult> Refund(const std::string&, const std::string&) override {
+    return MakeError(Code::kUnavailable, "not in this test", "gateway-unavailable");
+  }
+
+ private:
+  std::map<std::string, domain::ChargeResult> answers_;
+};
+
+// The job that settles payments left pending goes on past one it cannot settle: the payments after it are
+// applied, and that one stays pending, named, to be tried again.
+TEST_F(UtilitiesApiTest, APendingPaymentThatCannotBeSettledHoldsBackNoOther) {
+  const std::string olga = Resident("olga", Account("300001", "Olga Petrova"));
+  ASSERT_EQ(Import("june.csv", "account,period,amount,due_date\n300001,2026-05,55.00,2026-06-20\n").status,
+            201);
+  allow_unavailable_ = true;
+  EXPECT_EQ(PayOnline("300001", 700, http::kTestCardProcessingError, "k-first", olga).status, 503);
+  clock_.Advance(1000);
+  EXPECT_EQ(PayOnline("300001", 900, http::kTestCardProcessingError, "k-second", olga).status, 503);
+  allow_unavailable_ = false;
+  Answer pending = Call("GET", "/api/v1/utility/online-payments?status=pending", {}, clerk_);
+  ASSERT_EQ(pending.body.at("items").as_array().size(), 2u) << json::serialize(pending.body);
+  std::map<int64_t, std::string> by_amount;
+  int64_t started = 0;  // on the node's hybrid clock, which runs ahead of the test's calendar
+  for (const auto& p : pending.body.at("items").as_array()) {
+    by_amount[p.at("amount_cents").as_int64()] = std::string(p.at("id").as_string());
+    started = std::max(started, p.at("started_at").as_int64());
+  }
+  const std::string first = by_amount[700], second = by_amount[900];
+
+  // The processor approved both; its answer about the first cannot be recorded (its message is not text).
+  auto approved = [](std::string reference, std::string message, int64_t cents) {
+    domain::ChargeResult r;
+    r.outcome = domain::ChargeOutcome::kApproved;
+    r.reference = std::move(reference);
+    r.authorization_code = "A1";
+    r.message = std::move(message);
+    r.amount_cents = cents;
+    return r;
+  };
+  ScriptedLookups processor(
+      {{first, approved("ch-1", "approved \xff\xfe", 700)}, {second, approved("ch-2", "approved", 900)}});
+  auto db = node_->Read();
+  ASSERT_TRUE(db.ok());
+  const Date today = Date::FromUnixMs(clock_.NowMs());
+  auto round =
+      domain::ReconcileOnlinePayments(**db, node_->writer(), processor, started + 120'000, 60'000, today);
+  ASSERT_TRUE(round.ok()) << round.status().ToString();
+  EXPECT_EQ(IntOr(*round, "checked"), 2);
+  EXPECT_EQ(IntOr(*round, "approved"), 1);
+  const json::array& failed = round->at("failed").as_array();
+  ASSERT_EQ(failed.size(), 1u) << json::serialize(*round);
+  EXPECT_EQ(failed[0].at("id").as_string(), first);
+  EXPECT_EQ(Balance("300001"), 5500 - 900);
+  Answer still = Call("GET", "/api/v1/utility/online-payments?status=pending", {}, clerk_);
+  ASSERT_EQ(still.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(still.body.at("items").as_array()[0].at("id").as_string(), first);
+
+  // Once the processor's answer can be recorded, the next round settles it.
+  ScriptedLookups mended({{first, approved("ch-1", "approved", 700)}});
+  auto next =
+      domain::ReconcileOnlinePayments(**db, node_->writer(), mended, started + 180'000, 60'000, today);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(IntOr(*next, "approved"), 1);
+  EXPECT_TRUE(next->at("failed").as_array().empty());
+  EXPECT_EQ(Balance("300001"), 5500 - 900 - 700);
 }
 
 }  // namespace

@@ -61,6 +61,14 @@ void NodeJobs::SettlePending() {
       "up (never received), {} still pending\n",
       IntOr(o, "checked"), IntOr(o, "approved"), IntOr(o, "declined"), IntOr(o, "abandoned"),
       IntOr(o, "still_pending"));
+  if (const json::value* failed = o.if_contains("failed"); failed && failed->is_array()) {
+    for (const json::value& f : failed->as_array()) {
+      fmt::print(stderr,
+                 "holdfast: online payment {} could not be settled: {} (it stays pending and is tried again "
+                 "in a minute; if this repeats, see GET /api/v1/utility/online-payments?status=pending)\n",
+                 StringOr(f.as_object(), "id"), StringOr(f.as_object(), "detail"));
+    }
+  }
   if (IntOr(o, "unapplied") > 0) {
     fmt::print(
         "holdfast: {} online payments were charged but could no longer be applied: refund them or apply them "

@@ -407,6 +407,7 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
   HF_ASSIGN_OR_RETURN(json::array pending, Rows(*s));
   s->Reset();
   int64_t checked = 0, approved = 0, declined = 0, abandoned = 0, unapplied = 0, still = 0;
+  json::array failed;
   for (const auto& v : pending) {
     const json::object& a = v.as_object();
     std::string id(StringOr(a, "id"));
@@ -425,16 +426,23 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
       ++still;
       continue;
     }
-    HF_ASSIGN_OR_RETURN(json::value settled,
-                        SettleOn(writer, id, outcome, *looked ? &**looked : nullptr, today, "system"));
-    std::string now(StringOr(settled.at("payment").as_object(), "status"));
+    Result<json::value> settled =
+        SettleOn(writer, id, outcome, *looked ? &**looked : nullptr, today, "system");
+    if (!settled.ok()) {
+      // Left pending, and the others are still settled: one attempt that cannot be settled must not hold
+      // back every attempt started after it.
+      failed.push_back(json::object{{"id", id}, {"detail", settled.error().detail}});
+      continue;
+    }
+    std::string now(StringOr(settled->at("payment").as_object(), "status"));
     if (now == "approved") ++approved;
     if (now == "declined") ++declined;
     if (now == "abandoned") ++abandoned;
     if (now == "unapplied") ++unapplied;
   }
-  return json::object{{"checked", checked},     {"approved", approved},   {"declined", declined},
-                      {"abandoned", abandoned}, {"unapplied", unapplied}, {"still_pending", still}};
+  return json::object{{"checked", checked},         {"approved", approved},   {"declined", declined},
+                      {"abandoned", abandoned},     {"unapplied", unapplied}, {"still_pending", still},
+                      {"failed", std::move(failed)}};
 }
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,

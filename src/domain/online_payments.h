@@ -103,7 +103,8 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
 // Asks the gateway about every attempt pending for longer than `min_age_ms` (read from `db`, a read
 // connection) and settles those it can on `writer`: the gateway's outcome, or "abandoned" when it never
 // received a charge pending for kAbandonAfterMs. Answers {checked, approved, declined, abandoned, unapplied,
-// still_pending}. Gateway errors leave an attempt pending.
+// still_pending, failed}. Gateway errors leave an attempt pending. An attempt the writer fails to settle stays
+// pending too, listed in `failed` ([{id, detail}]), and does not stop the others.
 Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
                                              int64_t now_ms, int64_t min_age_ms, Date today);
 
