@@ -98,6 +98,7 @@ TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {
 // The processor is silent while the owner pays; meanwhile a clerk renews the same license by phone. When the
 // owner's charge is then approved it can no longer renew anything: it is recorded as charged but unapplied,
 // for the office to refund, instead of staying pending with the money taken, and it is never charged again.
+// A supervisor then refunds it to the card, once.
 TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRecordedForARefund) {
   const int64_t fee = Call("GET", "/api/v1/licenses/" + biscuit_ + "/renewal", {}, resident_)
                           .body.at("total_cents")
@@ -139,6 +140,40 @@ TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRec
                   .body.at("items")
                   .as_array()
                   .empty());
+
+  // A supervisor refunds it to the card, through the processor, once however often asked; a clerk cannot,
+  // and an applied payment is not refunded this way.
+  const std::string charge(retried.body.at("payment").at("id").as_string());
+  const std::string refund = "/api/v1/utility/online-payments/" + charge + "/refund";
+  const std::string supervisor = UserToken(admin_, "sam", json::array{"supervisor"});
+  const std::string why = R"({"reason":"renewed by phone the same day"})";
+  EXPECT_EQ(Call("POST", refund, why, clerk_).status, 403);
+  Answer no_reason = Call("POST", refund, "{}", supervisor);
+  EXPECT_EQ(no_reason.status, 422) << json::serialize(no_reason.body);
+  EXPECT_EQ(processor_->refunds(), 0);
+  Answer refunded = Call("POST", refund, why, supervisor);
+  ASSERT_EQ(refunded.status, 200) << json::serialize(refunded.body);
+  EXPECT_EQ(refunded.Str("status"), "refunded");
+  EXPECT_FALSE(refunded.Str("refund_reference").empty());
+  EXPECT_EQ(refunded.Str("message"), "renewed by phone the same day");
+  EXPECT_EQ(processor_->refunds(), 1);
+  Answer twice = Call("POST", refund, why, supervisor);
+  EXPECT_EQ(twice.status, 200);
+  EXPECT_EQ(twice.Str("refund_reference"), refunded.Str("refund_reference"));
+  EXPECT_EQ(processor_->refunds(), 1);
+  EXPECT_TRUE(Call("GET", "/api/v1/utility/online-payments?status=unapplied", {}, clerk_)
+                  .body.at("items")
+                  .as_array()
+                  .empty());
+  Answer listed = Call("GET", "/api/v1/utility/online-payments?status=refunded", {}, clerk_);
+  ASSERT_EQ(listed.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(listed.body.at("items").as_array()[0].at("id").as_string(), charge);
+  const std::string applied(phone.body.at("payment").at("id").as_string());
+  Answer not_this = Call("POST", "/api/v1/utility/online-payments/" + applied + "/refund", why, supervisor);
+  EXPECT_EQ(not_this.status, 409);
+  EXPECT_EQ(not_this.Type(), "not-refundable");
+  EXPECT_EQ(Call("POST", "/api/v1/utility/online-payments/OP-nope/refund", why, supervisor).status, 404);
+  EXPECT_EQ(processor_->refunds(), 1);
   ExpectVerifiedAndRebuiltAlike();
 }
 

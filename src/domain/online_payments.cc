@@ -17,7 +17,7 @@ using store::StmtRef;
 
 constexpr std::string_view kColumns =
     "id, number, amount_cents, card_last4, payer, status, reference, authorization_code, decline_code, "
-    "message, started_on, settled_on, started_at, target";
+    "message, started_on, settled_on, started_at, target, refund_reference, refunded_on";
 
 json::object RowJson(const store::Stmt& s) {
   return json::object{{"id", s.Text(0)},
@@ -33,7 +33,9 @@ json::object RowJson(const store::Stmt& s) {
                       {"started_on", s.Text(10)},
                       {"settled_on", s.IsNull(11) ? json::value(nullptr) : json::value(s.Text(11))},
                       {"started_at", s.Int(12)},
-                      {"target", s.Text(13)}};
+                      {"target", s.Text(13)},
+                      {"refund_reference", s.Text(14)},
+                      {"refunded_on", s.IsNull(15) ? json::value(nullptr) : json::value(s.Text(15))}};
 }
 
 // Every row a `SELECT kColumns …` statement gives.
@@ -71,9 +73,18 @@ Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_vi
     return db.Run(
         "INSERT OR IGNORE INTO utility_online_payments(id, number, amount_cents, card_last4, payer, status, "
         "reference, authorization_code, decline_code, message, started_on, settled_on, started_at, "
-        "updated_at, event_hash, target) VALUES(?,?,?,?,?,'pending','','','','',?,NULL,?,?,?,?)",
+        "updated_at, event_hash, target, refund_reference, refunded_on) "
+        "VALUES(?,?,?,?,?,'pending','','','','',?,NULL,?,?,?,?,'',NULL)",
         StringOr(d, "id"), StringOr(d, "number"), IntOr(d, "amount_cents"), StringOr(d, "card_last4"),
         StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex(), target);
+  }
+  if (e.type.ends_with(".online_payment_refunded")) {
+    // Only a charge that was not applied is refunded; its reason replaces the refusal in `message`.
+    return db.Run(
+        "UPDATE utility_online_payments SET status='refunded', refund_reference=?, refunded_on=?, message=?, "
+        "updated_at=?, event_hash=? WHERE id=? AND status='unapplied'",
+        StringOr(d, "refund_reference"), StringOr(d, "refunded_on"), StringOr(d, "reason"), e.stamp.time,
+        se.HashHex(), StringOr(d, "id"));
   }
   // The first settlement stands, but a charge ("approved" or "unapplied") replaces "abandoned": the money
   // was taken.
@@ -317,7 +328,8 @@ void RegisterOnlinePayments(store::Registry& registry) {
        "amount_cents INTEGER NOT NULL, card_last4 TEXT NOT NULL, payer TEXT NOT NULL, status TEXT NOT NULL, "
        "reference TEXT NOT NULL, authorization_code TEXT NOT NULL, decline_code TEXT NOT NULL, message TEXT "
        "NOT NULL, started_on TEXT NOT NULL, settled_on TEXT, started_at INTEGER NOT NULL, updated_at "
-       "INTEGER NOT NULL, event_hash TEXT NOT NULL, target TEXT NOT NULL) WITHOUT ROWID;"
+       "INTEGER NOT NULL, event_hash TEXT NOT NULL, target TEXT NOT NULL, refund_reference TEXT NOT NULL, "
+       "refunded_on TEXT) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS utility_online_payments_status ON utility_online_payments(status, "
        "started_at);"
        "CREATE INDEX IF NOT EXISTS utility_online_payments_number ON utility_online_payments(number);",
@@ -325,9 +337,11 @@ void RegisterOnlinePayments(store::Registry& registry) {
   registry.AddAggregate({"online-payment", [](Db& db, std::string_view id) -> Status {
                            return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
                          }});
-  for (const char* type : {"utility.online_payment_started", "utility.online_payment_settled",
-                           "permit.online_payment_started", "permit.online_payment_settled",
-                           "license.online_payment_started", "license.online_payment_settled"}) {
+  for (const char* type :
+       {"utility.online_payment_started", "utility.online_payment_settled", "permit.online_payment_started",
+        "permit.online_payment_settled", "license.online_payment_started", "license.online_payment_settled",
+        "utility.online_payment_refunded", "permit.online_payment_refunded",
+        "license.online_payment_refunded"}) {
     registry.AddRule({type, store::OneAggregate("online-payment"), ApplyOnlinePayment});
   }
 }
@@ -443,6 +457,74 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
   return json::object{{"checked", checked},         {"approved", approved},   {"declined", declined},
                       {"abandoned", abandoned},     {"unapplied", unapplied}, {"still_pending", still},
                       {"failed", std::move(failed)}};
+}
+
+Result<json::object> RefundUnappliedOnline(Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                           const std::string& id, const std::string& reason, Date today,
+                                           const std::string& actor) {
+  if (reason.empty()) return Invalid("say why the charge is refunded", "reason");
+  HF_ASSIGN_OR_RETURN(auto attempt, FindAttempt(db, id));
+  if (!attempt) return NotFound(fmt::format("no online payment {}", id));
+  const std::string status(StringOr(*attempt, "status"));
+  if (status == "refunded") return *attempt;  // a retry: refunded once
+  auto not_refundable = [&](std::string_view now) {
+    return Refused(Code::kConflict, "not-refundable",
+                   fmt::format("online payment {} is {}: only a charge that could not be applied (unapplied) "
+                               "is refunded here. An applied payment is reversed like any other payment of "
+                               "what it paid for.",
+                               id, now));
+  };
+  if (status != "unapplied") return not_refundable(status);
+
+  // The processor refunds at most once per key, whoever asks and however often.
+  const std::string reference(StringOr(*attempt, "reference"));
+  Result<ChargeResult> refund = gateway.Refund(reference, id + "-refund");
+  std::string refund_reference;
+  std::string note = reason;
+  if (refund.ok()) {
+    if (!refund->approved()) {
+      return Refused(Code::kConflict, "refund-declined",
+                     fmt::format("the card processor would not refund charge {} of payment {}: {}", reference,
+                                 id, refund->message.empty() ? "no reason given" : refund->message));
+    }
+    refund_reference = refund->reference;
+  } else if (refund.error().code == Code::kConflict && refund.error().type == "already-refunded") {
+    // Refunded outside Holdfast (at the processor's own site): recorded, so it leaves the list.
+    note = fmt::format("{} (the card processor had already refunded this charge)", reason);
+  } else if (refund.error().code == Code::kUnavailable) {
+    return MakeError(Code::kUnavailable,
+                     fmt::format("the card processor did not answer, so payment {} is not refunded yet. Ask "
+                                 "again: the card is refunded at most once.",
+                                 id),
+                     refund.error().type.empty() ? "gateway-unavailable" : refund.error().type);
+  } else {
+    return Refused(Code::kConflict, "refund-declined",
+                   fmt::format("the card processor refused to refund charge {} of payment {}: {}", reference,
+                               id, refund.error().detail));
+  }
+
+  HF_ASSIGN_OR_RETURN(
+      json::value done, writer.Execute([id, refund_reference, note, today, actor,
+                                        not_refundable](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
+        if (!now) return NotFound(fmt::format("no online payment {}", id));
+        const std::string status(StringOr(*now, "status"));
+        if (status == "refunded") return json::value(std::move(*now));
+        if (status != "unapplied") return not_refundable(status);
+        json::object data{{"id", id},
+                          {"number", StringOr(*now, "number")},
+                          {"amount_cents", IntOr(*now, "amount_cents")},
+                          {"refund_reference", refund_reference},
+                          {"reason", note},
+                          {"refunded_on", today.ToString()}};
+        HF_RETURN_IF_ERROR(ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_refunded",
+                                    std::move(data), actor)
+                               .status());
+        HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
+        if (!after) return Internal(fmt::format("online payment {} vanished", id));
+        return json::value(std::move(*after));
+      }));
+  return done.as_object();
 }
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,

@@ -14,7 +14,8 @@
 //      Lookup by the same key tells whether the charge happened.
 //   3. Settle (a command): the outcome is recorded; when approved, the payment is applied in the same
 //      command (when what it pays for has changed meanwhile and refuses it, the outcome is "unapplied", with
-//      the refusal as its message: the money was taken, and the office refunds or applies it by hand): to the
+//      the refusal as its message: the money was taken, and a supervisor refunds it, RefundUnappliedOnline):
+//      to the
 //      account (utility.payment_applied, channel "online", payment id and receipt = the attempt id, reference
 //      = the gateway's transaction id), or to the permit (permit.paid, receipt = the attempt id, channel
 //      "online", reference = the gateway's transaction id), or the license renewed for a year
@@ -31,6 +32,9 @@
 //   <target>.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
 //                                    authorization_code, decline_code, message, settled_on
 //                                    ("unapplied": charged, but not applied; `message` says why)
+//   <target>.online_payment_refunded id, number, amount_cents, refund_reference (the gateway's; "" when the
+//                                    processor had refunded it already), reason, refunded_on: an unapplied
+//                                    charge given back to the card (status "refunded")
 // Table utility_online_payments (both targets; its column `target` says which). The first settlement in
 // canonical order stands, except that a charge ("approved" or "unapplied") replaces "abandoned".
 #ifndef HOLDFAST_DOMAIN_ONLINE_PAYMENTS_H_
@@ -103,10 +107,19 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
 // Asks the gateway about every attempt pending for longer than `min_age_ms` (read from `db`, a read
 // connection) and settles those it can on `writer`: the gateway's outcome, or "abandoned" when it never
 // received a charge pending for kAbandonAfterMs. Answers {checked, approved, declined, abandoned, unapplied,
-// still_pending, failed}. Gateway errors leave an attempt pending. An attempt the writer fails to settle stays
-// pending too, listed in `failed` ([{id, detail}]), and does not stop the others.
+// still_pending, failed}. Gateway errors leave an attempt pending. An attempt the writer fails to settle
+// stays pending too, listed in `failed` ([{id, detail}]), and does not stop the others.
 Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
                                              int64_t now_ms, int64_t min_age_ms, Date today);
+
+// Refunds the unapplied charge of online payment `id` to its card, through `gateway` (its idempotency key is
+// the id and "-refund", so a retry, from any node, refunds once), then records it on `writer`; `db` is a read
+// connection. `actor` decides (a supervisor). Answers the payment, status "refunded"; one refunded already is
+// answered as it is. Errors: 404; 409 "not-refundable" for any status but unapplied; 409 "refund-declined"
+// when the processor refuses; 503 (nothing recorded; ask again) when it does not answer; 422 for no reason.
+Result<json::object> RefundUnappliedOnline(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                           const std::string& id, const std::string& reason, Date today,
+                                           const std::string& actor);
 
 // Online payments by status ("" all, or pending, approved, declined, abandoned, unapplied), newest first, at
 // most `limit`; or the attempts on one account or permit (`number` not "").

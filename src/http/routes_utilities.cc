@@ -255,8 +255,9 @@ void ListOnlinePayments(Call& call) {
   std::string status(call.req.Query("status"));
   std::string number(call.req.Query("number"));
   if (!status.empty() && status != "pending" && status != "approved" && status != "declined" &&
-      status != "abandoned" && status != "unapplied") {
-    return call.Fail(Invalid("status is pending, approved, declined, abandoned or unapplied", "status"));
+      status != "abandoned" && status != "unapplied" && status != "refunded") {
+    return call.Fail(
+        Invalid("status is pending, approved, declined, abandoned, unapplied or refunded", "status"));
   }
   auto limit = call.QueryInt("limit", 100, 1, 1000);
   if (!limit.ok()) return call.Fail(limit.error());
@@ -264,6 +265,37 @@ void ListOnlinePayments(Call& call) {
     auto list = domain::ListOnlinePayments(db, status, number, *limit);
     if (!list.ok()) return call.Fail(list.error());
     call.ReplyJson(200, json::object{{"items", std::move(*list)}});
+  });
+}
+
+// The processor is asked on a call-out thread (it may take seconds to answer), never on a network or writer
+// thread.
+void RefundOnline(Call& call) {
+  App& app = *call.app;
+  domain::PaymentGateway* gateway = app.gateway();
+  if (!gateway) {
+    return call.Fail(
+        MakeError(Code::kUnavailable,
+                  "the card processor is not reachable from this office now: refund from an office "
+                  "that reaches it, or try again later",
+                  "payments-offline"));
+  }
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string reason = r.RequiredString("reason", 500);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string id = call.params["id"], actor = call.who.id();
+  Date today = CityToday(call);
+  auto keep = call.shared_from_this();
+  app.CallOut([keep, &app, gateway, id, reason, actor, today] {
+    Call& c = *keep;
+    auto db = app.node().Read();
+    if (!db.ok()) return c.Fail(db.error());
+    auto refunded =
+        domain::RefundUnappliedOnline(**db, app.node().writer(), *gateway, id, reason, today, actor);
+    if (!refunded.ok()) return c.Fail(refunded.error());
+    c.ReplyJson(200, *refunded);
   });
 }
 
@@ -494,10 +526,22 @@ void RegisterUtilityRoutes(App& app) {
                     "of one account (?number)",
          .tag = "utilities",
          .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
-         .query_params = {{"status", "pending, approved, declined, abandoned or unapplied"},
+         .query_params = {{"status", "pending, approved, declined, abandoned, unapplied or refunded"},
                           {"number", "only this account's payments"},
                           {"limit", "at most this many, 1 to 1000 (default 100)"}},
          .handler = ListOnlinePayments});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/utility/online-payments/{id}/refund",
+         .roles = kSupervisors,
+         .summary =
+             "Refund to the card an online charge that could not be applied (status unapplied), through "
+             "the card processor, with the reason. Asking again never refunds twice; 409 "
+             "not-refundable for any other status; 503 when the processor did not answer (nothing "
+             "recorded: ask again)",
+         .tag = "utilities",
+         .request_schema = Obj({{"reason", Str(500)}}, {"reason"}, true),
+         .response_schema = Type("object"),
+         .handler = RefundOnline});
   r.Add({.method = "POST",
          .pattern = "/api/v1/utility/accounts/{number}/adjustments",
          .roles = kSupervisors,
