@@ -8,7 +8,10 @@
 // second office, cut off, changes the same phone number as central (joined, served without peers, synced
 // once), and the supervisor resolves it (the node holds the resolution); the clerk finds account 100002 by
 // the customer's name and takes a $20.00 cash payment into a drawer opened through the API (the balance
-// drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); the admin sees the
+// drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); a phone renewal paid by
+// a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
+// sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
+// node holds the refund with the processor's reference and the reason); the admin sees the
 // nodes, sync and backup sections, adds a clerk (who can sign in through the API with the one-time password
 // shown, and must change it first) and invites a new office (the token and the `holdfast join` command are
 // shown once and gone after leaving the page). Every page is scanned with axe and photographed at desktop and
@@ -229,6 +232,64 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   check(payment.length === 1 && payment[0].amount_cents === -2000 && (await paid.innerText()).includes(payment[0].receipt),
     `the ledger does not hold one $20.00 payment on the receipt shown: ${JSON.stringify(payment)}`);
   await t.visitAtEveryWidth(clerk, 'utility-paid');
+
+  // --- a card charge that could not be applied, refunded by the supervisor
+  step('a phone renewal paid by a card the processor answers late, while a second one renews the license first');
+  const resident = await signInApi(base, 'resident', 'resident-demo-pass');
+  const me = await apiExpect(200, base, 'GET', '/api/v1/users/me', undefined, resident);
+  const pets = await apiExpect(200, base, 'GET', `/api/v1/parties/${me.party_id}/pets`, undefined, resident);
+  const biscuit = pets.items.find((p) => p.name === 'Biscuit');
+  check(biscuit, 'the demo resident has no dog Biscuit');
+  const license = (await apiExpect(200, base, 'GET', `/api/v1/parties/${me.party_id}/licenses`, undefined, resident))
+    .items.find((l) => l.pet_id === biscuit.id);
+  const fee = (await apiExpect(200, base, 'GET', `/api/v1/licenses/${license.number}/renewal`, undefined, clerkToken)).total_cents;
+  const renewal = (card, key) => apiCall(base, 'POST', `/api/v1/licenses/${license.number}/online-renewals`,
+    { amount_cents: fee, card_number: card, expiry: '12/30' }, clerkToken, { 'Idempotency-Key': key });
+  // The demo's processor charges this card at once but answers after the node has stopped waiting (10 s).
+  const late = renewal('4000000000006975', 'e2e-late-answer');
+  let started = null;
+  for (let i = 0; i < 80 && !started; i++) {
+    const pending = await apiExpect(200, base, 'GET', '/api/v1/utility/online-payments?status=pending', undefined, clerkToken);
+    started = pending.items.find((p) => p.number === license.number) ?? null;
+    if (!started) await new Promise((r) => setTimeout(r, 100));
+  }
+  check(started, 'the late-answered payment was never recorded as pending');
+  const first = await renewal('4242424242424242', 'e2e-first-answer');
+  check(first.status === 201, `the second renewal answered ${first.status}: ${JSON.stringify(first.json)}`);
+  const unapplied = await late;
+  check(unapplied.status === 409 && unapplied.json.type.endsWith('payment-unapplied'),
+    `the late charge answered ${unapplied.status}: ${JSON.stringify(unapplied.json)}`);
+  const chargeId = unapplied.json.payment.id;
+
+  step('the clerk sees the charge to refund, without a refund button');
+  await clerk.goto(`${base}/staff/utilities`);
+  const clerkList = clerk.getByTestId('charges-to-refund-table');
+  await clerkList.waitFor();
+  check((await clerkList.innerText()).includes(chargeId), `the clerk's list does not name ${chargeId}`);
+  check(await clerk.getByTestId(`refund-${chargeId}`).count() === 0, 'a clerk is offered the refund');
+
+  step('the supervisor refunds it to the card, with the reason');
+  await sup.goto(`${base}/staff/utilities`);
+  await sup.getByTestId('charges-to-refund-table').waitFor();
+  await t.visitAtEveryWidth(sup, 'charges-to-refund');
+  await sup.getByTestId(`refund-${chargeId}`).click();
+  const refundForm = sup.getByTestId(`refund-form-${chargeId}`);
+  await refundForm.getByRole('button', { name: /Refund .* to the card ending 6975/ }).click();
+  const noReason = sup.getByTestId('charges-to-refund').getByTestId('alert-error');
+  await noReason.waitFor();
+  check(await noReason.evaluate((el) => el === document.activeElement), 'the missing reason is not focused');
+  await refundForm.getByLabel('Why is it refunded?').fill('Renewed by a second phone payment the same minute');
+  await t.visitAtEveryWidth(sup, 'refund-reason');
+  await refundForm.getByRole('button', { name: /Refund .* to the card ending 6975/ }).click();
+  const refunded = sup.getByTestId('charges-to-refund').getByTestId('alert-success');
+  await refunded.waitFor();
+  check((await refunded.innerText()).includes(dollars(fee)), `the refund confirmation does not give ${dollars(fee)}: ${await refunded.innerText()}`);
+  await sup.getByTestId('no-charges-to-refund').waitFor();
+  const held = await apiExpect(200, base, 'GET', '/api/v1/utility/online-payments?status=refunded', undefined, supervisorToken);
+  const refundHeld = held.items.find((p) => p.id === chargeId);
+  check(refundHeld && refundHeld.refund_reference && refundHeld.message === 'Renewed by a second phone payment the same minute',
+    `the node does not hold the refund with its reference and reason: ${JSON.stringify(held.items)}`);
+  await t.visitAtEveryWidth(sup, 'refunded');
 
   // --- administration
   step('the admin sees users, nodes, sync and backups');

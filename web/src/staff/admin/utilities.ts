@@ -1,11 +1,14 @@
 // Utility accounts at the counter (clerks, supervisors, admins): find a water account by number, street or the
 // customer's name (GET /api/v1/utility/accounts?q=…), see its balance, what is past due and its ledger, and
 // take a payment into the clerk's open drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id,
-// amount_cents, tenders}), one receipt.
+// amount_cents, tenders}), one receipt. Below the search: online card charges that could not be applied
+// (GET /api/v1/utility/online-payments?status=unapplied), which a supervisor refunds to the card
+// (POST /api/v1/utility/online-payments/{id}/refund {reason}).
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { day } from '../../dates';
 import { alert, explain, field, h, selectField, showAlert, showError, value } from '../../dom';
+import { currentUser } from '../../session';
 import { pageTitle } from '../../site';
 import { loadInto, table } from './common';
 
@@ -54,12 +57,98 @@ export function renderUtilitySearch(main: HTMLElement, navigate: Navigate): void
     }
     navigate(`/staff/utilities?q=${encodeURIComponent(q)}`);
   });
+  const refunds = h('section', { 'aria-labelledby': 'refunds-heading', 'data-testid': 'charges-to-refund' });
   main.append(
     h('h1', {}, 'Utility accounts'),
     h('p', { class: 'usa-intro' }, 'Find a water account to see what is owed and take a payment at the counter.'),
     form,
-    results);
+    results,
+    refunds);
   if (wanted) void loadInto(results, 'the accounts', async () => [await searchResults(wanted)]);
+  void drawChargesToRefund(refunds);
+}
+
+interface OnlineCharge {
+  id: string;
+  number: string;
+  target: string;
+  amount_cents: number;
+  card_last4: string;
+  status: string;
+  message: string;
+  settled_on: string | null;
+  refund_reference?: string;
+}
+
+const CHARGE_FOR: Record<string, string> = { utility: 'Water account', permit: 'Permit', license: 'Renewal of license' };
+
+// Online card charges that were taken but could not be applied (what they paid for changed meanwhile): the
+// list for every staff member, and for a supervisor a refund to the card, with the reason, for each.
+async function drawChargesToRefund(section: HTMLElement): Promise<void> {
+  const heading = h('h2', { id: 'refunds-heading' }, 'Card charges to refund');
+  const outcome = h('div', { 'aria-live': 'polite' });
+  const list = h('div', {});
+  section.replaceChildren(heading, outcome, list);
+  const user = await currentUser().catch(() => null);
+  const canRefund = !!user && user.roles.some((r) => r === 'supervisor' || r === 'admin');
+  const redraw = (): Promise<void> => loadInto(list, 'the card charges to refund', async () => {
+    const { items } = await api<{ items: OnlineCharge[] }>('GET', '/api/v1/utility/online-payments?status=unapplied&limit=200');
+    if (items.length === 0) return [h('p', { 'data-testid': 'no-charges-to-refund' }, 'No card charge is waiting for a refund.')];
+    return [
+      h('p', {}, 'These online payments were charged to the card but could not be applied: what they paid for ' +
+        'changed before the card processor answered. ' +
+        (canRefund ? 'Refund each to its card; the processor refunds it once, however often you ask.'
+          : 'A supervisor refunds them to the card.')),
+      table('Card charges to refund', ['Payment', 'For', 'Amount', 'Charged on', 'Why it was not applied', ...(canRefund ? ['Refund'] : [])],
+        items.map((c) => [
+          c.id,
+          `${CHARGE_FOR[c.target] ?? c.target} ${c.number}`,
+          h('span', { class: 'hf-money' }, dollars(c.amount_cents)),
+          c.settled_on ? day(c.settled_on) : '',
+          c.message,
+          ...(canRefund ? [refundButton(c, outcome, redraw)] : []),
+        ]), { 'data-testid': 'charges-to-refund-table' }),
+    ];
+  });
+  await redraw();
+}
+
+// A button that opens, in place, the reason and the confirmation of one refund.
+function refundButton(c: OnlineCharge, outcome: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+  const slot = h('div', {});
+  const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': `refund-${c.id}` },
+    `Refund ${dollars(c.amount_cents)}`);
+  open.addEventListener('click', () => {
+    const id = `refund-reason-${c.id}`;
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `refund-form-${c.id}` },
+      field(id, 'Why is it refunded?', { required: true, maxlength: '500', autocomplete: 'off' },
+        'For example: renewed at the counter the same day.'),
+      h('button', { class: 'usa-button', type: 'submit' }, `Refund ${dollars(c.amount_cents)} to the card ending ${c.card_last4}`));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const reason = value(form, id).trim();
+      if (!reason) {
+        showAlert(outcome, alert('error', 'Say why it is refunded', 'The reason is kept with the refund for the auditors.'));
+        return;
+      }
+      const submit = form.querySelector('button[type="submit"]') as HTMLButtonElement;
+      submit.disabled = true;
+      try {
+        const done = await api<OnlineCharge>('POST', `/api/v1/utility/online-payments/${encodeURIComponent(c.id)}/refund`, { reason });
+        showAlert(outcome, alert('success', `Refunded ${dollars(done.amount_cents)} to the card ending ${done.card_last4}`,
+          done.refund_reference ? `Payment ${done.id}: the processor's refund reference is ${done.refund_reference}.`
+            : `Payment ${done.id}: the processor had refunded it already; it is recorded as refunded.`));
+        await redraw();
+      } catch (err) {
+        submit.disabled = false;
+        showError(outcome, `Payment ${c.id} was not refunded`, err);
+      }
+    });
+    slot.replaceChildren(form);
+    (form.querySelector('input') as HTMLInputElement).focus();
+  });
+  slot.append(open);
+  return slot;
 }
 
 async function searchResults(q: string): Promise<HTMLElement> {
