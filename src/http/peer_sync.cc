@@ -11,7 +11,6 @@
 
 #include "http/client.h"
 #include "journal/checkpoint.h"
-#include "store/wal_vfs.h"
 #include "sync/bundle.h"
 #include "sync/peer_auth.h"
 #include "sync/peer_log.h"
@@ -314,7 +313,7 @@ Result<RoundReport> SyncWithPeer(store::Node& node, const std::string& url, std:
       HF_ASSIGN_OR_RETURN(auto db, node.Read());
       HF_ASSIGN_OR_RETURN(bundle, sync::CollectMissing(*db, theirs, peer.quarantined, kPushTarget));
       // The peer must never hold an event of this node's feed that a power cut here could still take back.
-      HF_RETURN_IF_ERROR(store::SyncWal(*db));
+      HF_RETURN_IF_ERROR(node.writer().WaitDurable());
     }
     if (bundle.events.empty()) break;
     const bool more = bundle.more;

@@ -7,7 +7,6 @@
 #include "http/app.h"
 #include "journal/checkpoint.h"
 #include "store/node_log.h"
-#include "store/wal_vfs.h"
 
 namespace holdfast::http {
 namespace {
@@ -34,7 +33,7 @@ Result<std::string> Checkpoint(App& app, store::Db& db, uint64_t* size_out = nul
   HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(db));
   HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(db, size));
   // Signed, it binds the node to this log: every event in it must be on disk first (store/writer.h).
-  HF_RETURN_IF_ERROR(store::SyncWal(db));
+  HF_RETURN_IF_ERROR(app.node().writer().WaitDurable());
   if (size_out) *size_out = size;
   store::Node& node = app.node();
   return journal::SignCheckpoint({journal::LogOrigin(node.city(), node.id()), size, root}, node.secret_key(),

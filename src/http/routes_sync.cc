@@ -5,7 +5,6 @@
 #include "base/files.h"
 #include "domain/city.h"
 #include "http/app.h"
-#include "store/wal_vfs.h"
 #include "sync/bundle.h"
 #include "sync/enroll.h"
 
@@ -66,7 +65,8 @@ void Pull(Call& call) {
     auto bundle = sync::CollectMissing(db, have, skip);
     if (!bundle.ok()) return call.Fail(bundle.error());
     // A peer must never hold an event of this node's feed that a power cut here could still take back.
-    if (Status synced = store::SyncWal(db); !synced.ok()) return call.Fail(synced.error());
+    if (Status durable = call.app->node().writer().WaitDurable(); !durable.ok())
+      return call.Fail(durable.error());
     call.Reply(Response::Text(200, sync::EncodeBundle(*bundle), "application/json"));
   });
 }

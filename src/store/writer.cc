@@ -162,8 +162,10 @@ void Writer::Stop() {
   if (sync_thread_.joinable()) sync_thread_.join();
 }
 
-void Writer::AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results) {
+void Writer::AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results,
+                       uint64_t commit) {
   Committed c;
+  c.commit = commit;
   c.dones.reserve(batch.size());
   for (auto& p : batch) c.dones.push_back(std::move(p.done));
   c.results = std::move(results);
@@ -183,7 +185,11 @@ void Writer::SyncLoop() {
     {
       std::unique_lock<std::mutex> lock(sync_mu_);
       sync_cv_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
-      if (unsynced_.empty()) return;  // stopping, and everything answered
+      if (unsynced_.empty()) {  // stopping, and everything answered
+        sync_ended_ = true;
+        durable_cv_.notify_all();
+        return;
+      }
       ready.swap(unsynced_);
       broken = broken_;
       sync = wal_sync_;
@@ -211,9 +217,14 @@ void Writer::SyncLoop() {
       }
     }
     if (!broken) {
-      std::lock_guard<std::mutex> lock(mu_);
-      committed_head_ = ready.back().head;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        committed_head_ = ready.back().head;
+      }
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      commits_durable_ = ready.back().commit;
     }
+    durable_cv_.notify_all();
     for (Committed& c : ready) {
       for (size_t i = 0; i < c.dones.size(); ++i) {
         if (broken) {
@@ -230,6 +241,16 @@ void Writer::SyncLoop() {
 FeedHead Writer::head() const {
   std::lock_guard<std::mutex> lock(mu_);
   return committed_head_;
+}
+
+Status Writer::WaitDurable() {
+  // A reader that saw a commit saw it after its number was counted (before the COMMIT).
+  const uint64_t wanted = commits_begun_.load();
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  durable_cv_.wait(lock, [&] { return commits_durable_ >= wanted || broken_ || sync_ended_; });
+  if (commits_durable_ >= wanted) return Status::Ok();
+  if (broken_) return *broken_;
+  return MakeError(Code::kUnavailable, "the node is shutting down; try again shortly", "shutting-down");
 }
 
 void Writer::Submit(CommandFn command, CommandDone done) {
@@ -383,11 +404,22 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   journal::Stamp last = hlc_.last();
   Status s =
       last == batch_stamp ? Status::Ok() : SetMeta(db_, "hlc", fmt::format("{} {}", last.time, last.tick));
+  uint64_t commit = 0;
   if (s.ok()) {
+    commit = commits_begun_.fetch_add(1) + 1;
     DeferWalSyncs defer;  // the sync thread syncs, while this thread goes on to the next batch
     s = txn->Commit();
   }
-  if (!s.ok()) return fail_all(s.error());
+  if (!s.ok()) {
+    fail_all(s.error());  // the feed head goes back to the batch's start
+    if (commit != 0) {
+      // Nothing of it to sync, but WaitDurable callers counted it: the sync thread passes it.
+      std::vector<Pending> none;
+      std::vector<Result<json::value>> no_results;
+      AwaitSync(none, no_results, commit);
+    }
+    return;
+  }
 
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -399,7 +431,7 @@ void Writer::RunBatch(std::vector<Pending>& batch) {
   stats_.commands.fetch_add(static_cast<int64_t>(batch.size()));
   stats_.events.fetch_add(events);
   stats_.commit_micros_total.fetch_add(micros.count());
-  AwaitSync(batch, results);
+  AwaitSync(batch, results, commit);
   MaybeCheckpoint();
 }
 

@@ -8,9 +8,9 @@
 //
 // Between its commit and that sync, a batch can be seen by the node's readers. A power loss in that window
 // loses it (no one was told it succeeded) but never corrupts the database (store/wal_vfs.h). What leaves the
-// node (sync bundles, vault packs, signed checkpoints) is therefore synced by its reader first
-// (store::SyncWal), so that no peer or vault ever holds an event of this node's feed that the node could
-// lose and then write differently.
+// node (sync bundles, vault packs, signed checkpoints) is therefore made durable first (WaitDurable, or
+// store::SyncWal outside the node's process), so that no peer or vault ever holds an event of this node's
+// feed that the node could lose and then write differently.
 //
 // A command that fails (returns an error, or throws) is answered with its error; it leaves no trace and does
 // not fail the batch. Commands run without savepoints (which cost a copy of each page they touch) as long as
@@ -145,6 +145,11 @@ class Writer {
   const WriterStats& stats() const { return stats_; }
   // The feed head as of the last commit on disk (synced). Thread-safe.
   FeedHead head() const;
+  // Waits until every commit made before this call is on disk: for a reader about to hand on what it has
+  // read, which may include commits not yet synced. Returns at once when no commit waits for its sync;
+  // otherwise waits for the sync under way or the next one, adding none. Fails with the sync's error if a
+  // sync failed. Thread-safe; never call it from a command or a `done` callback.
+  Status WaitDurable();
   // A watch over `tables` (their names as in the schema). Thread-safe.
   std::shared_ptr<const TableWatch> Watch(std::vector<std::string> tables);
 
@@ -158,12 +163,13 @@ class Writer {
     std::vector<CommandDone> dones;
     std::vector<Result<json::value>> results;
     FeedHead head;
+    uint64_t commit = 0;  // its number among the commits begun
   };
   void Loop();
   // The sync thread: syncs the WAL and answers the batches committed before the sync began.
   void SyncLoop();
   // Hands a committed batch to the sync thread.
-  void AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results);
+  void AwaitSync(std::vector<Pending>& batch, std::vector<Result<json::value>>& results, uint64_t commit);
   void RunBatch(std::vector<Pending>& batch);
   // Seals the batch's events that sit at a multiple of kSealEvery after `from_seq`, and the new head.
   Status SealBatch(int64_t from_seq);
@@ -208,6 +214,10 @@ class Writer {
   std::condition_variable sync_cv_;
   std::deque<Committed> unsynced_;  // in commit order
   bool sync_stopping_ = false;
+  bool sync_ended_ = false;
+  std::atomic<uint64_t> commits_begun_{0};  // counted before each COMMIT (writer thread)
+  uint64_t commits_durable_ = 0;            // every commit up to this number is synced; guarded by sync_mu_
+  std::condition_variable durable_cv_;
   // Set when a sync failed: the message every later command is refused with.
   std::shared_ptr<const Error> broken_;  // guarded by sync_mu_
   std::thread sync_thread_;

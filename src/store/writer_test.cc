@@ -339,6 +339,9 @@ TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   auto first_answer = first.get_future();
   EXPECT_EQ(first_answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
   EXPECT_EQ(w.head().seq, before.seq);
+  // A reader about to hand on what it saw waits for the sync too.
+  auto durable = std::async(std::launch::async, [&w] { return w.WaitDurable(); });
+  EXPECT_EQ(durable.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
 
   // The writer is not held by the sync: the next command commits meanwhile.
   w.Submit(Add("g", 100), [&](Result<json::value> r) { second.set_value(std::move(r)); });
@@ -361,6 +364,8 @@ TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   EXPECT_EQ(a->as_int64(), 10);
   EXPECT_EQ(b->as_int64(), 100);
   EXPECT_EQ(w.head().seq, before.seq + 2);
+  EXPECT_TRUE(durable.get().ok());
+  EXPECT_TRUE(w.WaitDurable().ok());  // nothing waits for a sync: at once
   const std::string wal = WalPath(**db);
   w.SetWalSync([wal] { return SyncWal(wal, /*must_exist=*/true); });  // the gate is about to go
 }
@@ -387,6 +392,10 @@ TEST_F(WriterTest, ASyncTheDiskRefusesFailsItsCommandsAndStopsTheWrites) {
   EXPECT_EQ(later.error().type, "storage-failed");
   EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), events);
   EXPECT_EQ(w.head().seq, before.seq);
+  // What was committed but never confirmed on disk must not leave the node.
+  Status durable = w.WaitDurable();
+  ASSERT_FALSE(durable.ok());
+  EXPECT_EQ(durable.error().type, "storage-failed");
 }
 
 }  // namespace
