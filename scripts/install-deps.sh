@@ -11,6 +11,7 @@ packages=(
   postgresql-15 postgresql-contrib
   restic  # the baseline of the vault benchmark (bench/vault.sh)
   python3 python3-icalendar  # the independent parser the iCalendar feed is checked with (src/base/ical_test.cc)
+  tzdata  # zone names (America/Chicago) for the city's time zone (base/timezone.h)
   nodejs npm chromium  # the web UI's build (web/) and its end-to-end test in a real browser (docs/web.md)
 )
 

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "base/files.h"
+#include "domain/city_date.h"
+#include "domain/registry.h"
 #include "process.h"
 #include "test_support.h"
 
@@ -120,6 +122,30 @@ TEST(Cli, UsageErrorsExit2WithAMessage) {
   RunResult no_node = RunHoldfast({"user", "list", "--data", tmp.Sub("nothing")});
   EXPECT_EQ(no_node.exit_code, 2);
   EXPECT_NE(no_node.err.find("holdfast init"), std::string::npos) << no_node.Describe();
+}
+
+TEST(Cli, InitTakesTheCitysTimeZoneByNameAndRefusesOneThatDoesNotExist) {
+  TempDir tmp;
+  RunResult unknown = RunHoldfast(
+      {"init", "--data", tmp.Sub("a"), "--city", "Springfield", "--time-zone", "America/Springfield"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("America/Springfield"), std::string::npos) << unknown.Describe();
+  EXPECT_FALSE(FileExists(tmp.Sub("a") + "/node.db")) << "a refused init left a node behind";
+  RunResult utc = RunHoldfast({"init", "--data", tmp.Sub("b"), "--city", "Springfield"});
+  ASSERT_EQ(utc.exit_code, 0) << utc.Describe();
+  EXPECT_NE(utc.out.find("UTC's until"), std::string::npos) << utc.Describe();
+  const std::string dir = tmp.Sub("c");
+  RunResult init =
+      RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--time-zone", "America/Chicago"});
+  ASSERT_EQ(init.exit_code, 0) << init.Describe();
+  EXPECT_EQ(init.out.find("UTC's until"), std::string::npos) << init.Describe();
+  auto node = store::Node::Open(dir, domain::NodeRegistry());
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  auto db = (*node)->Read();
+  ASSERT_TRUE(db.ok());
+  auto zone = domain::CityTimeZone(**db);
+  ASSERT_TRUE(zone.ok()) << zone.status().ToString();
+  EXPECT_EQ(zone->rule(), "CST6CDT,M3.2.0,M11.1.0");
 }
 
 TEST(Cli, InitPrintsTheFirstAdminAndRefusesToOverwrite) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 
 namespace holdfast {
 namespace {
@@ -157,6 +159,39 @@ Result<int64_t> TimeZone::ToUnixMs(const CivilTime& local) const {
   return Invalid(fmt::format("{} {:02}:{:02} does not occur in this time zone: the clocks skip it",
                              local.date.ToString(), local.ms_of_day / kHourMs, local.ms_of_day / 60000 % 60),
                  "time");
+}
+
+Result<TimeZone> TimeZone::Resolve(std::string_view name_or_rule, std::string_view field,
+                                   const std::string& zoneinfo) {
+  // A tz database name: letters, digits, '_', '-', '+' and '/' between parts, no "..": "America/Chicago".
+  const bool name_like =
+      !name_or_rule.empty() && name_or_rule.size() <= 64 &&
+      name_or_rule.find(',') == std::string_view::npos && name_or_rule.find('/') != std::string_view::npos &&
+      name_or_rule.find("..") == std::string_view::npos && name_or_rule.front() != '/' &&
+      std::all_of(name_or_rule.begin(), name_or_rule.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' || c == '/';
+      });
+  if (!name_like) return Parse(name_or_rule, field);
+  const std::string path = zoneinfo + "/" + std::string(name_or_rule);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Invalid(fmt::format("no time zone named {:?} in {} (a tz database name like America/Chicago, or a "
+                               "POSIX rule like CST6CDT,M3.2.0,M11.1.0)",
+                               name_or_rule, zoneinfo),
+                   std::string(field));
+  }
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // TZif version 2 and later end with "\n<POSIX rule>\n" (RFC 8536 §3.3).
+  const bool tzif =
+      bytes.size() > 6 && bytes.compare(0, 4, "TZif") == 0 && bytes[4] >= '2' && bytes.back() == '\n';
+  const size_t start = tzif ? bytes.rfind('\n', bytes.size() - 2) : std::string::npos;
+  if (start == std::string::npos || start + 2 >= bytes.size()) {
+    return Invalid(fmt::format("{} holds no POSIX rule for {:?}: give the rule itself, like "
+                               "CST6CDT,M3.2.0,M11.1.0",
+                               path, name_or_rule),
+                   std::string(field));
+  }
+  return Parse(std::string_view(bytes).substr(start + 1, bytes.size() - start - 2), field);
 }
 
 }  // namespace holdfast

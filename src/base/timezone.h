@@ -40,6 +40,10 @@ class TimeZone {
   TimeZone() = default;
   // Parses a POSIX TZ rule (see above); errors name `field`.
   static Result<TimeZone> Parse(std::string_view rule, std::string_view field = "time_zone");
+  // A zone by its tz database name ("America/Chicago": the rule at the end of its TZif file under
+  // `zoneinfo`) or by its POSIX rule; errors name `field` and say what to give instead.
+  static Result<TimeZone> Resolve(std::string_view name_or_rule, std::string_view field = "time_zone",
+                                  const std::string& zoneinfo = "/usr/share/zoneinfo");
 
   const std::string& rule() const { return rule_; }
 

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "base/files.h"
+#include "test_support.h"
+
 namespace holdfast {
 namespace {
 
@@ -73,6 +78,33 @@ TEST(TimeZoneTest, BadRulesAreRefused) {
       EXPECT_EQ(tz.error().field, "zone");
     }
   }
+}
+
+// A zone by its tz database name is the rule at the end of its TZif file; anything else is read as a rule.
+TEST(TimeZoneTest, ZonesByNameComeFromTheTzDatabase) {
+  auto chicago = TimeZone::Resolve("America/Chicago");
+  ASSERT_TRUE(chicago.ok()) << chicago.status().ToString();
+  EXPECT_EQ(chicago->rule(), "CST6CDT,M3.2.0,M11.1.0");
+  auto sydney = TimeZone::Resolve("Australia/Sydney");
+  ASSERT_TRUE(sydney.ok()) << sydney.status().ToString();
+  EXPECT_EQ(sydney->rule(), "AEST-10AEDT,M10.1.0,M4.1.0/3");
+  auto rule = TimeZone::Resolve("EST5EDT,M3.2.0,M11.1.0");
+  ASSERT_TRUE(rule.ok());
+  EXPECT_EQ(rule->rule(), "EST5EDT,M3.2.0,M11.1.0");
+
+  // A name not in the database, a path out of it, and a file that is not TZif are refused, naming the field.
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.Sub("Test"));
+  ASSERT_TRUE(WriteFileAtomic(dir.Sub("Test/Plain"), "not a zone\nEST5\n").ok());
+  for (const char* bad : {"America/Springfield", "../../etc/passwd", "Test/Plain", "/etc/passwd"}) {
+    auto r = TimeZone::Resolve(bad, "time_zone", dir.path());
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "time_zone") << bad;
+  }
+  auto missing = TimeZone::Resolve("America/Springfield", "time_zone", dir.path());
+  EXPECT_NE(missing.error().detail.find("like America/Chicago"), std::string::npos) << missing.error().detail;
+  auto plain = TimeZone::Resolve("Test/Plain", "time_zone", dir.path());
+  EXPECT_NE(plain.error().detail.find("holds no POSIX rule"), std::string::npos) << plain.error().detail;
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ Status CreateDemoUtilities(store::CommandContext& ctx, const std::vector<std::st
 }
 
 Status CreateDemoData(const std::string& dir) {
-  auto init = InitNode(dir, "Springfield", "central", "admin");
+  auto init = InitNode(dir, "Springfield", "central", "admin", "CST6CDT,M3.2.0,M11.1.0");
   if (!init.ok()) return init.error();
   std::vector<auth::NewUser> users;
   for (const auto& du : kDemoUsers) {

@@ -81,14 +81,15 @@ Result<json::value> ShowVersions(store::CommandContext& ctx, bool all, const std
 // Prints "holdfast: error: <detail>" to stderr and returns kExitUsage.
 int ReportError(const Error& e);
 
-// Creates a node: city key, node key, the founding events and a first administrator. Returns the admin's
-// one-time password.
+// Creates a node: city key, node key, the founding events (with the city's time zone when `time_zone` is not
+// empty: a tz database name or a POSIX rule) and a first administrator. Returns the admin's one-time
+// password.
 struct InitResult {
   std::string admin_username;
   std::string admin_password;
 };
 Result<InitResult> InitNode(const std::string& dir, const std::string& city, const std::string& node_id,
-                            const std::string& admin_username);
+                            const std::string& admin_username, const std::string& time_zone = "");
 
 // Blocks SIGINT and SIGTERM in this thread and every thread it starts later (a server waits for them with
 // sigwait on the returned set) and ignores SIGPIPE.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "base/timezone.h"
 #include "journal/certificate.h"
 #include "store/journal.h"
 
@@ -14,7 +15,8 @@ using store::StmtRef;
 void RegisterCity(store::Registry& registry) {
   registry.AddTable({"city",
                      "CREATE TABLE IF NOT EXISTS city(name TEXT PRIMARY KEY, city_key TEXT NOT NULL, "
-                     "founded_at INTEGER NOT NULL) WITHOUT ROWID",
+                     "founded_at INTEGER NOT NULL, time_zone TEXT NOT NULL, zone_name TEXT NOT NULL) "
+                     "WITHOUT ROWID",
                      {"name"}});
   registry.AddTable(
       {"nodes",
@@ -34,9 +36,16 @@ void RegisterCity(store::Registry& registry) {
       {"city.founded", store::OneAggregate("city", "name"),
        [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
          const journal::Event& e = se.event;
-         HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?)"));
+         HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO city VALUES(?,?,?,'','')"));
          return s->BindAll(StringOr(e.data, "name"), StringOr(e.data, "city_key"), e.stamp.time).Run();
        }});
+  // The last setting in canonical order stands.
+  registry.AddRule({"city.time_zone_set", store::OneAggregate("city", "name"),
+                    [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {
+                      const json::object& d = se.event.data;
+                      return db.Run("UPDATE city SET time_zone=?, zone_name=? WHERE name=?",
+                                    StringOr(d, "time_zone"), StringOr(d, "zone_name"), StringOr(d, "name"));
+                    }});
   registry.AddRule({std::string(journal::kNodeEnrolledType), store::OneAggregate("node", "node"),
                     // The first enrollment of a node id in canonical order stands: a copy of its
                     // certificate emitted again later (with another role or time) changes nothing.
@@ -81,6 +90,18 @@ Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& n
   json::object d{{"node", node}, {"up_to_seq", head.seq}, {"reason", reason}};
   HF_RETURN_IF_ERROR(ctx.Emit("node.revoked", d, actor).status());
   return d;
+}
+
+Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const std::string& zone,
+                                     const std::string& actor) {
+  HF_ASSIGN_OR_RETURN(TimeZone parsed, TimeZone::Resolve(zone, "time_zone"));
+  HF_ASSIGN_OR_RETURN(StmtRef s, ctx.db().Prepare("SELECT name FROM city LIMIT 1"));
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return NotFound("this node holds no city yet");
+  json::object data{{"name", s->Text(0)}, {"time_zone", parsed.rule()}, {"zone_name", zone}};
+  s->Reset();
+  HF_RETURN_IF_ERROR(ctx.Emit("city.time_zone_set", data, actor).status());
+  return data;
 }
 
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,

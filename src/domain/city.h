@@ -3,6 +3,9 @@
 //
 // Events:
 //   city.founded   {name, city_key}        city_key: hex of the city's Ed25519 public key
+//   city.time_zone_set {name, time_zone, zone_name}
+//                  time_zone: the POSIX rule every local date of the city is taken in (domain/city_date.h);
+//                  zone_name: as the administrator gave it ("America/Chicago", or the rule itself)
 //   node.enrolled  {node, public_key, certificate, role}
 #ifndef HOLDFAST_DOMAIN_CITY_H_
 #define HOLDFAST_DOMAIN_CITY_H_
@@ -10,6 +13,7 @@
 #include <string>
 
 #include "base/crypto.h"
+#include "base/json.h"
 #include "store/registry.h"
 #include "store/writer.h"
 
@@ -23,6 +27,11 @@ void RegisterCity(store::Registry& registry);
 // up to the seq this node holds of it now (later events of that feed are refused by sync).
 Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& node,
                                 const std::string& reason, const std::string& actor);
+
+// Sets the city's time zone: a tz database name (America/Chicago) or a POSIX rule (base/timezone.h).
+// Answers {name, time_zone, zone_name}. Errors: kInvalid (field time_zone) for a zone that does not resolve.
+Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const std::string& zone,
+                                     const std::string& actor);
 
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,
                  const Bytes& node_public_key);

@@ -7,7 +7,24 @@
 namespace holdfast::domain {
 
 Result<TimeZone> CityTimeZone(store::Db& db) {
-  // The settings row's event hash names the settings; the zone is parsed again only when it changes.
+  // The city's own setting first; the zone is parsed again only when its rule changes.
+  thread_local TimeZone city_zone;
+  HF_ASSIGN_OR_RETURN(store::StmtRef c, db.Prepare("SELECT time_zone FROM city WHERE time_zone<>'' LIMIT 1"));
+  HF_ASSIGN_OR_RETURN(bool set, c->Step());
+  if (set) {
+    if (c->TextView(0) != city_zone.rule()) {
+      auto parsed = TimeZone::Parse(c->TextView(0), "time_zone");
+      if (!parsed.ok()) {
+        return Corrupt(
+            fmt::format("the city holds a time zone that does not parse: {}", parsed.error().detail));
+      }
+      city_zone = *parsed;
+    }
+    return city_zone;
+  }
+  c->Reset();
+  // Then the inspection calendar's. The settings row's event hash names the settings; the zone is parsed
+  // again only when it changes.
   thread_local std::string cached_hash;
   thread_local TimeZone cached_zone;
   HF_ASSIGN_OR_RETURN(store::StmtRef s,

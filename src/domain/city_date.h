@@ -2,12 +2,13 @@
 // receipt's drawer day, a permit's issue and expiry, a bill's due date and the day its late fee is assessed.
 // Those are dates in the city's time zone, not in UTC: at 19:00 in Chicago it is already tomorrow in UTC.
 //
-// The city's time zone is the one its inspection calendar is configured with (`calendar.time_zone` in the
-// inspection settings, domain/inspections.h); UTC until one is set. Commands take today's date from here once
-// and write it into their events (DESIGN §4), so a fold never depends on the zone.
+// The city's time zone is its own setting (city.time_zone_set, domain/city.h: `holdfast init --time-zone`,
+// PUT /api/v1/city/time-zone); until it is set, the one its inspection calendar is configured with
+// (`calendar.time_zone` in the inspection settings, domain/inspections.h); UTC until either is. Commands take
+// today's date from here once and write it into their events (DESIGN §4), so a fold never depends on the zone.
 //
-// Thread-safety: each thread keeps the zone it parsed last and reads the settings' event hash on every call
-// to see whether they changed.
+// Thread-safety: each thread keeps the zone it parsed last and reads the city's rule (or the settings' event
+// hash) on every call to see whether it changed.
 #ifndef HOLDFAST_DOMAIN_CITY_DATE_H_
 #define HOLDFAST_DOMAIN_CITY_DATE_H_
 

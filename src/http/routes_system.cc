@@ -1,11 +1,55 @@
 // Health, readiness, metrics, the OpenAPI document and the node's own description.
 #include <fmt/format.h>
 
+#include "domain/city.h"
+#include "domain/city_date.h"
 #include "http/app.h"
 #include "http/openapi.h"
 #include "store/journal.h"
 
 namespace holdfast::http {
+
+namespace {
+
+constexpr std::string_view kCitySchema =
+    R"({"type":"object","properties":{"name":{"type":"string"},"time_zone":{"type":"string"},"zone_name":{"type":"string"},"today":{"type":"string"}}})";
+
+// The city's name, its time zone (the POSIX rule and the name it was given by) and its date today.
+void GetCity(Call& c) {
+  c.app->Read(c, [&](store::Db& db) {
+    auto s = db.Prepare("SELECT name, time_zone, zone_name FROM city LIMIT 1");
+    if (!s.ok()) return c.Fail(s.error());
+    auto row = (*s)->Step();
+    if (!row.ok()) return c.Fail(row.error());
+    if (!*row) return c.Fail(NotFound("this node holds no city yet"));
+    json::object out{{"name", (*s)->Text(0)}, {"time_zone", (*s)->Text(1)}, {"zone_name", (*s)->Text(2)}};
+    (*s)->Reset();
+    auto today = domain::CityToday(db, c.app->node().clock().NowMs());
+    if (!today.ok()) return c.Fail(today.error());
+    out["today"] = today->ToString();
+    c.ReplyJson(200, out);
+  });
+}
+
+void SetTimeZone(Call& c) {
+  auto body = c.Body();
+  if (!body.ok()) return c.Fail(body.error());
+  ObjectReader r(*body);
+  std::string zone = r.RequiredString("time_zone", 64);
+  if (Status s = r.Finish(); !s.ok()) return c.Fail(s.error());
+  std::string actor = c.who.id();
+  c.app->Write(
+      c,
+      [zone, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object set, domain::SetCityTimeZone(ctx, zone, actor));
+        HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
+        set["today"] = today.ToString();
+        return json::value(std::move(set));
+      },
+      [](const json::value& v) { return Response::Json(200, v); });
+}
+
+}  // namespace
 
 void RegisterSystemRoutes(App& app) {
   Router& r = app.router();
@@ -77,6 +121,26 @@ void RegisterSystemRoutes(App& app) {
                                          {"events", *events}});
          });
        }});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/city",
+         .roles = auth::RoleSet::Staff(),
+         .summary = "The city: its name, its time zone (every local date of its records is taken in it; UTC "
+                    "until one is set) and its date today",
+         .tag = "system",
+         .response_schema = json::parse(kCitySchema),
+         .handler = GetCity});
+  r.Add(
+      {.method = "PUT",
+       .pattern = "/api/v1/city/time-zone",
+       .roles = auth::RoleSet{auth::Role::kAdmin},
+       .summary = "Set the city's time zone: a tz database name (America/Chicago) or a POSIX rule "
+                  "(CST6CDT,M3.2.0,M11.1.0). Dates decided from then on (terms, due dates, drawer days, "
+                  "late fees) are the city's; those already recorded stay as they are",
+       .tag = "system",
+       .request_schema = json::parse(
+           R"({"type":"object","properties":{"time_zone":{"type":"string","maxLength":64}},"required":["time_zone"],"additionalProperties":false})"),
+       .response_schema = json::parse(kCitySchema),
+       .handler = SetTimeZone});
 }
 
 }  // namespace holdfast::http
