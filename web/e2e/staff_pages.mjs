@@ -12,8 +12,9 @@
 // a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
 // sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
 // node holds the refund with the processor's reference and the reason); the admin sees the
-// nodes, sync and backup sections, adds a clerk (who can sign in through the API with the one-time password
-// shown, and must change it first) and invites a new office (the token and the `holdfast join` command are
+// nodes, sync and backup sections, sets the city's time zone by its name (an unknown one is refused first),
+// adds a clerk (who can sign in through the API with the one-time password shown, and must change it first)
+// and invites a new office (the token and the `holdfast join` command are
 // shown once and gone after leaving the page). Every page is scanned with axe and photographed at desktop and
 // phone width (harness.mjs).
 import { createHmac } from 'node:crypto';
@@ -306,6 +307,27 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   check((await admin.getByTestId('vaults').innerText()).includes('demo-vault'), 'the demo\'s vault is not listed');
   check(await admin.getByTestId('no-vaults').count() === 0, 'a node with a vault is said not to be backed up');
   await t.visitAtEveryWidth(admin, 'admin');
+
+  step('the admin sets the city\'s time zone by its name; an unknown name is refused first');
+  const city = admin.getByTestId('city');
+  await city.waitFor();
+  check((await city.innerText()).includes('CST6CDT,M3.2.0,M11.1.0'), `the demo's time zone is not shown: ${await city.innerText()}`);
+  const cityBefore = await apiExpect(200, base, 'GET', '/api/v1/city', undefined, supervisorToken);
+  await admin.getByLabel('Time zone').fill('America/Springfield');
+  await admin.getByRole('button', { name: 'Set the time zone' }).click();
+  const badZone = admin.getByTestId('city-messages').getByTestId('alert-error');
+  await badZone.waitFor();
+  check((await badZone.innerText()).includes('America/Chicago'), `the refusal does not say what to give: ${await badZone.innerText()}`);
+  check((await apiExpect(200, base, 'GET', '/api/v1/city', undefined, supervisorToken)).zone_name === cityBefore.zone_name,
+    'a refused time zone changed the city');
+  await admin.getByLabel('Time zone').fill('America/Chicago');
+  await admin.getByRole('button', { name: 'Set the time zone' }).click();
+  await admin.getByTestId('city-messages').getByTestId('alert-success').waitFor();
+  await admin.getByTestId('city').getByText('America/Chicago (CST6CDT,M3.2.0,M11.1.0)').waitFor();
+  const cityAfter = await apiExpect(200, base, 'GET', '/api/v1/city', undefined, supervisorToken);
+  check(cityAfter.zone_name === 'America/Chicago' && cityAfter.time_zone === 'CST6CDT,M3.2.0,M11.1.0',
+    `the node holds ${JSON.stringify(cityAfter)}`);
+  await t.visitAtEveryWidth(admin, 'admin-time-zone-set');
 
   step('the admin adds a clerk; the one-time password shown signs in through the API');
   await admin.getByLabel('Username').fill('newclerk');

@@ -1,4 +1,5 @@
-// Administration: user accounts (GET/POST /api/v1/users, password and authenticator resets), the city's nodes
+// Administration: the city's time zone (GET /api/v1/city, PUT /api/v1/city/time-zone), user accounts
+// (GET/POST /api/v1/users, password and authenticator resets), the city's nodes
 // (GET /api/v1/nodes, invitations for new offices: POST /api/v1/nodes/invitations), sync with the peers
 // (GET /api/v1/sync/status) and backups to the vaults (GET /api/v1/backup/status). Admins change things;
 // supervisors and auditors read what the API lets them read. One-time passwords and invitation tokens are shown
@@ -6,7 +7,7 @@
 import { api, type User } from '../../api';
 import { hasRole } from '../../areas/area';
 import { moment } from '../../dates';
-import { alert, checkbox, checkedValues, field, h, selectField, showAlert, showError, value } from '../../dom';
+import { alert, checkbox, checkedValues, field, h, record, selectField, showAlert, showError, value } from '../../dom';
 import { pageTitle } from '../../site';
 import type { BackupStatus, PeerState, SyncStatus, VaultState } from '../status_strip';
 import { loadInto, secretBox, table, words } from './common';
@@ -70,15 +71,16 @@ const ROLES: [string, string][] = [
 export function renderAdministration(main: HTMLElement, user: User | null): void {
   document.title = pageTitle('Administration');
   const admin = hasRole(user, ['admin']);
-  const sections: [string, string][] = [['users', 'Users'], ['nodes', 'Nodes'], ['sync', 'Sync'], ['backups', 'Backups']];
+  const sections: [string, string][] = [['city', 'City'], ['users', 'Users'], ['nodes', 'Nodes'], ['sync', 'Sync'], ['backups', 'Backups']];
   main.append(
     h('h1', {}, 'Administration'),
     h('p', { class: 'usa-intro' }, admin
-      ? 'Staff accounts, the city’s nodes, sync between offices and backups to the vaults.'
-      : 'What this node reports about its users, nodes, sync and backups. Only administrators can change them.'),
+      ? 'The city’s clock, staff accounts, the city’s nodes, sync between offices and backups to the vaults.'
+      : 'What this node reports about its city, users, nodes, sync and backups. Only administrators can change them.'),
     h('nav', { 'aria-label': 'On this page' },
       h('ul', { class: 'hf-nav__list' }, ...sections.map(([id, label]) =>
         h('li', {}, h('a', { class: 'usa-link', href: `#${id}` }, label))))),
+    citySection(admin),
     usersSection(user, admin),
     nodesSection(admin),
     syncSection(),
@@ -88,6 +90,50 @@ export function renderAdministration(main: HTMLElement, user: User | null): void
 function section(id: string, heading: string, ...children: (Node | string)[]): HTMLElement {
   return h('section', { id, class: 'margin-top-5', 'aria-labelledby': `${id}-heading`, 'data-testid': `admin-${id}` },
     h('h2', { id: `${id}-heading` }, heading), ...children);
+}
+
+// --- the city
+
+interface City {
+  name: string;
+  time_zone: string;
+  zone_name: string;
+  today: string;
+}
+
+// The city's time zone: every local date of its records (license terms, due dates, drawer days) is taken in
+// it. Administrators set it by its tz database name.
+function citySection(admin: boolean): HTMLElement {
+  const messages = h('div', { class: 'margin-y-2', 'data-testid': 'city-messages' });
+  const facts = h('div', { 'aria-live': 'polite' });
+  const reload = () => loadInto(facts, 'the city', async () => {
+    const c = await api<City>('GET', '/api/v1/city');
+    const zone = !c.time_zone ? 'Not set: dates are UTC’s (or the inspection calendar’s zone, if it has one)'
+      : c.zone_name && c.zone_name !== c.time_zone ? `${c.zone_name} (${c.time_zone})` : c.time_zone;
+    return [record([['City', c.name], ['Time zone', zone], ['Today in the city', c.today]], 'city')];
+  });
+  void reload();
+  if (!admin) return section('city', 'City', facts);
+  const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'time-zone-form' },
+    field('city-time-zone', 'Time zone', { required: true, autocomplete: 'off', maxlength: '64' },
+      'Its name in the time zone database, for example America/Chicago or America/New_York. Dates already recorded stay as they are.'),
+    h('button', { class: 'usa-button', type: 'submit' }, 'Set the time zone'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const zone = value(form, 'city-time-zone').trim();
+    if (!zone) {
+      showAlert(messages, alert('error', 'Enter a time zone', 'For example America/Chicago.'));
+      return;
+    }
+    try {
+      const c = await api<City>('PUT', '/api/v1/city/time-zone', { time_zone: zone });
+      showAlert(messages, alert('success', `The city’s clock is now ${c.zone_name}`, `Today in the city is ${c.today}.`));
+      await reload();
+    } catch (err) {
+      showError(messages, 'The time zone was not changed', err);
+    }
+  });
+  return section('city', 'City', messages, facts, form);
 }
 
 // --- users
