@@ -1,6 +1,8 @@
 // The node log through the API, as anyone checking a receipt would use it: the signed checkpoint opens under
 // the node's key, a receipt's inclusion proof leads to the checkpoint's root, and a later checkpoint is
 // proven to extend an earlier one.
+#include <chrono>
+#include <future>
 #include <optional>
 
 #include "api_fixture.h"
@@ -9,6 +11,9 @@
 #include "journal/merkle.h"
 #include "process.h"
 #include "store/journal.h"
+#include "store/node_log.h"
+#include "store/wal_vfs.h"
+#include "test_support.h"
 
 namespace holdfast::testing {
 namespace {
@@ -205,6 +210,46 @@ TEST_F(LogApiTest, ReceiptsTakenBeforeReceiptsCarriedTheirHashGetItOnUpgrade) {
   Stop();
   RunResult after_open = RunHoldfast({"verify", "--data", dir_.path()});
   EXPECT_EQ(after_open.exit_code, 0) << after_open.Describe();
+}
+
+// A signed checkpoint binds the node to its log, so it never names an event the disk has not confirmed: while
+// the writer's sync is held, a write is committed (the log is longer on the database) but the checkpoint
+// waits, and then names it.
+TEST_F(LogApiTest, ACheckpointNamesNoEventBeforeItIsOnDisk) {
+  std::string admin = AdminToken();
+  auto size_now = [&] {
+    Answer a = Call("GET", "/api/v1/log/checkpoint");
+    EXPECT_EQ(a.raw.status, 200) << a.raw.body;
+    auto c = journal::OpenCheckpoint(a.raw.body, node_->public_key());
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? c->size : 0;
+  };
+  auto log_size = [&] {
+    auto db = node_->Read();
+    EXPECT_TRUE(db.ok());
+    return *store::LogSize(**db);
+  };
+  const uint64_t before = size_now();
+  ASSERT_EQ(before, log_size());
+
+  auto db = node_->Read();
+  ASSERT_TRUE(db.ok());
+  GatedSync gate(node_->writer(), store::WalPath(**db));
+  auto write = std::async(std::launch::async, [&] {
+    return Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Pat Held"})", admin).status;
+  });
+  gate.WaitUntilASyncWaits();
+  const uint64_t committed = log_size();
+  ASSERT_GT(committed, before) << "the write is not committed yet";
+  auto checkpoint = std::async(std::launch::async, size_now);
+  EXPECT_EQ(checkpoint.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "a checkpoint was signed over an event not on disk";
+  EXPECT_EQ(write.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "a write was answered before it was on disk";
+
+  gate.Open();
+  EXPECT_EQ(write.get(), 201);
+  EXPECT_GE(checkpoint.get(), committed);
 }
 
 }  // namespace

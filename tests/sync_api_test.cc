@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "api_fixture.h"
@@ -18,10 +19,12 @@
 #include "journal/checkpoint.h"
 #include "store/journal.h"
 #include "store/verify.h"
+#include "store/wal_vfs.h"
 #include "sync/bundle.h"
 #include "sync/enroll.h"
 #include "sync/peer_auth.h"
 #include "test_city.h"
+#include "test_support.h"
 
 namespace holdfast::testing {
 namespace {
@@ -856,6 +859,41 @@ TEST_F(SyncApiTest, StatusAndMetricsShowEachPeer) {
 
   syncer.Stop();
   http::StopServing(office_server, office_app, *office_node);
+}
+
+// A peer never receives an event of this node's feed that the disk has not confirmed (the node could lose it
+// to a power cut and then write another event at that seq: a fork to its peers). While the writer's sync is
+// held, a write is committed, and an office's pull waits; then it carries the write.
+TEST_F(SyncApiTest, APullCarriesNoEventBeforeItIsOnDisk) {
+  std::string admin = AdminToken();
+  KeyPair key;
+  auto office = JoinOffice("office-1", &key);
+  ASSERT_NE(office, nullptr);
+  auto db = node_->Read();
+  ASSERT_TRUE(db.ok());
+  const int64_t head = node_->writer().head().seq;
+  GatedSync gate(node_->writer(), store::WalPath(**db));
+  auto write = std::async(std::launch::async, [&] {
+    return Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Pat Held"})", admin).status;
+  });
+  gate.WaitUntilASyncWaits();
+  auto pull = std::async(std::launch::async, [&] {
+    return Signed(key.secret_key, "office-1", "POST", "/api/v1/sync/pull", R"({"have":{}})");
+  });
+  EXPECT_EQ(pull.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "a pull was answered with an event not on disk";
+
+  gate.Open();
+  EXPECT_EQ(write.get(), 201);
+  Answer pulled = pull.get();
+  ASSERT_EQ(pulled.status, 200) << json::serialize(pulled.body);
+  auto bundle = sync::DecodeBundle(pulled.raw.body);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  int64_t newest = 0;
+  for (const auto& se : bundle->events) {
+    if (se.event.feed == node_->id()) newest = std::max(newest, se.event.seq);
+  }
+  EXPECT_GT(newest, head) << "the pull, once the write was on disk, does not carry it";
 }
 
 }  // namespace

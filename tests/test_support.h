@@ -1,14 +1,19 @@
-// Helpers shared by the tests: the shared vectors folder, temporary directories.
+// Helpers shared by the tests: the shared vectors folder, temporary directories, a writer whose syncs wait.
 #ifndef HOLDFAST_TESTS_TEST_SUPPORT_H_
 #define HOLDFAST_TESTS_TEST_SUPPORT_H_
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "base/files.h"
 #include "base/json.h"
+#include "store/wal_vfs.h"
+#include "store/writer.h"
 
 namespace holdfast::testing {
 
@@ -59,6 +64,51 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// Holds the writer's WAL syncs (store/writer.h) until the test lets them go on, then syncs for real: its
+// commits are made and visible, not yet answered. When it goes, it lets them go and gives the writer its
+// real sync back (a sync already under way keeps the gate's state alive: it is shared).
+class GatedSync {
+ public:
+  GatedSync(store::Writer& writer, std::string wal) : writer_(writer), wal_(std::move(wal)) {
+    writer.SetWalSync([state = state_, wal = wal_] {
+      {
+        std::unique_lock lock(state->mu);
+        ++state->waiting;
+        state->cv.notify_all();
+        state->cv.wait(lock, [&] { return state->open; });
+      }
+      return store::SyncWal(wal, /*must_exist=*/true);
+    });
+  }
+  ~GatedSync() {
+    Open();
+    writer_.SetWalSync([wal = wal_] { return store::SyncWal(wal, /*must_exist=*/true); });
+  }
+  GatedSync(const GatedSync&) = delete;
+  GatedSync& operator=(const GatedSync&) = delete;
+
+  void WaitUntilASyncWaits() {
+    std::unique_lock lock(state_->mu);
+    state_->cv.wait(lock, [this] { return state_->waiting > 0; });
+  }
+  void Open() {
+    std::lock_guard lock(state_->mu);
+    state_->open = true;
+    state_->cv.notify_all();
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    int waiting = 0;
+    bool open = false;
+  };
+  store::Writer& writer_;
+  const std::string wal_;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace holdfast::testing

@@ -293,35 +293,6 @@ TEST_F(WriterTest, StateDigestBesideTheWriterIsTheDigestOfOneCommit) {
   }
 }
 
-// A WAL sync that waits until the test lets it go on, then syncs for real.
-class GatedSync {
- public:
-  explicit GatedSync(Writer& writer, std::string wal) {
-    writer.SetWalSync([this, wal] {
-      std::unique_lock lock(mu_);
-      ++waiting_;
-      cv_.notify_all();
-      cv_.wait(lock, [this] { return open_; });
-      return SyncWal(wal, /*must_exist=*/true);
-    });
-  }
-  void WaitUntilASyncWaits() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return waiting_ > 0; });
-  }
-  void Open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int waiting_ = 0;
-  bool open_ = false;
-};
-
 // The writer answers a batch only after the WAL was synced, and runs the next batch meanwhile.
 TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   Writer& w = node_->writer();
@@ -329,7 +300,7 @@ TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   const FeedHead before = w.head();
   auto db = node_->Read();
   ASSERT_TRUE(db.ok());
-  GatedSync gate(w, WalPath(**db));
+  testing::GatedSync gate(w, WalPath(**db));
 
   std::promise<Result<json::value>> first, second;
   w.Submit(Add("g", 10), [&](Result<json::value> r) { first.set_value(std::move(r)); });
@@ -366,8 +337,6 @@ TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   EXPECT_EQ(w.head().seq, before.seq + 2);
   EXPECT_TRUE(durable.get().ok());
   EXPECT_TRUE(w.WaitDurable().ok());  // nothing waits for a sync: at once
-  const std::string wal = WalPath(**db);
-  w.SetWalSync([wal] { return SyncWal(wal, /*must_exist=*/true); });  // the gate is about to go
 }
 
 // A sync the disk does not confirm fails the commands waiting for it, and the node takes no more writes.
