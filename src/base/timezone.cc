@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
+
+#include "base/files.h"
 
 namespace holdfast {
 namespace {
@@ -173,14 +173,14 @@ Result<TimeZone> TimeZone::Resolve(std::string_view name_or_rule, std::string_vi
       });
   if (!name_like) return Parse(name_or_rule, field);
   const std::string path = zoneinfo + "/" + std::string(name_or_rule);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Result<std::string> file = ReadFile(path);
+  if (!file.ok()) {
     return Invalid(fmt::format("no time zone named {:?} in {} (a tz database name like America/Chicago, or a "
                                "POSIX rule like CST6CDT,M3.2.0,M11.1.0)",
                                name_or_rule, zoneinfo),
                    std::string(field));
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string& bytes = *file;
   // TZif version 2 and later end with "\n<POSIX rule>\n" (RFC 8536 §3.3).
   const bool tzif =
       bytes.size() > 6 && bytes.compare(0, 4, "TZif") == 0 && bytes[4] >= '2' && bytes.back() == '\n';

@@ -1,6 +1,8 @@
 // holdfast init: found a city on its first node.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "auth/password.h"
 #include "auth/users.h"
 #include "base/timezone.h"
@@ -27,7 +29,10 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
     return Invalid("the city name must be 1 to 100 characters on one line");
   }
   HF_RETURN_IF_ERROR(auth::CheckUsername(admin_username));
-  if (!time_zone.empty()) HF_RETURN_IF_ERROR(TimeZone::Resolve(time_zone, "--time-zone").status());
+  std::optional<TimeZone> zone;
+  if (!time_zone.empty()) {
+    HF_ASSIGN_OR_RETURN(zone, TimeZone::Resolve(time_zone, "--time-zone"));
+  }
   const store::Registry& registry = domain::NodeRegistry();
   KeyPair city_key = GenerateSigningKey();
   KeyPair node_key = GenerateSigningKey();
@@ -43,7 +48,7 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
   HF_ASSIGN_OR_RETURN(auto node, store::Node::Open(dir, registry));
   auto founded = node->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
     HF_RETURN_IF_ERROR(domain::FoundCity(ctx, city, city_key, node_key.public_key));
-    if (!time_zone.empty()) HF_RETURN_IF_ERROR(domain::SetCityTimeZone(ctx, time_zone, "system").status());
+    if (zone) HF_RETURN_IF_ERROR(domain::SetCityTimeZone(ctx, *zone, time_zone, "system").status());
     auth::NewUser admin{admin_username, "Administrator", auth::RoleSet{auth::Role::kAdmin}, hash, true, ""};
     HF_RETURN_IF_ERROR(auth::CreateUser(ctx, admin, "system").status());
     return json::value(nullptr);

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
-#include "base/timezone.h"
 #include "journal/certificate.h"
 #include "store/journal.h"
 
@@ -92,13 +91,12 @@ Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& n
   return d;
 }
 
-Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const std::string& zone,
-                                     const std::string& actor) {
-  HF_ASSIGN_OR_RETURN(TimeZone parsed, TimeZone::Resolve(zone, "time_zone"));
+Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const TimeZone& zone,
+                                     const std::string& zone_name, const std::string& actor) {
   HF_ASSIGN_OR_RETURN(StmtRef s, ctx.db().Prepare("SELECT name FROM city LIMIT 1"));
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NotFound("this node holds no city yet");
-  json::object data{{"name", s->Text(0)}, {"time_zone", parsed.rule()}, {"zone_name", zone}};
+  json::object data{{"name", s->Text(0)}, {"time_zone", zone.rule()}, {"zone_name", zone_name}};
   s->Reset();
   HF_RETURN_IF_ERROR(ctx.Emit("city.time_zone_set", data, actor).status());
   return data;

@@ -14,6 +14,7 @@
 
 #include "base/crypto.h"
 #include "base/json.h"
+#include "base/timezone.h"
 #include "store/registry.h"
 #include "store/writer.h"
 
@@ -28,10 +29,10 @@ void RegisterCity(store::Registry& registry);
 Result<json::object> RevokeNode(store::CommandContext& ctx, const std::string& node,
                                 const std::string& reason, const std::string& actor);
 
-// Sets the city's time zone: a tz database name (America/Chicago) or a POSIX rule (base/timezone.h).
-// Answers {name, time_zone, zone_name}. Errors: kInvalid (field time_zone) for a zone that does not resolve.
-Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const std::string& zone,
-                                     const std::string& actor);
+// Sets the city's time zone to `zone`, resolved by the caller (TimeZone::Resolve, before the command: it
+// reads the tz database) from `zone_name`, as it was given. Answers {name, time_zone, zone_name}.
+Result<json::object> SetCityTimeZone(store::CommandContext& ctx, const TimeZone& zone,
+                                     const std::string& zone_name, const std::string& actor);
 
 Status FoundCity(store::CommandContext& ctx, const std::string& city_name, const KeyPair& city_key,
                  const Bytes& node_public_key);

@@ -7,13 +7,20 @@
 namespace holdfast::domain {
 
 Result<TimeZone> CityTimeZone(store::Db& db) {
-  // The city's own setting first; the zone is parsed again only when its rule changes.
+  // One small read, made by every command that dates something: the city's own rule, and the inspection
+  // settings' event hash, which names the settings. A zone is parsed again only when what names it changes.
   thread_local TimeZone city_zone;
-  HF_ASSIGN_OR_RETURN(store::StmtRef c, db.Prepare("SELECT time_zone FROM city WHERE time_zone<>'' LIMIT 1"));
-  HF_ASSIGN_OR_RETURN(bool set, c->Step());
-  if (set) {
-    if (c->TextView(0) != city_zone.rule()) {
-      auto parsed = TimeZone::Parse(c->TextView(0), "time_zone");
+  thread_local std::string cached_hash;
+  thread_local TimeZone cached_zone;
+  HF_ASSIGN_OR_RETURN(store::StmtRef s,
+                      db.Prepare("SELECT (SELECT time_zone FROM city WHERE time_zone<>'' LIMIT 1), "
+                                 "(SELECT event_hash FROM inspection_settings WHERE id='city')"));
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return Internal("a query of two subqueries gave no row");
+  // The city's own setting first.
+  if (!s->IsNull(0)) {
+    if (s->TextView(0) != city_zone.rule()) {
+      auto parsed = TimeZone::Parse(s->TextView(0), "time_zone");
       if (!parsed.ok()) {
         return Corrupt(
             fmt::format("the city holds a time zone that does not parse: {}", parsed.error().detail));
@@ -22,17 +29,10 @@ Result<TimeZone> CityTimeZone(store::Db& db) {
     }
     return city_zone;
   }
-  c->Reset();
-  // Then the inspection calendar's. The settings row's event hash names the settings; the zone is parsed
-  // again only when it changes.
-  thread_local std::string cached_hash;
-  thread_local TimeZone cached_zone;
-  HF_ASSIGN_OR_RETURN(store::StmtRef s,
-                      db.Prepare("SELECT event_hash FROM inspection_settings WHERE id='city'"));
-  HF_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return TimeZone();
-  if (s->TextView(0) == cached_hash) return cached_zone;
-  std::string hash = s->Text(0);
+  // Then the inspection calendar's; UTC without either.
+  if (s->IsNull(1)) return TimeZone();
+  if (s->TextView(1) == cached_hash) return cached_zone;
+  std::string hash = s->Text(1);
   s->Reset();
   HF_ASSIGN_OR_RETURN(store::StmtRef z,
                       db.Prepare("SELECT json_extract(settings_json, '$.calendar.time_zone') "

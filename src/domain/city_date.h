@@ -5,7 +5,8 @@
 // The city's time zone is its own setting (city.time_zone_set, domain/city.h: `holdfast init --time-zone`,
 // PUT /api/v1/city/time-zone); until it is set, the one its inspection calendar is configured with
 // (`calendar.time_zone` in the inspection settings, domain/inspections.h); UTC until either is. Commands take
-// today's date from here once and write it into their events (DESIGN §4), so a fold never depends on the zone.
+// today's date from here once and write it into their events (DESIGN §4), so a fold never depends on the
+// zone.
 //
 // Thread-safety: each thread keeps the zone it parsed last and reads the city's rule (or the settings' event
 // hash) on every call to see whether it changed.

@@ -35,13 +35,15 @@ void SetTimeZone(Call& c) {
   auto body = c.Body();
   if (!body.ok()) return c.Fail(body.error());
   ObjectReader r(*body);
-  std::string zone = r.RequiredString("time_zone", 64);
+  std::string name = r.RequiredString("time_zone", 64);
   if (Status s = r.Finish(); !s.ok()) return c.Fail(s.error());
+  auto zone = TimeZone::Resolve(name, "time_zone");  // reads the tz database: here, not on the writer
+  if (!zone.ok()) return c.Fail(zone.error());
   std::string actor = c.who.id();
   c.app->Write(
       c,
-      [zone, actor](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(json::object set, domain::SetCityTimeZone(ctx, zone, actor));
+      [zone = *zone, name, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object set, domain::SetCityTimeZone(ctx, zone, name, actor));
         HF_ASSIGN_OR_RETURN(Date today, domain::CityToday(ctx));
         set["today"] = today.ToString();
         return json::value(std::move(set));

@@ -57,9 +57,9 @@ std::string WalPath(Db& db);
 // means there is nothing to sync: without a WAL, every commit is in the database file.
 Status SyncWal(const std::string& wal_path, bool must_exist);
 
-// For a reader about to hand on what it read (to a vault; `holdfast backup` beside a serving node): makes every
-// commit it could have seen durable, since the writer's commits may be seen before they are synced. Inside
-// the serving process, Writer::WaitDurable does the same without a sync of its own.
+// For a reader about to hand on what it read (to a vault; `holdfast backup` beside a serving node): makes
+// every commit it could have seen durable, since the writer's commits may be seen before they are synced.
+// Inside the serving process, Writer::WaitDurable does the same without a sync of its own.
 Status SyncWal(Db& db);
 
 }  // namespace holdfast::store
