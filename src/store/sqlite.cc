@@ -66,20 +66,15 @@ void Stmt::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-namespace {
-// Process-wide SQLite settings, applied before SQLite initialises: no memory statistics, whose global mutex
-// every allocation would otherwise take. Each connection is used by one thread at a time (NOMUTEX below).
-void ConfigureSqliteOnce() {
+bool ConfigureSqlite() {
   static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    return sqlite3_initialize() == SQLITE_OK;
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK && sqlite3_initialize() == SQLITE_OK;
   }();
-  (void)configured;
+  return configured;
 }
-}  // namespace
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode, const char* vfs) {
-  ConfigureSqliteOnce();
+  if (!ConfigureSqlite()) return IoError("SQLite could not be initialised");
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (mode) {
     case OpenMode::kReadWrite:

@@ -1,5 +1,7 @@
 #include "store/wal_vfs.h"
 
+#include "store/sqlite.h"
+
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -189,7 +191,7 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
 }
 
 sqlite3_vfs* Register() {
-  if (sqlite3_initialize() != SQLITE_OK) return nullptr;
+  if (!ConfigureSqlite()) return nullptr;
   g_default = sqlite3_vfs_find(nullptr);
   if (!g_default || g_default->iVersion < 1) return nullptr;
   static sqlite3_vfs vfs;
