@@ -141,6 +141,9 @@ Status Db::Exec(std::string_view sql) {
 }
 
 Result<StmtRef> Db::Prepare(std::string_view sql) {
+  if (auto r = recent_.find(sql.data()); r != recent_.end() && *r->second.sql == sql) {
+    return StmtRef(r->second.stmt);
+  }
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* raw = nullptr;
@@ -149,6 +152,9 @@ Result<StmtRef> Db::Prepare(std::string_view sql) {
     if (rc != SQLITE_OK) return LastError(fmt::format("cannot prepare [{}]", sql));
     it = cache_.emplace(std::string(sql), std::make_unique<Stmt>(this, raw)).first;
   }
+  // Bounded: texts built at run time could otherwise add an address each time.
+  if (recent_.size() >= 4 * cache_.size() + 64) recent_.clear();
+  recent_[sql.data()] = {&it->first, it->second.get()};
   return StmtRef(it->second.get());
 }
 

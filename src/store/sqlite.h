@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/status.h"
 
@@ -125,6 +126,14 @@ class Db {
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;
+  // The same statements by where their text was when last asked for: most texts are literals, asked for from
+  // the same place each time, so one pointer lookup and one comparison of the text find them. A text built at
+  // run time may come at an address another text had; the comparison tells them apart.
+  struct Recent {
+    const std::string* sql;
+    Stmt* stmt;
+  };
+  std::unordered_map<const char*, Recent> recent_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed by the time it is destroyed.
