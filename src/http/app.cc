@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <optional>
 
 #include "auth/sessions.h"
 #include "base/crypto.h"
@@ -196,36 +197,37 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   std::string fingerprint =
       key.empty() ? "" : Hex(Sha256(fmt::format("{} {}\n{}", call.req.method, call.req.path, call.req.body)));
   const Clock& clock = node_.clock();
-  // The answer is built inside the command (so it can be remembered with the command's effects) and handed to
-  // the completion through this slot rather than through the command's JSON result.
-  auto slot = std::make_shared<Response>();
-  store::CommandFn wrapped = [command = std::move(command), answer = std::move(answer), key, actor,
-                              fingerprint, &clock, slot, keep,
+  // An answer to be remembered (the request has an Idempotency-Key) is built inside the command, so that it is
+  // kept with the command's effects, and handed to the completion through this slot; any other is built by the
+  // completion from the command's result, off the writer's thread.
+  auto slot = std::make_shared<std::optional<Response>>();
+  auto build = std::make_shared<std::function<Response(const json::value&)>>(std::move(answer));
+  store::CommandFn wrapped = [command = std::move(command), build, key, actor, fingerprint, &clock, slot, keep,
                               path = call.req.path](store::CommandContext& ctx) -> Result<json::value> {
-    if (!key.empty()) {
-      HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
-      if (seen) {
-        if (seen->fingerprint != fingerprint) {
-          return MakeError(Code::kInvalid,
-                           "this Idempotency-Key was already used for a different request; use a new key",
-                           "idempotency-key-reused", "Idempotency-Key");
-        }
-        *slot = Response{seen->status, seen->content_type, seen->body, {}};
-        if (!seen->location.empty()) slot->headers.emplace_back("Location", seen->location);
-        slot->headers.emplace_back("Idempotent-Replayed", "true");
-        return json::value(nullptr);
+    if (key.empty()) return command(ctx);
+    HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
+    if (seen) {
+      if (seen->fingerprint != fingerprint) {
+        return MakeError(Code::kInvalid,
+                         "this Idempotency-Key was already used for a different request; use a new key",
+                         "idempotency-key-reused", "Idempotency-Key");
       }
+      Response replay{seen->status, seen->content_type, seen->body, {}};
+      if (!seen->location.empty()) replay.headers.emplace_back("Location", seen->location);
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      *slot = std::move(replay);
+      return json::value(nullptr);
     }
     HF_ASSIGN_OR_RETURN(json::value result, command(ctx));
-    *slot = answer(result);
+    const Response& made = slot->emplace((*build)(result));
     // A refusal is not remembered (one whose events commit, like a refused approval): the corrected request
     // may be sent again with the same key.
-    if (!key.empty() && slot->status < 400) {
+    if (made.status < 400) {
       std::string location;
-      for (const auto& [k, v] : slot->headers) {
+      for (const auto& [k, v] : made.headers) {
         if (k == "Location") location = v;
       }
-      store::RememberedAnswer kept{fingerprint, slot->status, slot->content_type, slot->body, location};
+      store::RememberedAnswer kept{fingerprint, made.status, made.content_type, made.body, location};
       if (keep == Answer::kShownOnce) {
         Response done = Response::Problem(
             MakeError(Code::kConflict,
@@ -242,9 +244,9 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   // The call outlives this function: the writer answers later.
   Responder respond = call.respond;
   std::string path = call.req.path;
-  node_.writer().Submit(std::move(wrapped), [respond, path, slot](Result<json::value> r) {
+  node_.writer().Submit(std::move(wrapped), [respond, path, slot, build](Result<json::value> r) {
     if (!r.ok()) return respond(Response::Problem(r.error(), path));
-    respond(std::move(*slot));
+    respond(*slot ? std::move(**slot) : (*build)(*r));
   });
 }
 
