@@ -1,6 +1,7 @@
 #include "store/wal_vfs.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +135,18 @@ TEST_F(WalVfsTest, ACommitSurvivesTheProcessDyingRightAfterIt) {
   auto v = reader_->QueryInt("SELECT count(*) FROM t WHERE k=42 AND v='kept'");
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, 1);
+}
+
+// The node opens its write database (and so registers this VFS) before any other: SQLite's process-wide
+// settings must still take effect, or every allocation takes SQLite's global mutex for its statistics.
+TEST(SqliteSettingsTest, SettingsTakeEffectWhenTheWriteDatabaseIsOpenedFirst) {
+  testing::TempDir dir;
+  auto db = OpenWriteDb(dir.path() + "/t.db");
+  ASSERT_TRUE(db.ok()) << db.error().detail;
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES(1, 'x');").ok());
+  sqlite3_int64 used = -1, highest = -1;
+  ASSERT_EQ(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highest, 0), SQLITE_OK);
+  EXPECT_EQ(used, 0) << "SQLite counts its memory: its settings were applied after it initialised";
 }
 
 }  // namespace
