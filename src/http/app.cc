@@ -197,13 +197,13 @@ void App::Write(Call& call, store::CommandFn command, std::function<Response(con
   std::string fingerprint =
       key.empty() ? "" : Hex(Sha256(fmt::format("{} {}\n{}", call.req.method, call.req.path, call.req.body)));
   const Clock& clock = node_.clock();
-  // An answer to be remembered (the request has an Idempotency-Key) is built inside the command, so that it is
-  // kept with the command's effects, and handed to the completion through this slot; any other is built by the
-  // completion from the command's result, off the writer's thread.
+  // An answer to be remembered (the request has an Idempotency-Key) is built inside the command, so that it
+  // is kept with the command's effects, and handed to the completion through this slot; any other is built by
+  // the completion from the command's result, off the writer's thread.
   auto slot = std::make_shared<std::optional<Response>>();
   auto build = std::make_shared<std::function<Response(const json::value&)>>(std::move(answer));
-  store::CommandFn wrapped = [command = std::move(command), build, key, actor, fingerprint, &clock, slot, keep,
-                              path = call.req.path](store::CommandContext& ctx) -> Result<json::value> {
+  store::CommandFn wrapped = [command = std::move(command), build, key, actor, fingerprint, &clock, slot,
+                              keep, path = call.req.path](store::CommandContext& ctx) -> Result<json::value> {
     if (key.empty()) return command(ctx);
     HF_ASSIGN_OR_RETURN(auto seen, store::FindAnswer(ctx.db(), actor, key, clock.NowMs()));
     if (seen) {

@@ -143,7 +143,8 @@ TEST(SqliteSettingsTest, SettingsTakeEffectWhenTheWriteDatabaseIsOpenedFirst) {
   testing::TempDir dir;
   auto db = OpenWriteDb(dir.path() + "/t.db");
   ASSERT_TRUE(db.ok()) << db.error().detail;
-  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES(1, 'x');").ok());
+  ASSERT_TRUE(
+      (*db)->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES(1, 'x');").ok());
   sqlite3_int64 used = -1, highest = -1;
   ASSERT_EQ(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highest, 0), SQLITE_OK);
   EXPECT_EQ(used, 0) << "SQLite counts its memory: its settings were applied after it initialised";
