@@ -700,7 +700,10 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
                     FormatCents(non_cash), FormatCents(total)),
         "change-only-from-cash", "tenders");
   }
-  HF_ASSIGN_OR_RETURN(std::string number, NextReceiptNumber(ctx));
+  std::string number = request.receipt;
+  if (number.empty()) {
+    HF_ASSIGN_OR_RETURN(number, NextReceiptNumber(ctx));
+  }
   json::object d{{"receipt", number},
                  {"drawer_id", request.drawer_id},
                  {"payer_party_id", request.payer_party_id},

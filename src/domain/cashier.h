@@ -94,6 +94,9 @@ struct PaymentRequest {
   std::vector<FeeLine> items;
   std::vector<Tender> tenders;
   std::string clerk;  // the user id taking the payment: the drawer's owner
+  // The receipt's number when the command took it already (NextReceiptNumber, so that the items it pays for
+  // can name it); "" to take the next one.
+  std::string receipt;
 };
 
 // Takes a payment into an open drawer: checks that the drawer is open, at this node and the clerk's
