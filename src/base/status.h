@@ -121,6 +121,7 @@ class [[nodiscard]] Result {
 #define HF_CONCAT_INNER_(a, b) a##b
 #define HF_CONCAT_(a, b) HF_CONCAT_INNER_(a, b)
 // `HF_ASSIGN_OR_RETURN(auto x, Compute());` declares x from a Result or returns its error.
+// It expands to several statements: as the body of an `if` or a loop, brace it.
 #define HF_ASSIGN_OR_RETURN(decl, expr) \
   HF_ASSIGN_OR_RETURN_IMPL_(HF_CONCAT_(hf_result_, __LINE__), decl, expr)
 #define HF_ASSIGN_OR_RETURN_IMPL_(tmp, decl, expr) \
