@@ -19,7 +19,6 @@
 #include "journal/checkpoint.h"
 #include "store/journal.h"
 #include "store/verify.h"
-#include "store/wal_vfs.h"
 #include "sync/bundle.h"
 #include "sync/enroll.h"
 #include "sync/peer_auth.h"
@@ -869,10 +868,8 @@ TEST_F(SyncApiTest, APullCarriesNoEventBeforeItIsOnDisk) {
   KeyPair key;
   auto office = JoinOffice("office-1", &key);
   ASSERT_NE(office, nullptr);
-  auto db = node_->Read();
-  ASSERT_TRUE(db.ok());
   const int64_t head = node_->writer().head().seq;
-  GatedSync gate(node_->writer(), store::WalPath(**db));
+  GatedSync gate(node_->writer());
   auto write = std::async(std::launch::async, [&] {
     return Call("POST", "/api/v1/parties", R"({"kind":"person","name":"Pat Held"})", admin).status;
   });

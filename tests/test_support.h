@@ -12,7 +12,6 @@
 
 #include "base/files.h"
 #include "base/json.h"
-#include "store/wal_vfs.h"
 #include "store/writer.h"
 
 namespace holdfast::testing {
@@ -66,25 +65,25 @@ class TempDir {
   std::string path_;
 };
 
-// Holds the writer's WAL syncs (store/writer.h) until the test lets them go on, then syncs for real: its
-// commits are made and visible, not yet answered. When it goes, it lets them go and gives the writer its
-// real sync back (a sync already under way keeps the gate's state alive: it is shared).
+// Holds the writer's WAL syncs (store/writer.h) until the test lets them go on, then runs the writer's own
+// sync: its commits are made and visible, not yet answered. When it goes, it lets them go and gives the
+// writer its own sync back (a sync already under way keeps the gate's state alive: it is shared).
 class GatedSync {
  public:
-  GatedSync(store::Writer& writer, std::string wal) : writer_(writer), wal_(std::move(wal)) {
-    writer.SetWalSync([state = state_, wal = wal_] {
+  explicit GatedSync(store::Writer& writer) : writer_(writer), own_(writer.WalSync()) {
+    writer.SetWalSync([state = state_, own = own_] {
       {
         std::unique_lock lock(state->mu);
         ++state->waiting;
         state->cv.notify_all();
         state->cv.wait(lock, [&] { return state->open; });
       }
-      return store::SyncWal(wal, /*must_exist=*/true);
+      return own();
     });
   }
   ~GatedSync() {
     Open();
-    writer_.SetWalSync([wal = wal_] { return store::SyncWal(wal, /*must_exist=*/true); });
+    writer_.SetWalSync(own_);
   }
   GatedSync(const GatedSync&) = delete;
   GatedSync& operator=(const GatedSync&) = delete;
@@ -107,7 +106,7 @@ class GatedSync {
     bool open = false;
   };
   store::Writer& writer_;
-  const std::string wal_;
+  const std::function<Status()> own_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 

@@ -67,10 +67,12 @@ void Stmt::Reset() {
 }
 
 bool ConfigureSqlite() {
-  static const bool configured = [] {
-    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK && sqlite3_initialize() == SQLITE_OK;
+  static const bool initialised = [] {
+    // Refused only when SQLite was initialised before this first call; it then works, with its statistics.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize() == SQLITE_OK;
   }();
-  return configured;
+  return initialised;
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode, const char* vfs) {

@@ -22,7 +22,8 @@ class Db;
 
 // Process-wide SQLite settings, applied once before SQLite initialises (so before any connection or VFS): no
 // memory statistics, whose global mutex every allocation would otherwise take. Each connection is used by one
-// thread at a time (NOMUTEX in Db::Open). False if SQLite could not be set up so.
+// thread at a time (NOMUTEX in Db::Open). False if SQLite could not be initialised. Every way into SQLite
+// (Db::Open, the batched-WAL VFS) calls it first; SqliteSettingsTest checks the settings take effect.
 bool ConfigureSqlite();
 
 // A prepared statement. Bind with 1-based indexes, Step() until it returns false, read columns 0-based.

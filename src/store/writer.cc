@@ -94,6 +94,11 @@ void Writer::SetWalSync(std::function<Status()> sync) {
   wal_sync_ = std::move(shared);
 }
 
+std::function<Status()> Writer::WalSync() {
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  return *wal_sync_;
+}
+
 void Writer::MaybeCheckpoint() {
   // Without a Checkpointer, as SQLite's automatic checkpoint would (at 1,000 frames), but after the commit.
   constexpr int64_t kAutoCheckpointFrames = 1000;

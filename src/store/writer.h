@@ -132,6 +132,8 @@ class Writer {
   // Replaces the WAL sync that comes before the answers (store::SyncWal of the node's WAL), for fault
   // injection in tests; takes effect from the next sync. Thread-safe.
   void SetWalSync(std::function<Status()> sync);
+  // The WAL sync in use (for a test's sync to call after its own, and to put back). Thread-safe.
+  std::function<Status()> WalSync();
   void Start();
   // Answers everything already queued, then stops; later submissions fail with kUnavailable.
   void Stop();

@@ -13,7 +13,6 @@
 #include "journal/seal.h"
 #include "store/journal.h"
 #include "store/node.h"
-#include "store/wal_vfs.h"
 #include "test_support.h"
 
 namespace holdfast::store {
@@ -298,9 +297,7 @@ TEST_F(WriterTest, AnswersComeAfterTheSyncWhileTheNextBatchRuns) {
   Writer& w = node_->writer();
   ASSERT_TRUE(w.Execute(Add("g", 1)).ok());
   const FeedHead before = w.head();
-  auto db = node_->Read();
-  ASSERT_TRUE(db.ok());
-  testing::GatedSync gate(w, WalPath(**db));
+  testing::GatedSync gate(w);
 
   std::promise<Result<json::value>> first, second;
   w.Submit(Add("g", 10), [&](Result<json::value> r) { first.set_value(std::move(r)); });
