@@ -13,13 +13,12 @@
 //   2. Charge (outside the writer, on a thread that may wait): the gateway charges. When it does not answer,
 //      Lookup by the same key tells whether the charge happened.
 //   3. Settle (a command): the outcome is recorded; when approved, the payment is applied in the same
-//      command (when what it pays for has changed meanwhile and refuses it, the outcome is "unapplied", with
-//      the refusal as its message: the money was taken, and a supervisor refunds it, RefundUnappliedOnline):
-//      to the
-//      account (utility.payment_applied, channel "online", payment id and receipt = the attempt id, reference
-//      = the gateway's transaction id), or to the permit (permit.paid, receipt = the attempt id, channel
-//      "online", reference = the gateway's transaction id), or the license renewed for a year
-//      (license.renewed, receipt = the attempt id).
+//      command: to the account (utility.payment_applied, channel "online", payment id and receipt = the
+//      attempt id, reference = the gateway's transaction id), or to the permit (permit.paid, receipt = the
+//      attempt id, channel "online", reference = the gateway's transaction id), or the license renewed for a
+//      year (license.renewed, receipt = the attempt id). When what it pays for has changed meanwhile and
+//      refuses it, the outcome is "unapplied", with the refusal as its message: the money was taken, and a
+//      supervisor refunds it (RefundUnappliedOnline).
 // An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
 // "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
 // runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
