@@ -172,6 +172,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     // pack ahead, while this one stores and folds the events of the pack before.
     store::ChainChecker chain(city_pub, last.city, "the backup's keys object");
     std::future<Result<Fetched>> next;
+    std::future<void> disposal;
     auto fetch = [&](size_t i) {
       return std::async(std::launch::async, [&target, key, &packs, &chain, i] {
         return FetchPack(target, key, packs[i], i, packs.size(), chain);
@@ -224,6 +225,10 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       }
       for (const auto& seal : fetched->pack.seals) HF_RETURN_IF_ERROR(store::InsertSeal(*db, seal));
       done += static_cast<int64_t>(fetched->events.size());
+      // Freeing a pack's decoded events is work too: done beside this thread, one pack at a time.
+      if (disposal.valid()) disposal.wait();
+      disposal = std::async(std::launch::async,
+                            [gone = std::move(*fetched)]() mutable { Fetched freed = std::move(gone); });
       report.packs += 1;
       say(fmt::format("pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
     }
