@@ -252,6 +252,91 @@ TEST_F(ApiTest, BadInputGetsAClearProblemNeverAServerError) {
   }
 }
 
+// Every route, with hostile values in its path, its query and its body, sent by the administrator (so the
+// input gets past sign-in and reaches the handlers): always a clear answer below 500 (problem+json when
+// refused, which Call checks), and the node still serving afterwards.
+TEST_F(ApiTest, EveryRouteAnswersHostileInputWithAProblemNeverAServerError) {
+  UseTestProcessor();  // the online payment routes read their input only when the processor is there
+  std::string token = AdminToken();
+  const std::vector<std::string> segments = {"x",   "0",      "-1",    "99999999999999999999", "%00",
+                                             "%FF", "%2E%2E", "a%2Fb", std::string(300, 'z'),  "%22%3Cb%3E"};
+  const std::vector<std::string> query_values = {"",    "-1",        "abc", "99999999999999999999",
+                                                 "%00", "2026-02-30"};
+  const std::string deep = std::string(200, '[') + std::string(200, ']');
+  const std::vector<std::string> bodies = {"",
+                                           "null",
+                                           "[]",
+                                           "{}",
+                                           "\"text\"",
+                                           "-0",
+                                           "1e999",
+                                           "{\"a\":",
+                                           deep,
+                                           "{\"\\u0000\":1}",
+                                           "{\"x\":\"\\ud800\"}",
+                                           "\xff\xfe"};
+  // Values of the wrong kind, or of the right kind but out of any sensible range, for each declared field.
+  const std::vector<json::value> hostile = {json::value(1.5),
+                                            json::value(int64_t{-9007199254740991}),
+                                            json::value(uint64_t{18446744073709551615u}),
+                                            json::value(""),
+                                            json::value(std::string(5000, 'w')),
+                                            json::value(std::string("\xE2\x80\xAE\0x", 5)),
+                                            json::value(json::array{json::value(nullptr)}),
+                                            json::value(json::object{{"x", 1}}),
+                                            json::value(nullptr),
+                                            json::value(true),
+                                            json::value("2026-02-30"),
+                                            json::value(int64_t{0})};
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+    Answer a = Call(method, target, body, token);
+    // A route that ends the session (signing out) must not end the sweep.
+    if (a.status == 401) token = SignIn("admin", admin_password_).Str("token");
+    return a;
+  };
+  int requests = 0;
+  for (const auto& route : app_->router().routes()) {
+    if (route->peer) continue;  // signed node-to-node requests: refused before any input is read
+    auto target = [&](const std::string& segment) {
+      std::string t = route->pattern;
+      for (size_t open; (open = t.find('{')) != std::string::npos;)
+        t.replace(open, t.find('}', open) - open + 1, segment);
+      return t;
+    };
+    const bool has_params = route->pattern.find('{') != std::string::npos;
+    for (const std::string& segment : has_params ? segments : std::vector<std::string>{""}) {
+      for (const std::string& body :
+           route->request_schema.is_null() ? std::vector<std::string>{""} : bodies) {
+        call(route->method, target(segment), body);
+        ++requests;
+      }
+    }
+    std::string plain = target("x");
+    for (const auto& [name, description] : route->query_params) {
+      for (const std::string& v : query_values) {
+        call(route->method, plain + "?" + name + "=" + v, {});
+        ++requests;
+      }
+    }
+    if (!route->request_schema.is_object()) continue;
+    const json::value* properties = route->request_schema.as_object().if_contains("properties");
+    if (!properties || !properties->is_object()) continue;
+    for (const auto& field : properties->as_object()) {
+      for (const json::value& v : hostile) {
+        json::object body{{field.key(), v}};
+        call(route->method, plain, json::serialize(body));
+        ++requests;
+      }
+    }
+    json::object all;
+    for (const auto& field : properties->as_object()) all[field.key()] = json::value(std::string(5000, 'w'));
+    call(route->method, plain, json::serialize(all));
+    ++requests;
+  }
+  EXPECT_GT(requests, 1000);
+  EXPECT_EQ(Call("GET", "/readyz").status, 200);
+}
+
 TEST_F(ApiTest, ReplayedIdempotencyKeyGetsTheOriginalAnswer) {
   std::string token = AdminToken();
   std::string body = R"({"kind":"business","name":"Prairie Builders LLC"})";
