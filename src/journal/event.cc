@@ -64,9 +64,10 @@ Result<StoredEvent> Encode(Event event) {
 
 namespace {
 
-Result<StoredEvent> DecodeParsed(std::string_view bytes, const json::value& v) {
+// Takes the event's data from `v` (moved, not copied).
+Result<StoredEvent> DecodeParsed(std::string_view bytes, json::value& v) {
   if (!v.is_object()) return Corrupt("event is not a JSON object");
-  const json::object& o = v.get_object();
+  json::object& o = v.get_object();
   if (o.size() != 9)
     return Corrupt("event must have exactly the members v, feed, seq, prev, time, tick, actor, type, data");
   auto str = [&](const char* k) -> const json::string* {
@@ -87,7 +88,7 @@ Result<StoredEvent> DecodeParsed(std::string_view bytes, const json::value& v) {
   int64_t version = 0;
   Event e;
   const json::string *feed = str("feed"), *prev = str("prev"), *actor = str("actor"), *type = str("type");
-  const json::value* data = o.if_contains("data");
+  json::value* data = o.if_contains("data");
   if (!num("v", &version) || version != kEventVersion) return Corrupt("event version is not 1");
   if (!feed || !prev || !actor || !type || !data || !data->is_object() || !num("seq", &e.seq) ||
       !num("time", &e.stamp.time) || !num("tick", &e.stamp.tick)) {
@@ -97,7 +98,7 @@ Result<StoredEvent> DecodeParsed(std::string_view bytes, const json::value& v) {
   e.prev = std::string(*prev);
   e.actor = std::string(*actor);
   e.type = std::string(*type);
-  e.data = data->get_object();
+  e.data = std::move(data->get_object());
   HF_RETURN_IF_ERROR(CheckEnvelope(e));
   StoredEvent s{std::move(e), std::string(bytes), {}};
   s.hash = Sha256(s.bytes);
