@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 
 #include "store/node_log.h"
 
@@ -219,15 +220,52 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
   // The events were checked when they were stored (verify checks them again).
   HF_ASSIGN_OR_RETURN(int64_t total, db.QueryInt("SELECT COUNT(*) FROM events"));
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events ORDER BY stored"));
+  // Read here a batch at a time and decoded on another thread while this one folds the batch before; that
+  // thread also frees each batch once it is folded.
+  constexpr size_t kBatch = 4096;
+  using Batch = std::vector<journal::StoredEvent>;
+  bool read_all = false;  // stepping on would start the statement over
+  auto read = [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> bodies;
+    bodies.reserve(kBatch);
+    while (!read_all && bodies.size() < kBatch) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) {
+        read_all = true;
+        break;
+      }
+      bodies.emplace_back(AsChars(s->Blob(0)));
+    }
+    return bodies;
+  };
+  auto decode = [](std::vector<std::string> bodies, Batch folded) -> Result<Batch> {
+    folded = {};
+    Batch out;
+    out.reserve(bodies.size());
+    for (const std::string& body : bodies) {
+      HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::DecodeStored(body));
+      out.push_back(std::move(se));
+    }
+    return out;
+  };
+  HF_ASSIGN_OR_RETURN(std::vector<std::string> first, read());
+  std::future<Result<Batch>> next = std::async(std::launch::async, decode, std::move(first), Batch{});
   LogOrderFold fold;
   int64_t done = 0;
+  Batch folded;
   for (;;) {
-    HF_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    HF_ASSIGN_OR_RETURN(journal::StoredEvent se, journal::DecodeStored(AsChars(s->Blob(0))));
-    HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
-    HF_RETURN_IF_ERROR(fold.Fold(db, registry, se));
-    if (progress && (++done % 10000 == 0 || done == total)) progress(done, total);
+    Result<Batch> batch = next.get();
+    if (!batch.ok()) return batch.error();
+    if (batch->empty()) break;
+    HF_ASSIGN_OR_RETURN(std::vector<std::string> bodies, read());
+    // On any return below, `next` waits in its destructor for the decoding under way.
+    next = std::async(std::launch::async, decode, std::move(bodies), std::move(folded));
+    for (const journal::StoredEvent& se : *batch) {
+      HF_RETURN_IF_ERROR(IndexAggregates(db, registry, se.event));
+      HF_RETURN_IF_ERROR(fold.Fold(db, registry, se));
+      if (progress && (++done % 10000 == 0 || done == total)) progress(done, total);
+    }
+    folded = std::move(*batch);
   }
   return Status::Ok();
 }
