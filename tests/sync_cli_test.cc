@@ -27,6 +27,19 @@ TEST(SyncCli, NodeVerbsHaveHelp) {
   }
 }
 
+TEST(SyncCli, SyncSaysWhatIsMissing) {
+  TempDir tmp;
+  RunResult no_node = RunHoldfast({"sync", "--data", tmp.Sub("nothing")});
+  EXPECT_EQ(no_node.exit_code, 2) << no_node.Describe();
+  EXPECT_NE(no_node.err.find("no node in"), std::string::npos) << no_node.Describe();
+
+  const std::string dir = tmp.Sub("central");
+  ASSERT_EQ(RunHoldfast({"init", "--data", dir, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  RunResult no_peer = RunHoldfast({"sync", "--data", dir});
+  EXPECT_EQ(no_peer.exit_code, 2) << no_peer.Describe();
+  EXPECT_NE(no_peer.err.find("use --peer URL"), std::string::npos) << no_peer.Describe();
+}
+
 TEST(SyncCli, InviteJoinAndSyncAgainstAServedCentral) {
   TempDir tmp;
   const std::string central = tmp.Sub("central"), office = tmp.Sub("office-1");

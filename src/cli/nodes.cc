@@ -139,6 +139,9 @@ int Join(const std::string& dir, const std::string& central, const std::string& 
 }
 
 int SyncOnce(const std::string& dir, const std::vector<std::string>& peers_given) {
+  // The node first: a directory without one says so, not that it lists no peers.
+  auto node = store::Node::Open(dir, domain::NodeRegistry());
+  if (!node.ok()) return ReportError(node.error());
   std::vector<std::string> peers = peers_given;
   if (peers.empty()) {
     auto configured = ReadPeers(dir);
@@ -149,8 +152,6 @@ int SyncOnce(const std::string& dir, const std::vector<std::string>& peers_given
     return ReportError(
         Invalid(fmt::format("no peer given and none listed in {}/peers: use --peer URL", dir)));
   }
-  auto node = store::Node::Open(dir, domain::NodeRegistry());
-  if (!node.ok()) return ReportError(node.error());
   int failed = 0;
   for (const auto& url : peers) {
     auto started = std::chrono::steady_clock::now();
