@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace holdfast::store {
 
 const std::string_view kNodeLogDdl =
@@ -100,22 +102,23 @@ journal::FullSubtreeHash LogSubtrees(Db& db) {
 
 Result<Hash> LogRoot(Db& db, uint64_t size) { return journal::SubtreeRoot(LogSubtrees(db), 0, size); }
 
-Result<std::vector<std::string>> CheckLog(Db& db) {
+void LogLeaves::Add(int64_t stored, std::span<const uint8_t> hash) {
+  auto h = ToHash(hash, "an event hash");
+  if (!h.ok()) not_hashes_.push_back(stored);
+  leaves_.emplace_back(stored, h.ok() ? *h : Hash{});
+}
+
+Result<std::vector<std::string>> LogLeaves::Check(Db& db) {
   std::vector<std::string> problems;
+  std::sort(not_hashes_.begin(), not_hashes_.end());
+  for (int64_t stored : not_hashes_)
+    problems.push_back(fmt::format("log: the event stored at {} has no 32-byte hash", stored));
   HF_ASSIGN_OR_RETURN(uint64_t size, LogSize(db));
   // What the kept levels should hold, rebuilt from the events alone.
+  std::sort(leaves_.begin(), leaves_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   journal::MemoryMerkleTree tree;
-  {
-    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT stored, hash FROM events ORDER BY stored"));
-    for (;;) {
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      auto h = ToHash(s->Blob(1), "an event hash");
-      if (!h.ok())
-        problems.push_back(fmt::format("log: the event stored at {} has no 32-byte hash", s->Int(0)));
-      tree.Append(journal::MerkleLeafHash(h.ok() ? *h : Hash{}));
-    }
-  }
+  for (const auto& [stored, hash] : leaves_) tree.Append(journal::MerkleLeafHash(hash));
+  leaves_ = {};
   auto full = tree.Full();
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT level, idx, hash FROM log_nodes ORDER BY level, idx"));
   uint64_t kept = 0;
@@ -143,6 +146,17 @@ Result<std::vector<std::string>> CheckLog(Db& db) {
         fmt::format("log: {} kept hashes are missing ({} of {})", expected - kept, kept, expected));
   }
   return problems;
+}
+
+Result<std::vector<std::string>> CheckLog(Db& db) {
+  LogLeaves leaves;
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT stored, hash FROM events ORDER BY stored"));
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    leaves.Add(s->Int(0), s->Blob(1));
+  }
+  return leaves.Check(db);
 }
 
 }  // namespace holdfast::store

@@ -9,6 +9,7 @@
 #define HOLDFAST_STORE_NODE_LOG_H_
 
 #include <cstdint>
+#include <span>
 
 #include "base/crypto.h"
 #include "base/status.h"
@@ -34,6 +35,20 @@ Result<Hash> LogRoot(Db& db, uint64_t size);
 // Recomputes every kept hash from the events and reports each one that differs or is missing or extra, as
 // "log level L index I".
 Result<std::vector<std::string>> CheckLog(Db& db);
+
+// The events' places in the log (`stored`) and the hashes stored beside them, for a caller that reads every
+// event anyway (verify): gathered in any order, then checked as CheckLog checks them, without reading the
+// events again.
+class LogLeaves {
+ public:
+  // `hash`: the event's stored hash column.
+  void Add(int64_t stored, std::span<const uint8_t> hash);
+  Result<std::vector<std::string>> Check(Db& db);
+
+ private:
+  std::vector<std::pair<int64_t, Hash>> leaves_;
+  std::vector<int64_t> not_hashes_;  // places whose hash column is not 32 bytes
+};
 
 }  // namespace holdfast::store
 
