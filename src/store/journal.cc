@@ -129,12 +129,16 @@ Result<FeedHead> LoadHead(Db& db, std::string_view feed) {
   return FeedHead{s->Int(0), Hex(s->Blob(1))};
 }
 
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se) {
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& se,
+                   std::optional<int64_t> at) {
   const journal::Event& e = se.event;
-  HF_ASSIGN_OR_RETURN(StmtRef s,
-                      db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s, at ? db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
+                                 "VALUES(?,?,?,?,?,?,?,?)")
+                    : db.Prepare("INSERT INTO events(feed, seq, hash, body, time, tick, type, stored) "
                                  "VALUES(?,?,?,?,?,?,?,(SELECT COALESCE(MAX(stored), -1) + 1 FROM events))"));
   s->BindAll(e.feed, e.seq);
+  if (at) s->Bind(8, *at);
   s->BindBlob(3, se.hash)
       .BindBlob(4, AsBytes(se.bytes))
       .Bind(5, e.stamp.time)

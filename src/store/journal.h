@@ -56,8 +56,11 @@ struct FeedHead {
 };
 Result<FeedHead> LoadHead(Db& db, std::string_view feed);
 
-// Stores an event (which must not be stored yet) and indexes its aggregates. Does not fold.
-Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event);
+// Stores an event (which must not be stored yet) and indexes its aggregates. Does not fold. It takes the next
+// place in the log; a caller that knows that place already (restore, which stores a log from its start)
+// passes it as `at`.
+Status InsertEvent(Db& db, const Registry& registry, const journal::StoredEvent& event,
+                   std::optional<int64_t> at = std::nullopt);
 Status InsertSeal(Db& db, const journal::Seal& seal);
 
 // Folds a stored event into each of its aggregates: applied directly when it sorts after every event already

@@ -213,7 +213,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
         const journal::StoredEvent& se = fetched->events[j];
         const journal::Event& e = se.event;
         latest_stamp = std::max(latest_stamp, e.stamp);
-        Status stored = store::InsertEvent(*db, registry, se);
+        Status stored = store::InsertEvent(*db, registry, se, first + static_cast<int64_t>(j));
         if (stored.ok()) stored = fold.Fold(*db, registry, se);
         if (!stored.ok()) {
           return Damaged(fmt::format("object {}: the event at log position {} ({}/{}) cannot be stored: {}",
