@@ -169,16 +169,19 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "city", last.city));
 
     // Packs are fetched, opened, decoded and checked (hashes, chains, seals) on a thread of their own, one
-    // pack ahead, while this one stores and folds the events of the pack before.
+    // pack ahead, while this one stores and folds the events of the pack before; that thread also frees each
+    // pack once it is folded.
     store::ChainChecker chain(city_pub, last.city, "the backup's keys object");
     std::future<Result<Fetched>> next;
-    std::future<void> disposal;
-    auto fetch = [&](size_t i) {
-      return std::async(std::launch::async, [&target, key, &packs, &chain, i] {
-        return FetchPack(target, key, packs[i], i, packs.size(), chain);
-      });
+    auto fetch = [&](size_t i, Fetched folded) {
+      return std::async(std::launch::async,
+                        [&target, key, &packs, &chain, i, folded = std::move(folded)]() mutable {
+                          folded = {};
+                          return FetchPack(target, key, packs[i], i, packs.size(), chain);
+                        });
     };
-    if (!packs.empty()) next = fetch(0);
+    if (!packs.empty()) next = fetch(0, {});
+    Fetched folded;
     int64_t done = 0;
     journal::Stamp latest_stamp;
     store::LogOrderFold fold;
@@ -204,7 +207,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     };
     for (size_t i = 0; i < packs.size(); ++i) {
       Result<Fetched> fetched = next.get();
-      if (i + 1 < packs.size()) next = fetch(i + 1);
+      if (i + 1 < packs.size()) next = fetch(i + 1, std::move(folded));
       // On any return below, `next` (a std::async future) waits in its destructor for the fetch under way.
       if (!fetched.ok()) return fetched.error();
       report.bytes += static_cast<int64_t>(fetched->sealed_bytes);
@@ -225,10 +228,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       }
       for (const auto& seal : fetched->pack.seals) HF_RETURN_IF_ERROR(store::InsertSeal(*db, seal));
       done += static_cast<int64_t>(fetched->events.size());
-      // Freeing a pack's decoded events is work too: done beside this thread, one pack at a time.
-      if (disposal.valid()) disposal.wait();
-      disposal = std::async(std::launch::async,
-                            [gone = std::move(*fetched)]() mutable { Fetched freed = std::move(gone); });
+      folded = std::move(*fetched);
       report.packs += 1;
       say(fmt::format("pack {} of {}: {} of {} events", i + 1, packs.size(), done, last.size));
     }
