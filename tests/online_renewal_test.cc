@@ -98,11 +98,13 @@ TEST_F(OnlineRenewalTest, AnOwnerRenewsALicenseOnlineAndIsChargedOnce) {
 // The processor is silent while the owner pays; meanwhile a clerk renews the same license by phone. When the
 // owner's charge is then approved it can no longer renew anything: it is recorded as charged but unapplied,
 // for the office to refund, instead of staying pending with the money taken, and it is never charged again.
-// A supervisor then refunds it to the card, once.
+// A supervisor then refunds it to the card, once; and refunds the phone payment, which undoes its renewal.
 TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRecordedForARefund) {
   const int64_t fee = Call("GET", "/api/v1/licenses/" + biscuit_ + "/renewal", {}, resident_)
                           .body.at("total_cents")
                           .as_int64();
+  const std::string first_expires(
+      Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_).Str("expires_on"));
   http::HttpGateway unreachable({.host = "127.0.0.1", .port = 1, .timeout = std::chrono::milliseconds(500)});
   app_->set_gateway(&unreachable);
   allow_unavailable_ = true;
@@ -141,8 +143,7 @@ TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRec
                   .as_array()
                   .empty());
 
-  // A supervisor refunds it to the card, through the processor, once however often asked; a clerk cannot,
-  // and an applied payment is not refunded this way.
+  // A supervisor refunds it to the card, through the processor, once however often asked; a clerk cannot.
   const std::string charge(retried.body.at("payment").at("id").as_string());
   const std::string refund = "/api/v1/utility/online-payments/" + charge + "/refund";
   const std::string supervisor = UserToken(admin_, "sam", json::array{"supervisor"});
@@ -168,12 +169,22 @@ TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRec
   Answer listed = Call("GET", "/api/v1/utility/online-payments?status=refunded", {}, clerk_);
   ASSERT_EQ(listed.body.at("items").as_array().size(), 1u);
   EXPECT_EQ(listed.body.at("items").as_array()[0].at("id").as_string(), charge);
-  const std::string applied(phone.body.at("payment").at("id").as_string());
-  Answer not_this = Call("POST", "/api/v1/utility/online-payments/" + applied + "/refund", why, supervisor);
-  EXPECT_EQ(not_this.status, 409);
-  EXPECT_EQ(not_this.Type(), "not-refundable");
   EXPECT_EQ(Call("POST", "/api/v1/utility/online-payments/OP-nope/refund", why, supervisor).status, 404);
   EXPECT_EQ(processor_->refunds(), 1);
+
+  // The applied phone payment is refunded too: the renewal it paid for is undone first, in one step, and
+  // then its card refunded, once.
+  const std::string applied(phone.body.at("payment").at("id").as_string());
+  const std::string undo = "/api/v1/utility/online-payments/" + applied + "/refund";
+  Answer undone = Call("POST", undo, R"({"reason":"the owner moved away"})", supervisor);
+  ASSERT_EQ(undone.status, 200) << json::serialize(undone.body);
+  EXPECT_EQ(undone.Str("status"), "refunded");
+  EXPECT_EQ(processor_->refunds(), 2);
+  Answer back = Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_);
+  EXPECT_EQ(back.Str("expires_on"), first_expires);
+  EXPECT_EQ(back.body.at("renewals").as_int64(), 0);
+  EXPECT_EQ(Call("POST", undo, R"({"reason":"the owner moved away"})", supervisor).Str("status"), "refunded");
+  EXPECT_EQ(processor_->refunds(), 2);
   ExpectVerifiedAndRebuiltAlike();
 }
 

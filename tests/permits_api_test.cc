@@ -8,6 +8,7 @@
 
 #include "domain/permit_types.h"
 #include "domain/permits.h"
+#include "http/test_gateway.h"
 #include "permit_fixture.h"
 #include "process.h"
 
@@ -318,6 +319,49 @@ TEST_F(PermitsApiTest, AVoidedPaymentLeavesTheFeesDueAgainUntilThePermitIsIssued
   Stop();
   RunResult verify = RunHoldfast({"verify", "--data", dir_.path()});
   EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
+}
+
+// Fees paid online by card and refunded by a supervisor are due again, and the card refunded once; once the
+// permit is issued on a payment, that payment is not refunded (nothing changes, the card keeps the charge)
+// until the permit is voided.
+TEST_F(PermitsApiTest, AnOnlinePaymentRefundedLeavesTheFeesDueAgainUntilThePermitIsIssued) {
+  UseTestProcessor();
+  const std::string number = Apply(Application("fence", 0, "")).Str("number");
+  const std::string permit = "/api/v1/permits/" + number;
+  const int64_t due = Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64();
+  ASSERT_GT(due, 0);
+  auto pay = [&](const std::string& key) {
+    Answer a = Call("POST", permit + "/online-payments",
+                    json::serialize(json::object{{"amount_cents", due},
+                                                 {"card_number", std::string(http::kTestCardApproved)},
+                                                 {"expiry", "12/30"}}),
+                    clerk_, {{"Idempotency-Key", key}});
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    return "/api/v1/utility/online-payments/" + std::string(a.body.at("payment").at("id").as_string()) +
+           "/refund";
+  };
+  const std::string why = R"({"reason":"the applicant withdrew"})";
+  const std::string first = pay("k-1");
+  EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), 0);
+  Answer refunded = Call("POST", first, why, supervisor_);
+  ASSERT_EQ(refunded.status, 200) << json::serialize(refunded.body);
+  EXPECT_EQ(refunded.Str("status"), "refunded");
+  EXPECT_EQ(processor_->refunds(), 1);
+  EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), due);
+  EXPECT_EQ(Call("POST", permit + "/issue", {}, tech_).Type(), "permit-unpaid");
+
+  // Paid again and issued: the refund is refused, and nothing changes.
+  const std::string second = pay("k-2");
+  ASSERT_EQ(Call("POST", permit + "/issue", {}, tech_).status, 200);
+  Answer refused = Call("POST", second, why, supervisor_);
+  EXPECT_EQ(refused.status, 409) << json::serialize(refused.body);
+  EXPECT_EQ(refused.Type(), "permit-issued");
+  EXPECT_NE(refused.Str("detail").find("void the permit first"), std::string::npos) << refused.Str("detail");
+  EXPECT_EQ(processor_->refunds(), 1);
+  Answer approved = Call("GET", "/api/v1/utility/online-payments?status=approved", {}, clerk_);
+  ASSERT_EQ(approved.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", permit, {}, clerk_).Str("status"), "issued");
+  ExpectVerifiedAndRebuiltAlike();
 }
 
 }  // namespace

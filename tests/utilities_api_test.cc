@@ -3,8 +3,8 @@
 // online by card, one at a counter by check, one by a mailed check that arrives in the bank's lockbox file,
 // an incident declared for 14 days with its notice on the public status, no late fee during it or in the 30
 // days of grace after it, then late fees and the shut-off list as the rules say; a voided counter payment
-// leaves the amount owed again; online payments charge once whatever the card processor answers. Then the
-// node verifies and rebuilds to the same digest.
+// leaves the amount owed again; online payments charge once whatever the card processor answers, and one
+// refunded to the card is owed again. Then the node verifies and rebuilds to the same digest.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -535,6 +535,72 @@ TEST_F(UtilitiesApiTest, OnlinePaymentsChargeOnceWhateverTheProcessorAnswers) {
   }
   EXPECT_EQ(online, processor_->approved_charges());
   EXPECT_EQ(online, 4);
+  ExpectVerifiedAndRebuiltAlike();
+}
+
+// A payment made online and applied is refunded to the card by a supervisor: the account owes it again, once,
+// however often the refund is asked for, even when the processor failed to answer the first time. A charge
+// that was never taken is not refunded, and a clerk cannot refund.
+TEST_F(UtilitiesApiTest, AnAppliedOnlinePaymentIsRefundedToTheCardAndOwedAgain) {
+  const std::string olga = Resident("olga", Account("300001", "Olga Petrova"));
+  ASSERT_EQ(Import("june.csv", "account,period,amount,due_date\n300001,2026-05,55.00,2026-06-20\n").status,
+            201);
+  Answer paid = PayOnline("300001", 2000, http::kTestCardApproved, "k-1", olga);
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  ASSERT_EQ(Balance("300001"), 3500);
+  const std::string refund = "/api/v1/utility/online-payments/" +
+                             std::string(paid.body.at("payment").at("id").as_string()) + "/refund";
+  const std::string why = R"({"reason":"paid the wrong account"})";
+  EXPECT_EQ(Call("POST", refund, why, clerk_).status, 403);
+  EXPECT_EQ(Call("POST", refund, why, olga).status, 403);
+  EXPECT_EQ(Balance("300001"), 3500);
+
+  // The processor does not answer: the payment is taken off the account and waits for its refund, and the
+  // supervisor is told so.
+  http::HttpGateway unreachable({.host = "127.0.0.1", .port = 1, .timeout = std::chrono::milliseconds(500)});
+  app_->set_gateway(&unreachable);
+  allow_unavailable_ = true;
+  Answer unreached = Call("POST", refund, why, supervisor_);
+  EXPECT_EQ(unreached.status, 503) << json::serialize(unreached.body);
+  EXPECT_NE(unreached.Str("detail").find("taken off utility 300001 and waits, unapplied, for its refund"),
+            std::string::npos)
+      << unreached.Str("detail");
+  allow_unavailable_ = false;
+  app_->set_gateway(gateway_.get());
+  EXPECT_EQ(processor_->refunds(), 0);
+  EXPECT_EQ(Balance("300001"), 5500);
+  Answer waiting = Call("GET", "/api/v1/utility/online-payments?status=unapplied", {}, clerk_);
+  ASSERT_EQ(waiting.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(waiting.body.at("items").as_array()[0].at("message").as_string(), "paid the wrong account");
+
+  // Asked again: the card is refunded, once; the account owes the payment again, once.
+  Answer refunded = Call("POST", refund, why, supervisor_);
+  ASSERT_EQ(refunded.status, 200) << json::serialize(refunded.body);
+  EXPECT_EQ(refunded.Str("status"), "refunded");
+  EXPECT_EQ(Call("POST", refund, why, supervisor_).Str("refund_reference"), refunded.Str("refund_reference"));
+  EXPECT_EQ(processor_->refunds(), 1);
+  EXPECT_EQ(Balance("300001"), 5500);
+  int reversals = 0;
+  const json::array ledger = Get("300001").body.at("ledger").as_array();
+  for (const auto& row : ledger) {
+    if (row.at("kind").as_string() == "reversal") ++reversals;
+  }
+  EXPECT_EQ(reversals, 1);
+
+  // A declined card took nothing: there is nothing to refund.
+  Answer declined = PayOnline("300001", 1000, http::kTestCardDeclined, "k-2", olga);
+  ASSERT_EQ(declined.status, 402);
+  Answer none = Call("GET", "/api/v1/utility/online-payments?status=declined", {}, clerk_);
+  ASSERT_EQ(none.body.at("items").as_array().size(), 1u);
+  Answer not_taken =
+      Call("POST",
+           "/api/v1/utility/online-payments/" +
+               std::string(none.body.at("items").as_array()[0].at("id").as_string()) + "/refund",
+           why, supervisor_);
+  EXPECT_EQ(not_taken.status, 409);
+  EXPECT_EQ(not_taken.Type(), "not-refundable");
+  EXPECT_EQ(processor_->refunds(), 1);
+  EXPECT_EQ(Balance("300001"), 5500);
   ExpectVerifiedAndRebuiltAlike();
 }
 

@@ -755,30 +755,34 @@ std::vector<std::pair<std::string, PaidItemsReversal>>& Reversals() {
   return reversals;
 }
 
-// Runs the reversal registered for each kind of item on the voided receipt.
-Status ReversePaidItems(store::CommandContext& ctx, VoidedReceipt voided, const std::string& actor) {
-  HF_ASSIGN_OR_RETURN(StmtRef s,
-                      ctx.db().Prepare("SELECT ref FROM receipt_items WHERE receipt=? ORDER BY line"));
-  s->Bind(1, voided.receipt);
-  std::vector<std::string> refs;
+// What a receipt paid for: its distinct refs in the order of its items, with the amount of each.
+Result<std::vector<PaidItem>> PaidItemsOf(Db& db, std::string_view receipt) {
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s, db.Prepare("SELECT ref, amount_cents FROM receipt_items WHERE receipt=? ORDER BY line"));
+  s->Bind(1, receipt);
+  std::vector<PaidItem> items;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    std::string ref = s->Text(0);
-    if (!ref.empty() && std::find(refs.begin(), refs.end(), ref) == refs.end())
-      refs.push_back(std::move(ref));
+    std::string_view ref = s->TextView(0);
+    if (ref.empty()) continue;
+    auto same = std::find_if(items.begin(), items.end(), [&](const PaidItem& i) { return i.ref == ref; });
+    if (same == items.end()) same = items.insert(items.end(), PaidItem{std::string(ref), 0});
+    same->amount_cents += s->Int(1);
   }
-  s->Reset();
+  return items;
+}
+}  // namespace
+
+Status ReversePaidItems(store::CommandContext& ctx, const ReversedPayment& reversed,
+                        const std::string& actor) {
   for (const auto& [prefix, reversal] : Reversals()) {
-    voided.refs.clear();
-    for (const auto& ref : refs) {
-      if (ref.starts_with(prefix)) voided.refs.push_back(ref);
-    }
-    if (!voided.refs.empty()) HF_RETURN_IF_ERROR(reversal(ctx, voided, actor));
+    ReversedPayment some = reversed;
+    std::erase_if(some.items, [&](const PaidItem& i) { return !i.ref.starts_with(prefix); });
+    if (!some.items.empty()) HF_RETURN_IF_ERROR(reversal(ctx, some, actor));
   }
   return Status::Ok();
 }
-}  // namespace
 
 void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal) {
   for (const auto& [prefix, existing] : Reversals()) {
@@ -818,8 +822,15 @@ Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& 
                                            {"approved_by", request.approved_by}},
                               actor)
                          .status());
-  HF_RETURN_IF_ERROR(
-      ReversePaidItems(ctx, {receipt->number, {}, request.reason, request.approved_by}, actor));
+  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(ctx.db(), receipt->number));
+  HF_RETURN_IF_ERROR(ReversePaidItems(ctx,
+                                      {.receipt = receipt->number,
+                                       .described = "receipt " + receipt->number,
+                                       .instead = "refund the receipt instead of voiding it",
+                                       .items = std::move(items),
+                                       .reason = request.reason,
+                                       .approved_by = request.approved_by},
+                                      actor));
   HF_ASSIGN_OR_RETURN(auto after, GetReceipt(ctx.db(), receipt->number));
   return *after;
 }

@@ -122,20 +122,29 @@ Result<std::optional<json::object>> GetReceipt(store::Db& db, std::string_view n
 // taken in between.
 Result<std::string> NextReceiptNumber(store::CommandContext& ctx);
 
-// What a void undoes besides the money. A component whose items a receipt pays for (each item's ref names the
-// thing paid for, e.g. a license number) registers, once at startup, how to reverse what the receipt paid
-// for; VoidPayment calls it inside the void command, after payment.voided, with the distinct refs of the
-// receipt's items that start with `ref_prefix`, in the order of the items. Its error fails the void, which
-// then changes nothing.
-struct VoidedReceipt {
-  std::string receipt;
-  std::vector<std::string> refs;
+// What taking a payment back undoes besides the money. A component whose items a payment pays for (each
+// item's ref names the thing paid for, e.g. a license number) registers, once at startup, how to reverse what
+// the payment paid for. ReversePaidItems calls it inside the command that takes the payment back (a receipt's
+// void, an online charge's refund), with the payment's distinct refs that start with `ref_prefix`, in the
+// order of its items. Its error fails that command, which then changes nothing.
+struct PaidItem {
+  std::string ref;
+  Cents amount_cents = 0;  // what the payment paid for `ref`, over all its lines
+};
+struct ReversedPayment {
+  std::string receipt;    // the receipt's number, or the online payment's id: what events record as `receipt`
+  std::string described;  // how messages name it: "receipt r-central-7", "online payment OP-…"
+  std::string instead;    // what else to do when it cannot be reversed ("" for nothing else), for messages
+  std::vector<PaidItem> items;
   std::string reason;
   std::string approved_by;
 };
-using PaidItemsReversal =
-    std::function<Status(store::CommandContext& ctx, const VoidedReceipt& voided, const std::string& actor)>;
+using PaidItemsReversal = std::function<Status(store::CommandContext& ctx, const ReversedPayment& reversed,
+                                               const std::string& actor)>;
 void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal);
+// Runs the reversal registered for each kind of item `reversed` paid for.
+Status ReversePaidItems(store::CommandContext& ctx, const ReversedPayment& reversed,
+                        const std::string& actor);
 
 struct OpenDrawerRequest {
   Cents float_cents = 0;  // the starting cash, 0..kMaxAmountCents

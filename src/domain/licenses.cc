@@ -391,11 +391,18 @@ std::optional<int64_t> TagHandedOut(const journal::Event& e) {
   return std::nullopt;
 }
 
-// The PaidItemsReversal of licenses: undoes, license by license, the changes the voided receipt paid for.
-Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voided, const std::string& actor) {
+// ", or <what else to do>" for messages, when there is something else.
+std::string Otherwise(const ReversedPayment& reversed) {
+  return reversed.instead.empty() ? "" : ", or " + reversed.instead;
+}
+
+// The PaidItemsReversal of licenses: undoes, license by license, the changes the payment taken back paid for.
+Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voided,
+                          const std::string& actor) {
   Db& db = ctx.db();
   HF_ASSIGN_OR_RETURN(const Date today, CityToday(ctx));
-  for (const std::string& number : voided.refs) {
+  for (const PaidItem& item : voided.items) {
+    const std::string& number = item.ref;
     HF_ASSIGN_OR_RETURN(auto current, GetLicense(db, number, today));
     if (!current) continue;  // not a license of this city: nothing of it to undo
     HF_ASSIGN_OR_RETURN(std::vector<journal::StoredEvent> events,
@@ -408,9 +415,9 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voide
       if (events[i].event.type == "license.sale_voided") undone.push_back(receipt);
     }
     if (first == events.size()) {
-      return Conflict(fmt::format("license {} on receipt {} was changed before receipts were recorded on "
-                                  "license changes: void the license, or refund the receipt",
-                                  number, voided.receipt),
+      return Conflict(fmt::format("license {} on {} was changed before receipts were recorded on license "
+                                  "changes: void the license{}",
+                                  number, voided.described, Otherwise(voided)),
                       "sale-not-reversible");
     }
     json::object before, after;
@@ -422,9 +429,9 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voide
       // A later sale that was voided itself has left the license as this one did.
       const bool undone_since = std::find(undone.begin(), undone.end(), receipt) != undone.end();
       if (i >= first && !of_sale && !undone_since) {
-        return Conflict(fmt::format("license {} changed after the sale on receipt {} ({} at {}): undo that "
-                                    "change first, or refund the receipt instead of voiding it",
-                                    number, voided.receipt, e.type, e.feed),
+        return Conflict(fmt::format("license {} changed after the sale on {} ({} at {}): undo that change "
+                                    "first{}",
+                                    number, voided.described, e.type, e.feed, Otherwise(voided)),
                         "license-changed-since-sale");
       }
       after = LicenseAfter(std::move(after), events[i], today);
@@ -439,8 +446,8 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voide
     if (StringOr(after, "event_hash") != StringOr(*current, "event_hash") ||
         StringOr(after, "expires_on") != StringOr(*current, "expires_on")) {
       return Conflict(fmt::format("license {} holds changes made at offices that could not see each other: "
-                                  "resolve its conflicts, then void the license or refund the receipt",
-                                  number),
+                                  "resolve its conflicts, then void the license{}",
+                                  number, Otherwise(voided)),
                       "sale-not-reversible");
     }
     const bool issued_by_sale = events[first].event.type == "license.issued";
@@ -456,8 +463,7 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const VoidedReceipt& voide
                       {"pet_id", StringOr(*current, "pet_id")},
                       {"pet_owner", nullptr}};
     if (issued_by_sale) {
-      data["void_reason"] =
-          fmt::format("the sale on receipt {} was voided: {}", voided.receipt, voided.reason);
+      data["void_reason"] = fmt::format("the sale on {} was voided: {}", voided.described, voided.reason);
     } else {
       json::object restore;
       for (const char* k : {"owner_party_id", "tag", "term_years", "starts_on", "expires_on", "renewals",

@@ -78,6 +78,13 @@ Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_vi
         StringOr(d, "id"), StringOr(d, "number"), IntOr(d, "amount_cents"), StringOr(d, "card_last4"),
         StringOr(d, "payer"), StringOr(d, "started_on"), e.stamp.time, e.stamp.time, se.HashHex(), target);
   }
+  if (e.type.ends_with(".online_payment_unapplied")) {
+    // An applied charge taken back off what it paid for, to be refunded; its reason becomes `message`.
+    return db.Run(
+        "UPDATE utility_online_payments SET status='unapplied', message=?, updated_at=?, event_hash=? "
+        "WHERE id=? AND status='approved'",
+        StringOr(d, "reason"), e.stamp.time, se.HashHex(), StringOr(d, "id"));
+  }
   if (e.type.ends_with(".online_payment_refunded")) {
     // Only a charge that was not applied is refunded; its reason replaces the refusal in `message`.
     return db.Run(
@@ -341,7 +348,8 @@ void RegisterOnlinePayments(store::Registry& registry) {
        {"utility.online_payment_started", "utility.online_payment_settled", "permit.online_payment_started",
         "permit.online_payment_settled", "license.online_payment_started", "license.online_payment_settled",
         "utility.online_payment_refunded", "permit.online_payment_refunded",
-        "license.online_payment_refunded"}) {
+        "license.online_payment_refunded", "utility.online_payment_unapplied",
+        "permit.online_payment_unapplied", "license.online_payment_unapplied"}) {
     registry.AddRule({type, store::OneAggregate("online-payment"), ApplyOnlinePayment});
   }
 }
@@ -459,23 +467,73 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
                       {"failed", std::move(failed)}};
 }
 
-Result<json::object> RefundUnappliedOnline(Db& db, store::Writer& writer, PaymentGateway& gateway,
-                                           const std::string& id, const std::string& reason, Date today,
-                                           const std::string& actor) {
+namespace {
+
+// An approved charge taken back off what it paid for (the account owes it again, the permit's fees are due
+// again, the renewal is undone), in one command: the attempt is then "unapplied", to be refunded.
+Result<json::object> Unapply(store::Writer& writer, const std::string& id, const std::string& reason,
+                             Date today, const std::string& actor) {
+  HF_ASSIGN_OR_RETURN(json::value done, writer.Execute([id, reason, today, actor](store::CommandContext& ctx)
+                                                           -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
+    if (!now) return NotFound(fmt::format("no online payment {}", id));
+    if (StringOr(*now, "status") != "approved") return json::value(std::move(*now));  // taken back already
+    const std::string number(StringOr(*now, "number"));
+    const std::string target(StringOr(*now, "target"));
+    const Cents amount = IntOr(*now, "amount_cents");
+    HF_RETURN_IF_ERROR(ReversePaidItems(
+        ctx,
+        {.receipt = id,
+         .described = "online payment " + id,
+         .instead = "",
+         .items = {{target == TargetName(PaymentTarget::kUtilityAccount) ? AccountItemRef(number) : number,
+                    amount}},
+         .reason = reason,
+         .approved_by = actor},
+        actor));
+    HF_RETURN_IF_ERROR(ctx.Emit(target + ".online_payment_unapplied",
+                                json::object{{"id", id},
+                                             {"number", number},
+                                             {"amount_cents", amount},
+                                             {"reason", reason},
+                                             {"unapplied_on", today.ToString()}},
+                                actor)
+                           .status());
+    HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
+    if (!after) return Internal(fmt::format("online payment {} vanished", id));
+    return json::value(std::move(*after));
+  }));
+  return done.as_object();
+}
+
+}  // namespace
+
+Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                  const std::string& id, const std::string& reason, Date today,
+                                  const std::string& actor) {
   if (reason.empty()) return Invalid("say why the charge is refunded", "reason");
   HF_ASSIGN_OR_RETURN(auto attempt, FindAttempt(db, id));
   if (!attempt) return NotFound(fmt::format("no online payment {}", id));
+  const bool was_applied = StringOr(*attempt, "status") == "approved";
+  if (was_applied) {
+    HF_ASSIGN_OR_RETURN(attempt, Unapply(writer, id, reason, today, actor));
+  }
   const std::string status(StringOr(*attempt, "status"));
   if (status == "refunded") return *attempt;  // a retry: refunded once
   auto not_refundable = [&](std::string_view now) {
-    return Refused(Code::kConflict, "not-refundable",
-                   fmt::format("online payment {} is {}: only a charge that could not be applied (unapplied) "
-                               "is refunded here. An applied payment is reversed like any other payment of "
-                               "what it paid for.",
-                               id, now));
+    return Refused(
+        Code::kConflict, "not-refundable",
+        fmt::format("online payment {} is {}: only a charge that was taken (approved or unapplied) "
+                    "is refunded",
+                    id, now));
   };
   if (status != "unapplied") return not_refundable(status);
 
+  // Said when this request took the payment back but the card is not refunded.
+  const std::string taken_back =
+      was_applied ? fmt::format(" The payment was taken off {} {} and waits, unapplied, for its refund.",
+                                StringOr(*attempt, "target"), StringOr(*attempt, "number"))
+                  : "";
   // The processor refunds at most once per key, whoever asks and however often.
   const std::string reference(StringOr(*attempt, "reference"));
   Result<ChargeResult> refund = gateway.Refund(reference, id + "-refund");
@@ -483,24 +541,26 @@ Result<json::object> RefundUnappliedOnline(Db& db, store::Writer& writer, Paymen
   std::string note = reason;
   if (refund.ok()) {
     if (!refund->approved()) {
-      return Refused(Code::kConflict, "refund-declined",
-                     fmt::format("the card processor would not refund charge {} of payment {}: {}", reference,
-                                 id, refund->message.empty() ? "no reason given" : refund->message));
+      return Refused(
+          Code::kConflict, "refund-declined",
+          fmt::format("the card processor would not refund charge {} of payment {}: {}.{}", reference, id,
+                      refund->message.empty() ? "no reason given" : refund->message, taken_back));
     }
     refund_reference = refund->reference;
   } else if (refund.error().code == Code::kConflict && refund.error().type == "already-refunded") {
     // Refunded outside Holdfast (at the processor's own site): recorded, so it leaves the list.
     note = fmt::format("{} (the card processor had already refunded this charge)", reason);
   } else if (refund.error().code == Code::kUnavailable) {
-    return MakeError(Code::kUnavailable,
-                     fmt::format("the card processor did not answer, so payment {} is not refunded yet. Ask "
-                                 "again: the card is refunded at most once.",
-                                 id),
-                     refund.error().type.empty() ? "gateway-unavailable" : refund.error().type);
+    return MakeError(
+        Code::kUnavailable,
+        fmt::format("the card processor did not answer, so payment {} is not refunded yet.{} Ask "
+                    "again: the card is refunded at most once.",
+                    id, taken_back),
+        refund.error().type.empty() ? "gateway-unavailable" : refund.error().type);
   } else {
     return Refused(Code::kConflict, "refund-declined",
-                   fmt::format("the card processor refused to refund charge {} of payment {}: {}", reference,
-                               id, refund.error().detail));
+                   fmt::format("the card processor refused to refund charge {} of payment {}: {}.{}",
+                               reference, id, refund.error().detail, taken_back));
   }
 
   HF_ASSIGN_OR_RETURN(

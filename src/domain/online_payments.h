@@ -18,7 +18,8 @@
 //      attempt id, channel "online", reference = the gateway's transaction id), or the license renewed for a
 //      year (license.renewed, receipt = the attempt id). When what it pays for has changed meanwhile and
 //      refuses it, the outcome is "unapplied", with the refusal as its message: the money was taken, and a
-//      supervisor refunds it (RefundUnappliedOnline).
+//      supervisor refunds it (RefundOnline). A supervisor can also refund an applied charge: it is first
+//      taken back off what it paid for, and is then unapplied.
 // An attempt whose outcome is not known (the gateway did not answer, the node stopped midway) stays
 // "pending": the payer's retry with the same key finishes it, and ReconcileOnlinePayments, which `serve`
 // runs every minute, asks the gateway about it. An attempt the gateway never received is "abandoned" after
@@ -31,6 +32,9 @@
 //   <target>.online_payment_settled  id, number, outcome ("approved" | "declined" | "abandoned"), reference,
 //                                    authorization_code, decline_code, message, settled_on
 //                                    ("unapplied": charged, but not applied; `message` says why)
+//   <target>.online_payment_unapplied id, number, amount_cents, reason, unapplied_on: an applied charge
+//                                    taken back off what it paid for, in the command that reverses it there,
+//                                    to be refunded (status "unapplied", `message` the reason)
 //   <target>.online_payment_refunded id, number, amount_cents, refund_reference (the gateway's; "" when the
 //                                    processor had refunded it already), reason, refunded_on: an unapplied
 //                                    charge given back to the card (status "refunded")
@@ -111,14 +115,19 @@ Result<OnlinePaymentOutcome> PayOnline(store::Writer& writer, PaymentGateway& ga
 Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
                                              int64_t now_ms, int64_t min_age_ms, Date today);
 
-// Refunds the unapplied charge of online payment `id` to its card, through `gateway` (its idempotency key is
-// the id and "-refund", so a retry, from any node, refunds once), then records it on `writer`; `db` is a read
-// connection. `actor` decides (a supervisor). Answers the payment, status "refunded"; one refunded already is
-// answered as it is. Errors: 404; 409 "not-refundable" for any status but unapplied; 409 "refund-declined"
-// when the processor refuses; 503 (nothing recorded; ask again) when it does not answer; 422 for no reason.
-Result<json::object> RefundUnappliedOnline(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
-                                           const std::string& id, const std::string& reason, Date today,
-                                           const std::string& actor);
+// Refunds the charge of online payment `id` to its card, through `gateway` (its idempotency key is the id and
+// "-refund", so a retry, from any node, refunds once), then records it on `writer`; `db` is a read
+// connection. `actor` decides (a supervisor). An applied charge ("approved") is first taken back off what it
+// paid for, in one command (the reversals registered with RegisterPaidItemsReversal, domain/cashier.h): the
+// account owes the amount again, the permit's fees are due again, the renewal is undone; it is then
+// "unapplied". Answers the payment, status "refunded"; one refunded already is answered as it is. Errors:
+// 404; 409 "not-refundable" for a charge not taken (pending, declined, abandoned); the reversal's 409 when
+// what it paid for has changed since (nothing changed); 409 "refund-declined" when the processor refuses;
+// 503 when it does not answer (ask again); 422 for no reason. After a 409 "refund-declined" or a 503 an
+// applied charge stays taken back ("unapplied"), and the message says so.
+Result<json::object> RefundOnline(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
+                                  const std::string& id, const std::string& reason, Date today,
+                                  const std::string& actor);
 
 // Online payments by status ("" all, or pending, approved, declined, abandoned, unapplied), newest first, at
 // most `limit`; or the attempts on one account or permit (`number` not "").

@@ -242,36 +242,31 @@ Result<json::object> Record(store::CommandContext& ctx, std::string type, json::
 
 // The PaidItemsReversal of permits: a voided receipt no longer pays the permit's fees. A permit issued since
 // keeps its fees paid (the void is refused: refund instead); a closed one keeps its record as it is.
-Status ReversePermitPayment(store::CommandContext& ctx, const VoidedReceipt& voided,
+Status ReversePermitPayment(store::CommandContext& ctx, const ReversedPayment& reversed,
                             const std::string& actor) {
-  for (const std::string& number : voided.refs) {
+  for (const PaidItem& item : reversed.items) {
+    const std::string& number = item.ref;
     HF_ASSIGN_OR_RETURN(auto permit, GetPermit(ctx.db(), number));
     if (!permit) continue;
-    bool paid_by_receipt = false;
+    bool paid_by_it = false;
     for (const auto& r : ArrayOr(*permit, "receipts")) {
-      if (r.is_string() && r.get_string() == voided.receipt) paid_by_receipt = true;
+      if (r.is_string() && r.get_string() == reversed.receipt) paid_by_it = true;
     }
-    if (!paid_by_receipt) continue;
+    if (!paid_by_it) continue;
     std::string_view status = StringOr(*permit, "status");
     if (status != "applied" && status != "in_review") {
       if (Closed(status)) continue;
       return Refused(Code::kConflict, "permit-issued",
-                     fmt::format("permit {} was issued after receipt {} paid its fees: refund the receipt "
-                                 "instead of voiding it, or void the permit",
-                                 number, voided.receipt));
-    }
-    HF_ASSIGN_OR_RETURN(auto receipt, GetReceipt(ctx.db(), voided.receipt));
-    if (!receipt) return Internal(fmt::format("receipt {} vanished while being voided", voided.receipt));
-    Cents amount = 0;
-    for (const auto& item : ArrayOr(*receipt, "items")) {
-      if (StringOr(item.as_object(), "ref") == number) amount += IntOr(item.as_object(), "amount_cents");
+                     fmt::format("permit {} was issued after {} paid its fees: {}void the permit first",
+                                 number, reversed.described,
+                                 reversed.instead.empty() ? "" : fmt::format("{}, or ", reversed.instead)));
     }
     HF_RETURN_IF_ERROR(Record(ctx, "permit.payment_voided",
                               json::object{{"number", number},
-                                           {"receipt", voided.receipt},
-                                           {"amount_cents", amount},
-                                           {"reason", voided.reason},
-                                           {"approved_by", voided.approved_by}},
+                                           {"receipt", reversed.receipt},
+                                           {"amount_cents", item.amount_cents},
+                                           {"reason", reversed.reason},
+                                           {"approved_by", reversed.approved_by}},
                               actor)
                            .status());
   }

@@ -286,26 +286,19 @@ Result<json::object> Existing(Db& db, std::string_view number, Date today) {
   return *a;
 }
 
-// The PaidItemsReversal of utility payments taken at a counter: the account owes the amount again.
-Status ReverseCounterPayment(store::CommandContext& ctx, const VoidedReceipt& voided,
-                             const std::string& actor) {
+// The PaidItemsReversal of utility payments (at a counter or online): the account owes the amount again.
+Status ReversePayment(store::CommandContext& ctx, const ReversedPayment& reversed, const std::string& actor) {
   HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
-  for (const std::string& ref : voided.refs) {
-    std::string number = ref.substr(kRefPrefix.size());
-    HF_ASSIGN_OR_RETURN(bool applied, LedgerHas(ctx.db(), number, voided.receipt));
+  for (const PaidItem& item : reversed.items) {
+    std::string number = item.ref.substr(kRefPrefix.size());
+    HF_ASSIGN_OR_RETURN(bool applied, LedgerHas(ctx.db(), number, reversed.receipt));
     if (!applied) continue;
-    HF_ASSIGN_OR_RETURN(auto receipt, GetReceipt(ctx.db(), voided.receipt));
-    if (!receipt) return Internal(fmt::format("receipt {} vanished while being voided", voided.receipt));
-    Cents amount = 0;
-    for (const auto& item : ArrayOr(*receipt, "items")) {
-      if (StringOr(item.as_object(), "ref") == ref) amount += IntOr(item.as_object(), "amount_cents");
-    }
     HF_RETURN_IF_ERROR(ctx.Emit("utility.payment_reversed",
                                 json::object{{"number", number},
-                                             {"payment_id", voided.receipt},
-                                             {"amount_cents", amount},
-                                             {"reason", voided.reason},
-                                             {"receipt", voided.receipt},
+                                             {"payment_id", reversed.receipt},
+                                             {"amount_cents", item.amount_cents},
+                                             {"reason", reversed.reason},
+                                             {"receipt", reversed.receipt},
                                              {"reversed_on", today.ToString()}},
                                 actor)
                            .status());
@@ -384,7 +377,7 @@ void RegisterUtilities(store::Registry& registry) {
   registry.AddRule({"utility.settings_set",
                     [](const journal::Event&) { return std::vector<std::string>{"utility-settings:city"}; },
                     ApplySettings});
-  RegisterPaidItemsReversal(std::string(kRefPrefix), ReverseCounterPayment);
+  RegisterPaidItemsReversal(std::string(kRefPrefix), ReversePayment);
 }
 
 // --- settings ---------------------------------------------------------------------------------------------
@@ -605,13 +598,15 @@ Result<json::object> PayAtCounter(store::CommandContext& ctx, const UtilityCount
   payment.tenders = p.tenders;
   payment.clerk = clerk;
   payment.items.push_back({"UTIL-PAY", fmt::format("Utility payment, account {}", p.number), p.amount_cents,
-                           fmt::format("{}{}", kRefPrefix, p.number)});
+                           AccountItemRef(p.number)});
   HF_ASSIGN_OR_RETURN(json::object receipt, TakePayment(ctx, payment, clerk));
   std::string number(StringOr(receipt, "receipt"));
   HF_ASSIGN_OR_RETURN(json::object after, ApplyPayment(ctx, p.number, number, p.amount_cents, "counter",
                                                        number, "", today, clerk));
   return json::object{{"receipt", std::move(receipt)}, {"account", std::move(after)}};
 }
+
+std::string AccountItemRef(std::string_view number) { return fmt::format("{}{}", kRefPrefix, number); }
 
 Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string& number,
                                   const std::string& payment_id, Cents amount_cents,

@@ -103,6 +103,10 @@ struct UtilityCounterPayment {
 Result<json::object> PayAtCounter(store::CommandContext& ctx, const UtilityCounterPayment& p, Date today,
                                   const std::string& clerk);
 
+// The ref of what pays account `number`: on a receipt's items, and for taking a payment back
+// (ReversePaidItems, domain/cashier.h).
+std::string AccountItemRef(std::string_view number);
+
 // Applies a payment that arrived by another channel (online, lockbox) under `payment_id`, which must be new
 // for the account (409 "payment-applied").
 Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string& number,

@@ -292,8 +292,7 @@ void RefundOnline(Call& call) {
     Call& c = *keep;
     auto db = app.node().Read();
     if (!db.ok()) return c.Fail(db.error());
-    auto refunded =
-        domain::RefundUnappliedOnline(**db, app.node().writer(), *gateway, id, reason, today, actor);
+    auto refunded = domain::RefundOnline(**db, app.node().writer(), *gateway, id, reason, today, actor);
     if (!refunded.ok()) return c.Fail(refunded.error());
     c.ReplyJson(200, *refunded);
   });
@@ -534,10 +533,12 @@ void RegisterUtilityRoutes(App& app) {
          .pattern = "/api/v1/utility/online-payments/{id}/refund",
          .roles = kSupervisors,
          .summary =
-             "Refund to the card an online charge that could not be applied (status unapplied), through "
-             "the card processor, with the reason. Asking again never refunds twice; 409 "
-             "not-refundable for any other status; 503 when the processor did not answer (nothing "
-             "recorded: ask again)",
+             "Refund an online charge to the card through the card processor, with the reason: one that "
+             "could not be applied (status unapplied), or an applied one (approved), which is first taken "
+             "back off what it paid for (the account owes it again, the permit's fees are due again, the "
+             "license renewal is undone; 409 when that has changed since, and nothing changes). Asking "
+             "again never refunds twice; 409 not-refundable for a charge not taken; 503 when the processor "
+             "did not answer (ask again)",
          .tag = "utilities",
          .request_schema = Obj({{"reason", Str(500)}}, {"reason"}, true),
          .response_schema = Type("object"),
