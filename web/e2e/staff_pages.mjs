@@ -8,7 +8,9 @@
 // second office, cut off, changes the same phone number as central (joined, served without peers, synced
 // once), and the supervisor resolves it (the node holds the resolution); the clerk finds account 100002 by
 // the customer's name and takes a $20.00 cash payment into a drawer opened through the API (the balance
-// drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); a phone renewal paid by
+// drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); a $15.00 card payment
+// taken by phone is refunded by the supervisor from the account's ledger (the clerk is not offered it; the
+// node then holds the refund and the balance owed again); a phone renewal paid by
 // a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
 // sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
 // node holds the refund with the processor's reference and the reason); the admin sees the
@@ -233,6 +235,34 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   check(payment.length === 1 && payment[0].amount_cents === -2000 && (await paid.innerText()).includes(payment[0].receipt),
     `the ledger does not hold one $20.00 payment on the receipt shown: ${JSON.stringify(payment)}`);
   await t.visitAtEveryWidth(clerk, 'utility-paid');
+
+  // --- an online payment on the account, refunded to the card by the supervisor from the ledger
+  step('the clerk takes a $15.00 card payment by phone; the supervisor refunds it from the account\'s ledger');
+  const phone = await apiExpect(201, base, 'POST', `/api/v1/utility/accounts/${ACCOUNT}/online-payments`,
+    { amount_cents: 1500, card_number: '4242424242424242', expiry: '12/30' }, clerkToken, { 'Idempotency-Key': 'e2e-phone-pay' });
+  const phoneId = phone.payment.id;
+  check(phone.account.balance_cents === startCents - 3500, `the phone payment left a balance of ${phone.account.balance_cents}`);
+  await clerk.reload();
+  await clerk.getByTestId('account-ledger').waitFor();
+  check(await clerk.getByTestId(`refund-${phoneId}`).count() === 0, 'a clerk is offered the refund of an online payment');
+  await sup.goto(`${base}/staff/utilities/${ACCOUNT}`);
+  await sup.getByTestId(`refund-${phoneId}`).click();
+  const phoneForm = sup.getByTestId(`refund-form-${phoneId}`);
+  await phoneForm.getByLabel('Why is it refunded?').fill('Paid the wrong account');
+  await phoneForm.getByRole('button', { name: 'Refund $15.00 to the card' }).click();
+  const phoneRefunded = sup.getByTestId('payment-messages').getByTestId('alert-success');
+  await phoneRefunded.waitFor();
+  check((await phoneRefunded.innerText()).includes('ending 4242'), `the refund confirmation does not name the card: ${await phoneRefunded.innerText()}`);
+  const owedAgain = dollars(startCents - 2000);
+  await sup.getByTestId('account-balance').filter({ hasText: owedAgain }).waitFor();
+  check(await sup.getByTestId(`refund-${phoneId}`).count() === 0, 'the refunded payment is still offered for a refund');
+  const afterRefund = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
+  check(afterRefund.balance_cents === startCents - 2000, `the node holds a balance of ${afterRefund.balance_cents} after the refund, not ${startCents - 2000}`);
+  const phoneHeld = (await apiExpect(200, base, 'GET', '/api/v1/utility/online-payments?status=refunded', undefined, supervisorToken))
+    .items.find((p) => p.id === phoneId);
+  check(phoneHeld && phoneHeld.refund_reference && phoneHeld.message === 'Paid the wrong account',
+    `the node does not hold the phone payment's refund with its reference and reason: ${JSON.stringify(phoneHeld)}`);
+  await t.visitAtEveryWidth(sup, 'utility-refunded');
 
   // --- a card charge that could not be applied, refunded by the supervisor
   step('a phone renewal paid by a card the processor answers late, while a second one renews the license first');

@@ -1,7 +1,8 @@
 // Utility accounts at the counter (clerks, supervisors, admins): find a water account by number, street or the
 // customer's name (GET /api/v1/utility/accounts?q=…), see its balance, what is past due and its ledger, and
 // take a payment into the clerk's open drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id,
-// amount_cents, tenders}), one receipt. Below the search: online card charges that could not be applied
+// amount_cents, tenders}), one receipt; a supervisor refunds an online payment on the ledger to its card (the
+// account owes it again). Below the search: online card charges that could not be applied
 // (GET /api/v1/utility/online-payments?status=unapplied), which a supervisor refunds to the card
 // (POST /api/v1/utility/online-payments/{id}/refund {reason}).
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
@@ -106,15 +107,17 @@ async function drawChargesToRefund(section: HTMLElement): Promise<void> {
           h('span', { class: 'hf-money' }, dollars(c.amount_cents)),
           c.settled_on ? day(c.settled_on) : '',
           c.message,
-          ...(canRefund ? [refundButton(c, outcome, redraw)] : []),
+          ...(canRefund ? [refundButton(c, outcome, 'For example: renewed at the counter the same day.', redraw)] : []),
         ]), { 'data-testid': 'charges-to-refund-table' }),
     ];
   });
   await redraw();
 }
 
-// A button that opens, in place, the reason and the confirmation of one refund.
-function refundButton(c: OnlineCharge, outcome: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+// A button that opens, in place, the reason and the confirmation of one refund (`example` hints at a reason).
+function refundButton(c: { id: string; amount_cents: number; card_last4?: string }, outcome: HTMLElement,
+  example: string, redraw: () => Promise<void>): HTMLElement {
+  const card = c.card_last4 ? `the card ending ${c.card_last4}` : 'the card';
   const slot = h('div', {});
   const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': `refund-${c.id}` },
     `Refund ${dollars(c.amount_cents)}`);
@@ -122,8 +125,8 @@ function refundButton(c: OnlineCharge, outcome: HTMLElement, redraw: () => Promi
     const id = `refund-reason-${c.id}`;
     const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `refund-form-${c.id}` },
       field(id, 'Why is it refunded?', { required: true, maxlength: '500', autocomplete: 'off' },
-        'For example: renewed at the counter the same day.'),
-      h('button', { class: 'usa-button', type: 'submit' }, `Refund ${dollars(c.amount_cents)} to the card ending ${c.card_last4}`));
+        example),
+      h('button', { class: 'usa-button', type: 'submit' }, `Refund ${dollars(c.amount_cents)} to ${card}`));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const reason = value(form, id).trim();
@@ -168,10 +171,12 @@ export async function renderUtilityAccount(main: HTMLElement, number: string): P
   main.append(h('a', { class: 'usa-link', href: '/staff/utilities', 'data-link': true }, 'Find another account'), body);
   let account: Account;
   let drawer: Drawer | null;
+  let canRefund = false;
   try {
-    [account, drawer] = await Promise.all([
+    [account, drawer, canRefund] = await Promise.all([
       api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(number)}`),
       api<{ items: Drawer[] }>('GET', '/api/v1/drawers?status=open&clerk=me&limit=1').then((d) => d.items[0] ?? null),
+      currentUser().then((u) => !!u && u.roles.some((r) => r === 'supervisor' || r === 'admin')).catch(() => false),
     ]);
   } catch (e) {
     body.replaceChildren(h('h1', {}, `Utility account ${number}`));
@@ -182,15 +187,33 @@ export async function renderUtilityAccount(main: HTMLElement, number: string): P
     return;
   }
   body.setAttribute('aria-busy', 'false');
-  drawAccount(body, account, drawer);
+  drawAccount(body, account, drawer, canRefund);
 }
 
-function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null): void {
+function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null, canRefund: boolean): void {
   const balance = h('dd', { class: 'hf-money', 'data-testid': 'account-balance' }, dollars(account.balance_cents));
   const pastDue = h('dd', { class: 'hf-money', 'data-testid': 'account-past-due' }, dollars(account.past_due_cents));
   const address = [account.service_address?.line1, account.service_address?.city].filter(Boolean).join(', ');
   const messages = h('div', { class: 'margin-y-2', 'data-testid': 'payment-messages' });
-  let ledger = ledgerTable(account.ledger);
+  // A supervisor refunds an online payment on the ledger to its card: the account owes it again.
+  const refundCell = (r: LedgerEntry): HTMLElement | string => {
+    const reversed = account.ledger.some((o) => o.id === `${r.id}/reversed`);
+    if (!canRefund || r.kind !== 'payment' || r.channel !== 'online' || reversed) return '';
+    return refundButton({ id: r.id, amount_cents: -r.amount_cents }, messages, 'For example: paid the wrong account.', async () => {
+      show(await api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}`));
+    });
+  };
+  const ledgerOf = (a: Account): HTMLElement => ledgerTable(a.ledger, canRefund ? refundCell : undefined);
+  let ledger = ledgerOf(account);
+  // The account as the node now holds it.
+  const show = (fresh: Account): void => {
+    account = fresh;
+    balance.textContent = dollars(fresh.balance_cents);
+    pastDue.textContent = dollars(fresh.past_due_cents);
+    const table = ledgerOf(fresh);
+    ledger.replaceWith(table);
+    ledger = table;
+  };
   body.replaceChildren(
     h('h1', {}, `Utility account ${account.number}`),
     h('dl', { class: 'hf-record', 'data-testid': 'account-summary' },
@@ -265,12 +288,7 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null)
         const done = await api<CounterPayment>('POST', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}/payments`,
           { drawer_id: d.id, amount_cents: amount, tenders: [tender] }, { 'Idempotency-Key': (pending as { key: string }).key });
         pending = null;
-        account = done.account;
-        balance.textContent = dollars(done.account.balance_cents);
-        pastDue.textContent = dollars(done.account.past_due_cents);
-        const fresh = ledgerTable(done.account.ledger);
-        ledger.replaceWith(fresh);
-        ledger = fresh;
+        show(done.account);
         form.reset();
         (form.elements.namedItem('pay-amount') as HTMLInputElement).value = '';
         showFields();
@@ -294,18 +312,23 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null)
 
 const KIND_NAMES: Record<string, string> = { bill: 'Bill', late_fee: 'Late fee', payment: 'Payment', reversal: 'Payment reversed', adjustment: 'Adjustment' };
 
-function ledgerTable(rows: (LedgerRow & { channel?: string; receipt?: string; effective_due_on?: string | null; unpaid_cents?: number })[]): HTMLElement {
+type LedgerEntry = LedgerRow & { channel?: string; receipt?: string; effective_due_on?: string | null; unpaid_cents?: number };
+
+// The ledger, newest first; `refund` gives each row's refund cell, when the reader may refund.
+function ledgerTable(rows: LedgerEntry[], refund?: (r: LedgerEntry) => HTMLElement | string): HTMLElement {
   const newest = [...rows].reverse();
   return h('div', { class: 'margin-top-4', 'data-testid': 'account-ledger' },
     h('h2', {}, 'Ledger'),
     newest.length === 0
       ? h('p', {}, 'No bills or payments yet.')
-      : table('Every charge and payment on the account, newest first', ['Date', 'What', 'Amount', 'Due', 'Unpaid', 'Receipt or reference'],
+      : table('Every charge and payment on the account, newest first',
+        ['Date', 'What', 'Amount', 'Due', 'Unpaid', 'Receipt or reference', ...(refund ? ['Refund'] : [])],
         newest.map((r) => [
           day(r.on),
           `${KIND_NAMES[r.kind] ?? r.kind}${r.period ? ` for ${r.period}` : ''}${r.channel ? ` (${r.channel})` : ''}${r.note ? `: ${r.note}` : ''}`,
           h('span', { class: 'hf-money' }, dollars(r.amount_cents)),
           r.effective_due_on && r.effective_due_on !== r.due_on ? `${day(r.effective_due_on)} (moved from ${day(r.due_on)})` : day(r.due_on),
           r.unpaid_cents !== undefined && r.amount_cents > 0 ? h('span', { class: 'hf-money' }, dollars(r.unpaid_cents)) : '',
-          r.receipt ?? r.reference ?? ''])));
+          r.receipt ?? r.reference ?? '',
+          ...(refund ? [refund(r)] : [])])));
 }
