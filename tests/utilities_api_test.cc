@@ -562,7 +562,7 @@ TEST_F(UtilitiesApiTest, AnAppliedOnlinePaymentIsRefundedToTheCardAndOwedAgain) 
   allow_unavailable_ = true;
   Answer unreached = Call("POST", refund, why, supervisor_);
   EXPECT_EQ(unreached.status, 503) << json::serialize(unreached.body);
-  EXPECT_NE(unreached.Str("detail").find("taken off utility 300001 and waits, unapplied, for its refund"),
+  EXPECT_NE(unreached.Str("detail").find("taken off account 300001 and waits, unapplied, for its refund"),
             std::string::npos)
       << unreached.Str("detail");
   allow_unavailable_ = false;

@@ -530,9 +530,11 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
   if (status != "unapplied") return not_refundable(status);
 
   // Said when this request took the payment back but the card is not refunded.
+  const std::string_view target = StringOr(*attempt, "target");
   const std::string taken_back =
-      was_applied ? fmt::format(" The payment was taken off {} {} and waits, unapplied, for its refund.",
-                                StringOr(*attempt, "target"), StringOr(*attempt, "number"))
+      was_applied ? fmt::format("; it was taken off {} {} and waits, unapplied, for its refund",
+                                target == TargetName(PaymentTarget::kUtilityAccount) ? "account" : target,
+                                StringOr(*attempt, "number"))
                   : "";
   // The processor refunds at most once per key, whoever asks and however often.
   const std::string reference(StringOr(*attempt, "reference"));
@@ -543,7 +545,7 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
     if (!refund->approved()) {
       return Refused(
           Code::kConflict, "refund-declined",
-          fmt::format("the card processor would not refund charge {} of payment {}: {}.{}", reference, id,
+          fmt::format("the card processor would not refund charge {} of payment {}: {}{}", reference, id,
                       refund->message.empty() ? "no reason given" : refund->message, taken_back));
     }
     refund_reference = refund->reference;
@@ -553,13 +555,13 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
   } else if (refund.error().code == Code::kUnavailable) {
     return MakeError(
         Code::kUnavailable,
-        fmt::format("the card processor did not answer, so payment {} is not refunded yet.{} Ask "
+        fmt::format("the card processor did not answer, so payment {} is not refunded yet{}. Ask "
                     "again: the card is refunded at most once.",
                     id, taken_back),
         refund.error().type.empty() ? "gateway-unavailable" : refund.error().type);
   } else {
     return Refused(Code::kConflict, "refund-declined",
-                   fmt::format("the card processor refused to refund charge {} of payment {}: {}.{}",
+                   fmt::format("the card processor refused to refund charge {} of payment {}: {}{}",
                                reference, id, refund.error().detail, taken_back));
   }
 
