@@ -337,23 +337,40 @@ TEST_F(PermitsApiTest, AnOnlinePaymentRefundedLeavesTheFeesDueAgainUntilThePermi
                                                  {"expiry", "12/30"}}),
                     clerk_, {{"Idempotency-Key", key}});
     EXPECT_EQ(a.status, 201) << json::serialize(a.body);
-    return "/api/v1/utility/online-payments/" + std::string(a.body.at("payment").at("id").as_string()) +
-           "/refund";
+    return std::string(a.body.at("payment").at("id").as_string());
+  };
+  auto refund = [&](const std::string& id, const std::string& body) {
+    return Call("POST", "/api/v1/utility/online-payments/" + id + "/refund", body, supervisor_);
   };
   const std::string why = R"({"reason":"the applicant withdrew"})";
   const std::string first = pay("k-1");
   EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), 0);
-  Answer refunded = Call("POST", first, why, supervisor_);
+  Answer refunded = refund(first, why);
   ASSERT_EQ(refunded.status, 200) << json::serialize(refunded.body);
   EXPECT_EQ(refunded.Str("status"), "refunded");
   EXPECT_EQ(processor_->refunds(), 1);
   EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), due);
   EXPECT_EQ(Call("POST", permit + "/issue", {}, tech_).Type(), "permit-unpaid");
 
+  // A second office, cut off, took the same payment back too: its event counts once.
+  auto again = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+    HF_RETURN_IF_ERROR(ctx.Emit("permit.payment_voided",
+                                json::object{{"number", number},
+                                             {"receipt", first},
+                                             {"amount_cents", due},
+                                             {"reason", "the applicant withdrew"},
+                                             {"approved_by", "sam"}},
+                                "sam")
+                           .status());
+    return json::value(nullptr);
+  });
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), due);
+
   // Paid again and issued: the refund is refused, and nothing changes.
   const std::string second = pay("k-2");
   ASSERT_EQ(Call("POST", permit + "/issue", {}, tech_).status, 200);
-  Answer refused = Call("POST", second, why, supervisor_);
+  Answer refused = refund(second, why);
   EXPECT_EQ(refused.status, 409) << json::serialize(refused.body);
   EXPECT_EQ(refused.Type(), "permit-issued");
   EXPECT_NE(refused.Str("detail").find("void the permit first"), std::string::npos) << refused.Str("detail");

@@ -100,7 +100,7 @@ async function drawChargesToRefund(section: HTMLElement): Promise<void> {
         'changed before the card processor answered. ' +
         (canRefund ? 'Refund each to its card; the processor refunds it once, however often you ask.'
           : 'A supervisor refunds them to the card.')),
-      table('Card charges to refund', ['Payment', 'For', 'Amount', 'Charged on', 'Why it was not applied', ...(canRefund ? ['Refund'] : [])],
+      table('Online charges that could not be applied', ['Payment', 'For', 'Amount', 'Charged on', 'Why it was not applied', ...(canRefund ? ['Refund'] : [])],
         items.map((c) => [
           c.id,
           `${CHARGE_FOR[c.target] ?? c.target} ${c.number}`,
