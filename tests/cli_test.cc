@@ -79,6 +79,22 @@ TEST(Cli, IncidentsAreDeclaredAndEndedAndABadBillsFileIsRefusedNamingItsLine) {
   EXPECT_NE(unknown.err.find("line 2: no utility account 100001"), std::string::npos) << unknown.Describe();
 }
 
+// `holdfast demo` takes card payments through a test processor that moves no money: pointed at a city's real
+// node, it refuses to serve it and says how to serve it, rather than serving it as a demo.
+TEST(Cli, DemoServesOnlyADemoCityItMade) {
+  TempDir tmp;
+  const std::string data = tmp.Sub("n");
+  ASSERT_EQ(RunHoldfast({"init", "--data", data, "--city", "Springfield", "--node", "central"}).exit_code, 0);
+  RunResult refused =
+      RunHoldfast({"demo", "--data", data, "--listen", "127.0.0.1:0"}, std::chrono::seconds(20));
+  EXPECT_FALSE(refused.timed_out) << refused.Describe();
+  EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
+  EXPECT_NE(refused.err.find("`holdfast serve --data " + data + "`"), std::string::npos)
+      << refused.Describe();
+  EXPECT_EQ(refused.out.find("Holdfast demo:"), std::string::npos) << refused.Describe();
+  EXPECT_FALSE(FileExists(data + "-vault")) << "the demo's vault was made beside a real node";
+}
+
 TEST(Cli, ALockboxFileIsAppliedOnceAndAMalformedOneIsRefusedNamingItsLine) {
   TempDir tmp;
   const std::string data = tmp.Sub("n");

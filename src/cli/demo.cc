@@ -20,6 +20,7 @@
 #include "http/gateway_client.h"
 #include "http/test_gateway.h"
 #include "http/vault_service.h"
+#include "store/journal.h"
 
 namespace holdfast::cli {
 namespace {
@@ -32,6 +33,25 @@ struct DemoUser {
 };
 
 // Demo sign-ins: the password of each is "<username>-demo-pass". Demo data only: never on a real node.
+// The mark, in the node's local meta table, of a data directory this verb made: it serves no other, since it
+// takes card payments through a test processor that moves no money.
+constexpr std::string_view kDemoMark = "demo_city";
+
+// Ok when `dir`'s node is a demo city this verb made.
+Status CheckDemoNode(store::Node& node, const std::string& dir) {
+  HF_ASSIGN_OR_RETURN(auto db, node.Read());
+  HF_ASSIGN_OR_RETURN(std::optional<std::string> mark, store::GetMeta(*db, kDemoMark));
+  if (mark) return Status::Ok();
+  return Invalid(
+      fmt::format("{} holds a node that `holdfast demo` did not make, and the demo serves only its own demo "
+                  "city (its card "
+                  "payments go to a test processor that moves no money). Serve this node with `holdfast "
+                  "serve --data {}`, "
+                  "or give the demo a directory of its own (--data NEWDIR; delete an old demo directory to "
+                  "make it anew).",
+                  dir, dir));
+}
+
 constexpr DemoUser kDemoUsers[] = {
     {"admin", "Avery Admin", "admin"},
     {"clerk", "Casey Clerk", "clerk"},
@@ -267,6 +287,7 @@ Status CreateDemoData(const std::string& dir) {
     }
     HF_RETURN_IF_ERROR(CreateDemoPermits(ctx, party_ids, today));
     HF_RETURN_IF_ERROR(CreateDemoUtilities(ctx, party_ids, today));
+    HF_RETURN_IF_ERROR(store::SetMeta(ctx.db(), kDemoMark, "Springfield"));
     return json::value(nullptr);
   });
   return r.status();
@@ -282,7 +303,9 @@ void AddDemoVerb(CLI::App& app, Run* run) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("demo",
                                      "Create a demo city (Springfield) with sample staff, parties, pets, "
-                                     "fees, permits and inspections, if not there yet, and serve it");
+                                     "fees, permits and inspections, if not there yet, and serve it. It "
+                                     "serves only a demo city it made: its card payments go to a test "
+                                     "processor that moves no money");
   cmd->add_option("--data", args->data, "Data directory for the demo city")->capture_default_str();
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
   cmd->add_option("--web", args->web, "Directory of the browser UI's built files, served at /")
@@ -296,6 +319,7 @@ void AddDemoVerb(CLI::App& app, Run* run) {
       }
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
+      if (Status demo = CheckDemoNode(**node, args->data); !demo.ok()) return ReportError(demo.error());
       // Online payments go to a test card processor inside this process: nothing moves money.
       http::TestGateway processor;
       Status started = processor.Start();
