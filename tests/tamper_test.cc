@@ -457,10 +457,13 @@ TEST_F(TamperTest, StateRowsEditedWithSqlite3AreFoundAtTheRow) {
 TEST_F(TamperTest, RebuildKeepsTheDigestOfAnUntouchedNode) {
   std::string dir = Copy("rebuild");
   std::string before = Digest(dir);
+  const std::vector<std::string> schema = SchemaOf(dir);
   RunResult rebuilt = RunHoldfast({"rebuild", "--data", dir});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
   EXPECT_EQ(LineAfter(rebuilt.out, "digest: "), before) << rebuilt.Describe();
   EXPECT_EQ(Digest(dir), before);
+  // Folded without the state tables' indexes, then indexed: the same tables and indexes.
+  EXPECT_EQ(SchemaOf(dir), schema);
   Verdict v = Verify(dir);
   EXPECT_EQ(v.run.exit_code, 0) << v.run.Describe();
 }

@@ -9,9 +9,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/files.h"
 #include "base/json.h"
+#include "store/sqlite.h"
 #include "store/writer.h"
 
 namespace holdfast::testing {
@@ -28,6 +30,26 @@ inline std::string LineAfter(const std::string& text, const std::string& prefix)
     from = end + 1;
   }
   return "";
+}
+
+// Every table and index of the node database in `dir`, as "type name: CREATE …" lines in name order; empty,
+// with a test failure, when it cannot be read.
+inline std::vector<std::string> SchemaOf(const std::string& dir) {
+  auto db = store::Db::Open(dir + "/node.db", store::OpenMode::kReadOnly);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  if (!db.ok()) return {};
+  auto s = (*db)->Prepare(
+      "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return {};
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = (*s)->Step();
+    EXPECT_TRUE(row.ok()) << row.status().ToString();
+    if (!row.ok() || !*row) break;
+    out.push_back((*s)->Text(0));
+  }
+  return out;
 }
 
 // The path of a file under ../shared/ beside the project root. Fails the test (it never skips) when missing.

@@ -55,6 +55,9 @@ TEST(VaultCli, BackupToAVaultServiceAndRestoreFromIt) {
   RunResult a = RunHoldfast({"digest", "--data", tmp.Sub("node")});
   RunResult b = RunHoldfast({"digest", "--data", tmp.Sub("restored")});
   EXPECT_EQ(a.out, b.out);
+  // Built without the state tables' indexes, then indexed: the same tables and indexes as the node.
+  EXPECT_EQ(SchemaOf(tmp.Sub("restored")), SchemaOf(tmp.Sub("node")));
+  EXPECT_GT(SchemaOf(tmp.Sub("restored")).size(), 40u);
   // A wrong key is a damaged-backup answer (exit 1) that says what to check.
   ASSERT_EQ(RunHoldfast({"init", "--data", tmp.Sub("other"), "--city", "Springfield"}).exit_code, 0);
   RunResult keep = RunHoldfast({"vault", "keygen", "--data", tmp.Sub("other")});

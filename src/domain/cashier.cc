@@ -491,7 +491,8 @@ void RegisterCashier(store::Registry& registry) {
        "TEXT NOT NULL, clerk TEXT NOT NULL, refunded_at INTEGER NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS refunds_receipt ON refunds(receipt);"
        "CREATE INDEX IF NOT EXISTS refunds_drawer ON refunds(drawer_id, tender_kind);",
-       {"id"}});
+       {"id"},
+       {"refunds_receipt"}});  // the receipt aggregate's clear
   registry.AddAggregate({"drawer", [](Db& db, std::string_view id) -> Status {
                            HF_RETURN_IF_ERROR(DeleteWhere(db, "drawers", "id", id));
                            return DeleteWhere(db, "drawer_counts", "drawer_id", id);

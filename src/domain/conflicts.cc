@@ -46,7 +46,8 @@ void RegisterConflicts(store::Registry& registry) {
                      "actor TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
                      "CREATE INDEX IF NOT EXISTS conflicts_aggregate ON conflicts(aggregate);"
                      "CREATE INDEX IF NOT EXISTS conflicts_at ON conflicts(at, id);",
-                     {"id"}});
+                     {"id"},
+                     {"conflicts_aggregate"}});  // ClearConflicts, in aggregates' clears
   registry.AddTable(
       {"conflict_resolutions",
        "CREATE TABLE IF NOT EXISTS conflict_resolutions(id TEXT PRIMARY KEY, resolution TEXT NOT "

@@ -40,7 +40,8 @@ void RegisterTags(store::Registry& registry) {
                      "CREATE TABLE IF NOT EXISTS tags(number INTEGER PRIMARY KEY, status TEXT NOT NULL, "
                      "license TEXT NOT NULL, reason TEXT NOT NULL);"
                      "CREATE INDEX IF NOT EXISTS tags_license ON tags(license);",
-                     {"number"}});
+                     {"number"},
+                     {"tags_license"}});  // the license aggregate's clear
   registry.AddAggregate({"tag_range", [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM tag_ranges WHERE id=?"));
                            return s->Bind(1, id).Run();

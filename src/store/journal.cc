@@ -214,6 +214,33 @@ Status RefoldAggregate(Db& db, const Registry& registry, std::string_view aggreg
   return Status::Ok();
 }
 
+Result<DeferredIndexes> DeferredIndexes::Drop(Db& db, const Registry& registry) {
+  DeferredIndexes out;
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+                                            "tbl_name=? AND sql IS NOT NULL ORDER BY name"));
+  std::vector<std::string> names;
+  for (const StateTable* t : DerivedTables(registry)) {
+    s->Bind(1, t->name);
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      std::string name = s->Text(0);
+      if (std::find(t->fold_indexes.begin(), t->fold_indexes.end(), name) != t->fold_indexes.end()) continue;
+      names.push_back(std::move(name));
+      out.ddl_.push_back(s->Text(1));
+    }
+    s->Reset();
+  }
+  for (const std::string& name : names) HF_RETURN_IF_ERROR(db.Exec(fmt::format("DROP INDEX {}", name)));
+  return out;
+}
+
+Status DeferredIndexes::Build(Db& db) {
+  for (const std::string& ddl : ddl_) HF_RETURN_IF_ERROR(db.Exec(ddl));
+  ddl_.clear();
+  return Status::Ok();
+}
+
 Status RebuildState(Db& db, const Registry& registry, const std::function<void(int64_t, int64_t)>& progress) {
   // Dropped and created, not emptied: a table whose declaration changed (a new column) takes its new shape.
   for (const StateTable* t : DerivedTables(registry)) {
@@ -221,6 +248,7 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
     HF_RETURN_IF_ERROR(db.Exec(t->ddl));
   }
   HF_RETURN_IF_ERROR(SetMeta(db, kStateSchemaKey, StateSchema(registry)));
+  HF_ASSIGN_OR_RETURN(DeferredIndexes indexes, DeferredIndexes::Drop(db, registry));
   // The events were checked when they were stored (verify checks them again).
   HF_ASSIGN_OR_RETURN(int64_t total, db.QueryInt("SELECT COUNT(*) FROM events"));
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT body FROM events ORDER BY stored"));
@@ -271,7 +299,7 @@ Status RebuildState(Db& db, const Registry& registry, const std::function<void(i
     }
     folded = std::move(*batch);
   }
-  return Status::Ok();
+  return indexes.Build(db);
 }
 
 Result<int64_t> HashTableRows(Db& db, std::string_view table, Sha256Stream* out,

@@ -24,6 +24,8 @@ struct StateTable {
   std::string name;
   std::string ddl;                       // CREATE TABLE ... (and its indexes), idempotent (IF NOT EXISTS)
   std::vector<std::string> key_columns;  // how `verify` names a row
+  // The secondary indexes a fold reads through, kept while a whole journal is folded (DeferredIndexes).
+  std::vector<std::string> fold_indexes = {};
 };
 
 struct AggregateKind {

@@ -167,6 +167,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     HF_RETURN_IF_ERROR(store::CreateSchema(*db, registry));
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "node_id", node));
     HF_RETURN_IF_ERROR(store::SetMeta(*db, "city", last.city));
+    HF_ASSIGN_OR_RETURN(store::DeferredIndexes indexes, store::DeferredIndexes::Drop(*db, registry));
 
     // Packs are fetched, opened, decoded and checked (hashes, chains, seals) on a thread of their own, one
     // pack ahead, while this one stores and folds the events of the pack before; that thread also frees each
@@ -235,6 +236,8 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     HF_RETURN_IF_ERROR(
         store::SetMeta(*db, "hlc", fmt::format("{} {}", latest_stamp.time, latest_stamp.tick)));
     report.events = done;
+    say("indexing the state tables");
+    HF_RETURN_IF_ERROR(indexes.Build(*db));
 
     say("checking the seals and the restored log against the last checkpoint");
     chain.Finish();
