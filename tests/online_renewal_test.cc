@@ -8,6 +8,7 @@
 #include "http/gateway_client.h"
 #include "http/test_gateway.h"
 #include "licensing_fixture.h"
+#include "store/journal.h"
 
 namespace holdfast::testing {
 namespace {
@@ -185,6 +186,24 @@ TEST_F(OnlineRenewalTest, AChargeApprovedAfterTheLicenseWasRenewedElsewhereIsRec
   EXPECT_EQ(back.body.at("renewals").as_int64(), 0);
   EXPECT_EQ(Call("POST", undo, R"({"reason":"the owner moved away"})", supervisor).Str("status"), "refunded");
   EXPECT_EQ(processor_->refunds(), 2);
+
+  // A second office, cut off, refunded the same payment too: its void of the same sale is no conflict.
+  auto resent = node_->writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(std::vector<journal::StoredEvent> events,
+                        store::AggregateEvents(ctx.db(), "license:" + biscuit_));
+    for (const auto& se : events) {
+      if (se.event.type != "license.sale_voided") continue;
+      HF_RETURN_IF_ERROR(ctx.Emit("license.sale_voided", se.event.data, "sam").status());
+      return json::value(true);
+    }
+    return json::value(false);
+  });
+  ASSERT_TRUE(resent.ok()) << resent.status().ToString();
+  ASSERT_TRUE(resent->as_bool()) << "no license.sale_voided to send again";
+  Answer queue = Call("GET", "/api/v1/conflicts", {}, supervisor);
+  ASSERT_EQ(queue.status, 200) << json::serialize(queue.body);
+  EXPECT_TRUE(queue.body.at("items").as_array().empty()) << json::serialize(queue.body);
+  EXPECT_EQ(Call("GET", "/api/v1/licenses/" + biscuit_, {}, resident_).Str("expires_on"), first_expires);
   ExpectVerifiedAndRebuiltAlike();
 }
 

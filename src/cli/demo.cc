@@ -37,9 +37,9 @@ struct DemoUser {
 // takes card payments through a test processor that moves no money.
 constexpr std::string_view kDemoMark = "demo_city";
 
-// Ok when `dir`'s node is a demo city this verb made.
-Status CheckDemoNode(store::Node& node, const std::string& dir) {
-  HF_ASSIGN_OR_RETURN(auto db, node.Read());
+// Ok when `dir`'s node is a demo city this verb made; read without opening the node, which could change it.
+Status CheckDemoNode(const std::string& dir) {
+  HF_ASSIGN_OR_RETURN(auto db, store::Db::Open(store::DataPaths(dir).db(), store::OpenMode::kReadOnly));
   HF_ASSIGN_OR_RETURN(std::optional<std::string> mark, store::GetMeta(*db, kDemoMark));
   if (mark) return Status::Ok();
   return Invalid(
@@ -317,9 +317,9 @@ void AddDemoVerb(CLI::App& app, Run* run) {
         Status s = CreateDemoData(args->data);
         if (!s.ok()) return ReportError(s.error());
       }
+      if (Status demo = CheckDemoNode(args->data); !demo.ok()) return ReportError(demo.error());
       auto node = store::Node::Open(args->data, domain::NodeRegistry());
       if (!node.ok()) return ReportError(node.error());
-      if (Status demo = CheckDemoNode(**node, args->data); !demo.ok()) return ReportError(demo.error());
       // Online payments go to a test card processor inside this process: nothing moves money.
       http::TestGateway processor;
       Status started = processor.Start();

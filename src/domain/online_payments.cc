@@ -469,42 +469,38 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
 
 namespace {
 
-// An approved charge taken back off what it paid for (the account owes it again, the permit's fees are due
-// again, the renewal is undone), in one command: the attempt is then "unapplied", to be refunded.
-Result<json::object> Unapply(store::Writer& writer, const std::string& id, const std::string& reason,
-                             Date today, const std::string& actor) {
-  HF_ASSIGN_OR_RETURN(json::value done, writer.Execute([id, reason, today, actor](store::CommandContext& ctx)
-                                                           -> Result<json::value> {
-    HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
-    if (!now) return NotFound(fmt::format("no online payment {}", id));
-    if (StringOr(*now, "status") != "approved") return json::value(std::move(*now));  // taken back already
-    const std::string number(StringOr(*now, "number"));
-    const std::string target(StringOr(*now, "target"));
-    const Cents amount = IntOr(*now, "amount_cents");
-    HF_RETURN_IF_ERROR(ReversePaidItems(
-        ctx,
-        {.receipt = id,
-         .described = "online payment " + id,
-         .instead = "",
-         .items = {{target == TargetName(PaymentTarget::kUtilityAccount) ? AccountItemRef(number) : number,
-                    amount}},
-         .reason = reason,
-         .approved_by = actor},
-        actor));
-    HF_RETURN_IF_ERROR(ctx.Emit(target + ".online_payment_unapplied",
-                                json::object{{"id", id},
-                                             {"number", number},
-                                             {"amount_cents", amount},
-                                             {"reason", reason},
-                                             {"unapplied_on", today.ToString()}},
-                                actor)
-                           .status());
-    HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
-    if (!after) return Internal(fmt::format("online payment {} vanished", id));
-    return json::value(std::move(*after));
-  }));
-  return done.as_object();
+// Takes approved charge `attempt` back off what it paid for, inside `ctx`'s command: the account owes it
+// again, the permit's fees are due again, the renewal is undone; the charge is then "unapplied".
+Status TakeBack(store::CommandContext& ctx, const json::object& attempt, const std::string& reason,
+                Date today, const std::string& actor) {
+  const std::string id(StringOr(attempt, "id"));
+  const std::string number(StringOr(attempt, "number"));
+  const std::string target(StringOr(attempt, "target"));
+  const Cents amount = IntOr(attempt, "amount_cents");
+  HF_RETURN_IF_ERROR(ReversePaidItems(
+      ctx,
+      {.receipt = id,
+       .described = "online payment " + id,
+       .instead = "",
+       .items = {{target == TargetName(PaymentTarget::kUtilityAccount) ? AccountItemRef(number) : number,
+                  amount}},
+       .reason = reason,
+       .approved_by = actor},
+      actor));
+  return ctx
+      .Emit(target + ".online_payment_unapplied",
+            json::object{{"id", id},
+                         {"number", number},
+                         {"amount_cents", amount},
+                         {"reason", reason},
+                         {"unapplied_on", today.ToString()}},
+            actor)
+      .status();
 }
+
+// The type of the error that ends a command run only to see whether it would succeed (and so changes
+// nothing).
+constexpr std::string_view kCheckedOnly = "checked-only";
 
 }  // namespace
 
@@ -514,28 +510,30 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
   if (reason.empty()) return Invalid("say why the charge is refunded", "reason");
   HF_ASSIGN_OR_RETURN(auto attempt, FindAttempt(db, id));
   if (!attempt) return NotFound(fmt::format("no online payment {}", id));
-  const bool was_applied = StringOr(*attempt, "status") == "approved";
-  if (was_applied) {
-    HF_ASSIGN_OR_RETURN(attempt, Unapply(writer, id, reason, today, actor));
-  }
   const std::string status(StringOr(*attempt, "status"));
   if (status == "refunded") return *attempt;  // a retry: refunded once
-  auto not_refundable = [&](std::string_view now) {
+  auto not_refundable = [id](std::string_view now) {
     return Refused(
         Code::kConflict, "not-refundable",
         fmt::format("online payment {} is {}: only a charge that was taken (approved or unapplied) "
                     "is refunded",
                     id, now));
   };
-  if (status != "unapplied") return not_refundable(status);
+  if (status != "unapplied" && status != "approved") return not_refundable(status);
+  if (status == "approved") {
+    // Before the card is refunded, what the charge paid for must be able to give it back: tried in a command
+    // that then changes nothing. So a refusal (the permit issued on it since) leaves the charge applied and
+    // the card charged, and a refund the processor refuses leaves everything as it was.
+    Result<json::value> check = writer.Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+      HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
+      if (now && StringOr(*now, "status") == "approved") {
+        HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor));
+      }
+      return MakeError(Code::kConflict, "only checked", std::string(kCheckedOnly));
+    });
+    if (!check.ok() && check.error().type != kCheckedOnly) return check.error();
+  }
 
-  // Said when this request took the payment back but the card is not refunded.
-  const std::string_view target = StringOr(*attempt, "target");
-  const std::string taken_back =
-      was_applied ? fmt::format("; it was taken off {} {} and waits, unapplied, for its refund",
-                                target == TargetName(PaymentTarget::kUtilityAccount) ? "account" : target,
-                                StringOr(*attempt, "number"))
-                  : "";
   // The processor refunds at most once per key, whoever asks and however often.
   const std::string reference(StringOr(*attempt, "reference"));
   Result<ChargeResult> refund = gateway.Refund(reference, id + "-refund");
@@ -545,8 +543,9 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
     if (!refund->approved()) {
       return Refused(
           Code::kConflict, "refund-declined",
-          fmt::format("the card processor would not refund charge {} of payment {}: {}{}", reference, id,
-                      refund->message.empty() ? "no reason given" : refund->message, taken_back));
+          fmt::format("the card processor would not refund charge {} of payment {}: {}; nothing "
+                      "changed",
+                      reference, id, refund->message.empty() ? "no reason given" : refund->message));
     }
     refund_reference = refund->reference;
   } else if (refund.error().code == Code::kConflict && refund.error().type == "already-refunded") {
@@ -555,38 +554,68 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
   } else if (refund.error().code == Code::kUnavailable) {
     return MakeError(
         Code::kUnavailable,
-        fmt::format("the card processor did not answer, so payment {} is not refunded yet{}. Ask "
-                    "again: the card is refunded at most once.",
-                    id, taken_back),
+        fmt::format("the card processor did not answer, so payment {} is not refunded and nothing "
+                    "changed. Ask again: the card is refunded at most once.",
+                    id),
         refund.error().type.empty() ? "gateway-unavailable" : refund.error().type);
   } else {
-    return Refused(Code::kConflict, "refund-declined",
-                   fmt::format("the card processor refused to refund charge {} of payment {}: {}{}",
-                               reference, id, refund.error().detail, taken_back));
+    return Refused(
+        Code::kConflict, "refund-declined",
+        fmt::format("the card processor refused to refund charge {} of payment {}: {}; nothing changed",
+                    reference, id, refund.error().detail));
   }
 
-  HF_ASSIGN_OR_RETURN(
-      json::value done, writer.Execute([id, refund_reference, note, today, actor,
-                                        not_refundable](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
-        if (!now) return NotFound(fmt::format("no online payment {}", id));
-        const std::string status(StringOr(*now, "status"));
-        if (status == "refunded") return json::value(std::move(*now));
-        if (status != "unapplied") return not_refundable(status);
-        json::object data{{"id", id},
-                          {"number", StringOr(*now, "number")},
-                          {"amount_cents", IntOr(*now, "amount_cents")},
-                          {"refund_reference", refund_reference},
-                          {"reason", note},
-                          {"refunded_on", today.ToString()}};
-        HF_RETURN_IF_ERROR(ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_refunded",
-                                    std::move(data), actor)
-                               .status());
-        HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
-        if (!after) return Internal(fmt::format("online payment {} vanished", id));
-        return json::value(std::move(*after));
-      }));
-  return done.as_object();
+  // The card is refunded: recorded, with an applied charge taken back in the same command.
+  auto record = [&](bool take_back) {
+    return writer.Execute([&, take_back](store::CommandContext& ctx) -> Result<json::value> {
+      HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
+      if (!now) return NotFound(fmt::format("no online payment {}", id));
+      std::string now_status(StringOr(*now, "status"));
+      if (now_status == "refunded") return json::value(std::move(*now));
+      if (now_status == "approved") {
+        if (take_back) {
+          HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor));
+        } else {
+          HF_RETURN_IF_ERROR(ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_unapplied",
+                                      json::object{{"id", id},
+                                                   {"number", StringOr(*now, "number")},
+                                                   {"amount_cents", IntOr(*now, "amount_cents")},
+                                                   {"reason", reason},
+                                                   {"unapplied_on", today.ToString()}},
+                                      actor)
+                                 .status());
+        }
+        now_status = "unapplied";
+      }
+      if (now_status != "unapplied") return not_refundable(now_status);
+      json::object data{{"id", id},
+                        {"number", StringOr(*now, "number")},
+                        {"amount_cents", IntOr(*now, "amount_cents")},
+                        {"refund_reference", refund_reference},
+                        {"reason", note},
+                        {"refunded_on", today.ToString()}};
+      HF_RETURN_IF_ERROR(
+          ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_refunded", std::move(data), actor)
+              .status());
+      HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
+      if (!after) return Internal(fmt::format("online payment {} vanished", id));
+      return json::value(std::move(*after));
+    });
+  };
+  Result<json::value> done = record(true);
+  if (!done.ok() && done.error().code == Code::kConflict && status == "approved") {
+    // What it paid for changed between the check and now, and cannot give it back: the refund, made, is
+    // recorded all the same, and the supervisor told what still counts the payment.
+    Error changed = done.error();
+    HF_ASSIGN_OR_RETURN(json::value recorded, record(false));
+    return Refused(Code::kConflict, "refunded-still-applied",
+                   fmt::format("the card was refunded ({}), but the payment still counts on {} {}, which "
+                               "changed meanwhile: {}. Take it off there by hand.",
+                               StringOr(recorded.as_object(), "refund_reference"),
+                               StringOr(*attempt, "target"), StringOr(*attempt, "number"), changed.detail));
+  }
+  if (!done.ok()) return done.error();
+  return done->as_object();
 }
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,

@@ -33,8 +33,8 @@
 //                                    authorization_code, decline_code, message, settled_on
 //                                    ("unapplied": charged, but not applied; `message` says why)
 //   <target>.online_payment_unapplied id, number, amount_cents, reason, unapplied_on: an applied charge
-//                                    taken back off what it paid for, in the command that reverses it there,
-//                                    to be refunded (status "unapplied", `message` the reason)
+//                                    taken back off what it paid for, in the command that reverses it there
+//                                    and records its refund (status "unapplied", `message` the reason)
 //   <target>.online_payment_refunded id, number, amount_cents, refund_reference (the gateway's; "" when the
 //                                    processor had refunded it already), reason, refunded_on: an unapplied
 //                                    charge given back to the card (status "refunded")
@@ -117,14 +117,15 @@ Result<json::object> ReconcileOnlinePayments(store::Db& db, store::Writer& write
 
 // Refunds the charge of online payment `id` to its card, through `gateway` (its idempotency key is the id and
 // "-refund", so a retry, from any node, refunds once), then records it on `writer`; `db` is a read
-// connection. `actor` decides (a supervisor). An applied charge ("approved") is first taken back off what it
-// paid for, in one command (the reversals registered with RegisterPaidItemsReversal, domain/cashier.h): the
-// account owes the amount again, the permit's fees are due again, the renewal is undone; it is then
-// "unapplied". Answers the payment, status "refunded"; one refunded already is answered as it is. Errors:
-// 404; 409 "not-refundable" for a charge not taken (pending, declined, abandoned); the reversal's 409 when
-// what it paid for has changed since (nothing changed); 409 "refund-declined" when the processor refuses;
-// 503 when it does not answer (ask again); 422 for no reason. After a 409 "refund-declined" or a 503 an
-// applied charge stays taken back ("unapplied"), and the message says so.
+// connection. `actor` decides (a supervisor). An applied charge ("approved") is also taken back off what it
+// paid for (the reversals registered with RegisterPaidItemsReversal, domain/cashier.h): the account owes the
+// amount again, the permit's fees are due again, the renewal is undone. That is tried first in a command that
+// changes nothing, so its refusal (409, e.g. "permit-issued") comes before the card is refunded; then done in
+// the command that records the refund. Answers the payment, status "refunded"; one refunded already is
+// answered as it is. Errors, all changing nothing: 404; 409 "not-refundable" for a charge not taken (pending,
+// declined, abandoned); 409 "refund-declined" when the processor refuses; 503 when it does not answer (ask
+// again); 422 for no reason. One more, when what an applied charge paid for changed between the check and the
+// refund: the refund is recorded, and 409 "refunded-still-applied" says what still counts the payment.
 Result<json::object> RefundOnline(store::Db& db, store::Writer& writer, PaymentGateway& gateway,
                                   const std::string& id, const std::string& reason, Date today,
                                   const std::string& actor);

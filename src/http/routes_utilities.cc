@@ -534,11 +534,11 @@ void RegisterUtilityRoutes(App& app) {
          .roles = kSupervisors,
          .summary =
              "Refund an online charge to the card through the card processor, with the reason: one that "
-             "could not be applied (status unapplied), or an applied one (approved), which is first taken "
+             "could not be applied (status unapplied), or an applied one (approved), which is also taken "
              "back off what it paid for (the account owes it again, the permit's fees are due again, the "
-             "license renewal is undone; 409 when that has changed since, and nothing changes). Asking "
-             "again never refunds twice; 409 not-refundable for a charge not taken; 503 when the processor "
-             "did not answer (ask again)",
+             "license renewal is undone; 409 before any refund when that has changed since). Asking again "
+             "never refunds twice; 409 not-refundable for a charge not taken; 503 when the processor did "
+             "not answer (nothing changed: ask again)",
          .tag = "utilities",
          .request_schema = Obj({{"reason", Str(500)}}, {"reason"}, true),
          .response_schema = Type("object"),
