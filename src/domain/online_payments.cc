@@ -470,23 +470,26 @@ Result<json::object> ReconcileOnlinePayments(Db& db, store::Writer& writer, Paym
 namespace {
 
 // Takes approved charge `attempt` back off what it paid for, inside `ctx`'s command: the account owes it
-// again, the permit's fees are due again, the renewal is undone; the charge is then "unapplied".
+// again, the permit's fees are due again, the renewal is undone (only the record when `reverse` is false);
+// the charge is then "unapplied".
 Status TakeBack(store::CommandContext& ctx, const json::object& attempt, const std::string& reason,
-                Date today, const std::string& actor) {
+                Date today, const std::string& actor, bool reverse = true) {
   const std::string id(StringOr(attempt, "id"));
   const std::string number(StringOr(attempt, "number"));
   const std::string target(StringOr(attempt, "target"));
   const Cents amount = IntOr(attempt, "amount_cents");
-  HF_RETURN_IF_ERROR(ReversePaidItems(
-      ctx,
-      {.receipt = id,
-       .described = "online payment " + id,
-       .instead = "",
-       .items = {{target == TargetName(PaymentTarget::kUtilityAccount) ? AccountItemRef(number) : number,
-                  amount}},
-       .reason = reason,
-       .approved_by = actor},
-      actor));
+  if (reverse) {
+    HF_RETURN_IF_ERROR(ReversePaidItems(
+        ctx,
+        {.receipt = id,
+         .described = "online payment " + id,
+         .instead = "",
+         .items = {{target == TargetName(PaymentTarget::kUtilityAccount) ? AccountItemRef(number) : number,
+                    amount}},
+         .reason = reason,
+         .approved_by = actor},
+        actor));
+  }
   return ctx
       .Emit(target + ".online_payment_unapplied",
             json::object{{"id", id},
@@ -573,18 +576,7 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
       std::string now_status(StringOr(*now, "status"));
       if (now_status == "refunded") return json::value(std::move(*now));
       if (now_status == "approved") {
-        if (take_back) {
-          HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor));
-        } else {
-          HF_RETURN_IF_ERROR(ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_unapplied",
-                                      json::object{{"id", id},
-                                                   {"number", StringOr(*now, "number")},
-                                                   {"amount_cents", IntOr(*now, "amount_cents")},
-                                                   {"reason", reason},
-                                                   {"unapplied_on", today.ToString()}},
-                                      actor)
-                                 .status());
-        }
+        HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor, take_back));
         now_status = "unapplied";
       }
       if (now_status != "unapplied") return not_refundable(now_status);
