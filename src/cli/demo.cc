@@ -32,7 +32,6 @@ struct DemoUser {
   int party = -1;  // a public user's party: its index in kDemoParties
 };
 
-// Demo sign-ins: the password of each is "<username>-demo-pass". Demo data only: never on a real node.
 // The mark, in the node's local meta table, of a data directory this verb made: it serves no other, since it
 // takes card payments through a test processor that moves no money.
 constexpr std::string_view kDemoMark = "demo_city";
@@ -42,16 +41,15 @@ Status CheckDemoNode(const std::string& dir) {
   HF_ASSIGN_OR_RETURN(auto db, store::Db::Open(store::DataPaths(dir).db(), store::OpenMode::kReadOnly));
   HF_ASSIGN_OR_RETURN(std::optional<std::string> mark, store::GetMeta(*db, kDemoMark));
   if (mark) return Status::Ok();
-  return Invalid(
-      fmt::format("{} holds a node that `holdfast demo` did not make, and the demo serves only its own demo "
-                  "city (its card "
-                  "payments go to a test processor that moves no money). Serve this node with `holdfast "
-                  "serve --data {}`, "
-                  "or give the demo a directory of its own (--data NEWDIR; delete an old demo directory to "
-                  "make it anew).",
-                  dir, dir));
+  return Invalid(fmt::format(
+      "{} holds a node that `holdfast demo` did not make, and the demo serves only its own demo city (its "
+      "card payments go to a test processor that moves no money). Serve this node with `holdfast serve "
+      "--data {}`, or give the demo a directory of its own (--data NEWDIR; delete an old demo directory to "
+      "make it anew).",
+      dir, dir));
 }
 
+// Demo sign-ins: the password of each is "<username>-demo-pass". Demo data only: never on a real node.
 constexpr DemoUser kDemoUsers[] = {
     {"admin", "Avery Admin", "admin"},
     {"clerk", "Casey Clerk", "clerk"},

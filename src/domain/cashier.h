@@ -138,6 +138,8 @@ struct ReversedPayment {
   std::vector<PaidItem> items;
   std::string reason;
   std::string approved_by;
+  // ", or <instead>" for a message, or "" when there is nothing else to do.
+  std::string Otherwise() const { return instead.empty() ? "" : ", or " + instead; }
 };
 using PaidItemsReversal = std::function<Status(store::CommandContext& ctx, const ReversedPayment& reversed,
                                                const std::string& actor)>;

@@ -404,11 +404,6 @@ std::optional<int64_t> TagHandedOut(const journal::Event& e) {
   return std::nullopt;
 }
 
-// ", or <what else to do>" for messages, when there is something else.
-std::string Otherwise(const ReversedPayment& reversed) {
-  return reversed.instead.empty() ? "" : ", or " + reversed.instead;
-}
-
 // The PaidItemsReversal of licenses: undoes, license by license, the changes the payment taken back paid for.
 Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voided,
                           const std::string& actor) {
@@ -430,7 +425,7 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voi
     if (first == events.size()) {
       return Conflict(fmt::format("license {} on {} was changed before receipts were recorded on license "
                                   "changes: void the license{}",
-                                  number, voided.described, Otherwise(voided)),
+                                  number, voided.described, voided.Otherwise()),
                       "sale-not-reversible");
     }
     json::object before, after;
@@ -444,7 +439,7 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voi
       if (i >= first && !of_sale && !undone_since) {
         return Conflict(fmt::format("license {} changed after the sale on {} ({} at {}): undo that change "
                                     "first{}",
-                                    number, voided.described, e.type, e.feed, Otherwise(voided)),
+                                    number, voided.described, e.type, e.feed, voided.Otherwise()),
                         "license-changed-since-sale");
       }
       after = LicenseAfter(std::move(after), events[i], today);
@@ -460,7 +455,7 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voi
         StringOr(after, "expires_on") != StringOr(*current, "expires_on")) {
       return Conflict(fmt::format("license {} holds changes made at offices that could not see each other: "
                                   "resolve its conflicts, then void the license{}",
-                                  number, Otherwise(voided)),
+                                  number, voided.Otherwise()),
                       "sale-not-reversible");
     }
     const bool issued_by_sale = events[first].event.type == "license.issued";

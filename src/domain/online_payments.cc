@@ -86,7 +86,8 @@ Status ApplyOnlinePayment(Db& db, const journal::StoredEvent& se, std::string_vi
         StringOr(d, "reason"), e.stamp.time, se.HashHex(), StringOr(d, "id"));
   }
   if (e.type.ends_with(".online_payment_refunded")) {
-    // Only a charge that was not applied is refunded; its reason replaces the refusal in `message`.
+    // Only an unapplied charge is refunded (one never applied, or one taken back in the refund's own
+    // command); the refund's reason replaces `message`.
     return db.Run(
         "UPDATE utility_online_payments SET status='refunded', refund_reference=?, refunded_on=?, message=?, "
         "updated_at=?, event_hash=? WHERE id=? AND status='unapplied'",

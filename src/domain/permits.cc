@@ -259,9 +259,8 @@ Status ReversePermitPayment(store::CommandContext& ctx, const ReversedPayment& r
     if (status != "applied" && status != "in_review") {
       if (Closed(status)) continue;
       return Refused(Code::kConflict, "permit-issued",
-                     fmt::format("permit {} was issued after {} paid its fees: {}void the permit first",
-                                 number, reversed.described,
-                                 reversed.instead.empty() ? "" : fmt::format("{}, or ", reversed.instead)));
+                     fmt::format("permit {} was issued after {} paid its fees: void the permit first{}",
+                                 number, reversed.described, reversed.Otherwise()));
     }
     HF_RETURN_IF_ERROR(Record(ctx, "permit.payment_voided",
                               json::object{{"number", number},

@@ -90,8 +90,7 @@ async function drawChargesToRefund(section: HTMLElement): Promise<void> {
   const outcome = h('div', { 'aria-live': 'polite' });
   const list = h('div', {});
   section.replaceChildren(heading, outcome, list);
-  const user = await currentUser().catch(() => null);
-  const canRefund = !!user && user.roles.some((r) => r === 'supervisor' || r === 'admin');
+  const canRefund = await mayRefund();
   const redraw = (): Promise<void> => loadInto(list, 'the card charges to refund', async () => {
     const { items } = await api<{ items: OnlineCharge[] }>('GET', '/api/v1/utility/online-payments?status=unapplied&limit=200');
     if (items.length === 0) return [h('p', { 'data-testid': 'no-charges-to-refund' }, 'No card charge is waiting for a refund.')];
@@ -112,6 +111,12 @@ async function drawChargesToRefund(section: HTMLElement): Promise<void> {
     ];
   });
   await redraw();
+}
+
+// Whether the signed-in user may refund online charges to their cards (supervisors and admins).
+async function mayRefund(): Promise<boolean> {
+  const user = await currentUser().catch(() => null);
+  return !!user && user.roles.some((r) => r === 'supervisor' || r === 'admin');
 }
 
 // A button that opens, in place, the reason and the confirmation of one refund (`example` hints at a reason).
@@ -176,7 +181,7 @@ export async function renderUtilityAccount(main: HTMLElement, number: string): P
     [account, drawer, canRefund] = await Promise.all([
       api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(number)}`),
       api<{ items: Drawer[] }>('GET', '/api/v1/drawers?status=open&clerk=me&limit=1').then((d) => d.items[0] ?? null),
-      currentUser().then((u) => !!u && u.roles.some((r) => r === 'supervisor' || r === 'admin')).catch(() => false),
+      mayRefund(),
     ]);
   } catch (e) {
     body.replaceChildren(h('h1', {}, `Utility account ${number}`));
@@ -195,10 +200,11 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null,
   const pastDue = h('dd', { class: 'hf-money', 'data-testid': 'account-past-due' }, dollars(account.past_due_cents));
   const address = [account.service_address?.line1, account.service_address?.city].filter(Boolean).join(', ');
   const messages = h('div', { class: 'margin-y-2', 'data-testid': 'payment-messages' });
-  // A supervisor refunds an online payment on the ledger to its card: the account owes it again.
+  // A supervisor refunds an online payment on the ledger to its card (the cell only when `canRefund`): the
+  // account owes it again.
   const refundCell = (r: LedgerEntry): HTMLElement | string => {
     const reversed = account.ledger.some((o) => o.id === `${r.id}/reversed`);
-    if (!canRefund || r.kind !== 'payment' || r.channel !== 'online' || reversed) return '';
+    if (r.kind !== 'payment' || r.channel !== 'online' || reversed) return '';
     return refundButton({ id: r.id, amount_cents: -r.amount_cents }, messages, 'For example: paid the wrong account.', async () => {
       show(await api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}`));
     });
