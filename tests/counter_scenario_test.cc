@@ -360,5 +360,102 @@ TEST_F(CounterScenarioTest, VoidingASaleUndoesWhatItPaidFor) {
   ExpectVerifiedAndRebuiltAlike();
 }
 
+TEST_F(CounterScenarioTest, AReturnedCheckMakesTheRenewalOwedAgainAndLeavesTheDepositAsClosedOut) {
+  Answer opened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  ASSERT_EQ(opened.status, 201) << json::serialize(opened.body);
+  const std::string drawer = opened.Str("id");
+  auto tender = [](const std::string& kind, int64_t cents, const std::string& number = {}) {
+    json::object t{{"kind", kind}, {"amount_cents", cents}};
+    if (!number.empty()) t["number"] = number;
+    return t;
+  };
+  auto receipt_of = [](const Answer& sale) {
+    return std::string(StringOr(sale.body.at("receipt").as_object(), "receipt"));
+  };
+  auto get = [&](const std::string& path) {
+    Answer a = Call("GET", path, {}, clerk_);
+    EXPECT_EQ(a.status, 200) << path << ": " << json::serialize(a.body);
+    return a;
+  };
+  auto returned = [&](const std::string& receipt, const std::string& token,
+                      const std::string& reason = "insufficient funds") {
+    return Call("POST", "/api/v1/receipts/" + receipt + "/returned-check",
+                json::serialize(json::object{{"reason", reason}}), token);
+  };
+  const Answer rex_before = get("/api/v1/licenses/" + rex_license_);
+
+  // Rex renewed by check, Biscuit by cash, Tango by check and cash; then the drawer closes balanced.
+  Answer rex = Sell(drawer, json::array{Renew(rex_license_)}, json::array{tender("check", 1500, "5150")});
+  ASSERT_EQ(rex.status, 201) << json::serialize(rex.body);
+  Answer biscuit = Sell(drawer, json::array{Renew(biscuit_license_)}, json::array{tender("cash", 1500)});
+  ASSERT_EQ(biscuit.status, 201) << json::serialize(biscuit.body);
+  Answer tango = Sell(drawer, json::array{Renew(tango_license_)},
+                      json::array{tender("check", 2000, "77"), tender("cash", 2000)});
+  ASSERT_EQ(tango.status, 201) << json::serialize(tango.body);
+  ASSERT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 1);
+  Answer closed = Call(
+      "POST", "/api/v1/drawers/" + drawer + "/close",
+      R"({"counted":[{"denomination_cents":1000,"count":3},{"denomination_cents":500,"count":1}]})", clerk_);
+  ASSERT_EQ(closed.status, 200) << json::serialize(closed.body);
+  const json::value report = get("/api/v1/drawers/" + drawer + "/report").body;
+  EXPECT_EQ(report.at("over_short_cents").as_int64(), 0) << json::serialize(report);
+
+  // Days later the bank returns Rex's check. Only a supervisor records it, and says why.
+  const std::string rex_receipt = receipt_of(rex);
+  EXPECT_EQ(returned(rex_receipt, clerk_).status, 403);
+  Answer blank = returned(rex_receipt, supervisor_, " ");
+  EXPECT_EQ(blank.status, 422) << json::serialize(blank.body);
+  EXPECT_EQ(blank.Str("field"), "reason");
+  EXPECT_EQ(returned("r-nowhere-1", supervisor_).status, 404);
+  Answer recorded = returned(rex_receipt, supervisor_);
+  ASSERT_EQ(recorded.status, 200) << json::serialize(recorded.body);
+  EXPECT_EQ(recorded.Str("status"), "check-returned");
+  EXPECT_EQ(recorded.body.at("refundable_cents").as_int64(), 0);
+  const json::object& ret = recorded.body.at("returned_check").as_object();
+  EXPECT_EQ(StringOr(ret, "reason"), "insufficient funds");
+  EXPECT_EQ(StringOr(ret, "returned_on"), today_.ToString());
+  EXPECT_FALSE(StringOr(ret, "returned_by").empty());
+
+  // The renewal it paid for is undone: Rex's license runs to its old expiry, and is owed again.
+  Answer rex_after = get("/api/v1/licenses/" + rex_license_);
+  EXPECT_EQ(rex_after.Str("expires_on"), rex_before.Str("expires_on"));
+  EXPECT_EQ(rex_after.body.at("renewals").as_int64(), 0);
+  // The drawer's close-out stays what was deposited.
+  EXPECT_EQ(json::serialize(get("/api/v1/drawers/" + drawer + "/report").body), json::serialize(report));
+
+  // Recorded once; neither voided nor refunded afterwards.
+  Answer twice = returned(rex_receipt, supervisor_);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "check-returned");
+  Answer refund = Call("POST", "/api/v1/receipts/" + rex_receipt + "/refunds",
+                       json::serialize(json::object{
+                           {"amount_cents", 1500},
+                           {"drawer_id", drawer},
+                           {"tender_kind", "check"},
+                           {"reason", "asked for it back"},
+                           {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+                       clerk_);
+  EXPECT_EQ(refund.status, 409) << json::serialize(refund.body);
+  EXPECT_EQ(refund.Type(), "check-returned");
+
+  // Only a receipt paid wholly by check has a check to return; those stay as they were.
+  for (const Answer* sale : {&biscuit, &tango}) {
+    Answer refused = returned(receipt_of(*sale), supervisor_);
+    EXPECT_EQ(refused.status, 409) << json::serialize(refused.body);
+    EXPECT_EQ(refused.Type(), "not-paid-by-check");
+    EXPECT_EQ(get("/api/v1/receipts/" + receipt_of(*sale)).Str("status"), "paid");
+  }
+  EXPECT_EQ(get("/api/v1/licenses/" + tango_license_).body.at("renewals").as_int64(), 1);
+
+  // James pays again, in cash, at a new drawer: the renewal is open to him again.
+  Answer reopened = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  ASSERT_EQ(reopened.status, 201);
+  Answer paid = Sell(reopened.Str("id"), json::array{Renew(rex_license_)}, json::array{tender("cash", 1500)});
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 1);
+
+  ExpectVerifiedAndRebuiltAlike();
+}
+
 }  // namespace
 }  // namespace holdfast::testing

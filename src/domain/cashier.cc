@@ -246,17 +246,18 @@ Result<json::object> DrawerJson(Db& db, const DrawerRow& d) {
 struct ReceiptRow {
   std::string number, drawer_id, payer_party_id, clerk, status;
   Cents total_cents = 0, change_cents = 0, refunded_cents = 0;
+  bool check_returned = false;
 };
 
 Result<std::optional<ReceiptRow>> LoadReceipt(Db& db, std::string_view number) {
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, status, "
-                                            "total_cents, change_cents, refunded_cents "
-                                            "FROM receipts WHERE number=?"));
+                                            "total_cents, change_cents, refunded_cents, "
+                                            "returned_at IS NOT NULL FROM receipts WHERE number=?"));
   s->Bind(1, number);
   HF_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<ReceiptRow>();
   return std::optional<ReceiptRow>(ReceiptRow{s->Text(0), s->Text(1), s->Text(2), s->Text(3), s->Text(4),
-                                              s->Int(5), s->Int(6), s->Int(7)});
+                                              s->Int(5), s->Int(6), s->Int(7), s->Int(8) != 0});
 }
 
 constexpr std::string_view kRefundColumns =
@@ -285,6 +286,16 @@ Status CheckDrawerUsable(const DrawerRow& d, const std::string& node, const std:
                      "not-your-drawer");
   }
   return Status::Ok();
+}
+
+// Refuses to take back by `what` ("void", "refund") a receipt whose check came back unpaid: its money never
+// came in, and what it paid for was reversed when the return was recorded.
+Status CheckNotReturned(const ReceiptRow& r, std::string_view what) {
+  if (!r.check_returned) return Status::Ok();
+  return Conflict(
+      fmt::format("receipt {}'s check was returned unpaid and is recorded so: there is nothing to {}",
+                  r.number, what),
+      "check-returned");
 }
 
 Error ApprovalRequired(std::string_view what) {
@@ -369,7 +380,7 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
     {
       HF_ASSIGN_OR_RETURN(StmtRef s,
                           db.Prepare("INSERT OR REPLACE INTO receipts VALUES(?,?,?,?,?,?,?,'paid',0,?,"
-                                     "NULL,'','','',?)"));
+                                     "NULL,'','','',?,NULL,'','','')"));
       HF_RETURN_IF_ERROR(s->BindAll(number, e.feed, StringOr(d, "drawer_id"), StringOr(d, "payer_party_id"),
                                     StringOr(d, "clerk"), IntOr(d, "total_cents"), IntOr(d, "change_cents"),
                                     e.stamp.time, se.HashHex())
@@ -393,6 +404,14 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
                              .Run());
     }
     return Status::Ok();
+  }
+  if (e.type == "payment.check_returned") {
+    // The first in canonical order is the return; the receipt's status (what its drawer's figures count)
+    // stays.
+    HF_ASSIGN_OR_RETURN(StmtRef s,
+                        db.Prepare("UPDATE receipts SET returned_at=?, returned_by=?, return_reason=?, "
+                                   "returned_on=? WHERE number=? AND returned_at IS NULL"));
+    return s->BindAll(e.stamp.time, e.actor, StringOr(d, "reason"), StringOr(d, "returned_on"), number).Run();
   }
   if (e.type == "payment.voided") {
     // The first void in canonical order is the void.
@@ -468,7 +487,8 @@ void RegisterCashier(store::Registry& registry) {
        "NULL, payer_party_id TEXT NOT NULL, clerk TEXT NOT NULL, total_cents INTEGER NOT NULL, change_cents "
        "INTEGER NOT NULL, status TEXT NOT NULL, refunded_cents INTEGER NOT NULL, taken_at INTEGER NOT NULL, "
        "voided_at INTEGER, voided_by TEXT NOT NULL, void_reason TEXT NOT NULL, void_approved_by TEXT NOT "
-       "NULL, event_hash TEXT NOT NULL) WITHOUT ROWID;"
+       "NULL, event_hash TEXT NOT NULL, returned_at INTEGER, returned_by TEXT NOT NULL, return_reason TEXT "
+       "NOT NULL, returned_on TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id, status);"
        "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);",
        {"number"}});
@@ -521,6 +541,11 @@ void RegisterCashier(store::Registry& registry) {
        },
        ApplyCashier});
   registry.AddRule({"payment.voided",
+                    [](const journal::Event& e) -> std::vector<std::string> {
+                      return {ReceiptAggregate(StringOr(e.data, "receipt"))};
+                    },
+                    ApplyCashier});
+  registry.AddRule({"payment.check_returned",
                     [](const journal::Event& e) -> std::vector<std::string> {
                       return {ReceiptAggregate(StringOr(e.data, "receipt"))};
                     },
@@ -803,6 +828,7 @@ Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& 
   if (receipt->status == "voided") {
     return Conflict(fmt::format("receipt {} is already voided", receipt->number), "already-voided");
   }
+  HF_RETURN_IF_ERROR(CheckNotReturned(*receipt, "void"));
   if (receipt->refunded_cents > 0) {
     return Conflict(fmt::format("receipt {} has {} refunded already; refund the rest instead of voiding it",
                                 receipt->number, FormatCents(receipt->refunded_cents)),
@@ -855,6 +881,7 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
     return Conflict(fmt::format("receipt {} is voided: there is nothing to refund", receipt->number),
                     "already-voided");
   }
+  HF_RETURN_IF_ERROR(CheckNotReturned(*receipt, "refund"));
   HF_ASSIGN_OR_RETURN(auto drawer, LoadDrawer(db, request.drawer_id));
   if (!drawer) return NotFound(fmt::format("no drawer {}", request.drawer_id));
   HF_RETURN_IF_ERROR(CheckDrawerUsable(*drawer, ctx.node_id(), actor, false));
@@ -918,6 +945,75 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
   return json::object{{"refund", std::move(refund)}, {"receipt", std::move(*after)}};
 }
 
+Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
+                                         const std::string& actor) {
+  Db& db = ctx.db();
+  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
+    return Invalid("reason must say why the bank returned it, in 1 to 500 characters", "reason");
+  }
+  HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(db, request.receipt));
+  if (!receipt) return NotFound(fmt::format("no receipt {}", request.receipt));
+  if (receipt->status == "voided") {
+    return Conflict(fmt::format("receipt {} is voided: its payment was taken back already", receipt->number),
+                    "already-voided");
+  }
+  if (receipt->check_returned) {
+    return Conflict(fmt::format("receipt {}'s returned check is recorded already", receipt->number),
+                    "check-returned");
+  }
+  if (receipt->refunded_cents > 0) {
+    return Conflict(fmt::format("receipt {} has {} refunded already: a returned check is recorded only on a "
+                                "receipt nothing was refunded from; collect what is owed as a new payment",
+                                receipt->number, FormatCents(receipt->refunded_cents)),
+                    "receipt-refunded");
+  }
+  std::vector<std::string> checks;
+  Cents by_check = 0;
+  {
+    HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT kind, amount_cents, number FROM receipt_tenders "
+                                              "WHERE receipt=? ORDER BY line"));
+    s->Bind(1, receipt->number);
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (s->TextView(0) != "check") {
+        return Conflict(
+            fmt::format("receipt {} was paid partly by {}: a returned check is recorded only on a "
+                        "receipt paid wholly by check; collect the unpaid amount as a new payment",
+                        receipt->number, s->TextView(0)),
+            "not-paid-by-check");
+      }
+      by_check += s->Int(1);
+      checks.push_back(s->Text(2));
+    }
+  }
+  if (checks.empty()) {
+    return Conflict(fmt::format("receipt {} was not paid by check", receipt->number), "not-paid-by-check");
+  }
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
+  json::array numbers;
+  for (auto& n : checks) numbers.emplace_back(std::move(n));
+  HF_RETURN_IF_ERROR(ctx.Emit("payment.check_returned",
+                              json::object{{"receipt", receipt->number},
+                                           {"amount_cents", by_check},
+                                           {"check_numbers", std::move(numbers)},
+                                           {"reason", request.reason},
+                                           {"returned_on", today.ToString()}},
+                              actor)
+                         .status());
+  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
+  HF_RETURN_IF_ERROR(
+      ReversePaidItems(ctx,
+                       {.receipt = receipt->number,
+                        .described = fmt::format("receipt {} (its check returned)", receipt->number),
+                        .items = std::move(items),
+                        .reason = "returned check: " + request.reason,
+                        .approved_by = actor},
+                       actor));
+  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt->number));
+  return *after;
+}
+
 // --- reads
 // --------------------------------------------------------------------------------------------------
 
@@ -927,9 +1023,11 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
   std::string status;
   {
     HF_ASSIGN_OR_RETURN(
-        StmtRef s, db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
-                              "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
-                              "void_approved_by, event_hash FROM receipts WHERE number=?"));
+        StmtRef s,
+        db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
+                   "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
+                   "void_approved_by, event_hash, returned_at, returned_by, return_reason, returned_on "
+                   "FROM receipts WHERE number=?"));
     s->Bind(1, number);
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<json::object>();
@@ -952,11 +1050,20 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
     } else {
       o["void"] = nullptr;
     }
+    if (!s->IsNull(14)) {
+      o["returned_check"] = json::object{{"reason", s->Text(16)},
+                                         {"returned_by", s->Text(15)},
+                                         {"returned_at", s->Int(14)},
+                                         {"returned_on", s->Text(17)}};
+      if (status == "paid") status = "check-returned";
+    } else {
+      o["returned_check"] = nullptr;
+    }
   }
   if (status == "paid" && refunded > 0) status = refunded >= total ? "refunded" : "partly-refunded";
   o["status"] = status;
   o["refunded_cents"] = refunded;
-  o["refundable_cents"] = status == "voided" ? 0 : total - refunded;
+  o["refundable_cents"] = status == "voided" || status == "check-returned" ? 0 : total - refunded;
   json::array items;
   {
     HF_ASSIGN_OR_RETURN(StmtRef s,

@@ -111,7 +111,8 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
 
 // A receipt: {receipt, drawer_id, payer_party_id, clerk, items, total_cents, tenders, change_cents,
 // status, refunded_cents, refundable_cents, refunds: [refund…], void: null | {reason, approved_by,
-// voided_by, voided_at}, taken_at, event_hash}. status: "paid", "partly-refunded", "refunded" or "voided".
+// voided_by, voided_at}, returned_check: null | {reason, returned_by, returned_at, returned_on}, taken_at,
+// event_hash}. status: "paid", "partly-refunded", "refunded", "voided" or "check-returned".
 // event_hash: the hash of its payment.taken event, unchanged by voids and refunds; anyone can have it proven
 // in the node log (GET /api/v1/verify/receipt/{number}).
 // A refund: {id, receipt, drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at}.
@@ -204,6 +205,20 @@ struct RefundRequest {
 // ("insufficient-cash"). Answers {refund, receipt}.
 Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundRequest& request,
                                    const std::string& actor);
+
+// A check the bank returned unpaid (insufficient funds, a closed account, a stopped payment), recorded by a
+// supervisor or admin (the actor) on the receipt it paid, whatever its drawer's state: the drawer's figures
+// stay as closed out (the check was deposited), the receipt shows it, and what it paid for is reversed as by
+// a void (RegisterPaidItemsReversal), in the same command, so it is owed again. Refused on a receipt voided
+// ("already-voided"), refunded ("receipt-refunded"), returned already ("check-returned"), or not paid
+// wholly by check ("not-paid-by-check"), and with a reversal's own refusal (a permit issued since, a license
+// changed since). Emits payment.check_returned; answers the receipt.
+struct ReturnedCheckRequest {
+  std::string receipt;
+  std::string reason;  // the bank's reason, 1 to 500 characters
+};
+Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
+                                         const std::string& actor);
 
 // A drawer: {id, node, clerk, float_cents, opened_on, opened_at, status, closed_at, closed_by,
 // expected_cash_cents, counted_cash_cents, over_short_cents}. expected_cash_cents is the cash that should be

@@ -20,6 +20,7 @@ using auth::RoleSet;
 
 const RoleSet kCounter = {Role::kAdmin, Role::kSupervisor, Role::kClerk};
 const RoleSet kCashReaders = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor};
+const RoleSet kSupervisors = {Role::kAdmin, Role::kSupervisor};
 const RoleSet kReceiptReaders = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor,
                                  Role::kPublic};
 
@@ -80,7 +81,8 @@ json::value ReceiptSchema() {
        {"total_cents", Cents()},
        {"tenders", ArrayOf(TenderSchema())},
        {"change_cents", Cents()},
-       {"status", json::object{{"enum", json::array{"paid", "partly-refunded", "refunded", "voided"}}}},
+       {"status", json::object{{"enum", json::array{"paid", "partly-refunded", "refunded", "voided",
+                                                    "check-returned"}}}},
        {"refunded_cents", Cents()},
        {"refundable_cents", Cents()},
        {"refunds", ArrayOf(RefundSchema())},
@@ -89,6 +91,12 @@ json::value ReceiptSchema() {
                                                          {"approved_by", Type("string")},
                                                          {"voided_by", Type("string")},
                                                          {"voided_at", Type("integer")}}}}},
+       {"returned_check", json::object{{"type", json::array{"object", "null"}},
+                                       {"description", "the receipt's check, returned unpaid by the bank"},
+                                       {"properties", json::object{{"reason", Type("string")},
+                                                                   {"returned_by", Type("string")},
+                                                                   {"returned_at", Type("integer")},
+                                                                   {"returned_on", Type("string")}}}}},
        {"taken_at", Type("integer")},
        {"event_hash", json::object{{"type", "string"},
                                    {"pattern", "^[0-9a-f]{64}$"},
@@ -352,6 +360,24 @@ void RefundReceipt(Call& call) {
       });
 }
 
+void ReturnedCheck(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  domain::ReturnedCheckRequest request;
+  request.receipt = call.params["number"];
+  request.reason = r.RequiredString("reason", 500);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id();
+  call.app->Write(
+      call,
+      [request, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object receipt, domain::RecordReturnedCheck(ctx, request, actor));
+        return json::value(std::move(receipt));
+      },
+      [](const json::value& receipt) { return Response::Json(200, receipt); });
+}
+
 }  // namespace
 
 void RegisterCashierRoutes(App& app) {
@@ -453,6 +479,16 @@ void RegisterCashierRoutes(App& app) {
          .response_schema = Obj({{"refund", RefundSchema()}, {"receipt", ReceiptSchema()}}),
          .success_status = 201,
          .handler = RefundReceipt});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/receipts/{number}/returned-check",
+         .roles = kSupervisors,
+         .summary = "Record that the bank returned a receipt's check unpaid (any time after, drawer open or "
+                    "closed): what it paid for is owed again, the drawer's figures stay as deposited",
+         .tag = "cashiering",
+         .request_schema =
+             Obj({{"reason", json::object{{"type", "string"}, {"maxLength", 500}}}}, {"reason"}, true),
+         .response_schema = ReceiptSchema(),
+         .handler = ReturnedCheck});
 }
 
 }  // namespace holdfast::http
