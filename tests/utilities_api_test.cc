@@ -394,6 +394,83 @@ TEST_F(UtilitiesApiTest, ALockboxFileIsAppliedOnceWithItsExceptionsQueuedForACle
   ExpectVerifiedAndRebuiltAlike();
 }
 
+TEST_F(UtilitiesApiTest, AReturnedCheckIsOwedAgainWhetherItCameByMailOrToTheCounter) {
+  Account("300001", "Maria Gonzalez");
+  Account("300002", "James Carter");
+  ASSERT_EQ(Import("june.csv",
+                   "account,period,amount,due_date\n300001,2026-05,55.00,2026-06-20\n300002,2026-05,55.00,"
+                   "2026-06-20\n")
+                .status,
+            201);
+  // Maria's check came by mail, James's to the counter.
+  Answer mail = Call("POST", "/api/v1/utility/lockbox/import",
+                     json::serialize(json::object{{"file_name", "lockbox-0610.csv"},
+                                                  {"content",
+                                                   "lockbox,LBX-20260610-01,2026-06-10\n"
+                                                   "item,0001,300001,55.00,1042,Maria Gonzalez\n"
+                                                   "total,1,55.00\n"}}),
+                     clerk_);
+  ASSERT_EQ(mail.status, 201) << json::serialize(mail.body);
+  Answer drawer = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
+  Answer counter =
+      Call("POST", "/api/v1/utility/accounts/300002/payments",
+           json::serialize(json::object{
+               {"drawer_id", drawer.Str("id")},
+               {"amount_cents", 5500},
+               {"tenders",
+                json::array{json::object{{"kind", "check"}, {"amount_cents", 5500}, {"number", "881"}}}}}),
+           clerk_);
+  ASSERT_EQ(counter.status, 201) << json::serialize(counter.body);
+  const std::string receipt(counter.body.at("receipt").at("receipt").as_string());
+  ASSERT_EQ(Balance("300001"), 0);
+  ASSERT_EQ(Balance("300002"), 0);
+  std::string lockbox_payment;
+  const Answer before = Get("300001");
+  for (const auto& row : before.body.at("ledger").as_array()) {
+    if (row.at("channel").as_string() == "lockbox") lockbox_payment = std::string(row.at("id").as_string());
+  }
+  ASSERT_FALSE(lockbox_payment.empty());
+
+  auto returned = [&](const std::string& number, const std::string& payment, const std::string& token) {
+    return Call("POST", "/api/v1/utility/accounts/" + number + "/returned-payments",
+                json::serialize(json::object{{"payment_id", payment}, {"reason", "insufficient funds"}}),
+                token);
+  };
+  EXPECT_EQ(returned("300001", lockbox_payment, clerk_).status, 403);
+  EXPECT_EQ(returned("300001", "LBX-nowhere-0001", supervisor_).status, 404);
+  EXPECT_EQ(returned("300002", lockbox_payment, supervisor_).status, 404) << "not a payment of that account";
+  // A counter payment's check is returned on its receipt, which this answer names.
+  Answer at_counter = returned("300002", receipt, supervisor_);
+  EXPECT_EQ(at_counter.status, 409);
+  EXPECT_EQ(at_counter.Type(), "not-a-lockbox-payment");
+  EXPECT_NE(at_counter.Str("detail").find(receipt), std::string::npos) << at_counter.Str("detail");
+
+  // Maria's check bounced: the account owes it again, and the ledger says why.
+  Answer maria = returned("300001", lockbox_payment, supervisor_);
+  ASSERT_EQ(maria.status, 200) << json::serialize(maria.body);
+  EXPECT_EQ(maria.body.at("balance_cents").as_int64(), 5500);
+  int reversals = 0;
+  for (const auto& row : maria.body.at("ledger").as_array()) {
+    if (row.at("kind").as_string() != "reversal") continue;
+    ++reversals;
+    EXPECT_EQ(row.at("note").as_string(), "returned check: insufficient funds");
+    EXPECT_EQ(row.at("amount_cents").as_int64(), 5500);
+  }
+  EXPECT_EQ(reversals, 1);
+  Answer twice = returned("300001", lockbox_payment, supervisor_);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.Type(), "payment-reversed");
+  EXPECT_EQ(Balance("300001"), 5500);
+
+  // James's check bounced too, recorded on its receipt: the account owes it again.
+  Answer james = Call("POST", "/api/v1/receipts/" + receipt + "/returned-check",
+                      R"({"reason":"account closed"})", supervisor_);
+  ASSERT_EQ(james.status, 200) << json::serialize(james.body);
+  EXPECT_EQ(james.Str("status"), "check-returned");
+  EXPECT_EQ(Balance("300002"), 5500);
+  ExpectVerifiedAndRebuiltAlike();
+}
+
 }  // namespace
 }  // namespace holdfast::testing
 

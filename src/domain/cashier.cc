@@ -364,6 +364,7 @@ json::object NewReceipt(const journal::StoredEvent& se) {
                       {"taken_at", e.stamp.time},
                       {"event_hash", se.HashHex()},
                       {"void", nullptr},
+                      {"returned_check", nullptr},
                       {"status", "paid"},
                       {"refunded_cents", 0},
                       {"refundable_cents", total},

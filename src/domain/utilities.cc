@@ -809,6 +809,46 @@ Result<json::object> AdjustAccount(store::CommandContext& ctx, const std::string
   return Existing(ctx.db(), number, today);
 }
 
+Result<json::object> ReturnLockboxPayment(store::CommandContext& ctx, const std::string& number,
+                                          const std::string& payment_id, const std::string& reason,
+                                          const std::string& actor) {
+  Db& db = ctx.db();
+  HF_RETURN_IF_ERROR(NeedReason(reason));
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
+  HF_RETURN_IF_ERROR(Existing(db, number, today).status());
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT kind, amount_cents, channel, receipt FROM utility_ledger "
+                                            "WHERE account=? AND id=?"));
+  s->BindAll(number, payment_id);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row || s->TextView(0) != "payment") {
+    return NotFound(fmt::format("account {} has no payment {}", number, payment_id));
+  }
+  const Cents amount = -s->Int(1);
+  const std::string channel = s->Text(2), receipt = s->Text(3);
+  s->Reset();
+  if (channel != "lockbox") {
+    return Refused(
+        Code::kConflict, "not-a-lockbox-payment",
+        channel == "counter"
+            ? fmt::format("payment {} was taken at a counter: record its returned check on receipt {}",
+                          payment_id, receipt)
+            : fmt::format("payment {} came by {}, not by mail: refund it instead", payment_id, channel));
+  }
+  HF_ASSIGN_OR_RETURN(bool reversed, LedgerHas(db, number, payment_id + "/reversed"));
+  if (reversed) {
+    return Refused(Code::kConflict, "payment-reversed",
+                   fmt::format("payment {} on account {} is reversed already", payment_id, number));
+  }
+  HF_RETURN_IF_ERROR(ReversePayment(ctx,
+                                    {.receipt = payment_id,
+                                     .described = "lockbox payment " + payment_id,
+                                     .items = {PaidItem{AccountItemRef(number), amount}},
+                                     .reason = "returned check: " + reason,
+                                     .approved_by = actor},
+                                    actor));
+  return Existing(db, number, today);
+}
+
 Result<json::array> AssessLateFees(store::CommandContext& ctx, Date today, const std::string& actor) {
   Db& db = ctx.db();
   HF_ASSIGN_OR_RETURN(UtilitySettings settings, CurrentUtilitySettings(db));

@@ -124,6 +124,16 @@ Result<json::object> ApplyPayment(store::CommandContext& ctx, const std::string&
 Result<json::object> ImportLockbox(store::CommandContext& ctx, std::string_view bytes,
                                    const std::string& file_name, Date today, const std::string& actor);
 
+// A lockbox check the bank returned unpaid (insufficient funds, a closed account, a stopped payment),
+// recorded by a supervisor or admin: the payment `payment_id` ("LBX-…") is reversed on account `number`
+// (utility.payment_reversed, reason "returned check: <reason>"), which owes the amount again. 404 when the
+// account has no such payment; 409 "not-a-lockbox-payment" for a payment of another channel (a counter
+// payment's check is returned on its receipt, an online payment is refunded), "payment-reversed" when it was
+// reversed already. Answers the account.
+Result<json::object> ReturnLockboxPayment(store::CommandContext& ctx, const std::string& number,
+                                          const std::string& payment_id, const std::string& reason,
+                                          const std::string& actor);
+
 // The lockbox items waiting for a clerk (status "open"), or all of them (status "").
 Result<json::array> ListLockboxExceptions(store::Db& db, const std::string& status);
 // A clerk resolves an exception: "applied" to `account` (an open account; the payment is applied in the same

@@ -312,6 +312,19 @@ void Adjust(Call& call) {
          }));
 }
 
+void ReturnLockboxPayment(Call& call) {
+  auto body = call.Body();
+  if (!body.ok()) return call.Fail(body.error());
+  ObjectReader r(*body);
+  std::string payment_id = r.RequiredString("payment_id", 100);
+  std::string reason = r.RequiredString("reason", 500);
+  if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
+  std::string actor = call.who.id(), number = call.params["number"];
+  Answer(call, 200, AsValue([number, payment_id, reason, actor](store::CommandContext& ctx) {
+           return domain::ReturnLockboxPayment(ctx, number, payment_id, reason, actor);
+         }));
+}
+
 void AssessLateFees(Call& call) {
   std::string actor = call.who.id();
   Date today = CityToday(call);
@@ -552,6 +565,17 @@ void RegisterUtilityRoutes(App& app) {
              Obj({{"amount_cents", Type("integer")}, {"reason", Str(500)}}, {"amount_cents", "reason"}, true),
          .response_schema = AccountSchema(),
          .handler = Adjust});
+  r.Add({.method = "POST",
+         .pattern = "/api/v1/utility/accounts/{number}/returned-payments",
+         .roles = kSupervisors,
+         .summary =
+             "Record a lockbox check the bank returned unpaid: its payment is reversed and the account "
+             "owes the amount again (a counter payment's check is returned on its receipt)",
+         .tag = "utilities",
+         .request_schema =
+             Obj({{"payment_id", Str(100)}, {"reason", Str(500)}}, {"payment_id", "reason"}, true),
+         .response_schema = AccountSchema(),
+         .handler = ReturnLockboxPayment});
   r.Add({.method = "POST",
          .pattern = "/api/v1/utility/late-fees/assess",
          .roles = kSupervisors,

@@ -10,7 +10,9 @@
 // the customer's name and takes a $20.00 cash payment into a drawer opened through the API (the balance
 // drops by exactly 2000 cents; a malformed amount is refused first and changes nothing); a $15.00 card payment
 // taken by phone is refunded by the supervisor from the account's ledger (the clerk is not offered it; the
-// node then holds the refund and the balance owed again); a phone renewal paid by
+// node then holds the refund and the balance owed again); a $10.00 check taken on the account comes back
+// unpaid and the supervisor records it on the receipt's page (the clerk is not offered it; a missing reason
+// is refused first; the account then owes it again); a phone renewal paid by
 // a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
 // sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
 // node holds the refund with the processor's reference and the reason); the admin sees the
@@ -195,7 +197,7 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   // --- utilities
   step('the clerk opens a drawer (API) and takes a $20.00 cash payment on account 100002');
   const clerkToken = await signInApi(base, 'clerk', 'clerk-demo-pass');
-  await apiExpect(201, base, 'POST', '/api/v1/drawers', { float_cents: 5000 }, clerkToken);
+  const clerkDrawer = await apiExpect(201, base, 'POST', '/api/v1/drawers', { float_cents: 5000 }, clerkToken);
   const startCents = (await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken)).balance_cents;
   check(startCents >= 2000, `account ${ACCOUNT} owes only ${startCents} cents`);
   const clerk = await t.newPage();
@@ -263,6 +265,33 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   check(phoneHeld && phoneHeld.refund_reference && phoneHeld.message === 'Paid the wrong account',
     `the node does not hold the phone payment's refund with its reference and reason: ${JSON.stringify(phoneHeld)}`);
   await t.visitAtEveryWidth(sup, 'utility-refunded');
+
+  // --- a check taken at the counter that the bank returns unpaid, recorded by the supervisor on its receipt
+  step('the clerk takes a $10.00 check on the account; the bank returns it and the supervisor records it on the receipt');
+  const byCheck = await apiExpect(201, base, 'POST', `/api/v1/utility/accounts/${ACCOUNT}/payments`,
+    { drawer_id: clerkDrawer.id, amount_cents: 1000, tenders: [{ kind: 'check', amount_cents: 1000, number: '3141' }] },
+    clerkToken, { 'Idempotency-Key': 'e2e-check-pay' });
+  const checkReceipt = byCheck.receipt.receipt;
+  check(byCheck.account.balance_cents === startCents - 3000, `the check left a balance of ${byCheck.account.balance_cents}`);
+  await clerk.goto(`${base}/staff/counter/receipts/${checkReceipt}`);
+  await clerk.getByTestId('receipt').waitFor();
+  check(await clerk.getByTestId('returned-check-form').count() === 0, 'a clerk is offered to record a returned check');
+  await sup.goto(`${base}/staff/counter/receipts/${checkReceipt}`);
+  const returnedForm = sup.getByTestId('returned-check-form');
+  await returnedForm.getByRole('button', { name: 'Record the returned check' }).click();
+  await sup.getByTestId('receipt-messages').getByTestId('alert-error').waitFor();
+  check((await apiExpect(200, base, 'GET', `/api/v1/receipts/${checkReceipt}`, undefined, clerkToken)).status === 'paid',
+    'a returned check without its reason was recorded');
+  await returnedForm.getByLabel('The bank’s reason').fill('Insufficient funds');
+  await returnedForm.getByRole('button', { name: 'Record the returned check' }).click();
+  await sup.getByTestId('receipt-messages').getByTestId('alert-success').waitFor();
+  check((await sup.getByTestId('receipt-status').innerText()) === 'Check returned unpaid',
+    `the receipt's status shows ${await sup.getByTestId('receipt-status').innerText()}`);
+  check((await sup.getByTestId('receipt-check-returned').innerText()).includes('Insufficient funds'), 'the receipt does not say why the check came back');
+  check(await sup.getByTestId('returned-check-form').count() === 0, 'the returned check is still offered to record');
+  const afterReturn = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
+  check(afterReturn.balance_cents === startCents - 2000, `the node holds a balance of ${afterReturn.balance_cents} after the returned check, not ${startCents - 2000}`);
+  await t.visitAtEveryWidth(sup, 'receipt-check-returned');
 
   // --- a card charge that could not be applied, refunded by the supervisor
   step('a phone renewal paid by a card the processor answers late, while a second one renews the license first');

@@ -6,7 +6,9 @@
 // Below it, a void (POST /api/v1/receipts/{number}/void) and a refund (POST …/refunds), each needing a
 // supervisor's approval: the supervisor types their own username, password and, when enrolled, authenticator
 // code on this screen, sent as the request's "approval" (src/http/approval.h). A refused approval (a clerk's
-// own credentials, a wrong password) is shown with the node's reason.
+// own credentials, a wrong password) is shown with the node's reason. A supervisor or admin also records a
+// check the bank returned unpaid (POST …/returned-check), whatever the drawer's state, on a receipt paid wholly
+// by check: what it paid for is owed again.
 import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { moment } from '../../dates';
@@ -21,9 +23,10 @@ const STATUS_NAMES: Record<Receipt['status'], string> = {
   'partly-refunded': 'Paid, partly refunded',
   refunded: 'Refunded',
   voided: 'Voided',
+  'check-returned': 'Check returned unpaid',
 };
 
-export async function renderReceipt(main: HTMLElement, _navigate: Navigate, number: string, _user: User | null): Promise<void> {
+export async function renderReceipt(main: HTMLElement, _navigate: Navigate, number: string, user: User | null): Promise<void> {
   document.title = pageTitle(`Receipt ${number}`);
   const slot = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Reading the receipt…'));
   main.append(slot);
@@ -67,11 +70,15 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
     refreshStatusStrip();
   };
   const corrections = h('div', { class: 'hf-counter-report-tables' });
-  const correctionForms = (): HTMLElement[] => receipt.status === 'voided' ? [] : [
+  const supervises = !!user && user.roles.some((role) => role === 'supervisor' || role === 'admin');
+  const correctionForms = (): HTMLElement[] => receipt.status === 'voided' || receipt.status === 'check-returned' ? [] : [
     receipt.refunds.length === 0 ? voidForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt} is voided`,
       'The payment is reversed in its drawer, and the renewals it paid for are taken back.')) : null,
     receipt.refundable_cents > 0 ? refundForm(receipt, messages, (r, cents, kind) => changed(r, `Refunded ${dollars(cents)}`,
       `${dollars(cents)} of receipt ${r.receipt} was refunded ${kind === 'cash' ? 'in cash from your drawer' : `to the ${TENDER_NAMES[kind].toLowerCase()}`}.`)) : null,
+    supervises && receipt.refunds.length === 0 && receipt.tenders.length > 0 && receipt.tenders.every((t) => t.kind === 'check')
+      ? returnedCheckForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt}’s check is recorded as returned`,
+        'What it paid for is owed again; the drawer’s close-out stays as deposited.')) : null,
   ].filter((x): x is HTMLElement => x !== null);
   corrections.replaceChildren(...correctionForms());
 
@@ -89,6 +96,8 @@ function receiptPaper(r: Receipt, city: string, payer: Party | null): HTMLElemen
     h('p', { class: 'hf-receipt__city', 'data-testid': 'receipt-city' }, city ? `City of ${city}` : 'City services'),
     h('h1', { id: 'receipt-heading', class: 'margin-top-0' }, 'Receipt ', h('span', { 'data-testid': 'receipt-number' }, r.receipt)),
     voided ? h('p', { class: 'hf-receipt__void', 'data-testid': 'receipt-voided' }, `VOIDED: ${r.void?.reason ?? ''}`) : null,
+    r.returned_check ? h('p', { class: 'hf-receipt__void', 'data-testid': 'receipt-check-returned' },
+      `CHECK RETURNED UNPAID on ${r.returned_check.returned_on}: ${r.returned_check.reason}`) : null,
     h('dl', { class: 'hf-record' },
       h('dt', {}, 'Date'), h('dd', { 'data-testid': 'receipt-date' }, moment(r.taken_at)),
       h('dt', {}, 'Paid by'), h('dd', {}, payer?.name ?? (r.payer_party_id || 'Walk-in')),
@@ -230,6 +239,30 @@ function refundForm(r: Receipt, messages: HTMLElement, done: (r: Receipt, cents:
         clearPassword(form);
       }
     })();
+  });
+  return form;
+}
+
+function returnedCheckForm(r: Receipt, messages: HTMLElement, done: (r: Receipt) => void): HTMLElement {
+  const button = h('button', { class: 'usa-button usa-button--secondary', type: 'submit' }, 'Record the returned check');
+  const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': 'returned-check-form', 'aria-labelledby': 'returned-check-heading' },
+    h('h3', { id: 'returned-check-heading' }, 'The bank returned the check'),
+    h('p', {}, 'Record it when the bank returns this check unpaid: what the receipt paid for becomes owed again.'),
+    field('returned-reason', 'The bank’s reason', { required: true, maxlength: '500', autocomplete: 'off' }, 'For example: insufficient funds'),
+    button);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const why = value(form, 'returned-reason').trim();
+    if (!why) {
+      showAlert(messages, alert('error', 'Give the bank’s reason', 'Say why the bank returned the check, as its notice says.'));
+      return;
+    }
+    button.disabled = true;
+    api<Receipt>('POST', `/api/v1/receipts/${encodeURIComponent(r.receipt)}/returned-check`, { reason: why },
+      { 'Idempotency-Key': crypto.randomUUID() })
+      .then(done)
+      .catch((err) => showAlert(messages, refused(err, 'record of the returned check')))
+      .finally(() => (button.disabled = false));
   });
   return form;
 }

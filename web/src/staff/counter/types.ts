@@ -54,11 +54,12 @@ export interface Receipt {
   total_cents: number;
   tenders: Tender[];
   change_cents: number;
-  status: 'paid' | 'partly-refunded' | 'refunded' | 'voided';
+  status: 'paid' | 'partly-refunded' | 'refunded' | 'voided' | 'check-returned';
   refunded_cents: number;
   refundable_cents: number;
   refunds: Refund[];
   void: { reason: string; approved_by: string; voided_by: string; voided_at: number } | null;
+  returned_check: { reason: string; returned_by: string; returned_at: number; returned_on: string } | null;
   taken_at: number; // Unix ms
   event_hash: string;
 }
