@@ -8,7 +8,9 @@
 // permit technician issues the permit and books its first inspection. The API confirms: issued, paid to the
 // cent, the footing inspection booked. Then the inspector, on a phone-width page, finds that stop on their day,
 // records a pass with a note, and the API and the inspection board show it. Last, the permit desk's search
-// finds the permit by words of its work, listing what the node's search matched. Every page is scanned with
+// finds the permit by words of its work, listing what the node's search matched. A second permit's fees, paid
+// by card over the phone, are refunded by the supervisor on its page (the permit technician is not offered it;
+// a missing reason is refused first), and the node holds them due again. Every page is scanned with
 // axe and photographed at desktop and phone width (harness.mjs).
 import { apiExpect, check, dollars, runE2E, signInApi, signInUi, step } from './harness.mjs';
 
@@ -210,4 +212,36 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
   await tech.getByLabel('Number, street, parcel or description of the work').fill('no such work anywhere');
   await tech.getByRole('button', { name: 'Show permits' }).click();
   await tech.getByText('No permit matches. Try another status or fewer words.').waitFor();
+
+  step('a second permit\'s fees paid by card over the phone are refunded by the supervisor on its page, and are due again');
+  const second = await apiExpect(201, base, 'POST', '/api/v1/permits', {
+    permit_type: 'building', work_class: 'new', description: 'Deck, 300 square feet', valuation_cents: 1_500_000,
+    address: { line1: '12 Birch Court', line2: '', city: 'Springfield', state: 'IL', zip: '62702' }, parcel_pin: '14-22-310-009',
+    applicant_party_id: applied.applicant_party_id, contractor_party_id: applied.contractor_party_id,
+  }, techToken);
+  const byPhone = await apiExpect(201, base, 'POST', `/api/v1/permits/${second.number}/online-payments`,
+    { amount_cents: second.due_cents, card_number: '4242424242424242', expiry: '12/30' }, clerkToken, { 'Idempotency-Key': 'e2e-deck-fees' });
+  const paymentId = byPhone.payment.id;
+  check((await apiExpect(200, base, 'GET', `/api/v1/permits/${second.number}`, undefined, techToken)).due_cents === 0, 'the phone payment left fees due');
+  await tech.goto(`${base}/staff/permits/${second.number}`);
+  await tech.getByTestId('permit-record').waitFor();
+  check(await tech.getByTestId('online-refunds').count() === 0, 'a permit technician is offered to refund a card payment');
+  const sup = await t.newPage();
+  await signInUi(sup, base, 'supervisor', 'supervisor-demo-pass', `/staff/permits/${second.number}`);
+  const refundForm = sup.getByTestId(`online-refund-${paymentId}`);
+  await refundForm.waitFor();
+  await refundForm.getByRole('button', { name: `Refund ${paymentId} to the card` }).click();
+  await sup.getByTestId('alert-error').waitFor();
+  await refundForm.getByLabel(`Why ${paymentId} is refunded`).fill('The applicant withdrew the application');
+  await refundForm.getByRole('button', { name: `Refund ${paymentId} to the card` }).click();
+  const refundedShown = sup.getByTestId('alert-success');
+  await refundedShown.waitFor();
+  check((await refundedShown.innerText()).includes('ending 4242'), `the refund's confirmation does not name the card: ${await refundedShown.innerText()}`);
+  check((await sup.getByTestId('fees-due').innerText()) === dollars(second.due_cents), 'the page does not show the fees due again');
+  const after = await apiExpect(200, base, 'GET', `/api/v1/permits/${second.number}`, undefined, techToken);
+  check(after.due_cents === second.due_cents, `the node holds ${after.due_cents} due after the refund, not ${second.due_cents}`);
+  const refundHeld = (await apiExpect(200, base, 'GET', '/api/v1/utility/online-payments?status=refunded', undefined, clerkToken))
+    .items.find((c) => c.id === paymentId);
+  check(refundHeld && refundHeld.message === 'The applicant withdrew the application', `the node does not hold the refund with its reason: ${JSON.stringify(refundHeld)}`);
+  await t.visitAtEveryWidth(sup, 'permit-online-refunded');
 });

@@ -1,6 +1,9 @@
 // One permit at the desk (/staff/permits/{number}): its record, the fees assessed, paid and due, taking the
 // fees at the signed-in clerk's open cash drawer (POST …/payments), issuing it (POST …/issue), holds and their
 // release, its inspections and booking the next one (POST …/inspections: the node picks the first free slot).
+// Its receipts link to their counter pages (a void, a refund, a returned check); a supervisor or admin refunds
+// an online payment of its fees to the card (POST /api/v1/utility/online-payments/{id}/refund), which leaves
+// the fees due again (refused once the permit is issued).
 import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import { hasRole, type Navigate } from '../../areas/area';
 import { dayText } from '../../dates';
@@ -16,6 +19,7 @@ const PAYERS = ['admin', 'supervisor', 'clerk']; // the roles that hold a cash d
 const ISSUERS = ['admin', 'supervisor', 'permit_tech'];
 const BOOKERS = ['admin', 'supervisor', 'clerk', 'permit_tech', 'inspector'];
 const CLOSED = ['finaled', 'cancelled', 'voided', 'expired'];
+const REFUNDERS = ['admin', 'supervisor'];
 
 export async function renderPermit(main: HTMLElement, _navigate: Navigate, number: string, user: User | null): Promise<void> {
   document.title = pageTitle(`Permit ${number}`);
@@ -44,7 +48,10 @@ export async function renderPermit(main: HTMLElement, _navigate: Navigate, numbe
     ]);
     const parts: HTMLElement[] = [recordOf(permit, applicant, contractor), h('h2', {}, 'Fees'), feeTable(permit)];
     if (permit.receipts?.length) {
-      parts.push(h('p', {}, 'Receipts: ', ...permit.receipts.flatMap((r, i) => [i ? ', ' : '', link(`/receipts/${encodeURIComponent(r)}`, r)])));
+      parts.push(h('p', {}, 'Receipts: ', ...permit.receipts.flatMap((r, i) => [i ? ', ' : '',
+        link(isOnline(r) ? `/receipts/${encodeURIComponent(r)}` : `/staff/counter/receipts/${encodeURIComponent(r)}`, r)])));
+      const online = permit.receipts.filter(isOnline);
+      if (online.length && hasRole(user, REFUNDERS) && permit.status !== 'voided') parts.push(onlineRefundSection(permit, online, messages, draw));
     }
     if (permit.due_cents > 0 && !CLOSED.includes(permit.status)) parts.push(await paymentSection(permit, user, messages, draw));
     if (hasRole(user, ISSUERS) && !CLOSED.includes(permit.status)) parts.push(issueSection(permit, messages, draw));
@@ -75,6 +82,46 @@ function recordOf(p: Permit, applicant: Party | null, contractor: Contractor | n
   if (p.finaled_on) rows.push(['Finaled', p.finaled_on]);
   if (p.closed_on) rows.push(['Closed', `${p.closed_on}${p.close_reason ? `: ${p.close_reason}` : ''}`]);
   return record(rows, 'permit-record');
+}
+
+// An online payment's id, as a permit lists it among its receipts.
+function isOnline(receipt: string): boolean {
+  return receipt.startsWith('OP-');
+}
+
+// A supervisor refunds an online payment of the fees to its card, with the reason: the fees are due again.
+function onlineRefundSection(p: Permit, online: string[], messages: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+  const section = h('section', { 'aria-labelledby': 'online-refund-heading', 'data-testid': 'online-refunds' },
+    h('h2', { id: 'online-refund-heading' }, 'Refund an online payment'),
+    h('p', {}, `Refunding a card payment of permit ${p.number}’s fees gives the money back to the card and leaves the fees due again. ` +
+      'An issued permit is voided first.'));
+  for (const id of online) {
+    const button = h('button', { class: 'usa-button usa-button--secondary', type: 'submit' }, `Refund ${id} to the card`);
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `online-refund-${id}` },
+      field(`refund-reason-${id}`, `Why ${id} is refunded`, { required: true, maxlength: '500', autocomplete: 'off' }),
+      button);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const reason = value(form, `refund-reason-${id}`).trim();
+      if (!reason) {
+        showAlert(messages, alert('error', 'Give the reason', `Say why ${id} is refunded.`));
+        return;
+      }
+      button.disabled = true;
+      try {
+        const done = await api<{ amount_cents: number; card_last4: string }>('POST',
+          `/api/v1/utility/online-payments/${encodeURIComponent(id)}/refund`, { reason });
+        await redraw();
+        showAlert(messages, alert('success', `${id} is refunded`,
+          `${dollars(done.amount_cents)} goes back to the card ending ${done.card_last4}; the permit's fees are due again.`));
+      } catch (err) {
+        button.disabled = false;
+        showAlert(messages, alert('error', `${id} was not refunded`, explain(err)));
+      }
+    });
+    section.append(form);
+  }
+  return section;
 }
 
 // --- fees -------------------------------------------------------------------------------------------------
