@@ -59,7 +59,7 @@ class Convergence {
 
   // One random command at node i. Refusals (a rule said no) are part of the game; anything else fails.
   void Command(int i) {
-    const int kind = Pick(11);
+    const int kind = Pick(12);
     const std::string clerk = "clerk-" + city_.id(i);
     auto r = city_.Run(i, [&](CommandContext& ctx) -> Result<json::value> {
       Date today = Date::FromUnixMs(ctx.clock().NowMs());
@@ -125,7 +125,9 @@ class Convergence {
           p.clerk = clerk;
           Cents amount = 100 + static_cast<Cents>(rng_() % 5000);
           p.items = {FeeLine{"MISC", "Miscellaneous", amount, ""}};
-          p.tenders = {domain::Tender{"cash", amount + static_cast<Cents>(rng_() % 500), "", ""}};
+          p.tenders = {Chance(0.5)
+                           ? domain::Tender{"check", amount, std::to_string(1000 + rng_() % 9000), ""}
+                           : domain::Tender{"cash", amount + static_cast<Cents>(rng_() % 500), "", ""}};
           return Refusable(domain::TakePayment(ctx, p, clerk).status());
         }
         case 9: {
@@ -134,6 +136,12 @@ class Convergence {
           if (receipt.empty()) return json::value(false);
           return Refusable(
               domain::VoidPayment(ctx, {receipt, "random void", "supervisor", false}, clerk).status());
+        }
+        case 10: {  // the bank returns a check taken at any office
+          std::string receipt = Any(i, "SELECT number FROM receipts ORDER BY number");
+          if (receipt.empty()) return json::value(false);
+          return Refusable(
+              domain::RecordReturnedCheck(ctx, {receipt, "insufficient funds", ""}, "supervisor").status());
         }
         default: {
           std::string c = Any(i, "SELECT id FROM conflicts ORDER BY id");

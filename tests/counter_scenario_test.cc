@@ -437,6 +437,14 @@ TEST_F(CounterScenarioTest, AReturnedCheckMakesTheRenewalOwedAgainAndLeavesTheDe
                        clerk_);
   EXPECT_EQ(refund.status, 409) << json::serialize(refund.body);
   EXPECT_EQ(refund.Type(), "check-returned");
+  Answer void_after =
+      Call("POST", "/api/v1/receipts/" + rex_receipt + "/void",
+           json::serialize(
+               json::object{{"reason", "rang up twice"},
+                            {"approval", json::object{{"username", "sam"}, {"password", "sam-password-1"}}}}),
+           clerk_);
+  EXPECT_EQ(void_after.status, 409) << json::serialize(void_after.body);
+  EXPECT_EQ(void_after.Type(), "check-returned");
 
   // Only a receipt paid wholly by check has a check to return; those stay as they were.
   for (const Answer* sale : {&biscuit, &tango}) {
@@ -453,6 +461,67 @@ TEST_F(CounterScenarioTest, AReturnedCheckMakesTheRenewalOwedAgainAndLeavesTheDe
   Answer paid = Sell(reopened.Str("id"), json::array{Renew(rex_license_)}, json::array{tender("cash", 1500)});
   ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
   EXPECT_EQ(get("/api/v1/licenses/" + rex_license_).body.at("renewals").as_int64(), 1);
+
+  // A check payment voided, or refunded in part, has no check left to return.
+  const json::object approval{{"username", "sam"}, {"password", "sam-password-1"}};
+  auto misc_by_check = [&](const std::string& number) {
+    Answer a = Call(
+        "POST", "/api/v1/payments",
+        json::serialize(json::object{
+            {"drawer_id", reopened.Str("id")},
+            {"items", json::array{json::object{
+                          {"code", "MISC"}, {"description", "Copy of a record"}, {"amount_cents", 800}}}},
+            {"tenders", json::array{tender("check", 800, number)}}}),
+        clerk_);
+    EXPECT_EQ(a.status, 201) << json::serialize(a.body);
+    return a.Str("receipt");
+  };
+  const std::string voided = misc_by_check("7001"), refunded = misc_by_check("7002");
+  ASSERT_EQ(Call("POST", "/api/v1/receipts/" + voided + "/void",
+                 json::serialize(json::object{{"reason", "wrong record"}, {"approval", approval}}), clerk_)
+                .status,
+            200);
+  ASSERT_EQ(Call("POST", "/api/v1/receipts/" + refunded + "/refunds",
+                 json::serialize(json::object{{"amount_cents", 300},
+                                              {"drawer_id", reopened.Str("id")},
+                                              {"tender_kind", "check"},
+                                              {"reason", "two copies only"},
+                                              {"approval", approval}}),
+                 clerk_)
+                .status,
+            201);
+  EXPECT_EQ(returned(voided, supervisor_).Type(), "already-voided");
+  EXPECT_EQ(returned(refunded, supervisor_).Type(), "receipt-refunded");
+
+  // Pepper's renewal was paid by check, then her tag replaced: the renewal cannot be undone under the later
+  // change. The bank's return is recorded all the same, and queued for a supervisor.
+  const std::string pepper =
+      Licensed(Dog(maria_, "Pepper", true, today_.AddYears(2)), 1020, today_.AddDays(-320));
+  Answer pepper_sale =
+      Sell(reopened.Str("id"), json::array{Renew(pepper)}, json::array{tender("check", 1500, "6060")});
+  ASSERT_EQ(pepper_sale.status, 201) << json::serialize(pepper_sale.body);
+  Answer retagged =
+      Sell(reopened.Str("id"),
+           json::array{json::object{
+               {"action", "replace_tag"}, {"license", pepper}, {"tag", 1021}, {"reason", "lost"}}},
+           json::array{tender("cash", 500)});
+  ASSERT_EQ(retagged.status, 201) << json::serialize(retagged.body);
+  Answer unreversed = returned(receipt_of(pepper_sale), supervisor_, "stop payment");
+  ASSERT_EQ(unreversed.status, 200) << json::serialize(unreversed.body);
+  EXPECT_EQ(unreversed.Str("status"), "check-returned");
+  const json::object& how = unreversed.body.at("returned_check").as_object();
+  EXPECT_FALSE(BoolOr(how, "reversed"));
+  EXPECT_NE(StringOr(how, "not_reversed").find(pepper), std::string::npos) << json::serialize(how);
+  EXPECT_EQ(get("/api/v1/licenses/" + pepper).body.at("renewals").as_int64(), 1);
+  Answer queue = Call("GET", "/api/v1/conflicts", {}, supervisor_);
+  ASSERT_EQ(queue.status, 200) << json::serialize(queue.body);
+  int queued = 0;
+  for (const auto& c : queue.body.at("items").as_array()) {
+    if (c.at("kind").as_string() != "returned-check-not-reversed") continue;
+    ++queued;
+    EXPECT_NE(std::string(c.at("summary").as_string()).find(receipt_of(pepper_sale)), std::string::npos);
+  }
+  EXPECT_EQ(queued, 1) << json::serialize(queue.body);
 
   ExpectVerifiedAndRebuiltAlike();
 }

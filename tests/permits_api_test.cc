@@ -345,11 +345,18 @@ TEST_F(PermitsApiTest, AnOnlinePaymentRefundedLeavesTheFeesDueAgainUntilThePermi
   const std::string why = R"({"reason":"the applicant withdrew"})";
   const std::string first = pay("k-1");
   EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), 0);
+  auto approved_of_permit = [&] {
+    Answer a = Call("GET", "/api/v1/utility/online-payments?status=approved&number=" + number, {}, clerk_);
+    EXPECT_EQ(a.status, 200) << json::serialize(a.body);
+    return a.body.at("items").as_array().size();
+  };
+  EXPECT_EQ(approved_of_permit(), 1u);
   Answer refunded = refund(first, why);
   ASSERT_EQ(refunded.status, 200) << json::serialize(refunded.body);
   EXPECT_EQ(refunded.Str("status"), "refunded");
   EXPECT_EQ(processor_->refunds(), 1);
   EXPECT_EQ(Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64(), due);
+  EXPECT_EQ(approved_of_permit(), 0u) << "a refunded payment is listed as approved";
   EXPECT_EQ(Call("POST", permit + "/issue", {}, tech_).Type(), "permit-unpaid");
 
   // A second office, cut off, took the same payment back too: its event counts once.

@@ -9,6 +9,7 @@
 #include "base/date.h"
 #include "base/text.h"
 #include "domain/city_date.h"
+#include "domain/conflicts.h"
 #include "domain/parties.h"
 #include "store/series.h"
 
@@ -373,6 +374,49 @@ json::object NewReceipt(const journal::StoredEvent& se) {
                       {"refunds", json::array()}};
 }
 
+// What the receipt fold needs to know of a receipt before an event changes it.
+struct ReceiptState {
+  bool exists = false;
+  std::string status;  // "paid" or "voided"
+  Cents refunded_cents = 0;
+  bool returned = false;
+};
+
+Result<ReceiptState> StateOf(Db& db, std::string_view number) {
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare("SELECT status, refunded_cents, returned_at IS NOT NULL FROM receipts "
+                                 "WHERE number=?"));
+  s->Bind(1, number);
+  HF_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return ReceiptState{};
+  return ReceiptState{true, s->Text(0), s->Int(1), s->Int(2) != 0};
+}
+
+// A returned check meets a void or a refund of the same receipt (`other`, as it stood when the later of the
+// two in canonical order, `e`, is folded): recorded at offices cut off from each other, so the city may have
+// paid out money it never received. Both stand; a supervisor sorts it out.
+Status ReturnMet(Db& db, const std::string& aggregate, std::string_view number, const ReceiptState& other,
+                 const journal::Event& e) {
+  if (other.status == "voided") {
+    return RecordConflict(
+        db, aggregate, "check-returned-and-voided", e,
+        fmt::format("receipt {} was voided at one office and its check recorded as returned "
+                    "unpaid at another: see whether the check was handed back or deposited",
+                    number),
+        json::object{{"receipt", number}, {"node", e.feed}});
+  }
+  if (other.refunded_cents > 0) {
+    return RecordConflict(
+        db, aggregate, "check-returned-and-refunded", e,
+        fmt::format("receipt {} was refunded at one office and its check recorded as returned "
+                    "unpaid at another: the refund paid out money the city never received; "
+                    "recover it from the payer",
+                    number),
+        json::object{{"receipt", number}, {"node", e.feed}});
+  }
+  return Status::Ok();
+}
+
 Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
   const journal::Event& e = se.event;
   const json::object& d = e.data;
@@ -381,7 +425,7 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
     {
       HF_ASSIGN_OR_RETURN(StmtRef s,
                           db.Prepare("INSERT OR REPLACE INTO receipts VALUES(?,?,?,?,?,?,?,'paid',0,?,"
-                                     "NULL,'','','',?,NULL,'','','')"));
+                                     "NULL,'','','',?,NULL,'','','','')"));
       HF_RETURN_IF_ERROR(s->BindAll(number, e.feed, StringOr(d, "drawer_id"), StringOr(d, "payer_party_id"),
                                     StringOr(d, "clerk"), IntOr(d, "total_cents"), IntOr(d, "change_cents"),
                                     e.stamp.time, se.HashHex())
@@ -407,14 +451,33 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
     return Status::Ok();
   }
   if (e.type == "payment.check_returned") {
-    // The first in canonical order is the return; the receipt's status (what its drawer's figures count)
-    // stays.
-    HF_ASSIGN_OR_RETURN(StmtRef s,
-                        db.Prepare("UPDATE receipts SET returned_at=?, returned_by=?, return_reason=?, "
-                                   "returned_on=? WHERE number=? AND returned_at IS NULL"));
-    return s->BindAll(e.stamp.time, e.actor, StringOr(d, "reason"), StringOr(d, "returned_on"), number).Run();
+    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
+    if (!was.exists || was.returned) return Status::Ok();  // returned twice (two offices): the first stands
+    {
+      HF_ASSIGN_OR_RETURN(StmtRef s,
+                          db.Prepare("UPDATE receipts SET returned_at=?, returned_by=?, return_reason=?, "
+                                     "returned_on=?, return_unreversed=? WHERE number=?"));
+      HF_RETURN_IF_ERROR(s->BindAll(e.stamp.time, e.actor, StringOr(d, "reason"), StringOr(d, "returned_on"),
+                                    StringOr(d, "not_reversed"), number)
+                             .Run());
+    }
+    const std::string aggregate = ReceiptAggregate(number);
+    if (!StringOr(d, "not_reversed").empty()) {
+      HF_RETURN_IF_ERROR(RecordConflict(
+          db, aggregate, "returned-check-not-reversed", e,
+          fmt::format(
+              "receipt {}'s check came back unpaid, but what it paid for could not be taken back: {}. "
+              "Collect the amount from the payer, or undo what it paid for and resolve this",
+              number, StringOr(d, "not_reversed")),
+          json::object{{"receipt", number}, {"node", e.feed}}));
+    }
+    return ReturnMet(db, aggregate, number, was, e);
   }
   if (e.type == "payment.voided") {
+    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
+    if (was.returned && was.status == "paid") {
+      HF_RETURN_IF_ERROR(ReturnMet(db, ReceiptAggregate(number), number, {.status = "voided"}, e));
+    }
     // The first void in canonical order is the void.
     HF_ASSIGN_OR_RETURN(StmtRef s,
                         db.Prepare("UPDATE receipts SET status='voided', voided_at=?, voided_by=?, "
@@ -423,6 +486,12 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
     return s->BindAll(e.stamp.time, e.actor, StringOr(d, "reason"), StringOr(d, "approved_by"), number).Run();
   }
   // payment.refunded
+  {
+    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
+    if (was.returned && was.refunded_cents == 0) {
+      HF_RETURN_IF_ERROR(ReturnMet(db, ReceiptAggregate(number), number, {.refunded_cents = 1}, e));
+    }
+  }
   {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("INSERT OR REPLACE INTO refunds VALUES(?,?,?,?,?,?,?,?,?)"));
     HF_RETURN_IF_ERROR(s->BindAll(StringOr(d, "refund"), number, StringOr(d, "drawer_id"),
@@ -489,7 +558,7 @@ void RegisterCashier(store::Registry& registry) {
        "INTEGER NOT NULL, status TEXT NOT NULL, refunded_cents INTEGER NOT NULL, taken_at INTEGER NOT NULL, "
        "voided_at INTEGER, voided_by TEXT NOT NULL, void_reason TEXT NOT NULL, void_approved_by TEXT NOT "
        "NULL, event_hash TEXT NOT NULL, returned_at INTEGER, returned_by TEXT NOT NULL, return_reason TEXT "
-       "NOT NULL, returned_on TEXT NOT NULL) WITHOUT ROWID;"
+       "NOT NULL, returned_on TEXT NOT NULL, return_unreversed TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id, status);"
        "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);",
        {"number"}});
@@ -522,6 +591,7 @@ void RegisterCashier(store::Registry& registry) {
                            HF_RETURN_IF_ERROR(DeleteWhere(db, "receipts", "number", number));
                            HF_RETURN_IF_ERROR(DeleteWhere(db, "receipt_items", "receipt", number));
                            HF_RETURN_IF_ERROR(DeleteWhere(db, "receipt_tenders", "receipt", number));
+                           HF_RETURN_IF_ERROR(ClearConflicts(db, ReceiptAggregate(number)));
                            return DeleteWhere(db, "refunds", "receipt", number);
                          }});
   registry.AddRule(
@@ -994,23 +1064,28 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
   HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
   json::array numbers;
   for (auto& n : checks) numbers.emplace_back(std::move(n));
-  HF_RETURN_IF_ERROR(ctx.Emit("payment.check_returned",
-                              json::object{{"receipt", receipt->number},
-                                           {"amount_cents", by_check},
-                                           {"check_numbers", std::move(numbers)},
-                                           {"reason", request.reason},
-                                           {"returned_on", today.ToString()}},
-                              actor)
-                         .status());
-  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
-  HF_RETURN_IF_ERROR(
-      ReversePaidItems(ctx,
-                       {.receipt = receipt->number,
-                        .described = fmt::format("receipt {} (its check returned)", receipt->number),
-                        .items = std::move(items),
-                        .reason = "returned check: " + request.reason,
-                        .approved_by = actor},
-                       actor));
+  json::object data{{"receipt", receipt->number},
+                    {"amount_cents", by_check},
+                    {"check_numbers", std::move(numbers)},
+                    {"reason", request.reason},
+                    {"returned_on", today.ToString()}};
+  if (!request.not_reversed.empty()) data["not_reversed"] = request.not_reversed;
+  HF_RETURN_IF_ERROR(ctx.Emit("payment.check_returned", std::move(data), actor).status());
+  if (request.not_reversed.empty()) {
+    HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
+    Status reversed =
+        ReversePaidItems(ctx,
+                         {.receipt = receipt->number,
+                          .described = fmt::format("receipt {} (its check returned)", receipt->number),
+                          .items = std::move(items),
+                          .reason = "returned check: " + request.reason,
+                          .approved_by = actor},
+                         actor);
+    if (!reversed.ok() && reversed.error().code == Code::kConflict) {
+      return MakeError(Code::kConflict, reversed.error().detail, std::string(kReversalRefused));
+    }
+    HF_RETURN_IF_ERROR(reversed);
+  }
   HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt->number));
   return *after;
 }
@@ -1024,11 +1099,11 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
   std::string status;
   {
     HF_ASSIGN_OR_RETURN(
-        StmtRef s,
-        db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
-                   "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
-                   "void_approved_by, event_hash, returned_at, returned_by, return_reason, returned_on "
-                   "FROM receipts WHERE number=?"));
+        StmtRef s, db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
+                              "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
+                              "void_approved_by, event_hash, returned_at, returned_by, return_reason, "
+                              "returned_on, return_unreversed "
+                              "FROM receipts WHERE number=?"));
     s->Bind(1, number);
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<json::object>();
@@ -1052,10 +1127,13 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
       o["void"] = nullptr;
     }
     if (!s->IsNull(14)) {
-      o["returned_check"] = json::object{{"reason", s->Text(16)},
-                                         {"returned_by", s->Text(15)},
-                                         {"returned_at", s->Int(14)},
-                                         {"returned_on", s->Text(17)}};
+      json::object returned{{"reason", s->Text(16)},
+                            {"returned_by", s->Text(15)},
+                            {"returned_at", s->Int(14)},
+                            {"returned_on", s->Text(17)},
+                            {"reversed", s->TextView(18).empty()}};
+      if (!s->TextView(18).empty()) returned["not_reversed"] = s->Text(18);
+      o["returned_check"] = std::move(returned);
       if (status == "paid") status = "check-returned";
     } else {
       o["returned_check"] = nullptr;

@@ -111,11 +111,11 @@ Result<json::object> TakePayment(store::CommandContext& ctx, const PaymentReques
 
 // A receipt: {receipt, drawer_id, payer_party_id, clerk, items, total_cents, tenders, change_cents,
 // status, refunded_cents, refundable_cents, refunds: [refund…], void: null | {reason, approved_by,
-// voided_by, voided_at}, returned_check: null | {reason, returned_by, returned_at, returned_on}, taken_at,
-// event_hash}. status: "paid", "partly-refunded", "refunded", "voided" or "check-returned".
-// event_hash: the hash of its payment.taken event, unchanged by voids and refunds; anyone can have it proven
-// in the node log (GET /api/v1/verify/receipt/{number}).
-// A refund: {id, receipt, drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at}.
+// voided_by, voided_at}, returned_check: null | {reason, returned_by, returned_at, returned_on, reversed,
+// not_reversed?}, taken_at, event_hash}. status: "paid", "partly-refunded", "refunded", "voided" or
+// "check-returned". event_hash: the hash of its payment.taken event, unchanged by voids and refunds; anyone
+// can have it proven in the node log (GET /api/v1/verify/receipt/{number}). A refund: {id, receipt,
+// drawer_id, amount_cents, tender_kind, reason, approved_by, clerk, refunded_at}.
 Result<std::optional<json::object>> GetReceipt(store::Db& db, std::string_view number);
 
 // The number TakePayment gives the next receipt of this command, for events a command emits before its
@@ -211,11 +211,19 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
 // stay as closed out (the check was deposited), the receipt shows it, and what it paid for is reversed as by
 // a void (RegisterPaidItemsReversal), in the same command, so it is owed again. Refused on a receipt voided
 // ("already-voided"), refunded ("receipt-refunded"), returned already ("check-returned"), or not paid
-// wholly by check ("not-paid-by-check"), and with a reversal's own refusal (a permit issued since, a license
-// changed since). Emits payment.check_returned; answers the receipt.
+// wholly by check ("not-paid-by-check"). A reversal's own refusal (a permit issued since, a license changed
+// since) fails the command as kReversalRefused, with its message: the caller then records the return again
+// with `not_reversed` set to that message, which records it without the reversal and puts it in the
+// conflicts queue for a supervisor. Emits payment.check_returned; answers the receipt.
+//
+// Offices cut off from each other may return a check one refunded or voided: the receipt fold records both
+// and a conflict (check-returned-and-refunded, check-returned-and-voided), since the city then paid out money
+// it never received.
+inline constexpr std::string_view kReversalRefused = "reversal-refused";
 struct ReturnedCheckRequest {
   std::string receipt;
-  std::string reason;  // the bank's reason, 1 to 500 characters
+  std::string reason;        // the bank's reason, 1 to 500 characters
+  std::string not_reversed;  // "" to reverse what it paid for; otherwise why that was refused
 };
 Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
                                          const std::string& actor);

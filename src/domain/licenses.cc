@@ -471,7 +471,7 @@ Status ReverseLicenseSale(store::CommandContext& ctx, const ReversedPayment& voi
                       {"pet_id", StringOr(*current, "pet_id")},
                       {"pet_owner", nullptr}};
     if (issued_by_sale) {
-      data["void_reason"] = fmt::format("the sale on {} was voided: {}", voided.described, voided.reason);
+      data["void_reason"] = fmt::format("the sale on {} was taken back: {}", voided.described, voided.reason);
     } else {
       json::object restore;
       for (const char* k : {"owner_party_id", "tag", "term_years", "starts_on", "expires_on", "renewals",

@@ -613,17 +613,12 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,
                                        int limit) {
-  std::string where = number.empty() ? (status.empty() ? "1" : "status=?") : "number=?";
-  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE {} "
-                                                        "ORDER BY started_at DESC, id LIMIT ?",
-                                                        kColumns, where)));
-  int i = 0;
-  if (!number.empty()) {
-    s->Bind(++i, number);
-  } else if (!status.empty()) {
-    s->Bind(++i, status);
-  }
-  s->Bind(++i, limit);
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE (?1='' OR "
+                                             "number=?1) AND (?2='' OR status=?2) "
+                                             "ORDER BY started_at DESC, id LIMIT ?3",
+                                             kColumns)));
+  s->BindAll(number, status, int64_t{limit});
   return Rows(*s);
 }
 

@@ -130,8 +130,8 @@ Result<json::object> RefundOnline(store::Db& db, store::Writer& writer, PaymentG
                                   const std::string& id, const std::string& reason, Date today,
                                   const std::string& actor);
 
-// Online payments by status ("" all, or pending, approved, declined, abandoned, unapplied), newest first, at
-// most `limit`; or the attempts on one account or permit (`number` not "").
+// Online payments by status ("" all, or pending, approved, declined, abandoned, unapplied, refunded) and of
+// one account, permit or license (`number`, "" all), newest first, at most `limit`.
 Result<json::array> ListOnlinePayments(store::Db& db, const std::string& status, const std::string& number,
                                        int limit);
 

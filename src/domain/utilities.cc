@@ -830,7 +830,8 @@ Result<json::object> ReturnLockboxPayment(store::CommandContext& ctx, const std:
     return Refused(
         Code::kConflict, "not-a-lockbox-payment",
         channel == "counter"
-            ? fmt::format("payment {} was taken at a counter: record its returned check on receipt {}",
+            ? fmt::format("payment {} was taken at a counter, on receipt {}: a check it was paid with is "
+                          "recorded as returned on that receipt",
                           payment_id, receipt)
             : fmt::format("payment {} came by {}, not by mail: refund it instead", payment_id, channel));
   }

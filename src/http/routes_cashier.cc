@@ -96,7 +96,9 @@ json::value ReceiptSchema() {
                                        {"properties", json::object{{"reason", Type("string")},
                                                                    {"returned_by", Type("string")},
                                                                    {"returned_at", Type("integer")},
-                                                                   {"returned_on", Type("string")}}}}},
+                                                                   {"returned_on", Type("string")},
+                                                                   {"reversed", Type("boolean")},
+                                                                   {"not_reversed", Type("string")}}}}},
        {"taken_at", Type("integer")},
        {"event_hash", json::object{{"type", "string"},
                                    {"pattern", "^[0-9a-f]{64}$"},
@@ -360,6 +362,9 @@ void RefundReceipt(Call& call) {
       });
 }
 
+// Two commands when the first one's reversal is refused (a permit issued since the payment): the bank's
+// return is recorded all the same, without the reversal, for a supervisor in the conflicts queue. Run on a
+// call-out thread, which may wait for the writer.
 void ReturnedCheck(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -369,13 +374,24 @@ void ReturnedCheck(Call& call) {
   request.reason = r.RequiredString("reason", 500);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  call.app->Write(
-      call,
-      [request, actor](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(json::object receipt, domain::RecordReturnedCheck(ctx, request, actor));
+  App& app = *call.app;
+  auto keep = call.shared_from_this();
+  app.CallOut([keep, &app, request, actor] {
+    auto record = [&](const domain::ReturnedCheckRequest& req) {
+      return app.node().writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object receipt, domain::RecordReturnedCheck(ctx, req, actor));
         return json::value(std::move(receipt));
-      },
-      [](const json::value& receipt) { return Response::Json(200, receipt); });
+      });
+    };
+    Result<json::value> done = record(request);
+    if (!done.ok() && done.error().type == domain::kReversalRefused) {
+      domain::ReturnedCheckRequest unreversed = request;
+      unreversed.not_reversed = done.error().detail;
+      done = record(unreversed);
+    }
+    if (!done.ok()) return keep->Fail(done.error());
+    keep->ReplyJson(200, *done);
+  });
 }
 
 }  // namespace
@@ -482,8 +498,11 @@ void RegisterCashierRoutes(App& app) {
   r.Add({.method = "POST",
          .pattern = "/api/v1/receipts/{number}/returned-check",
          .roles = kSupervisors,
-         .summary = "Record that the bank returned a receipt's check unpaid (any time after, drawer open or "
-                    "closed): what it paid for is owed again, the drawer's figures stay as deposited",
+         .summary =
+             "Record that the bank returned a receipt's check unpaid (any time after, drawer open or "
+             "closed): what it paid for is owed again, the drawer's figures stay as deposited. When that "
+             "cannot be taken back (a permit issued since), the return is recorded without it "
+             "(returned_check.reversed false, with the reason) and queued as a conflict",
          .tag = "cashiering",
          .request_schema =
              Obj({{"reason", json::object{{"type", "string"}, {"maxLength", 500}}}}, {"reason"}, true),

@@ -534,12 +534,12 @@ void RegisterUtilityRoutes(App& app) {
   r.Add({.method = "GET",
          .pattern = "/api/v1/utility/online-payments",
          .roles = {Role::kAdmin, Role::kSupervisor, Role::kClerk, Role::kAuditor},
-         .summary = "Online card payments, newest first: by ?status (pending ones wait on the processor) or "
-                    "of one account (?number)",
+         .summary = "Online card payments, newest first: by ?status (pending ones wait on the processor) and "
+                    "of one account, permit or license (?number)",
          .tag = "utilities",
          .response_schema = Obj({{"items", ArrayOf(Type("object"))}}),
          .query_params = {{"status", "pending, approved, declined, abandoned, unapplied or refunded"},
-                          {"number", "only this account's payments"},
+                          {"number", "only the payments of this account, permit or license"},
                           {"limit", "at most this many, 1 to 1000 (default 100)"}},
          .handler = ListOnlinePayments});
   r.Add({.method = "POST",

@@ -230,14 +230,18 @@ runE2E('the permit desk takes an application through to the inspector\'s result'
   await signInUi(sup, base, 'supervisor', 'supervisor-demo-pass', `/staff/permits/${second.number}`);
   const refundForm = sup.getByTestId(`online-refund-${paymentId}`);
   await refundForm.waitFor();
-  await refundForm.getByRole('button', { name: `Refund ${paymentId} to the card` }).click();
-  await sup.getByTestId('alert-error').waitFor();
+  const refundButton = refundForm.getByRole('button', { name: `Refund ${dollars(second.due_cents)} (${paymentId}) to the card` });
+  await refundButton.click();
+  await sup.getByTestId('permit-messages').getByTestId('alert-error').waitFor();
+  check((await apiExpect(200, base, 'GET', `/api/v1/permits/${second.number}`, undefined, techToken)).due_cents === 0,
+    'a refund without its reason changed the permit');
   await refundForm.getByLabel(`Why ${paymentId} is refunded`).fill('The applicant withdrew the application');
-  await refundForm.getByRole('button', { name: `Refund ${paymentId} to the card` }).click();
-  const refundedShown = sup.getByTestId('alert-success');
+  await refundButton.click();
+  const refundedShown = sup.getByTestId('permit-messages').getByTestId('alert-success');
   await refundedShown.waitFor();
   check((await refundedShown.innerText()).includes('ending 4242'), `the refund's confirmation does not name the card: ${await refundedShown.innerText()}`);
   check((await sup.getByTestId('fees-due').innerText()) === dollars(second.due_cents), 'the page does not show the fees due again');
+  check(await sup.getByTestId('online-refunds').count() === 0, 'the refunded payment is still offered for a refund');
   const after = await apiExpect(200, base, 'GET', `/api/v1/permits/${second.number}`, undefined, techToken);
   check(after.due_cents === second.due_cents, `the node holds ${after.due_cents} due after the refund, not ${second.due_cents}`);
   const refundHeld = (await apiExpect(200, base, 'GET', '/api/v1/utility/online-payments?status=refunded', undefined, clerkToken))

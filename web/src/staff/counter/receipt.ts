@@ -62,11 +62,11 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
     h('li', { class: 'usa-button-group__item' },
       h('a', { class: 'usa-button usa-button--outline', href: '/staff/counter', 'data-link': true }, 'Back to the counter')));
 
-  const changed = (r: Receipt, heading: string, text: string) => {
+  const changed = (r: Receipt, heading: string, text: string, kind: 'success' | 'warning' = 'success') => {
     receipt = r;
     draw(r);
     corrections.replaceChildren(...correctionForms());
-    showAlert(messages, alert('success', heading, text));
+    showAlert(messages, alert(kind, heading, text));
     refreshStatusStrip();
   };
   const corrections = h('div', { class: 'hf-counter-report-tables' });
@@ -77,8 +77,11 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
     receipt.refundable_cents > 0 ? refundForm(receipt, messages, (r, cents, kind) => changed(r, `Refunded ${dollars(cents)}`,
       `${dollars(cents)} of receipt ${r.receipt} was refunded ${kind === 'cash' ? 'in cash from your drawer' : `to the ${TENDER_NAMES[kind].toLowerCase()}`}.`)) : null,
     supervises && receipt.refunds.length === 0 && receipt.tenders.length > 0 && receipt.tenders.every((t) => t.kind === 'check')
-      ? returnedCheckForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt}’s check is recorded as returned`,
-        'What it paid for is owed again; the drawer’s close-out stays as deposited.')) : null,
+      ? returnedCheckForm(receipt, messages, (r) => r.returned_check?.reversed === false
+        ? changed(r, `Receipt ${r.receipt}’s check is recorded as returned, but nothing was taken back`,
+          `${r.returned_check.not_reversed ?? ''}. It is in the conflicts queue: collect the amount from the payer, or undo what it paid for.`, 'warning')
+        : changed(r, `Receipt ${r.receipt}’s check is recorded as returned`,
+          'What it paid for is taken back (a renewal undone, an account or a permit’s fees owed again); fees typed in by hand are for you to collect. The drawer’s close-out stays as deposited.')) : null,
   ].filter((x): x is HTMLElement => x !== null);
   corrections.replaceChildren(...correctionForms());
 

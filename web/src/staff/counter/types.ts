@@ -59,7 +59,7 @@ export interface Receipt {
   refundable_cents: number;
   refunds: Refund[];
   void: { reason: string; approved_by: string; voided_by: string; voided_at: number } | null;
-  returned_check: { reason: string; returned_by: string; returned_at: number; returned_on: string } | null;
+  returned_check: { reason: string; returned_by: string; returned_at: number; returned_on: string; reversed: boolean; not_reversed?: string } | null;
   taken_at: number; // Unix ms
   event_hash: string;
 }

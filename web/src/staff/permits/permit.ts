@@ -1,9 +1,10 @@
 // One permit at the desk (/staff/permits/{number}): its record, the fees assessed, paid and due, taking the
 // fees at the signed-in clerk's open cash drawer (POST …/payments), issuing it (POST …/issue), holds and their
 // release, its inspections and booking the next one (POST …/inspections: the node picks the first free slot).
-// Its receipts link to their counter pages (a void, a refund, a returned check); a supervisor or admin refunds
-// an online payment of its fees to the card (POST /api/v1/utility/online-payments/{id}/refund), which leaves
-// the fees due again (refused once the permit is issued).
+// Its receipts link to their counter pages for staff who work a drawer (a void, a refund, a returned check);
+// a supervisor or admin refunds an online payment of its fees not yet refunded (GET
+// /api/v1/utility/online-payments?status=approved&number=…) to the card (POST /api/v1/utility/online-payments/{id}/refund):
+// before the permit is issued the fees are due again; an issued permit is voided first (the node refuses).
 import { answered, api, ApiError, dollars, parseDollars, type Party, type User } from '../../api';
 import { hasRole, type Navigate } from '../../areas/area';
 import { dayText } from '../../dates';
@@ -48,10 +49,13 @@ export async function renderPermit(main: HTMLElement, _navigate: Navigate, numbe
     ]);
     const parts: HTMLElement[] = [recordOf(permit, applicant, contractor), h('h2', {}, 'Fees'), feeTable(permit)];
     if (permit.receipts?.length) {
+      const counter = hasRole(user, PAYERS);
       parts.push(h('p', {}, 'Receipts: ', ...permit.receipts.flatMap((r, i) => [i ? ', ' : '',
-        link(isOnline(r) ? `/receipts/${encodeURIComponent(r)}` : `/staff/counter/receipts/${encodeURIComponent(r)}`, r)])));
-      const online = permit.receipts.filter(isOnline);
-      if (online.length && hasRole(user, REFUNDERS) && permit.status !== 'voided') parts.push(onlineRefundSection(permit, online, messages, draw));
+        link(counter && !isOnline(r) ? `/staff/counter/receipts/${encodeURIComponent(r)}` : `/receipts/${encodeURIComponent(r)}`, r)])));
+    }
+    if (hasRole(user, REFUNDERS)) {
+      const section = await onlineRefundSection(permit, messages, draw);
+      if (section) parts.push(section);
     }
     if (permit.due_cents > 0 && !CLOSED.includes(permit.status)) parts.push(await paymentSection(permit, user, messages, draw));
     if (hasRole(user, ISSUERS) && !CLOSED.includes(permit.status)) parts.push(issueSection(permit, messages, draw));
@@ -89,34 +93,48 @@ function isOnline(receipt: string): boolean {
   return receipt.startsWith('OP-');
 }
 
-// A supervisor refunds an online payment of the fees to its card, with the reason: the fees are due again.
-function onlineRefundSection(p: Permit, online: string[], messages: HTMLElement, redraw: () => Promise<void>): HTMLElement {
+// A supervisor refunds an online payment of the fees to its card, with the reason; null when there is none to
+// refund.
+async function onlineRefundSection(p: Permit, messages: HTMLElement, redraw: () => Promise<void>): Promise<HTMLElement | null> {
+  let charges: { id: string; amount_cents: number; card_last4: string }[];
+  try {
+    charges = (await api<Items<{ id: string; amount_cents: number; card_last4: string }>>('GET',
+      `/api/v1/utility/online-payments?status=approved&number=${encodeURIComponent(p.number)}`)).items;
+  } catch (e) {
+    return alert('error', 'The card payments of this permit could not be read', explain(e));
+  }
+  if (charges.length === 0) return null;
+  const open = p.status === 'applied' || p.status === 'in_review';
   const section = h('section', { 'aria-labelledby': 'online-refund-heading', 'data-testid': 'online-refunds' },
-    h('h2', { id: 'online-refund-heading' }, 'Refund an online payment'),
-    h('p', {}, `Refunding a card payment of permit ${p.number}’s fees gives the money back to the card and leaves the fees due again. ` +
-      'An issued permit is voided first.'));
-  for (const id of online) {
-    const button = h('button', { class: 'usa-button usa-button--secondary', type: 'submit' }, `Refund ${id} to the card`);
-    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `online-refund-${id}` },
-      field(`refund-reason-${id}`, `Why ${id} is refunded`, { required: true, maxlength: '500', autocomplete: 'off' }),
+    h('h2', { id: 'online-refund-heading' }, 'Refund an online payment'));
+  if (p.status === 'issued') {
+    section.append(h('p', {}, `Permit ${p.number} is issued: void it first to refund its card payments.`));
+    return section;
+  }
+  section.append(h('p', {}, open
+    ? `Refunding a card payment of permit ${p.number}’s fees gives the money back to the card and leaves the fees due again.`
+    : `Permit ${p.number} is closed: a refund gives the money back to the card and leaves its record as it is.`));
+  for (const c of charges) {
+    const button = h('button', { class: 'usa-button usa-button--secondary', type: 'submit' }, `Refund ${dollars(c.amount_cents)} (${c.id}) to the card`);
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `online-refund-${c.id}` },
+      field(`refund-reason-${c.id}`, `Why ${c.id} is refunded`, { required: true, maxlength: '500', autocomplete: 'off' }),
       button);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const reason = value(form, `refund-reason-${id}`).trim();
+      const reason = value(form, `refund-reason-${c.id}`).trim();
       if (!reason) {
-        showAlert(messages, alert('error', 'Give the reason', `Say why ${id} is refunded.`));
+        showAlert(messages, alert('error', 'Give the reason', `Say why ${c.id} is refunded.`));
         return;
       }
       button.disabled = true;
       try {
-        const done = await api<{ amount_cents: number; card_last4: string }>('POST',
-          `/api/v1/utility/online-payments/${encodeURIComponent(id)}/refund`, { reason });
+        await api('POST', `/api/v1/utility/online-payments/${encodeURIComponent(c.id)}/refund`, { reason });
         await redraw();
-        showAlert(messages, alert('success', `${id} is refunded`,
-          `${dollars(done.amount_cents)} goes back to the card ending ${done.card_last4}; the permit's fees are due again.`));
+        showAlert(messages, alert('success', `${c.id} is refunded`,
+          `${dollars(c.amount_cents)} goes back to the card ending ${c.card_last4}${open ? '; the permit’s fees are due again' : ''}.`));
       } catch (err) {
         button.disabled = false;
-        showAlert(messages, alert('error', `${id} was not refunded`, explain(err)));
+        showAlert(messages, alert('error', `${c.id} was not refunded`, explain(err)));
       }
     });
     section.append(form);
