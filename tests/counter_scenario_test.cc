@@ -523,6 +523,27 @@ TEST_F(CounterScenarioTest, AReturnedCheckMakesTheRenewalOwedAgainAndLeavesTheDe
   }
   EXPECT_EQ(queued, 1) << json::serialize(queue.body);
 
+  // Finance lists the month's returned checks to offset them against the deposits.
+  Answer month = get("/api/v1/returned-checks");
+  EXPECT_EQ(month.body.at("count").as_int64(), 2) << json::serialize(month.body);
+  EXPECT_EQ(month.body.at("total_cents").as_int64(), 1500 + 1500);
+  EXPECT_EQ(month.body.at("to").as_string(), today_.ToString());
+  const json::array& listed = month.body.at("items").as_array();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(json::value_to<std::string>(listed[0].at("receipt")),
+            std::min(rex_receipt, receipt_of(pepper_sale)));
+  EXPECT_EQ(get("/api/v1/returned-checks?from=" + today_.AddDays(-40).ToString() +
+                "&to=" + today_.AddDays(-1).ToString())
+                .body.at("count")
+                .as_int64(),
+            0);
+  Answer backwards = Call(
+      "GET", "/api/v1/returned-checks?from=" + today_.ToString() + "&to=" + today_.AddDays(-1).ToString(), {},
+      clerk_);
+  EXPECT_EQ(backwards.status, 422);
+  EXPECT_EQ(backwards.Str("field"), "from");
+  EXPECT_EQ(Call("GET", "/api/v1/returned-checks?to=tomorrow", {}, clerk_).Str("field"), "to");
+
   ExpectVerifiedAndRebuiltAlike();
 }
 

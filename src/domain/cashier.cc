@@ -560,7 +560,10 @@ void RegisterCashier(store::Registry& registry) {
        "NULL, event_hash TEXT NOT NULL, returned_at INTEGER, returned_by TEXT NOT NULL, return_reason TEXT "
        "NOT NULL, returned_on TEXT NOT NULL, return_unreversed TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id, status);"
-       "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);",
+       "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);"
+       "CREATE INDEX IF NOT EXISTS receipts_returned ON receipts(returned_on, number) WHERE returned_at IS "
+       "NOT "
+       "NULL;",
        {"number"}});
   registry.AddTable(
       {"receipt_items",
@@ -1182,6 +1185,35 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
   }
   o["refunds"] = std::move(refunds);
   return std::optional<json::object>(std::move(o));
+}
+
+Result<json::object> ReturnedChecks(Db& db, Date from, Date to) {
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s,
+      db.Prepare(
+          "SELECT number, returned_on, total_cents, return_reason, returned_by, payer_party_id, drawer_id, "
+          "taken_at, return_unreversed FROM receipts WHERE returned_at IS NOT NULL AND returned_on >= ? AND "
+          "returned_on <= ? ORDER BY returned_on, number"));
+  s->BindAll(from.ToString(), to.ToString());
+  json::array items;
+  Cents total = 0;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    json::object o{
+        {"receipt", s->Text(0)},   {"returned_on", s->Text(1)}, {"amount_cents", s->Int(2)},
+        {"reason", s->Text(3)},    {"returned_by", s->Text(4)}, {"payer_party_id", s->Text(5)},
+        {"drawer_id", s->Text(6)}, {"taken_at", s->Int(7)},     {"reversed", s->TextView(8).empty()}};
+    if (!s->TextView(8).empty()) o["not_reversed"] = s->Text(8);
+    total += s->Int(2);
+    items.push_back(std::move(o));
+  }
+  const auto count = static_cast<int64_t>(items.size());
+  return json::object{{"from", from.ToString()},
+                      {"to", to.ToString()},
+                      {"items", std::move(items)},
+                      {"count", count},
+                      {"total_cents", total}};
 }
 
 Result<std::optional<json::object>> GetDrawer(Db& db, std::string_view id) {

@@ -59,6 +59,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/date.h"
 #include "base/json.h"
 #include "domain/money.h"
 #include "store/registry.h"
@@ -219,6 +220,11 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
 // Offices cut off from each other may return a check one refunded or voided: the receipt fold records both
 // and a conflict (check-returned-and-refunded, check-returned-and-voided), since the city then paid out money
 // it never received.
+// The checks returned unpaid with returned_on in [from, to], by date then receipt: {from, to, items:
+// [{receipt, returned_on, amount_cents, reason, returned_by, payer_party_id, drawer_id, taken_at, reversed,
+// not_reversed?}], count, total_cents}, for finance to offset against the deposits they were part of.
+Result<json::object> ReturnedChecks(store::Db& db, Date from, Date to);
+
 inline constexpr std::string_view kReversalRefused = "reversal-refused";
 struct ReturnedCheckRequest {
   std::string receipt;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "domain/cashier.h"
+#include "domain/city_date.h"
 #include "http/app.h"
 #include "http/approval.h"
 
@@ -362,6 +363,25 @@ void RefundReceipt(Call& call) {
       });
 }
 
+void ReturnedChecks(Call& call) {
+  const int64_t now = call.app->node().clock().NowMs();
+  std::string from(call.req.Query("from")), to(call.req.Query("to"));
+  call.app->Read(call, [&](store::Db& db) {
+    auto today = domain::CityToday(db, now);
+    if (!today.ok()) return call.Fail(today.error());
+    auto last = to.empty() ? Result<Date>(*today) : Date::Parse(to, "to");
+    if (!last.ok()) return call.Fail(last.error());
+    auto first = from.empty() ? Result<Date>(last->AddDays(-30)) : Date::Parse(from, "from");
+    if (!first.ok()) return call.Fail(first.error());
+    if (*first > *last || last->days() - first->days() > 366) {
+      return call.Fail(Invalid("from must come before to, at most 366 days before it", "from"));
+    }
+    auto list = domain::ReturnedChecks(db, *first, *last);
+    if (!list.ok()) return call.Fail(list.error());
+    call.ReplyJson(200, *list);
+  });
+}
+
 // Two commands when the first one's reversal is refused (a permit issued since the payment): the bank's
 // return is recorded all the same, without the reversal, for a supervisor in the conflicts queue. Run on a
 // call-out thread, which may wait for the writer.
@@ -508,6 +528,20 @@ void RegisterCashierRoutes(App& app) {
              Obj({{"reason", json::object{{"type", "string"}, {"maxLength", 500}}}}, {"reason"}, true),
          .response_schema = ReceiptSchema(),
          .handler = ReturnedCheck});
+  r.Add({.method = "GET",
+         .pattern = "/api/v1/returned-checks",
+         .roles = kCashReaders,
+         .summary = "The checks returned unpaid, by the day they were recorded (?from, ?to: YYYY-MM-DD, by "
+                    "default the 30 days to today), with their count and total",
+         .tag = "cashiering",
+         .response_schema = Obj({{"from", Type("string")},
+                                 {"to", Type("string")},
+                                 {"items", ArrayOf(Type("object"))},
+                                 {"count", Type("integer")},
+                                 {"total_cents", Cents()}}),
+         .query_params = {{"from", "first day, YYYY-MM-DD (default: 30 days before to)"},
+                          {"to", "last day, YYYY-MM-DD (default: today in the city)"}},
+         .handler = ReturnedChecks});
 }
 
 }  // namespace holdfast::http
