@@ -12,7 +12,8 @@
 // taken by phone is refunded by the supervisor from the account's ledger (the clerk is not offered it; the
 // node then holds the refund and the balance owed again); a $10.00 check taken on the account comes back
 // unpaid and the supervisor records it on the receipt's page (the clerk is not offered it; a missing reason
-// is refused first; the account then owes it again); a phone renewal paid by
+// is refused first; the account then owes it again), and so is a $12.00 check of the bank's lockbox file, on
+// the account's ledger; a phone renewal paid by
 // a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
 // sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
 // node holds the refund with the processor's reference and the reason); the admin sees the
@@ -292,6 +293,36 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   const afterReturn = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
   check(afterReturn.balance_cents === startCents - 2000, `the node holds a balance of ${afterReturn.balance_cents} after the returned check, not ${startCents - 2000}`);
   await t.visitAtEveryWidth(sup, 'receipt-check-returned');
+
+  // --- a check mailed to the lockbox that the bank returns unpaid, recorded by the supervisor on the ledger
+  step('a $12.00 check arrives in the lockbox file; the bank returns it and the supervisor records it on the ledger');
+  await apiExpect(201, base, 'POST', '/api/v1/utility/lockbox/import', {
+    file_name: 'lockbox-e2e.csv',
+    content: `lockbox,LBX-E2E-01,2026-11-02\nitem,0001,${ACCOUNT},12.00,5150,James Carter\ntotal,1,12.00\n`,
+  }, clerkToken);
+  const mailed = (await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken))
+    .ledger.find((r) => r.channel === 'lockbox');
+  check(mailed && mailed.amount_cents === -1200, `the lockbox payment is not on the ledger: ${JSON.stringify(mailed)}`);
+  await clerk.goto(`${base}/staff/utilities/${ACCOUNT}`);
+  await clerk.getByTestId('account-ledger').waitFor();
+  check(await clerk.getByTestId(`returned-${mailed.id}`).count() === 0, 'a clerk is offered to record a returned lockbox check');
+  await sup.goto(`${base}/staff/utilities/${ACCOUNT}`);
+  await sup.getByTestId(`returned-${mailed.id}`).click();
+  const returnedLockbox = sup.getByTestId(`returned-form-${mailed.id}`);
+  await returnedLockbox.getByRole('button', { name: 'Record the $12.00 check as returned' }).click();
+  await sup.getByTestId('payment-messages').getByTestId('alert-error').waitFor();
+  check((await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken)).balance_cents === startCents - 3200,
+    'a returned check without its reason changed the balance');
+  await returnedLockbox.getByLabel('The bank’s reason').fill('Account closed');
+  await returnedLockbox.getByRole('button', { name: 'Record the $12.00 check as returned' }).click();
+  await sup.getByTestId('payment-messages').getByTestId('alert-success').waitFor();
+  await sup.getByTestId('account-balance').filter({ hasText: dollars(startCents - 2000) }).waitFor();
+  check(await sup.getByTestId(`returned-${mailed.id}`).count() === 0, 'the returned lockbox check is still offered');
+  const afterLockbox = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
+  check(afterLockbox.balance_cents === startCents - 2000 &&
+    afterLockbox.ledger.some((r) => r.id === `${mailed.id}/reversed` && r.note === 'returned check: Account closed'),
+    `the node does not hold the returned lockbox check: ${JSON.stringify(afterLockbox.ledger.slice(-2))}`);
+  await t.visitAtEveryWidth(sup, 'utility-lockbox-returned');
 
   // --- a card charge that could not be applied, refunded by the supervisor
   step('a phone renewal paid by a card the processor answers late, while a second one renews the license first');

@@ -1,10 +1,10 @@
 // Utility accounts at the counter (clerks, supervisors, admins): find a water account by number, street or the
 // customer's name (GET /api/v1/utility/accounts?q=…), see its balance, what is past due and its ledger, and
 // take a payment into the clerk's open drawer (POST /api/v1/utility/accounts/{number}/payments {drawer_id,
-// amount_cents, tenders}), one receipt; a supervisor refunds an online payment on the ledger to its card (the
-// account owes it again). Below the search: online card charges that could not be applied
-// (GET /api/v1/utility/online-payments?status=unapplied), which a supervisor refunds to the card
-// (POST /api/v1/utility/online-payments/{id}/refund {reason}).
+// amount_cents, tenders}), one receipt; a supervisor refunds an online payment on the ledger to its card, or
+// records a mailed (lockbox) check the bank returned unpaid (the account owes it again). Below the search:
+// online card charges that could not be applied (GET /api/v1/utility/online-payments?status=unapplied), which
+// a supervisor refunds to the card (POST /api/v1/utility/online-payments/{id}/refund {reason}).
 import { api, ApiError, dollars, parseDollars, type Account, type AccountSummary, type LedgerRow } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { day } from '../../dates';
@@ -159,6 +159,45 @@ function refundButton(c: { id: string; amount_cents: number; card_last4?: string
   return slot;
 }
 
+// A button that opens, in place, the bank's reason for a mailed check it returned unpaid; the account then owes
+// the payment again (POST /api/v1/utility/accounts/{number}/returned-payments).
+function returnedButton(number: string, r: LedgerEntry, outcome: HTMLElement, show: (a: Account) => void): HTMLElement {
+  const amount = dollars(-r.amount_cents);
+  const slot = h('div', {});
+  const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': `returned-${r.id}` },
+    `Check returned (${amount})`);
+  open.addEventListener('click', () => {
+    const id = `returned-reason-${r.id}`;
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `returned-form-${r.id}` },
+      field(id, 'The bank’s reason', { required: true, maxlength: '500', autocomplete: 'off' }, 'For example: insufficient funds.'),
+      h('button', { class: 'usa-button', type: 'submit' }, `Record the ${amount} check as returned`));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const reason = value(form, id).trim();
+      if (!reason) {
+        showAlert(outcome, alert('error', 'Give the bank’s reason', 'Say why the bank returned the check, as its notice says.'));
+        return;
+      }
+      const submit = form.querySelector('button[type="submit"]') as HTMLButtonElement;
+      submit.disabled = true;
+      try {
+        const fresh = await api<Account>('POST', `/api/v1/utility/accounts/${encodeURIComponent(number)}/returned-payments`,
+          { payment_id: r.id, reason });
+        show(fresh);
+        showAlert(outcome, alert('success', `The ${amount} check is recorded as returned`,
+          `Account ${number} owes it again: the balance is now ${dollars(fresh.balance_cents)}.`));
+      } catch (err) {
+        submit.disabled = false;
+        showError(outcome, 'The returned check was not recorded', err);
+      }
+    });
+    slot.replaceChildren(form);
+    (form.querySelector('input') as HTMLInputElement).focus();
+  });
+  slot.append(open);
+  return slot;
+}
+
 async function searchResults(q: string): Promise<HTMLElement> {
   const { items: accounts } = await api<{ items: AccountSummary[] }>('GET', `/api/v1/utility/accounts?q=${encodeURIComponent(q)}&limit=50`);
   if (accounts.length === 0) {
@@ -200,11 +239,13 @@ function drawAccount(body: HTMLElement, account: Account, drawer: Drawer | null,
   const pastDue = h('dd', { class: 'hf-money', 'data-testid': 'account-past-due' }, dollars(account.past_due_cents));
   const address = [account.service_address?.line1, account.service_address?.city].filter(Boolean).join(', ');
   const messages = h('div', { class: 'margin-y-2', 'data-testid': 'payment-messages' });
-  // A supervisor refunds an online payment on the ledger to its card (the cell only when `canRefund`): the
-  // account owes it again.
+  // A supervisor refunds an online payment on the ledger to its card, or records a mailed (lockbox) check the
+  // bank returned unpaid (the cell only when `canRefund`): the account owes it again.
   const refundCell = (r: LedgerEntry): HTMLElement | string => {
     const reversed = account.ledger.some((o) => o.id === `${r.id}/reversed`);
-    if (r.kind !== 'payment' || r.channel !== 'online' || reversed) return '';
+    if (r.kind !== 'payment' || reversed) return '';
+    if (r.channel === 'lockbox') return returnedButton(account.number, r, messages, (a) => show(a));
+    if (r.channel !== 'online') return '';
     return refundButton({ id: r.id, amount_cents: -r.amount_cents }, messages, 'For example: paid the wrong account.', async () => {
       show(await api<Account>('GET', `/api/v1/utility/accounts/${encodeURIComponent(account.number)}`));
     });
@@ -328,13 +369,13 @@ function ledgerTable(rows: LedgerEntry[], refund?: (r: LedgerEntry) => HTMLEleme
     newest.length === 0
       ? h('p', {}, 'No bills or payments yet.')
       : table('Every charge and payment on the account, newest first',
-        ['Date', 'What', 'Amount', 'Due', 'Unpaid', 'Receipt or reference', ...(refund ? ['Refund'] : [])],
+        ['Date', 'What', 'Amount', 'Due', 'Unpaid', 'Receipt or reference', ...(refund ? ['Refund or return'] : [])],
         newest.map((r) => [
           day(r.on),
           `${KIND_NAMES[r.kind] ?? r.kind}${r.period ? ` for ${r.period}` : ''}${r.channel ? ` (${r.channel})` : ''}${r.note ? `: ${r.note}` : ''}`,
           h('span', { class: 'hf-money' }, dollars(r.amount_cents)),
           r.effective_due_on && r.effective_due_on !== r.due_on ? `${day(r.effective_due_on)} (moved from ${day(r.due_on)})` : day(r.due_on),
           r.unpaid_cents !== undefined && r.amount_cents > 0 ? h('span', { class: 'hf-money' }, dollars(r.unpaid_cents)) : '',
-          r.receipt ?? r.reference ?? '',
+          r.receipt || (r.kind === 'payment' ? r.reference : '') || '',
           ...(refund ? [refund(r)] : [])])));
 }
