@@ -64,6 +64,24 @@ class UtilitiesApiTest : public ApiTest {
   }
   int64_t Balance(const std::string& number) { return Get(number).body.at("balance_cents").as_int64(); }
 
+  // A clerk imports the bank's lockbox file `content`.
+  Answer ImportLockbox(const std::string& name, const std::string& content) {
+    return Call("POST", "/api/v1/utility/lockbox/import",
+                json::serialize(json::object{{"file_name", name}, {"content", content}}), clerk_);
+  }
+
+  // A clerk takes `cents` on account `number` at `drawer`, paid by check `check`.
+  Answer PayByCheck(const std::string& number, const std::string& drawer, int64_t cents,
+                    const std::string& check) {
+    return Call("POST", "/api/v1/utility/accounts/" + number + "/payments",
+                json::serialize(json::object{
+                    {"drawer_id", drawer},
+                    {"amount_cents", cents},
+                    {"tenders", json::array{json::object{
+                                    {"kind", "check"}, {"amount_cents", cents}, {"number", check}}}}}),
+                clerk_);
+  }
+
   json::array Assess() {
     Answer a = Call("POST", "/api/v1/utility/late-fees/assess", {}, supervisor_);
     EXPECT_EQ(a.status, 200) << json::serialize(a.body);
@@ -156,14 +174,7 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
   // James pays at the counter by check.
   Answer drawer = Call("POST", "/api/v1/drawers", R"({"float_cents":5000})", clerk_);
   ASSERT_EQ(drawer.status, 201);
-  Answer paid =
-      Call("POST", "/api/v1/utility/accounts/100002/payments",
-           json::serialize(json::object{
-               {"drawer_id", drawer.Str("id")},
-               {"amount_cents", 7315},
-               {"tenders",
-                json::array{json::object{{"kind", "check"}, {"amount_cents", 7315}, {"number", "2231"}}}}}),
-           clerk_);
+  Answer paid = PayByCheck("100002", drawer.Str("id"), 7315, "2231");
   ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
   EXPECT_EQ(paid.body.at("account").at("balance_cents").as_int64(), 0);
 
@@ -171,13 +182,10 @@ TEST_F(UtilitiesApiTest, AnIncidentStopsLateFeesThroughItsGracePeriodThenTheRule
   Answer online = PayOnline("100004", 6140, http::kTestCardApproved, "tom-june-bill", tom);
   ASSERT_EQ(online.status, 201) << json::serialize(online.body);
   EXPECT_EQ(online.body.at("account").at("balance_cents").as_int64(), 0);
-  Answer lockbox = Call("POST", "/api/v1/utility/lockbox/import",
-                        json::serialize(json::object{{"file_name", "lockbox-0608.csv"},
-                                                     {"content",
-                                                      "lockbox,LBX-20260608-01,2026-06-08\n"
-                                                      "item,0001,100005,33.33,4410,Linh Nguyen\n"
-                                                      "total,1,33.33\n"}}),
-                        clerk_);
+  Answer lockbox = ImportLockbox("lockbox-0608.csv",
+                                 "lockbox,LBX-20260608-01,2026-06-08\n"
+                                 "item,0001,100005,33.33,4410,Linh Nguyen\n"
+                                 "total,1,33.33\n");
   ASSERT_EQ(lockbox.status, 201) << json::serialize(lockbox.body);
   EXPECT_EQ(lockbox.body.at("applied").as_int64(), 1);
   for (const char* number : {"100004", "100005"}) {
@@ -339,8 +347,7 @@ TEST_F(UtilitiesApiTest, ALockboxFileIsAppliedOnceWithItsExceptionsQueuedForACle
       "item,0004,,12.00,779,Unreadable Stub\n"
       "total,4,205.87\n";
   auto import = [&](const std::string& name, const std::string& content) {
-    return Call("POST", "/api/v1/utility/lockbox/import",
-                json::serialize(json::object{{"file_name", name}, {"content", content}}), clerk_);
+    return ImportLockbox(name, content);
   };
   // A malformed file (its total does not add up) is refused naming the line; nothing is applied.
   std::string wrong_total = file;
@@ -403,23 +410,13 @@ TEST_F(UtilitiesApiTest, AReturnedCheckIsOwedAgainWhetherItCameByMailOrToTheCoun
                 .status,
             201);
   // Maria's check came by mail, James's to the counter.
-  Answer mail = Call("POST", "/api/v1/utility/lockbox/import",
-                     json::serialize(json::object{{"file_name", "lockbox-0610.csv"},
-                                                  {"content",
-                                                   "lockbox,LBX-20260610-01,2026-06-10\n"
-                                                   "item,0001,300001,55.00,1042,Maria Gonzalez\n"
-                                                   "total,1,55.00\n"}}),
-                     clerk_);
+  Answer mail = ImportLockbox("lockbox-0610.csv",
+                              "lockbox,LBX-20260610-01,2026-06-10\n"
+                              "item,0001,300001,55.00,1042,Maria Gonzalez\n"
+                              "total,1,55.00\n");
   ASSERT_EQ(mail.status, 201) << json::serialize(mail.body);
   Answer drawer = Call("POST", "/api/v1/drawers", R"({"float_cents":0})", clerk_);
-  Answer counter =
-      Call("POST", "/api/v1/utility/accounts/300002/payments",
-           json::serialize(json::object{
-               {"drawer_id", drawer.Str("id")},
-               {"amount_cents", 5500},
-               {"tenders",
-                json::array{json::object{{"kind", "check"}, {"amount_cents", 5500}, {"number", "881"}}}}}),
-           clerk_);
+  Answer counter = PayByCheck("300002", drawer.Str("id"), 5500, "881");
   ASSERT_EQ(counter.status, 201) << json::serialize(counter.body);
   const std::string receipt(counter.body.at("receipt").at("receipt").as_string());
   ASSERT_EQ(Balance("300001"), 0);

@@ -119,37 +119,41 @@ async function mayRefund(): Promise<boolean> {
   return !!user && user.roles.some((r) => r === 'supervisor' || r === 'admin');
 }
 
-// A button that opens, in place, the reason and the confirmation of one refund (`example` hints at a reason).
-function refundButton(c: { id: string; amount_cents: number; card_last4?: string }, outcome: HTMLElement,
-  example: string, redraw: () => Promise<void>): HTMLElement {
-  const card = c.card_last4 ? `the card ending ${c.card_last4}` : 'the card';
+// A button that opens, in place, a form asking one reason (the API refuses none without it); `send` makes the
+// request and says what happened, and a refusal is shown with `failed` as its heading.
+interface ReasonAction {
+  testid: string; // the button's
+  formTestid: string;
+  open: string; // the button's text
+  label: string; // the reason's label
+  hint: string;
+  submit: string; // the form's submit text
+  missing: [string, string]; // heading and text when no reason is given
+  failed: string;
+  send: (reason: string) => Promise<void>;
+}
+function reasonButton(a: ReasonAction, outcome: HTMLElement): HTMLElement {
   const slot = h('div', {});
-  const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': `refund-${c.id}` },
-    `Refund ${dollars(c.amount_cents)}`);
+  const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': a.testid }, a.open);
   open.addEventListener('click', () => {
-    const id = `refund-reason-${c.id}`;
-    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `refund-form-${c.id}` },
-      field(id, 'Why is it refunded?', { required: true, maxlength: '500', autocomplete: 'off' },
-        example),
-      h('button', { class: 'usa-button', type: 'submit' }, `Refund ${dollars(c.amount_cents)} to ${card}`));
+    const id = `${a.testid}-reason`;
+    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': a.formTestid },
+      field(id, a.label, { required: true, maxlength: '500', autocomplete: 'off' }, a.hint),
+      h('button', { class: 'usa-button', type: 'submit' }, a.submit));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const reason = value(form, id).trim();
       if (!reason) {
-        showAlert(outcome, alert('error', 'Say why it is refunded', 'The reason is kept with the refund for the auditors.'));
+        showAlert(outcome, alert('error', ...a.missing));
         return;
       }
       const submit = form.querySelector('button[type="submit"]') as HTMLButtonElement;
       submit.disabled = true;
       try {
-        const done = await api<OnlineCharge>('POST', `/api/v1/utility/online-payments/${encodeURIComponent(c.id)}/refund`, { reason });
-        showAlert(outcome, alert('success', `Refunded ${dollars(done.amount_cents)} to the card ending ${done.card_last4}`,
-          done.refund_reference ? `Payment ${done.id}: the processor's refund reference is ${done.refund_reference}.`
-            : `Payment ${done.id}: the processor had refunded it already; it is recorded as refunded.`));
-        await redraw();
+        await a.send(reason);
       } catch (err) {
         submit.disabled = false;
-        showError(outcome, `Payment ${c.id} was not refunded`, err);
+        showError(outcome, a.failed, err);
       }
     });
     slot.replaceChildren(form);
@@ -159,43 +163,42 @@ function refundButton(c: { id: string; amount_cents: number; card_last4?: string
   return slot;
 }
 
-// A button that opens, in place, the bank's reason for a mailed check it returned unpaid; the account then owes
-// the payment again (POST /api/v1/utility/accounts/{number}/returned-payments).
+// One refund of an online charge to its card (`example` hints at a reason).
+function refundButton(c: { id: string; amount_cents: number; card_last4?: string }, outcome: HTMLElement,
+  example: string, redraw: () => Promise<void>): HTMLElement {
+  const card = c.card_last4 ? `the card ending ${c.card_last4}` : 'the card';
+  return reasonButton({
+    testid: `refund-${c.id}`, formTestid: `refund-form-${c.id}`, open: `Refund ${dollars(c.amount_cents)}`,
+    label: 'Why is it refunded?', hint: example, submit: `Refund ${dollars(c.amount_cents)} to ${card}`,
+    missing: ['Say why it is refunded', 'The reason is kept with the refund for the auditors.'],
+    failed: `Payment ${c.id} was not refunded`,
+    send: async (reason) => {
+      const done = await api<OnlineCharge>('POST', `/api/v1/utility/online-payments/${encodeURIComponent(c.id)}/refund`, { reason });
+      showAlert(outcome, alert('success', `Refunded ${dollars(done.amount_cents)} to the card ending ${done.card_last4}`,
+        done.refund_reference ? `Payment ${done.id}: the processor's refund reference is ${done.refund_reference}.`
+          : `Payment ${done.id}: the processor had refunded it already; it is recorded as refunded.`));
+      await redraw();
+    },
+  }, outcome);
+}
+
+// A mailed check the bank returned unpaid, with the bank's reason; the account then owes the payment again
+// (POST /api/v1/utility/accounts/{number}/returned-payments).
 function returnedButton(number: string, r: LedgerEntry, outcome: HTMLElement, show: (a: Account) => void): HTMLElement {
   const amount = dollars(-r.amount_cents);
-  const slot = h('div', {});
-  const open = h('button', { class: 'usa-button usa-button--outline', type: 'button', 'data-testid': `returned-${r.id}` },
-    `Check returned (${amount})`);
-  open.addEventListener('click', () => {
-    const id = `returned-reason-${r.id}`;
-    const form = h('form', { class: 'usa-form', novalidate: true, 'data-testid': `returned-form-${r.id}` },
-      field(id, 'The bank’s reason', { required: true, maxlength: '500', autocomplete: 'off' }, 'For example: insufficient funds.'),
-      h('button', { class: 'usa-button', type: 'submit' }, `Record the ${amount} check as returned`));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const reason = value(form, id).trim();
-      if (!reason) {
-        showAlert(outcome, alert('error', 'Give the bank’s reason', 'Say why the bank returned the check, as its notice says.'));
-        return;
-      }
-      const submit = form.querySelector('button[type="submit"]') as HTMLButtonElement;
-      submit.disabled = true;
-      try {
-        const fresh = await api<Account>('POST', `/api/v1/utility/accounts/${encodeURIComponent(number)}/returned-payments`,
-          { payment_id: r.id, reason });
-        show(fresh);
-        showAlert(outcome, alert('success', `The ${amount} check is recorded as returned`,
-          `Account ${number} owes it again: the balance is now ${dollars(fresh.balance_cents)}.`));
-      } catch (err) {
-        submit.disabled = false;
-        showError(outcome, 'The returned check was not recorded', err);
-      }
-    });
-    slot.replaceChildren(form);
-    (form.querySelector('input') as HTMLInputElement).focus();
-  });
-  slot.append(open);
-  return slot;
+  return reasonButton({
+    testid: `returned-${r.id}`, formTestid: `returned-form-${r.id}`, open: `Check returned (${amount})`,
+    label: 'The bank’s reason', hint: 'For example: insufficient funds.', submit: `Record the ${amount} check as returned`,
+    missing: ['Give the bank’s reason', 'Say why the bank returned the check, as its notice says.'],
+    failed: 'The returned check was not recorded',
+    send: async (reason) => {
+      const fresh = await api<Account>('POST', `/api/v1/utility/accounts/${encodeURIComponent(number)}/returned-payments`,
+        { payment_id: r.id, reason });
+      show(fresh);
+      showAlert(outcome, alert('success', `The ${amount} check is recorded as returned`,
+        `Account ${number} owes it again: the balance is now ${dollars(fresh.balance_cents)}.`));
+    },
+  }, outcome);
 }
 
 async function searchResults(q: string): Promise<HTMLElement> {
