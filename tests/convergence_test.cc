@@ -141,7 +141,7 @@ class Convergence {
           std::string receipt = Any(i, "SELECT number FROM receipts ORDER BY number");
           if (receipt.empty()) return json::value(false);
           return Refusable(
-              domain::RecordReturnedCheck(ctx, {receipt, "insufficient funds", ""}, "supervisor").status());
+              domain::RecordReturnedCheck(ctx, {receipt, "insufficient funds"}, "supervisor").status());
         }
         default: {
           std::string c = Any(i, "SELECT id FROM conflicts ORDER BY id");

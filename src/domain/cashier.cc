@@ -1065,6 +1065,17 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
     return Conflict(fmt::format("receipt {} was not paid by check", receipt->number), "not-paid-by-check");
   }
   HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
+  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
+  Status reversed = ctx.Attempt([&] {
+    return ReversePaidItems(ctx,
+                            {.receipt = receipt->number,
+                             .described = fmt::format("receipt {} (its check returned)", receipt->number),
+                             .items = std::move(items),
+                             .reason = "returned check: " + request.reason,
+                             .approved_by = actor},
+                            actor);
+  });
+  if (!reversed.ok() && reversed.error().code != Code::kConflict) return reversed.error();
   json::array numbers;
   for (auto& n : checks) numbers.emplace_back(std::move(n));
   json::object data{{"receipt", receipt->number},
@@ -1072,23 +1083,8 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
                     {"check_numbers", std::move(numbers)},
                     {"reason", request.reason},
                     {"returned_on", today.ToString()}};
-  if (!request.not_reversed.empty()) data["not_reversed"] = request.not_reversed;
+  if (!reversed.ok()) data["not_reversed"] = reversed.error().detail;
   HF_RETURN_IF_ERROR(ctx.Emit("payment.check_returned", std::move(data), actor).status());
-  if (request.not_reversed.empty()) {
-    HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
-    Status reversed =
-        ReversePaidItems(ctx,
-                         {.receipt = receipt->number,
-                          .described = fmt::format("receipt {} (its check returned)", receipt->number),
-                          .items = std::move(items),
-                          .reason = "returned check: " + request.reason,
-                          .approved_by = actor},
-                         actor);
-    if (!reversed.ok() && reversed.error().code == Code::kConflict) {
-      return MakeError(Code::kConflict, reversed.error().detail, std::string(kReversalRefused));
-    }
-    HF_RETURN_IF_ERROR(reversed);
-  }
   HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt->number));
   return *after;
 }

@@ -212,27 +212,25 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
 // stay as closed out (the check was deposited), the receipt shows it, and what it paid for is reversed as by
 // a void (RegisterPaidItemsReversal), in the same command, so it is owed again. Refused on a receipt voided
 // ("already-voided"), refunded ("receipt-refunded"), returned already ("check-returned"), or not paid
-// wholly by check ("not-paid-by-check"). A reversal's own refusal (a permit issued since, a license changed
-// since) fails the command as kReversalRefused, with its message: the caller then records the return again
-// with `not_reversed` set to that message, which records it without the reversal and puts it in the
-// conflicts queue for a supervisor. Emits payment.check_returned; answers the receipt.
+// wholly by check ("not-paid-by-check"). When what it paid for cannot be taken back (a reversal refuses: a
+// permit issued since, a license changed since), the return is recorded all the same, without the reversal
+// (CommandContext::Attempt undoes what the reversal did), with the refusal's message as `not_reversed`, and
+// the receipt fold queues a conflict for a supervisor. Emits payment.check_returned; answers the receipt.
 //
 // Offices cut off from each other may return a check one refunded or voided: the receipt fold records both
 // and a conflict (check-returned-and-refunded, check-returned-and-voided), since the city then paid out money
 // it never received.
+struct ReturnedCheckRequest {
+  std::string receipt;
+  std::string reason;  // the bank's reason, 1 to 500 characters
+};
+Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
+                                         const std::string& actor);
+
 // The checks returned unpaid with returned_on in [from, to], by date then receipt: {from, to, items:
 // [{receipt, returned_on, amount_cents, reason, returned_by, payer_party_id, drawer_id, taken_at, reversed,
 // not_reversed?}], count, total_cents}, for finance to offset against the deposits they were part of.
 Result<json::object> ReturnedChecks(store::Db& db, Date from, Date to);
-
-inline constexpr std::string_view kReversalRefused = "reversal-refused";
-struct ReturnedCheckRequest {
-  std::string receipt;
-  std::string reason;        // the bank's reason, 1 to 500 characters
-  std::string not_reversed;  // "" to reverse what it paid for; otherwise why that was refused
-};
-Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
-                                         const std::string& actor);
 
 // A drawer: {id, node, clerk, float_cents, opened_on, opened_at, status, closed_at, closed_by,
 // expected_cash_cents, counted_cash_cents, over_short_cents}. expected_cash_cents is the cash that should be

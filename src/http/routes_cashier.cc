@@ -382,9 +382,6 @@ void ReturnedChecks(Call& call) {
   });
 }
 
-// Two commands when the first one's reversal is refused (a permit issued since the payment): the bank's
-// return is recorded all the same, without the reversal, for a supervisor in the conflicts queue. Run on a
-// call-out thread, which may wait for the writer.
 void ReturnedCheck(Call& call) {
   auto body = call.Body();
   if (!body.ok()) return call.Fail(body.error());
@@ -394,24 +391,13 @@ void ReturnedCheck(Call& call) {
   request.reason = r.RequiredString("reason", 500);
   if (Status s = r.Finish(); !s.ok()) return call.Fail(s.error());
   std::string actor = call.who.id();
-  App& app = *call.app;
-  auto keep = call.shared_from_this();
-  app.CallOut([keep, &app, request, actor] {
-    auto record = [&](const domain::ReturnedCheckRequest& req) {
-      return app.node().writer().Execute([&](store::CommandContext& ctx) -> Result<json::value> {
-        HF_ASSIGN_OR_RETURN(json::object receipt, domain::RecordReturnedCheck(ctx, req, actor));
+  call.app->Write(
+      call,
+      [request, actor](store::CommandContext& ctx) -> Result<json::value> {
+        HF_ASSIGN_OR_RETURN(json::object receipt, domain::RecordReturnedCheck(ctx, request, actor));
         return json::value(std::move(receipt));
-      });
-    };
-    Result<json::value> done = record(request);
-    if (!done.ok() && done.error().type == domain::kReversalRefused) {
-      domain::ReturnedCheckRequest unreversed = request;
-      unreversed.not_reversed = done.error().detail;
-      done = record(unreversed);
-    }
-    if (!done.ok()) return keep->Fail(done.error());
-    keep->ReplyJson(200, *done);
-  });
+      },
+      [](const json::value& receipt) { return Response::Json(200, receipt); });
 }
 
 }  // namespace

@@ -35,6 +35,22 @@ Result<journal::StoredEvent> CommandContext::Emit(std::string type, json::object
 
 Status CommandContext::Observe(journal::Stamp remote) { return hlc_.Observe(remote); }
 
+Status CommandContext::Attempt(const std::function<Status()>& part) {
+  const FeedHead head = head_;
+  const journal::Stamp stamp = hlc_.last();
+  const int64_t events = events_;
+  HF_RETURN_IF_ERROR(db_.Exec("SAVEPOINT attempt"));
+  Status done = part();
+  if (!done.ok()) {
+    HF_RETURN_IF_ERROR(db_.Exec("ROLLBACK TO attempt"));
+    head_ = head;
+    hlc_.Restore(stamp);
+    events_ = events;
+  }
+  HF_RETURN_IF_ERROR(db_.Exec("RELEASE attempt"));
+  return done;
+}
+
 void CommandContext::AdoptOwn(const journal::StoredEvent& event) {
   if (event.event.feed == node_id_ && event.event.seq == head_.seq + 1)
     head_ = {event.event.seq, event.HashHex()};

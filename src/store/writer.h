@@ -60,6 +60,10 @@ class CommandContext {
   // Takes in an event of this node's own feed received from elsewhere (this node had lost it, say to a
   // restore from an older copy) and stored by the caller: the feed's head moves to it if it follows the head.
   void AdoptOwn(const journal::StoredEvent& event);
+  // Runs `part` of the command so that, when it fails, nothing it did remains: its rows and events are undone
+  // (a savepoint inside the command's), and the feed's head and the clock are as before it. Answers its
+  // status; the rest of the command goes on either way.
+  Status Attempt(const std::function<Status()>& part);
 
  private:
   friend class Writer;

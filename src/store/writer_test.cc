@@ -101,6 +101,45 @@ TEST_F(WriterTest, FailedCommandLeavesNoTraceAndDoesNotFailItsBatch) {
   EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 2);
 }
 
+TEST_F(WriterTest, AFailedAttemptIsUndoneAloneAndTheCommandGoesOn) {
+  Result<json::value> r = node_->writer().Execute([](CommandContext& ctx) -> Result<json::value> {
+    HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "a"}, {"n", 1}}, "t").status());
+    Status tried = ctx.Attempt([&]() -> Status {
+      // Emits two events, then fails: both must vanish, and the feed go on from the first.
+      HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "a"}, {"n", 10}}, "t").status());
+      HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "b"}, {"n", 20}}, "t").status());
+      return Conflict("cannot");
+    });
+    EXPECT_FALSE(tried.ok());
+    HF_RETURN_IF_ERROR(ctx.Attempt([&]() -> Status {
+      return ctx.Emit("counter.added", json::object{{"name", "b"}, {"n", 2}}, "t").status();
+    }));
+    HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "a"}, {"n", 3}}, "t").status());
+    return json::value(nullptr);
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='a'"), 4);
+  EXPECT_EQ(Query("SELECT total FROM counters WHERE name='b'"), 2);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events"), 3);
+  EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 3);
+  // The chain goes on from the events that stayed, after a restart too, and its head is sealed.
+  node_.reset();
+  Open();
+  Result<json::value> after = node_->writer().Execute(Add("a", 5));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(Query("SELECT MAX(seq) FROM events"), 4);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM events e JOIN events p ON p.feed=e.feed AND p.seq=e.seq-1 "
+                  "WHERE instr(CAST(e.body AS TEXT), lower(hex(p.hash))) > 0"),
+            3);
+  auto db = node_->Read();
+  auto seal_row = (*db)->Prepare("SELECT feed, seq, hash, signature FROM seals ORDER BY seq DESC LIMIT 1");
+  ASSERT_TRUE(*(*seal_row)->Step());
+  journal::Seal seal{(*seal_row)->Text(0), (*seal_row)->Int(1), Hex((*seal_row)->Blob(2)),
+                     Bytes((*seal_row)->Blob(3).begin(), (*seal_row)->Blob(3).end())};
+  EXPECT_EQ(seal.seq, 4);
+  EXPECT_TRUE(journal::VerifySeal(public_key_, seal));
+}
+
 // Runs `commands` in one batch: the writer is held by a command that waits until all are queued.
 std::vector<Result<json::value>> RunInOneBatch(Writer& writer, std::vector<CommandFn> commands) {
   std::promise<void> queued;
