@@ -398,21 +398,22 @@ Result<ReceiptState> StateOf(Db& db, std::string_view number) {
 Status ReturnMet(Db& db, const std::string& aggregate, std::string_view number, const ReceiptState& other,
                  const journal::Event& e) {
   if (other.status == "voided") {
-    return RecordConflict(
-        db, aggregate, "check-returned-and-voided", e,
-        fmt::format("receipt {} was voided at one office and its check recorded as returned "
-                    "unpaid at another: see whether the check was handed back or deposited",
-                    number),
-        json::object{{"receipt", number}, {"node", e.feed}});
+    HF_RETURN_IF_ERROR(
+        RecordConflict(db, aggregate, "check-returned-and-voided", e,
+                       fmt::format("receipt {} was voided at one office and its check recorded as "
+                                   "returned unpaid at another: see whether the check was handed "
+                                   "back or deposited",
+                                   number),
+                       json::object{{"receipt", number}, {"node", e.feed}}));
   }
   if (other.refunded_cents > 0) {
-    return RecordConflict(
-        db, aggregate, "check-returned-and-refunded", e,
-        fmt::format("receipt {} was refunded at one office and its check recorded as returned "
-                    "unpaid at another: the refund paid out money the city never received; "
-                    "recover it from the payer",
-                    number),
-        json::object{{"receipt", number}, {"node", e.feed}});
+    HF_RETURN_IF_ERROR(
+        RecordConflict(db, aggregate, "check-returned-and-refunded", e,
+                       fmt::format("receipt {} was refunded at one office and its check recorded "
+                                   "as returned unpaid at another: the refund paid out money the "
+                                   "city never received; recover it from the payer",
+                                   number),
+                       json::object{{"receipt", number}, {"node", e.feed}}));
   }
   return Status::Ok();
 }
@@ -850,8 +851,13 @@ Result<std::string> NextReceiptNumber(store::CommandContext& ctx) {
 
 namespace {
 // Registered at startup (before any command runs), read-only afterwards.
-std::vector<std::pair<std::string, PaidItemsReversal>>& Reversals() {
-  static std::vector<std::pair<std::string, PaidItemsReversal>> reversals;
+struct RegisteredReversal {
+  std::string prefix;
+  PaidItemsReversal reversal;
+  std::vector<std::string> refusals;
+};
+std::vector<RegisteredReversal>& Reversals() {
+  static std::vector<RegisteredReversal> reversals;
   return reversals;
 }
 
@@ -876,7 +882,7 @@ Result<std::vector<PaidItem>> PaidItemsOf(Db& db, std::string_view receipt) {
 
 Status ReversePaidItems(store::CommandContext& ctx, const ReversedPayment& reversed,
                         const std::string& actor) {
-  for (const auto& [prefix, reversal] : Reversals()) {
+  for (const auto& [prefix, reversal, refusals] : Reversals()) {
     ReversedPayment some = reversed;
     std::erase_if(some.items, [&](const PaidItem& i) { return !i.ref.starts_with(prefix); });
     if (!some.items.empty()) HF_RETURN_IF_ERROR(reversal(ctx, some, actor));
@@ -884,11 +890,19 @@ Status ReversePaidItems(store::CommandContext& ctx, const ReversedPayment& rever
   return Status::Ok();
 }
 
-void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal) {
-  for (const auto& [prefix, existing] : Reversals()) {
-    if (prefix == ref_prefix) return;  // registered once, by the first registry built
+void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal,
+                               std::vector<std::string> refusals) {
+  for (const RegisteredReversal& r : Reversals()) {
+    if (r.prefix == ref_prefix) return;  // registered once, by the first registry built
   }
-  Reversals().emplace_back(std::move(ref_prefix), std::move(reversal));
+  Reversals().push_back({std::move(ref_prefix), std::move(reversal), std::move(refusals)});
+}
+
+bool IsReversalRefusal(const Error& e) {
+  for (const RegisteredReversal& r : Reversals()) {
+    if (std::find(r.refusals.begin(), r.refusals.end(), e.Type()) != r.refusals.end()) return true;
+  }
+  return false;
 }
 
 Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& request,
@@ -1075,7 +1089,7 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
                              .approved_by = actor},
                             actor);
   });
-  if (!reversed.ok() && reversed.error().code != Code::kConflict) return reversed.error();
+  if (!reversed.ok() && !IsReversalRefusal(reversed.error())) return reversed.error();
   json::array numbers;
   for (auto& n : checks) numbers.emplace_back(std::move(n));
   json::object data{{"receipt", receipt->number},

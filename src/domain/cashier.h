@@ -145,7 +145,13 @@ struct ReversedPayment {
 };
 using PaidItemsReversal = std::function<Status(store::CommandContext& ctx, const ReversedPayment& reversed,
                                                const std::string& actor)>;
-void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal);
+// `refusals` are the problem types with which `reversal` refuses because what was paid for has changed since
+// (a permit issued, a license changed): a returned check is then recorded without the reversal. Any other
+// error is a failure.
+void RegisterPaidItemsReversal(std::string ref_prefix, PaidItemsReversal reversal,
+                               std::vector<std::string> refusals = {});
+// Whether `e` is a registered reversal's refusal.
+bool IsReversalRefusal(const Error& e);
 // Runs the reversal registered for each kind of item `reversed` paid for.
 Status ReversePaidItems(store::CommandContext& ctx, const ReversedPayment& reversed,
                         const std::string& actor);
@@ -212,10 +218,11 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
 // stay as closed out (the check was deposited), the receipt shows it, and what it paid for is reversed as by
 // a void (RegisterPaidItemsReversal), in the same command, so it is owed again. Refused on a receipt voided
 // ("already-voided"), refunded ("receipt-refunded"), returned already ("check-returned"), or not paid
-// wholly by check ("not-paid-by-check"). When what it paid for cannot be taken back (a reversal refuses: a
-// permit issued since, a license changed since), the return is recorded all the same, without the reversal
-// (CommandContext::Attempt undoes what the reversal did), with the refusal's message as `not_reversed`, and
-// the receipt fold queues a conflict for a supervisor. Emits payment.check_returned; answers the receipt.
+// wholly by check ("not-paid-by-check"). When what it paid for cannot be taken back (a reversal refuses with
+// one of its registered refusals: a permit issued since, a license changed since), the return is recorded all
+// the same, without the reversal (CommandContext::Attempt undoes what the reversal did), with the refusal's
+// message as `not_reversed`, and the receipt fold queues a conflict for a supervisor. Emits
+// payment.check_returned; answers the receipt.
 //
 // Offices cut off from each other may return a check one refunded or voided: the receipt fold records both
 // and a conflict (check-returned-and-refunded, check-returned-and-voided), since the city then paid out money

@@ -515,7 +515,7 @@ void RegisterLicenses(store::Registry& registry) {
                            "license.voided", "license.sale_voided"}) {
     registry.AddRule({type, LicenseAggregates, ApplyLicense});
   }
-  RegisterPaidItemsReversal("L-", ReverseLicenseSale);
+  RegisterPaidItemsReversal("L-", ReverseLicenseSale, {"license-changed-since-sale", "sale-not-reversible"});
 }
 
 Result<LicenseCharge> IssueLicense(store::CommandContext& ctx, const IssueRequest& req, Date today,

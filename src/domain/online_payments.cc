@@ -1,6 +1,7 @@
 #include "domain/online_payments.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/bytes.h"
 #include "base/crypto.h"
@@ -340,7 +341,8 @@ void RegisterOnlinePayments(store::Registry& registry) {
        "refunded_on TEXT) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS utility_online_payments_status ON utility_online_payments(status, "
        "started_at);"
-       "CREATE INDEX IF NOT EXISTS utility_online_payments_number ON utility_online_payments(number);",
+       "CREATE INDEX IF NOT EXISTS utility_online_payments_number ON utility_online_payments(number, "
+       "started_at);",
        {"id"}});
   registry.AddAggregate({"online-payment", [](Db& db, std::string_view id) -> Status {
                            return db.Run("DELETE FROM utility_online_payments WHERE id=?", id);
@@ -613,12 +615,18 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
 
 Result<json::array> ListOnlinePayments(Db& db, const std::string& status, const std::string& number,
                                        int limit) {
-  HF_ASSIGN_OR_RETURN(StmtRef s,
-                      db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE (?1='' OR "
-                                             "number=?1) AND (?2='' OR status=?2) "
-                                             "ORDER BY started_at DESC, id LIMIT ?3",
-                                             kColumns)));
-  s->BindAll(number, status, int64_t{limit});
+  // Only the filters given, so that an index serves each (number's, status's, both).
+  std::vector<std::string_view> where, values;
+  if (!number.empty()) where.push_back("number=?"), values.push_back(number);
+  if (!status.empty()) where.push_back("status=?"), values.push_back(status);
+  HF_ASSIGN_OR_RETURN(
+      StmtRef s,
+      db.Prepare(fmt::format("SELECT {} FROM utility_online_payments WHERE {} ORDER BY "
+                             "started_at DESC, id LIMIT ?",
+                             kColumns, where.empty() ? "1" : fmt::format("{}", fmt::join(where, " AND ")))));
+  int i = 0;
+  for (std::string_view v : values) s->Bind(++i, v);
+  s->Bind(++i, int64_t{limit});
   return Rows(*s);
 }
 

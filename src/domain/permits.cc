@@ -307,7 +307,7 @@ void RegisterPermits(store::Registry& registry) {
                            "permit.inspection_passed", "permit.payment_voided", "permit.fee_assessed"}) {
     registry.AddRule({type, PermitAggregates, ApplyPermit});
   }
-  RegisterPaidItemsReversal("BP-", ReversePermitPayment);
+  RegisterPaidItemsReversal("BP-", ReversePermitPayment, {"permit-issued"});
 }
 
 Result<PermitApplication> ParsePermitApplication(const json::value& body) {

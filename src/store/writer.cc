@@ -40,13 +40,18 @@ Status CommandContext::Attempt(const std::function<Status()>& part) {
   const journal::Stamp stamp = hlc_.last();
   const int64_t events = events_;
   HF_RETURN_IF_ERROR(db_.Exec("SAVEPOINT attempt"));
-  Status done = part();
-  if (!done.ok()) {
-    HF_RETURN_IF_ERROR(db_.Exec("ROLLBACK TO attempt"));
-    head_ = head;
-    hlc_.Restore(stamp);
-    events_ = events;
+  Status done = Internal("the attempt did not finish");
+  try {
+    done = part();
+  } catch (const std::exception& ex) {
+    done = Internal(fmt::format("failed unexpectedly: {}", ex.what()));
   }
+  if (done.ok()) return db_.Exec("RELEASE attempt");
+  // As before the attempt, whatever the rollback answers (if it fails, so does the command).
+  head_ = head;
+  hlc_.Restore(stamp);
+  events_ = events;
+  HF_RETURN_IF_ERROR(db_.Exec("ROLLBACK TO attempt"));
   HF_RETURN_IF_ERROR(db_.Exec("RELEASE attempt"));
   return done;
 }

@@ -62,7 +62,7 @@ class CommandContext {
   void AdoptOwn(const journal::StoredEvent& event);
   // Runs `part` of the command so that, when it fails, nothing it did remains: its rows and events are undone
   // (a savepoint inside the command's), and the feed's head and the clock are as before it. Answers its
-  // status; the rest of the command goes on either way.
+  // status (an exception it throws is an internal error); the rest of the command goes on either way.
   Status Attempt(const std::function<Status()>& part);
 
  private:

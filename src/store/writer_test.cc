@@ -111,6 +111,11 @@ TEST_F(WriterTest, AFailedAttemptIsUndoneAloneAndTheCommandGoesOn) {
       return Conflict("cannot");
     });
     EXPECT_FALSE(tried.ok());
+    Status threw = ctx.Attempt([&]() -> Status {
+      HF_RETURN_IF_ERROR(ctx.Emit("counter.added", json::object{{"name", "b"}, {"n", 30}}, "t").status());
+      throw std::runtime_error("broken");
+    });
+    EXPECT_EQ(threw.error().code, Code::kInternal);
     HF_RETURN_IF_ERROR(ctx.Attempt([&]() -> Status {
       return ctx.Emit("counter.added", json::object{{"name", "b"}, {"n", 2}}, "t").status();
     }));
