@@ -12,7 +12,7 @@
 // taken by phone is refunded by the supervisor from the account's ledger (the clerk is not offered it; the
 // node then holds the refund and the balance owed again); a $10.00 check taken on the account comes back
 // unpaid and the supervisor records it on the receipt's page (the clerk is not offered it; a missing reason
-// is refused first; the account then owes it again), and so is a $12.00 check of the bank's lockbox file, on
+// is refused first; the account then owes it again; the cash drawer page lists it), and so is a $12.00 check of the bank's lockbox file, on
 // the account's ledger; a phone renewal paid by
 // a card the processor answers late is overtaken by a second one, so its charge cannot be applied: the clerk
 // sees it listed to refund, and the supervisor refunds it to the card (a missing reason is refused first; the
@@ -293,6 +293,11 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   const afterReturn = await apiExpect(200, base, 'GET', `/api/v1/utility/accounts/${ACCOUNT}`, undefined, clerkToken);
   check(afterReturn.balance_cents === startCents - 2000, `the node holds a balance of ${afterReturn.balance_cents} after the returned check, not ${startCents - 2000}`);
   await t.visitAtEveryWidth(sup, 'receipt-check-returned');
+  await sup.goto(`${base}/staff/drawers`);
+  const returnedList = sup.getByTestId('returned-checks');
+  await returnedList.getByRole('link', { name: checkReceipt }).waitFor();
+  check((await returnedList.innerText()).includes('Insufficient funds'), `the returned checks do not list the reason: ${await returnedList.innerText()}`);
+  await t.visitAtEveryWidth(sup, 'drawer-returned-checks');
 
   // --- a check mailed to the lockbox that the bank returns unpaid, recorded by the supervisor on the ledger
   step('a $12.00 check arrives in the lockbox file; the bank returns it and the supervisor records it on the ledger');

@@ -1,13 +1,15 @@
 // The clerk's cash drawer (/staff/drawers): open one with its starting float (POST /api/v1/drawers); while it
 // is open, its running totals (GET /api/v1/drawers/{id}/report) and the close: the cash counted by
 // denomination, totalled as it is typed, sent as POST /api/v1/drawers/{id}/close, whose answer is the
-// close-out report with the over/short. /staff/drawers/{id} shows any drawer's report.
+// close-out report with the over/short. /staff/drawers/{id} shows any drawer's report. A supervisor or admin
+// also sees the checks returned unpaid in the last 30 days (GET /api/v1/returned-checks), to offset against the
+// deposits they were part of.
 import { answered, api, dollars, parseDollars, type User } from '../../api';
 import type { Navigate } from '../../areas/area';
 import { alert, explain, field, h, showAlert, value } from '../../dom';
 import { pageTitle } from '../../site';
 import { refreshStatusStrip } from '../status_strip';
-import { myOpenDrawer } from './common';
+import { cell, headRow, moneyCell, myOpenDrawer } from './common';
 import { DENOMINATIONS, overShortText, reportSection } from './report';
 import type { Drawer, DrawerReport } from './types';
 
@@ -16,6 +18,7 @@ export async function renderDrawers(main: HTMLElement, _navigate: Navigate, user
   const messages = h('div', { class: 'margin-bottom-2', 'data-testid': 'drawer-messages' });
   const body = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Looking for your drawer…'));
   main.append(h('h1', {}, 'Cash drawer'), messages, body);
+  if (user?.roles.some((r) => r === 'supervisor' || r === 'admin')) main.append(await returnedChecks());
 
   async function show(): Promise<void> {
     body.setAttribute('aria-busy', 'true');
@@ -193,6 +196,38 @@ function countForm(drawer: Drawer, closed: (r: DrawerReport) => void, fail: (mes
 }
 
 // One drawer's report, open or closed (/staff/drawers/{id}).
+interface ReturnedCheck {
+  receipt: string;
+  returned_on: string;
+  amount_cents: number;
+  reason: string;
+  reversed: boolean;
+}
+
+// The checks the bank returned unpaid in the last 30 days, each linked to its receipt.
+async function returnedChecks(): Promise<HTMLElement> {
+  const section = h('section', { class: 'margin-top-5', 'aria-labelledby': 'returned-heading', 'data-testid': 'returned-checks' },
+    h('h2', { id: 'returned-heading' }, 'Checks returned unpaid, last 30 days'));
+  try {
+    const list = await api<{ items: ReturnedCheck[]; count: number; total_cents: number }>('GET', '/api/v1/returned-checks');
+    if (list.count === 0) {
+      section.append(h('p', {}, 'No check has come back unpaid in the last 30 days.'));
+      return section;
+    }
+    section.append(h('table', { class: 'usa-table usa-table--borderless usa-table--stacked hf-counter-table' },
+      h('caption', {}, `${list.count} ${list.count === 1 ? 'check' : 'checks'}, ${dollars(list.total_cents)}`),
+      headRow('Receipt', 'Returned on', 'Reason', 'Taken back', 'Amount'),
+      h('tbody', {}, ...list.items.map((c) => h('tr', {},
+        h('th', { scope: 'row' }, h('a', { class: 'usa-link', href: `/staff/counter/receipts/${encodeURIComponent(c.receipt)}`, 'data-link': true }, c.receipt)),
+        cell('Returned on', c.returned_on), cell('Reason', c.reason),
+        cell('Taken back', c.reversed ? 'Yes' : 'No: in the conflicts queue'),
+        moneyCell('Amount', c.amount_cents))))));
+  } catch (e) {
+    section.append(alert('error', 'The returned checks could not be read', explain(e)));
+  }
+  return section;
+}
+
 export async function renderDrawerReport(main: HTMLElement, id: string): Promise<void> {
   document.title = pageTitle(`Drawer ${id}`);
   const body = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Reading the report…'));
