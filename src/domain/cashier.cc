@@ -289,14 +289,27 @@ Status CheckDrawerUsable(const DrawerRow& d, const std::string& node, const std:
   return Status::Ok();
 }
 
-// Refuses to take back by `what` ("void", "refund") a receipt whose check came back unpaid: its money never
-// came in, and what it paid for was reversed when the return was recorded.
-Status CheckNotReturned(const ReceiptRow& r, std::string_view what) {
-  if (!r.check_returned) return Status::Ok();
-  return Conflict(
-      fmt::format("receipt {}'s check was returned unpaid and is recorded so: there is nothing to {}",
-                  r.number, what),
-      "check-returned");
+// The receipt `number`, to take back by `what` ("void", "refund", "record as returned") for `reason`: refused
+// when the reason is missing or too long, the receipt unknown, voided already ("already-voided") or its check
+// returned unpaid ("check-returned"; its money never came in, and what it paid for was reversed then).
+Result<ReceiptRow> ReceiptToTakeBack(Db& db, std::string_view number, const std::string& reason,
+                                     std::string_view what) {
+  if (IsBlank(reason) || reason.size() > 500 || HasControl(reason)) {
+    return Invalid("reason must say why, in 1 to 500 characters", "reason");
+  }
+  HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(db, number));
+  if (!receipt) return NotFound(fmt::format("no receipt {}", number));
+  if (receipt->status == "voided") {
+    return Conflict(fmt::format("receipt {} is voided: there is nothing to {}", number, what),
+                    "already-voided");
+  }
+  if (receipt->check_returned) {
+    return Conflict(
+        fmt::format("receipt {}'s check was returned unpaid and is recorded so: there is nothing to {}",
+                    number, what),
+        "check-returned");
+  }
+  return *receipt;
 }
 
 Error ApprovalRequired(std::string_view what) {
@@ -397,23 +410,22 @@ Result<ReceiptState> StateOf(Db& db, std::string_view number) {
 // paid out money it never received. Both stand; a supervisor sorts it out.
 Status ReturnMet(Db& db, const std::string& aggregate, std::string_view number, const ReceiptState& other,
                  const journal::Event& e) {
+  auto conflict = [&](std::string_view kind, std::string_view what, std::string_view then) {
+    return RecordConflict(
+        db, aggregate, kind, e,
+        fmt::format("receipt {} was {} at one office and its check recorded as returned unpaid "
+                    "at another: {}",
+                    number, what, then),
+        json::object{{"receipt", number}, {"node", e.feed}});
+  };
   if (other.status == "voided") {
-    HF_RETURN_IF_ERROR(
-        RecordConflict(db, aggregate, "check-returned-and-voided", e,
-                       fmt::format("receipt {} was voided at one office and its check recorded as "
-                                   "returned unpaid at another: see whether the check was handed "
-                                   "back or deposited",
-                                   number),
-                       json::object{{"receipt", number}, {"node", e.feed}}));
+    HF_RETURN_IF_ERROR(conflict("check-returned-and-voided", "voided",
+                                "see whether the check was handed back or deposited"));
   }
   if (other.refunded_cents > 0) {
     HF_RETURN_IF_ERROR(
-        RecordConflict(db, aggregate, "check-returned-and-refunded", e,
-                       fmt::format("receipt {} was refunded at one office and its check recorded "
-                                   "as returned unpaid at another: the refund paid out money the "
-                                   "city never received; recover it from the payer",
-                                   number),
-                       json::object{{"receipt", number}, {"node", e.feed}}));
+        conflict("check-returned-and-refunded", "refunded",
+                 "the refund paid out money the city never received; recover it from the payer"));
   }
   return Status::Ok();
 }
@@ -908,45 +920,38 @@ bool IsReversalRefusal(const Error& e) {
 Result<json::object> VoidPayment(store::CommandContext& ctx, const VoidRequest& request,
                                  const std::string& actor) {
   if (request.approved_by.empty()) return ApprovalRequired("a void");
-  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
-    return Invalid("reason must say why, in 1 to 500 characters", "reason");
-  }
-  HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(ctx.db(), request.receipt));
-  if (!receipt) return NotFound(fmt::format("no receipt {}", request.receipt));
-  if (receipt->status == "voided") {
-    return Conflict(fmt::format("receipt {} is already voided", receipt->number), "already-voided");
-  }
-  HF_RETURN_IF_ERROR(CheckNotReturned(*receipt, "void"));
-  if (receipt->refunded_cents > 0) {
+  HF_ASSIGN_OR_RETURN(const ReceiptRow receipt,
+                      ReceiptToTakeBack(ctx.db(), request.receipt, request.reason, "void"));
+  if (receipt.refunded_cents > 0) {
     return Conflict(fmt::format("receipt {} has {} refunded already; refund the rest instead of voiding it",
-                                receipt->number, FormatCents(receipt->refunded_cents)),
+                                receipt.number, FormatCents(receipt.refunded_cents)),
                     "receipt-refunded");
   }
-  HF_ASSIGN_OR_RETURN(auto drawer, LoadDrawer(ctx.db(), receipt->drawer_id));
+  HF_ASSIGN_OR_RETURN(auto drawer, LoadDrawer(ctx.db(), receipt.drawer_id));
   if (!drawer || drawer->status != "open") {
     return Conflict(
         fmt::format("receipt {}'s drawer {} is closed: a payment can be voided only while its drawer "
                     "is open; refund it instead",
-                    receipt->number, receipt->drawer_id),
+                    receipt.number, receipt.drawer_id),
         "drawer-not-open");
   }
   HF_RETURN_IF_ERROR(CheckDrawerUsable(*drawer, ctx.node_id(), actor, request.any_drawer));
   HF_RETURN_IF_ERROR(ctx.Emit("payment.voided",
-                              json::object{{"receipt", receipt->number},
+                              json::object{{"receipt", receipt.number},
                                            {"reason", request.reason},
                                            {"approved_by", request.approved_by}},
                               actor)
                          .status());
-  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(ctx.db(), receipt->number));
+  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(ctx.db(), receipt.number));
   HF_RETURN_IF_ERROR(ReversePaidItems(ctx,
-                                      {.receipt = receipt->number,
-                                       .described = "receipt " + receipt->number,
+                                      {.receipt = receipt.number,
+                                       .described = "receipt " + receipt.number,
                                        .instead = "refund the receipt instead of voiding it",
                                        .items = std::move(items),
                                        .reason = request.reason,
                                        .approved_by = request.approved_by},
                                       actor));
-  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(ctx.db(), receipt->number));
+  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(ctx.db(), receipt.number));
   return *after;
 }
 
@@ -957,50 +962,42 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
   if (request.amount_cents < 1 || request.amount_cents > kMaxAmountCents) {
     return Invalid(fmt::format("amount_cents must be 1 to {}", kMaxAmountCents), "amount_cents");
   }
-  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
-    return Invalid("reason must say why, in 1 to 500 characters", "reason");
-  }
   if (!IsTenderKind(request.tender_kind)) {
     return Invalid("tender_kind must be cash, check, card or money_order", "tender_kind");
   }
-  HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(db, request.receipt));
-  if (!receipt) return NotFound(fmt::format("no receipt {}", request.receipt));
-  if (receipt->status == "voided") {
-    return Conflict(fmt::format("receipt {} is voided: there is nothing to refund", receipt->number),
-                    "already-voided");
-  }
-  HF_RETURN_IF_ERROR(CheckNotReturned(*receipt, "refund"));
+  HF_ASSIGN_OR_RETURN(const ReceiptRow receipt,
+                      ReceiptToTakeBack(db, request.receipt, request.reason, "refund"));
   HF_ASSIGN_OR_RETURN(auto drawer, LoadDrawer(db, request.drawer_id));
   if (!drawer) return NotFound(fmt::format("no drawer {}", request.drawer_id));
   HF_RETURN_IF_ERROR(CheckDrawerUsable(*drawer, ctx.node_id(), actor, false));
-  const Cents left = receipt->total_cents - receipt->refunded_cents;
+  const Cents left = receipt.total_cents - receipt.refunded_cents;
   if (request.amount_cents > left) {
     return Conflict(
-        fmt::format("receipt {} has {} left to refund (of {} paid); {} is more than that", receipt->number,
-                    FormatCents(left), FormatCents(receipt->total_cents), FormatCents(request.amount_cents)),
+        fmt::format("receipt {} has {} left to refund (of {} paid); {} is more than that", receipt.number,
+                    FormatCents(left), FormatCents(receipt.total_cents), FormatCents(request.amount_cents)),
         "refund-exceeds-payment");
   }
   if (request.tender_kind != "cash") {
     HF_ASSIGN_OR_RETURN(Cents paid, QueryOne(db,
                                              "SELECT COALESCE(SUM(amount_cents), 0) FROM receipt_tenders "
                                              "WHERE receipt=?1 AND kind=?2",
-                                             receipt->number, request.tender_kind));
+                                             receipt.number, request.tender_kind));
     if (paid == 0) {
       return MakeError(
           Code::kInvalid,
           fmt::format("receipt {} was not paid by {}: refund in cash or to a kind it was paid with",
-                      receipt->number, request.tender_kind),
+                      receipt.number, request.tender_kind),
           "refund-tender-invalid", "tender_kind");
     }
     HF_ASSIGN_OR_RETURN(Cents refunded, QueryOne(db,
                                                  "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds "
                                                  "WHERE receipt=?1 AND tender_kind=?2",
-                                                 receipt->number, request.tender_kind));
+                                                 receipt.number, request.tender_kind));
     if (refunded + request.amount_cents > paid) {
       return Conflict(
           fmt::format("receipt {} took {} by {} and {} of it is refunded already: at most {} more "
                       "can go back that way",
-                      receipt->number, FormatCents(paid), request.tender_kind, FormatCents(refunded),
+                      receipt.number, FormatCents(paid), request.tender_kind, FormatCents(refunded),
                       FormatCents(paid - refunded)),
           "refund-exceeds-tender");
     }
@@ -1015,9 +1012,12 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
   }
   HF_ASSIGN_OR_RETURN(int64_t n, store::NextSeriesNumber(db, ctx.node_id(), "refund"));
   std::string id = store::SeriesId("rf", ctx.node_id(), n);
-  json::object d{{"receipt", receipt->number},           {"refund", id},
-                 {"amount_cents", request.amount_cents}, {"drawer_id", drawer->id},
-                 {"tender_kind", request.tender_kind},   {"reason", request.reason},
+  json::object d{{"receipt", receipt.number},
+                 {"refund", id},
+                 {"amount_cents", request.amount_cents},
+                 {"drawer_id", drawer->id},
+                 {"tender_kind", request.tender_kind},
+                 {"reason", request.reason},
                  {"approved_by", request.approved_by}};
   HF_RETURN_IF_ERROR(ctx.Emit("payment.refunded", std::move(d), actor).status());
   json::object refund;
@@ -1029,30 +1029,19 @@ Result<json::object> RefundPayment(store::CommandContext& ctx, const RefundReque
     if (!row) return Internal("refund vanished after it was recorded");
     refund = ReadRefund(*s);
   }
-  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt->number));
+  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt.number));
   return json::object{{"refund", std::move(refund)}, {"receipt", std::move(*after)}};
 }
 
 Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const ReturnedCheckRequest& request,
                                          const std::string& actor) {
   Db& db = ctx.db();
-  if (IsBlank(request.reason) || request.reason.size() > 500 || HasControl(request.reason)) {
-    return Invalid("reason must say why the bank returned it, in 1 to 500 characters", "reason");
-  }
-  HF_ASSIGN_OR_RETURN(auto receipt, LoadReceipt(db, request.receipt));
-  if (!receipt) return NotFound(fmt::format("no receipt {}", request.receipt));
-  if (receipt->status == "voided") {
-    return Conflict(fmt::format("receipt {} is voided: its payment was taken back already", receipt->number),
-                    "already-voided");
-  }
-  if (receipt->check_returned) {
-    return Conflict(fmt::format("receipt {}'s returned check is recorded already", receipt->number),
-                    "check-returned");
-  }
-  if (receipt->refunded_cents > 0) {
+  HF_ASSIGN_OR_RETURN(const ReceiptRow receipt,
+                      ReceiptToTakeBack(db, request.receipt, request.reason, "record as returned"));
+  if (receipt.refunded_cents > 0) {
     return Conflict(fmt::format("receipt {} has {} refunded already: a returned check is recorded only on a "
                                 "receipt nothing was refunded from; collect what is owed as a new payment",
-                                receipt->number, FormatCents(receipt->refunded_cents)),
+                                receipt.number, FormatCents(receipt.refunded_cents)),
                     "receipt-refunded");
   }
   std::vector<std::string> checks;
@@ -1060,7 +1049,7 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
   {
     HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT kind, amount_cents, number FROM receipt_tenders "
                                               "WHERE receipt=? ORDER BY line"));
-    s->Bind(1, receipt->number);
+    s->Bind(1, receipt.number);
     for (;;) {
       HF_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
@@ -1068,7 +1057,7 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
         return Conflict(
             fmt::format("receipt {} was paid partly by {}: a returned check is recorded only on a "
                         "receipt paid wholly by check; collect the unpaid amount as a new payment",
-                        receipt->number, s->TextView(0)),
+                        receipt.number, s->TextView(0)),
             "not-paid-by-check");
       }
       by_check += s->Int(1);
@@ -1076,14 +1065,14 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
     }
   }
   if (checks.empty()) {
-    return Conflict(fmt::format("receipt {} was not paid by check", receipt->number), "not-paid-by-check");
+    return Conflict(fmt::format("receipt {} was not paid by check", receipt.number), "not-paid-by-check");
   }
   HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
-  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt->number));
+  HF_ASSIGN_OR_RETURN(std::vector<PaidItem> items, PaidItemsOf(db, receipt.number));
   Status reversed = ctx.Attempt([&] {
     return ReversePaidItems(ctx,
-                            {.receipt = receipt->number,
-                             .described = fmt::format("receipt {} (its check returned)", receipt->number),
+                            {.receipt = receipt.number,
+                             .described = fmt::format("receipt {} (its check returned)", receipt.number),
                              .items = std::move(items),
                              .reason = "returned check: " + request.reason,
                              .approved_by = actor},
@@ -1092,14 +1081,14 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
   if (!reversed.ok() && !IsReversalRefusal(reversed.error())) return reversed.error();
   json::array numbers;
   for (auto& n : checks) numbers.emplace_back(std::move(n));
-  json::object data{{"receipt", receipt->number},
+  json::object data{{"receipt", receipt.number},
                     {"amount_cents", by_check},
                     {"check_numbers", std::move(numbers)},
                     {"reason", request.reason},
                     {"returned_on", today.ToString()}};
   if (!reversed.ok()) data["not_reversed"] = reversed.error().detail;
   HF_RETURN_IF_ERROR(ctx.Emit("payment.check_returned", std::move(data), actor).status());
-  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt->number));
+  HF_ASSIGN_OR_RETURN(auto after, GetReceipt(db, receipt.number));
   return *after;
 }
 
