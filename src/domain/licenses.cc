@@ -321,7 +321,7 @@ Status CheckTerm(int term_years) {
 Result<json::object> Pet(Db& db, std::string_view pet_id) {
   HF_ASSIGN_OR_RETURN(auto pet, GetPet(db, pet_id));
   if (!pet) return NotFound(fmt::format("no pet {}", pet_id));
-  return *pet;
+  return std::move(*pet);
 }
 
 // The license row, refused when voided.
@@ -331,7 +331,7 @@ Result<json::object> Live(Db& db, std::string_view number, Date today) {
   if (StringOr(*lic, "status") == "voided") {
     return Conflict(fmt::format("license {} was voided", number), "license-voided");
   }
-  return *lic;
+  return std::move(*lic);
 }
 
 LicenseFeeRequest FeeRequestFor(const json::object& pet, int term_years, bool senior, bool late) {
