@@ -87,9 +87,10 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
 
   slot.replaceChildren(paper, actions, messages,
     h('section', { class: 'hf-no-print margin-top-4', 'aria-labelledby': 'corrections-heading' },
-      h('h2', { id: 'corrections-heading' }, 'Void or refund'),
+      h('h2', { id: 'corrections-heading' }, supervises ? 'Void, refund or returned check' : 'Void or refund'),
       h('p', {}, 'A void reverses the whole payment (only while its drawer is open) and takes back the renewals it paid for; ' +
-        'a refund gives back part or all of it. Either needs a supervisor: they type their own username and password here.'),
+        'a refund gives back part or all of it. Either needs a supervisor: they type their own username and password here.' +
+        (supervises ? ' A check the bank returned unpaid is recorded here too, with the bank’s reason.' : '')),
       corrections));
 }
 
