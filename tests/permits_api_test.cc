@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "domain/online_payments.h"
 #include "domain/permit_types.h"
 #include "domain/permits.h"
 #include "http/test_gateway.h"
@@ -385,6 +386,64 @@ TEST_F(PermitsApiTest, AnOnlinePaymentRefundedLeavesTheFeesDueAgainUntilThePermi
   Answer approved = Call("GET", "/api/v1/utility/online-payments?status=approved", {}, clerk_);
   ASSERT_EQ(approved.body.at("items").as_array().size(), 1u);
   EXPECT_EQ(Call("GET", permit, {}, clerk_).Str("status"), "issued");
+  ExpectVerifiedAndRebuiltAlike();
+}
+
+// A processor that, while it refunds a charge, lets `meanwhile` happen at the node: the race between the
+// check that a payment can be taken back and the command that records its refund.
+class RaceAtRefund : public domain::PaymentGateway {
+ public:
+  RaceAtRefund(domain::PaymentGateway& real, std::function<void()> meanwhile)
+      : real_(real), meanwhile_(std::move(meanwhile)) {}
+  Result<domain::ChargeResult> Charge(const domain::CardCharge& charge) override {
+    return real_.Charge(charge);
+  }
+  Result<std::optional<domain::ChargeResult>> Lookup(const std::string& key) override {
+    return real_.Lookup(key);
+  }
+  Result<domain::ChargeResult> Refund(const std::string& reference, const std::string& key) override {
+    meanwhile_();
+    return real_.Refund(reference, key);
+  }
+
+ private:
+  domain::PaymentGateway& real_;
+  std::function<void()> meanwhile_;
+};
+
+// The permit is issued on an online payment while that payment is being refunded: the card is refunded all
+// the same (money back to the card cannot wait), the refund is recorded once, and 409 refunded-still-applied
+// says the issued permit still counts the payment, for the office to settle.
+TEST_F(PermitsApiTest, APermitIssuedWhileItsPaymentIsRefundedIsNamedAsStillCountingIt) {
+  UseTestProcessor();
+  const std::string number = Apply(Application("fence", 0, "")).Str("number");
+  const std::string permit = "/api/v1/permits/" + number;
+  const int64_t due = Call("GET", permit, {}, clerk_).body.at("due_cents").as_int64();
+  Answer paid = Call(
+      "POST", permit + "/online-payments",
+      json::serialize(json::object{
+          {"amount_cents", due}, {"card_number", std::string(http::kTestCardApproved)}, {"expiry", "12/30"}}),
+      clerk_, {{"Idempotency-Key", "race-1"}});
+  ASSERT_EQ(paid.status, 201) << json::serialize(paid.body);
+  const std::string id(paid.body.at("payment").at("id").as_string());
+
+  RaceAtRefund processor(*gateway_,
+                         [&] { EXPECT_EQ(Call("POST", permit + "/issue", {}, tech_).status, 200); });
+  auto db = node_->Read();
+  ASSERT_TRUE(db.ok());
+  Result<json::object> refunded =
+      domain::RefundOnline(**db, node_->writer(), processor, id, "the applicant withdrew",
+                           Date::FromUnixMs(clock_.NowMs()), "sam");
+  ASSERT_FALSE(refunded.ok());
+  EXPECT_EQ(refunded.error().code, Code::kConflict);
+  EXPECT_EQ(refunded.error().Type(), "refunded-still-applied");
+  EXPECT_NE(refunded.error().detail.find(number), std::string::npos) << refunded.error().detail;
+  EXPECT_EQ(processor_->refunds(), 1);
+  Answer listed = Call("GET", "/api/v1/utility/online-payments?status=refunded&number=" + number, {}, clerk_);
+  ASSERT_EQ(listed.body.at("items").as_array().size(), 1u) << json::serialize(listed.body);
+  Answer after = Call("GET", permit, {}, clerk_);
+  EXPECT_EQ(after.Str("status"), "issued");
+  EXPECT_EQ(after.body.at("due_cents").as_int64(), 0) << "the issued permit still counts the payment";
   ExpectVerifiedAndRebuiltAlike();
 }
 
