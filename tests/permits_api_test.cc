@@ -429,11 +429,11 @@ TEST_F(PermitsApiTest, APermitIssuedWhileItsPaymentIsRefundedIsNamedAsStillCount
 
   RaceAtRefund processor(*gateway_,
                          [&] { EXPECT_EQ(Call("POST", permit + "/issue", {}, tech_).status, 200); });
-  auto db = node_->Read();
-  ASSERT_TRUE(db.ok());
-  Result<json::object> refunded =
-      domain::RefundOnline(**db, node_->writer(), processor, id, "the applicant withdrew",
-                           Date::FromUnixMs(clock_.NowMs()), "sam");
+  // The read connection goes back to the node's pool before the node stops below.
+  Result<json::object> refunded = [&]() -> Result<json::object> {
+    HF_ASSIGN_OR_RETURN(auto db, node_->Read());
+    return domain::RefundOnline(*db, node_->writer(), processor, id, "the applicant withdrew", today_, "sam");
+  }();
   ASSERT_FALSE(refunded.ok());
   EXPECT_EQ(refunded.error().code, Code::kConflict);
   EXPECT_EQ(refunded.error().Type(), "refunded-still-applied");
