@@ -528,6 +528,7 @@ TEST_F(CounterScenarioTest, AReturnedCheckMakesTheRenewalOwedAgainAndLeavesTheDe
   EXPECT_EQ(month.body.at("count").as_int64(), 2) << json::serialize(month.body);
   EXPECT_EQ(month.body.at("total_cents").as_int64(), 1500 + 1500);
   EXPECT_EQ(month.body.at("to").as_string(), today_.ToString());
+  EXPECT_EQ(month.body.at("from").as_string(), today_.AddDays(-29).ToString()) << "30 days, today's included";
   const json::array& listed = month.body.at("items").as_array();
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(json::value_to<std::string>(listed[0].at("receipt")),

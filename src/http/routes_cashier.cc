@@ -371,7 +371,7 @@ void ReturnedChecks(Call& call) {
     if (!today.ok()) return call.Fail(today.error());
     auto last = to.empty() ? Result<Date>(*today) : Date::Parse(to, "to");
     if (!last.ok()) return call.Fail(last.error());
-    auto first = from.empty() ? Result<Date>(last->AddDays(-30)) : Date::Parse(from, "from");
+    auto first = from.empty() ? Result<Date>(last->AddDays(-29)) : Date::Parse(from, "from");
     if (!first.ok()) return call.Fail(first.error());
     if (*first > *last || last->days() - first->days() > 366) {
       return call.Fail(Invalid("from must come before to, at most 366 days before it", "from"));
@@ -525,7 +525,7 @@ void RegisterCashierRoutes(App& app) {
                                  {"items", ArrayOf(Type("object"))},
                                  {"count", Type("integer")},
                                  {"total_cents", Cents()}}),
-         .query_params = {{"from", "first day, YYYY-MM-DD (default: 30 days before to)"},
+         .query_params = {{"from", "first day, YYYY-MM-DD (default: 29 days before to, 30 days in all)"},
                           {"to", "last day, YYYY-MM-DD (default: today in the city)"}},
          .handler = ReturnedChecks});
 }

@@ -131,6 +131,7 @@ interface ReasonAction {
   missing: [string, string]; // heading and text when no reason is given
   failed: string;
   send: (reason: string) => Promise<void>;
+  done?: () => Promise<void>; // redraws after a refund that went through though the node answered 409
 }
 function reasonButton(a: ReasonAction, outcome: HTMLElement): HTMLElement {
   const slot = h('div', {});
@@ -152,6 +153,12 @@ function reasonButton(a: ReasonAction, outcome: HTMLElement): HTMLElement {
       try {
         await a.send(reason);
       } catch (err) {
+        if (a.done && err instanceof ApiError && err.kind === 'refunded-still-applied') {
+          // Refunded to the card, though what it paid for changed meanwhile and still counts it.
+          await a.done();
+          showAlert(outcome, alert('warning', 'Refunded to the card, but the payment still counts', explain(err)));
+          return;
+        }
         submit.disabled = false;
         showError(outcome, a.failed, err);
       }
@@ -172,6 +179,7 @@ function refundButton(c: { id: string; amount_cents: number; card_last4?: string
     label: 'Why is it refunded?', hint: example, submit: `Refund ${dollars(c.amount_cents)} to ${card}`,
     missing: ['Say why it is refunded', 'The reason is kept with the refund for the auditors.'],
     failed: `Payment ${c.id} was not refunded`,
+    done: redraw,
     send: async (reason) => {
       const done = await api<OnlineCharge>('POST', `/api/v1/utility/online-payments/${encodeURIComponent(c.id)}/refund`, { reason });
       showAlert(outcome, alert('success', `Refunded ${dollars(done.amount_cents)} to the card ending ${done.card_last4}`,

@@ -18,7 +18,8 @@ export async function renderDrawers(main: HTMLElement, _navigate: Navigate, user
   const messages = h('div', { class: 'margin-bottom-2', 'data-testid': 'drawer-messages' });
   const body = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Looking for your drawer…'));
   main.append(h('h1', {}, 'Cash drawer'), messages, body);
-  if (user?.roles.some((r) => r === 'supervisor' || r === 'admin')) main.append(await returnedChecks());
+  // Read beside the drawer, not before it.
+  const returned = user?.roles.some((r) => r === 'supervisor' || r === 'admin') ? returnedChecks() : null;
 
   async function show(): Promise<void> {
     body.setAttribute('aria-busy', 'true');
@@ -106,6 +107,7 @@ export async function renderDrawers(main: HTMLElement, _navigate: Navigate, user
   }
 
   await show();
+  if (returned) main.append(await returned);
 }
 
 // The count grid: a count per denomination, each line's amount and the total worked out as they are typed;
@@ -220,7 +222,7 @@ async function returnedChecks(): Promise<HTMLElement> {
       h('tbody', {}, ...list.items.map((c) => h('tr', {},
         h('th', { scope: 'row' }, h('a', { class: 'usa-link', href: `/staff/counter/receipts/${encodeURIComponent(c.receipt)}`, 'data-link': true }, c.receipt)),
         cell('Returned on', c.returned_on), cell('Reason', c.reason),
-        cell('Taken back', c.reversed ? 'Yes' : 'No: in the conflicts queue'),
+        cell('Taken back', c.reversed ? 'Yes' : 'No (a conflict was recorded)'),
         moneyCell('Amount', c.amount_cents))))));
   } catch (e) {
     section.append(alert('error', 'The returned checks could not be read', explain(e)));

@@ -71,12 +71,18 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
   };
   const corrections = h('div', { class: 'hf-counter-report-tables' });
   const supervises = !!user && user.roles.some((role) => role === 'supervisor' || role === 'admin');
-  const correctionForms = (): HTMLElement[] => receipt.status === 'voided' || receipt.status === 'check-returned' ? [] : [
+  // A supervisor may record the check returned: a receipt paid wholly by check, nothing refunded from it.
+  const mayReturn = (): boolean => supervises && receipt.refunds.length === 0 && receipt.tenders.length > 0 &&
+    receipt.tenders.every((t) => t.kind === 'check');
+  // What can still be done with the receipt: nothing once voided or its check came back.
+  const settled = (): string | null => receipt.status === 'voided' ? 'The receipt is voided: nothing more is done on it.'
+    : receipt.returned_check ? `Its check came back unpaid on ${receipt.returned_check.returned_on}: nothing more is done on this receipt.` : null;
+  const correctionForms = (): HTMLElement[] => settled() ? [h('p', { 'data-testid': 'receipt-settled' }, settled() as string)] : [
     receipt.refunds.length === 0 ? voidForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt} is voided`,
       'The payment is reversed in its drawer, and the renewals it paid for are taken back.')) : null,
     receipt.refundable_cents > 0 ? refundForm(receipt, messages, (r, cents, kind) => changed(r, `Refunded ${dollars(cents)}`,
       `${dollars(cents)} of receipt ${r.receipt} was refunded ${kind === 'cash' ? 'in cash from your drawer' : `to the ${TENDER_NAMES[kind].toLowerCase()}`}.`)) : null,
-    supervises && receipt.refunds.length === 0 && receipt.tenders.length > 0 && receipt.tenders.every((t) => t.kind === 'check')
+    mayReturn()
       ? returnedCheckForm(receipt, messages, (r) => r.returned_check?.reversed === false
         ? changed(r, `Receipt ${r.receipt}’s check is recorded as returned, but nothing was taken back`,
           `${r.returned_check.not_reversed ?? ''}. It is in the conflicts queue: collect the amount from the payer, or undo what it paid for.`, 'warning')
@@ -87,10 +93,10 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
 
   slot.replaceChildren(paper, actions, messages,
     h('section', { class: 'hf-no-print margin-top-4', 'aria-labelledby': 'corrections-heading' },
-      h('h2', { id: 'corrections-heading' }, supervises ? 'Void, refund or returned check' : 'Void or refund'),
+      h('h2', { id: 'corrections-heading' }, mayReturn() ? 'Void, refund or returned check' : 'Void or refund'),
       h('p', {}, 'A void reverses the whole payment (only while its drawer is open) and takes back the renewals it paid for; ' +
         'a refund gives back part or all of it. Either needs a supervisor: they type their own username and password here.' +
-        (supervises ? ' A check the bank returned unpaid is recorded here too, with the bank’s reason.' : '')),
+        (mayReturn() ? ' A check the bank returned unpaid is recorded here too, with the bank’s reason.' : '')),
       corrections));
 }
 
@@ -254,6 +260,7 @@ function returnedCheckForm(r: Receipt, messages: HTMLElement, done: (r: Receipt)
     h('p', {}, 'Record it when the bank returns this check unpaid: what the receipt paid for becomes owed again.'),
     field('returned-reason', 'The bank’s reason', { required: true, maxlength: '500', autocomplete: 'off' }, 'For example: insufficient funds'),
     button);
+  const key = crypto.randomUUID();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const why = value(form, 'returned-reason').trim();
@@ -262,10 +269,17 @@ function returnedCheckForm(r: Receipt, messages: HTMLElement, done: (r: Receipt)
       return;
     }
     button.disabled = true;
+    // The same key on a retry after no answer, so the node answers what it did.
     api<Receipt>('POST', `/api/v1/receipts/${encodeURIComponent(r.receipt)}/returned-check`, { reason: why },
-      { 'Idempotency-Key': crypto.randomUUID() })
+      { 'Idempotency-Key': key })
       .then(done)
-      .catch((err) => showAlert(messages, refused(err, 'record of the returned check')))
+      .catch(async (err) => {
+        if (err instanceof ApiError && err.kind === 'check-returned') {
+          done(await api<Receipt>('GET', `/api/v1/receipts/${encodeURIComponent(r.receipt)}`));  // recorded already
+          return;
+        }
+        showAlert(messages, refused(err, 'record of the returned check'));
+      })
       .finally(() => (button.disabled = false));
   });
   return form;

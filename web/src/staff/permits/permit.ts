@@ -107,8 +107,9 @@ async function onlineRefundSection(p: Permit, messages: HTMLElement, redraw: () 
   const open = p.status === 'applied' || p.status === 'in_review';
   const section = h('section', { 'aria-labelledby': 'online-refund-heading', 'data-testid': 'online-refunds' },
     h('h2', { id: 'online-refund-heading' }, 'Refund an online payment'));
-  if (p.status === 'issued') {
-    section.append(h('p', {}, `Permit ${p.number} is issued: void it first to refund its card payments.`));
+  if (p.status === 'issued' || p.status === 'inspections') {
+    section.append(h('p', {}, `Permit ${p.number} is issued: its card payments can be refunded only once the permit is voided ` +
+      '(a supervisor or admin voids it through the city’s API; ask your system administrator).'));
     return section;
   }
   section.append(h('p', {}, open
@@ -133,6 +134,12 @@ async function onlineRefundSection(p: Permit, messages: HTMLElement, redraw: () 
         showAlert(messages, alert('success', `${c.id} is refunded`,
           `${dollars(c.amount_cents)} goes back to the card ending ${c.card_last4}${open ? '; the permit’s fees are due again' : ''}.`));
       } catch (err) {
+        if (err instanceof ApiError && err.kind === 'refunded-still-applied') {
+          // The card was refunded, but the permit changed meanwhile and still counts the payment.
+          await redraw();
+          showAlert(messages, alert('warning', `${c.id} is refunded to the card, but the permit still counts it`, explain(err)));
+          return;
+        }
         button.disabled = false;
         showAlert(messages, alert('error', `${c.id} was not refunded`, explain(err)));
       }
