@@ -292,6 +292,21 @@ Status CheckDrawerUsable(const DrawerRow& d, const std::string& node, const std:
 // The receipt `number`, to take back by `what` ("void", "refund", "record as returned") for `reason`: refused
 // when the reason is missing or too long, the receipt unknown, voided already ("already-voided") or its check
 // returned unpaid ("check-returned"; its money never came in, and what it paid for was reversed then).
+// A receipt's returned check, from the columns kReturnColumns at `col` on: {reason, returned_by, returned_at,
+// returned_on, reversed, not_reversed?}; null when its check was not returned.
+constexpr std::string_view kReturnColumns =
+    "returned_at, returned_by, return_reason, returned_on, return_unreversed";
+json::value ReadReturn(store::Stmt& s, int col) {
+  if (s.IsNull(col)) return nullptr;
+  json::object o{{"reason", s.Text(col + 2)},
+                 {"returned_by", s.Text(col + 1)},
+                 {"returned_at", s.Int(col)},
+                 {"returned_on", s.Text(col + 3)},
+                 {"reversed", s.TextView(col + 4).empty()}};
+  if (!s.TextView(col + 4).empty()) o["not_reversed"] = s.Text(col + 4);
+  return o;
+}
+
 Result<ReceiptRow> ReceiptToTakeBack(Db& db, std::string_view number, const std::string& reason,
                                      std::string_view what) {
   if (IsBlank(reason) || reason.size() > 500 || HasControl(reason)) {
@@ -387,29 +402,11 @@ json::object NewReceipt(const journal::StoredEvent& se) {
                       {"refunds", json::array()}};
 }
 
-// What the receipt fold needs to know of a receipt before an event changes it.
-struct ReceiptState {
-  bool exists = false;
-  std::string status;  // "paid" or "voided"
-  Cents refunded_cents = 0;
-  bool returned = false;
-};
-
-Result<ReceiptState> StateOf(Db& db, std::string_view number) {
-  HF_ASSIGN_OR_RETURN(StmtRef s,
-                      db.Prepare("SELECT status, refunded_cents, returned_at IS NOT NULL FROM receipts "
-                                 "WHERE number=?"));
-  s->Bind(1, number);
-  HF_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return ReceiptState{};
-  return ReceiptState{true, s->Text(0), s->Int(1), s->Int(2) != 0};
-}
-
-// A returned check meets a void or a refund of the same receipt (`other`, as it stood when the later of the
-// two in canonical order, `e`, is folded): recorded at offices cut off from each other, so the city may have
-// paid out money it never received. Both stand; a supervisor sorts it out.
-Status ReturnMet(Db& db, const std::string& aggregate, std::string_view number, const ReceiptState& other,
-                 const journal::Event& e) {
+// A returned check meets a void or a refund of the same receipt, `e` being the later of the two in canonical
+// order: recorded at offices cut off from each other, so the city may have paid out money it never received.
+// Both stand; a supervisor sorts it out.
+Status ReturnMet(Db& db, std::string_view number, bool voided, bool refunded, const journal::Event& e) {
+  const std::string aggregate = ReceiptAggregate(number);
   auto conflict = [&](std::string_view kind, std::string_view what, std::string_view then) {
     return RecordConflict(
         db, aggregate, kind, e,
@@ -418,11 +415,11 @@ Status ReturnMet(Db& db, const std::string& aggregate, std::string_view number, 
                     number, what, then),
         json::object{{"receipt", number}, {"node", e.feed}});
   };
-  if (other.status == "voided") {
+  if (voided) {
     HF_RETURN_IF_ERROR(conflict("check-returned-and-voided", "voided",
                                 "see whether the check was handed back or deposited"));
   }
-  if (other.refunded_cents > 0) {
+  if (refunded) {
     HF_RETURN_IF_ERROR(
         conflict("check-returned-and-refunded", "refunded",
                  "the refund paid out money the city never received; recover it from the payer"));
@@ -464,8 +461,8 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
     return Status::Ok();
   }
   if (e.type == "payment.check_returned") {
-    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
-    if (!was.exists || was.returned) return Status::Ok();  // returned twice (two offices): the first stands
+    HF_ASSIGN_OR_RETURN(auto was, LoadReceipt(db, number));
+    if (!was || was->check_returned) return Status::Ok();  // returned twice (two offices): the first stands
     {
       HF_ASSIGN_OR_RETURN(StmtRef s,
                           db.Prepare("UPDATE receipts SET returned_at=?, returned_by=?, return_reason=?, "
@@ -474,22 +471,21 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
                                     StringOr(d, "not_reversed"), number)
                              .Run());
     }
-    const std::string aggregate = ReceiptAggregate(number);
     if (!StringOr(d, "not_reversed").empty()) {
       HF_RETURN_IF_ERROR(RecordConflict(
-          db, aggregate, "returned-check-not-reversed", e,
+          db, ReceiptAggregate(number), "returned-check-not-reversed", e,
           fmt::format(
               "receipt {}'s check came back unpaid, but what it paid for could not be taken back: {}. "
               "Collect the amount from the payer, or undo what it paid for and resolve this",
               number, StringOr(d, "not_reversed")),
           json::object{{"receipt", number}, {"node", e.feed}}));
     }
-    return ReturnMet(db, aggregate, number, was, e);
+    return ReturnMet(db, number, was->status == "voided", was->refunded_cents > 0, e);
   }
   if (e.type == "payment.voided") {
-    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
-    if (was.returned && was.status == "paid") {
-      HF_RETURN_IF_ERROR(ReturnMet(db, ReceiptAggregate(number), number, {.status = "voided"}, e));
+    HF_ASSIGN_OR_RETURN(auto was, LoadReceipt(db, number));
+    if (was && was->check_returned && was->status == "paid") {
+      HF_RETURN_IF_ERROR(ReturnMet(db, number, /*voided=*/true, /*refunded=*/false, e));
     }
     // The first void in canonical order is the void.
     HF_ASSIGN_OR_RETURN(StmtRef s,
@@ -500,9 +496,9 @@ Status ApplyReceipt(Db& db, const journal::StoredEvent& se) {
   }
   // payment.refunded
   {
-    HF_ASSIGN_OR_RETURN(ReceiptState was, StateOf(db, number));
-    if (was.returned && was.refunded_cents == 0) {
-      HF_RETURN_IF_ERROR(ReturnMet(db, ReceiptAggregate(number), number, {.refunded_cents = 1}, e));
+    HF_ASSIGN_OR_RETURN(auto was, LoadReceipt(db, number));
+    if (was && was->check_returned && was->refunded_cents == 0) {
+      HF_RETURN_IF_ERROR(ReturnMet(db, number, /*voided=*/false, /*refunded=*/true, e));
     }
   }
   {
@@ -574,9 +570,8 @@ void RegisterCashier(store::Registry& registry) {
        "NOT NULL, returned_on TEXT NOT NULL, return_unreversed TEXT NOT NULL) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS receipts_drawer ON receipts(drawer_id, status);"
        "CREATE INDEX IF NOT EXISTS receipts_payer ON receipts(payer_party_id);"
-       "CREATE INDEX IF NOT EXISTS receipts_returned ON receipts(returned_on, number) WHERE returned_at IS "
-       "NOT "
-       "NULL;",
+       "CREATE INDEX IF NOT EXISTS receipts_returned ON receipts(returned_on, number) "
+       "WHERE returned_at IS NOT NULL;",
        {"number"}});
   registry.AddTable(
       {"receipt_items",
@@ -1101,11 +1096,12 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
   std::string status;
   {
     HF_ASSIGN_OR_RETURN(
-        StmtRef s, db.Prepare("SELECT number, drawer_id, payer_party_id, clerk, total_cents, change_cents, "
-                              "status, refunded_cents, taken_at, voided_at, voided_by, void_reason, "
-                              "void_approved_by, event_hash, returned_at, returned_by, return_reason, "
-                              "returned_on, return_unreversed "
-                              "FROM receipts WHERE number=?"));
+        StmtRef s,
+        db.Prepare(fmt::format("SELECT number, drawer_id, payer_party_id, clerk, total_cents, "
+                               "change_cents, status, refunded_cents, taken_at, voided_at, voided_by, "
+                               "void_reason, void_approved_by, event_hash, {} FROM receipts WHERE "
+                               "number=?",
+                               kReturnColumns)));
     s->Bind(1, number);
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<json::object>();
@@ -1128,18 +1124,8 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
     } else {
       o["void"] = nullptr;
     }
-    if (!s->IsNull(14)) {
-      json::object returned{{"reason", s->Text(16)},
-                            {"returned_by", s->Text(15)},
-                            {"returned_at", s->Int(14)},
-                            {"returned_on", s->Text(17)},
-                            {"reversed", s->TextView(18).empty()}};
-      if (!s->TextView(18).empty()) returned["not_reversed"] = s->Text(18);
-      o["returned_check"] = std::move(returned);
-      if (status == "paid") status = "check-returned";
-    } else {
-      o["returned_check"] = nullptr;
-    }
+    o["returned_check"] = ReadReturn(*s, 14);
+    if (status == "paid" && !s->IsNull(14)) status = "check-returned";
   }
   if (status == "paid" && refunded > 0) status = refunded >= total ? "refunded" : "partly-refunded";
   o["status"] = status;
@@ -1187,24 +1173,25 @@ Result<std::optional<json::object>> GetReceipt(Db& db, std::string_view number) 
 }
 
 Result<json::object> ReturnedChecks(Db& db, Date from, Date to) {
-  HF_ASSIGN_OR_RETURN(
-      StmtRef s,
-      db.Prepare(
-          "SELECT number, returned_on, total_cents, return_reason, returned_by, payer_party_id, drawer_id, "
-          "taken_at, return_unreversed FROM receipts WHERE returned_at IS NOT NULL AND returned_on >= ? AND "
-          "returned_on <= ? ORDER BY returned_on, number"));
+  HF_ASSIGN_OR_RETURN(StmtRef s,
+                      db.Prepare(fmt::format("SELECT number, total_cents, payer_party_id, drawer_id, "
+                                             "taken_at, {} FROM receipts WHERE returned_at IS NOT "
+                                             "NULL AND returned_on >= ? AND returned_on <= ? ORDER "
+                                             "BY returned_on, number",
+                                             kReturnColumns)));
   s->BindAll(from.ToString(), to.ToString());
   json::array items;
   Cents total = 0;
   for (;;) {
     HF_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    json::object o{
-        {"receipt", s->Text(0)},   {"returned_on", s->Text(1)}, {"amount_cents", s->Int(2)},
-        {"reason", s->Text(3)},    {"returned_by", s->Text(4)}, {"payer_party_id", s->Text(5)},
-        {"drawer_id", s->Text(6)}, {"taken_at", s->Int(7)},     {"reversed", s->TextView(8).empty()}};
-    if (!s->TextView(8).empty()) o["not_reversed"] = s->Text(8);
-    total += s->Int(2);
+    json::object o = ReadReturn(*s, 5).as_object();
+    o["receipt"] = s->Text(0);
+    o["amount_cents"] = s->Int(1);
+    o["payer_party_id"] = s->Text(2);
+    o["drawer_id"] = s->Text(3);
+    o["taken_at"] = s->Int(4);
+    total += s->Int(1);
     items.push_back(std::move(o));
   }
   const auto count = static_cast<int64_t>(items.size());

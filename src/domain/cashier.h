@@ -235,8 +235,8 @@ Result<json::object> RecordReturnedCheck(store::CommandContext& ctx, const Retur
                                          const std::string& actor);
 
 // The checks returned unpaid with returned_on in [from, to], by date then receipt: {from, to, items:
-// [{receipt, returned_on, amount_cents, reason, returned_by, payer_party_id, drawer_id, taken_at, reversed,
-// not_reversed?}], count, total_cents}, for finance to offset against the deposits they were part of.
+// [{receipt, amount_cents, payer_party_id, drawer_id, taken_at, and the receipt's returned_check}], count,
+// total_cents}, for finance to offset against the deposits they were part of.
 Result<json::object> ReturnedChecks(store::Db& db, Date from, Date to);
 
 // A drawer: {id, node, clerk, float_cents, opened_on, opened_at, status, closed_at, closed_by,

@@ -571,45 +571,46 @@ Result<json::object> RefundOnline(Db& db, store::Writer& writer, PaymentGateway&
                     reference, id, refund.error().detail));
   }
 
-  // The card is refunded: recorded, with an applied charge taken back in the same command.
-  auto record = [&](bool take_back) {
-    return writer.Execute([&, take_back](store::CommandContext& ctx) -> Result<json::value> {
-      HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
-      if (!now) return NotFound(fmt::format("no online payment {}", id));
-      std::string now_status(StringOr(*now, "status"));
-      if (now_status == "refunded") return json::value(std::move(*now));
-      if (now_status == "approved") {
-        HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor, take_back));
-        now_status = "unapplied";
+  // The card is refunded: recorded, with an applied charge taken back in the same command. If what it paid
+  // for changed since the check and refuses, the refund, made, is recorded all the same with the charge only
+  // marked unapplied, and the supervisor told what still counts the payment.
+  std::string changed;
+  Result<json::value> done = writer.Execute([&](store::CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(auto now, FindAttempt(ctx.db(), id));
+    if (!now) return NotFound(fmt::format("no online payment {}", id));
+    std::string now_status(StringOr(*now, "status"));
+    if (now_status == "refunded") return json::value(std::move(*now));
+    if (now_status == "approved") {
+      Status taken = ctx.Attempt([&] { return TakeBack(ctx, *now, reason, today, actor); });
+      if (!taken.ok()) {
+        if (!IsReversalRefusal(taken.error())) return taken.error();
+        changed = taken.error().detail;
+        HF_RETURN_IF_ERROR(TakeBack(ctx, *now, reason, today, actor, /*reverse=*/false));
       }
-      if (now_status != "unapplied") return not_refundable(now_status);
-      json::object data{{"id", id},
-                        {"number", StringOr(*now, "number")},
-                        {"amount_cents", IntOr(*now, "amount_cents")},
-                        {"refund_reference", refund_reference},
-                        {"reason", note},
-                        {"refunded_on", today.ToString()}};
-      HF_RETURN_IF_ERROR(
-          ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_refunded", std::move(data), actor)
-              .status());
-      HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
-      if (!after) return Internal(fmt::format("online payment {} vanished", id));
-      return json::value(std::move(*after));
-    });
-  };
-  Result<json::value> done = record(true);
-  if (!done.ok() && done.error().code == Code::kConflict && status == "approved") {
-    // What it paid for changed between the check and now, and cannot give it back: the refund, made, is
-    // recorded all the same, and the supervisor told what still counts the payment.
-    Error changed = done.error();
-    HF_ASSIGN_OR_RETURN(json::value recorded, record(false));
+      now_status = "unapplied";
+    }
+    if (now_status != "unapplied") return not_refundable(now_status);
+    json::object data{{"id", id},
+                      {"number", StringOr(*now, "number")},
+                      {"amount_cents", IntOr(*now, "amount_cents")},
+                      {"refund_reference", refund_reference},
+                      {"reason", note},
+                      {"refunded_on", today.ToString()}};
+    HF_RETURN_IF_ERROR(
+        ctx.Emit(std::string(StringOr(*now, "target")) + ".online_payment_refunded", std::move(data), actor)
+            .status());
+    HF_ASSIGN_OR_RETURN(auto after, FindAttempt(ctx.db(), id));
+    if (!after) return Internal(fmt::format("online payment {} vanished", id));
+    return json::value(std::move(*after));
+  });
+  if (!done.ok()) return done.error();
+  if (!changed.empty()) {
     return Refused(Code::kConflict, "refunded-still-applied",
                    fmt::format("the card was refunded ({}), but the payment still counts on {} {}, which "
                                "changed meanwhile: {}. Take it off there by hand.",
-                               StringOr(recorded.as_object(), "refund_reference"),
-                               StringOr(*attempt, "target"), StringOr(*attempt, "number"), changed.detail));
+                               StringOr(done->as_object(), "refund_reference"), StringOr(*attempt, "target"),
+                               StringOr(*attempt, "number"), changed));
   }
-  if (!done.ok()) return done.error();
   return done->as_object();
 }
 

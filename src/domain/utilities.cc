@@ -814,8 +814,8 @@ Result<json::object> ReturnLockboxPayment(store::CommandContext& ctx, const std:
                                           const std::string& actor) {
   Db& db = ctx.db();
   HF_RETURN_IF_ERROR(NeedReason(reason));
-  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
-  HF_RETURN_IF_ERROR(Existing(db, number, today).status());
+  HF_ASSIGN_OR_RETURN(bool exists, AccountExists(db, number));
+  if (!exists) return NotFound(fmt::format("no utility account {}", number));
   HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT kind, amount_cents, channel, receipt FROM utility_ledger "
                                             "WHERE account=? AND id=?"));
   s->BindAll(number, payment_id);
@@ -847,6 +847,7 @@ Result<json::object> ReturnLockboxPayment(store::CommandContext& ctx, const std:
                                      .reason = "returned check: " + reason,
                                      .approved_by = actor},
                                     actor));
+  HF_ASSIGN_OR_RETURN(Date today, CityToday(ctx));
   return Existing(db, number, today);
 }
 

@@ -77,18 +77,21 @@ export async function renderReceipt(main: HTMLElement, _navigate: Navigate, numb
   // What can still be done with the receipt: nothing once voided or its check came back.
   const settled = (): string | null => receipt.status === 'voided' ? 'The receipt is voided: nothing more is done on it.'
     : receipt.returned_check ? `Its check came back unpaid on ${receipt.returned_check.returned_on}: nothing more is done on this receipt.` : null;
-  const correctionForms = (): HTMLElement[] => settled() ? [h('p', { 'data-testid': 'receipt-settled' }, settled() as string)] : [
-    receipt.refunds.length === 0 ? voidForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt} is voided`,
-      'The payment is reversed in its drawer, and the renewals it paid for are taken back.')) : null,
-    receipt.refundable_cents > 0 ? refundForm(receipt, messages, (r, cents, kind) => changed(r, `Refunded ${dollars(cents)}`,
-      `${dollars(cents)} of receipt ${r.receipt} was refunded ${kind === 'cash' ? 'in cash from your drawer' : `to the ${TENDER_NAMES[kind].toLowerCase()}`}.`)) : null,
-    mayReturn()
-      ? returnedCheckForm(receipt, messages, (r) => r.returned_check?.reversed === false
-        ? changed(r, `Receipt ${r.receipt}’s check is recorded as returned, but nothing was taken back`,
-          `${r.returned_check.not_reversed ?? ''}. It is in the conflicts queue: collect the amount from the payer, or undo what it paid for.`, 'warning')
-        : changed(r, `Receipt ${r.receipt}’s check is recorded as returned`,
-          'What it paid for is taken back (a renewal undone, an account or a permit’s fees owed again); fees typed in by hand are for you to collect. The drawer’s close-out stays as deposited.')) : null,
-  ].filter((x): x is HTMLElement => x !== null);
+  const correctionForms = (): HTMLElement[] => {
+    const done = settled();
+    return done ? [h('p', { 'data-testid': 'receipt-settled' }, done)] : [
+      receipt.refunds.length === 0 ? voidForm(receipt, messages, (r) => changed(r, `Receipt ${r.receipt} is voided`,
+        'The payment is reversed in its drawer, and the renewals it paid for are taken back.')) : null,
+      receipt.refundable_cents > 0 ? refundForm(receipt, messages, (r, cents, kind) => changed(r, `Refunded ${dollars(cents)}`,
+        `${dollars(cents)} of receipt ${r.receipt} was refunded ${kind === 'cash' ? 'in cash from your drawer' : `to the ${TENDER_NAMES[kind].toLowerCase()}`}.`)) : null,
+      mayReturn()
+        ? returnedCheckForm(receipt, messages, (r) => r.returned_check?.reversed === false
+          ? changed(r, `Receipt ${r.receipt}’s check is recorded as returned, but nothing was taken back`,
+            `${r.returned_check.not_reversed ?? ''}. It is in the conflicts queue: collect the amount from the payer, or undo what it paid for.`, 'warning')
+          : changed(r, `Receipt ${r.receipt}’s check is recorded as returned`,
+            'What it paid for is taken back (a renewal undone, an account or a permit’s fees owed again); fees typed in by hand are for you to collect. The drawer’s close-out stays as deposited.')) : null,
+    ].filter((x): x is HTMLElement => x !== null);
+  };
   corrections.replaceChildren(...correctionForms());
 
   slot.replaceChildren(paper, actions, messages,
