@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "auth/sessions.h"
 #include "base/files.h"
 #include "domain/parties.h"
 #include "http/client.h"
@@ -37,6 +38,19 @@ class VaultTest : public ::testing::Test {
     HF_ASSIGN_OR_RETURN(auto db, city_.node(i).Read());
     HF_ASSIGN_OR_RETURN(vault::BackupSource source, vault::LoadBackupSource(city_.dir(i), *db));
     return vault::Push(*db, domain::NodeRegistry(), source, target);
+  }
+
+  // A push that adds an image of the node's database.
+  Result<vault::PushReport> PushImage(int i, vault::Target& target) {
+    HF_ASSIGN_OR_RETURN(auto db, city_.node(i).Read());
+    HF_ASSIGN_OR_RETURN(vault::BackupSource source, vault::LoadBackupSource(city_.dir(i), *db));
+    return vault::Push(*db, domain::NodeRegistry(), source, target, nullptr, std::nullopt, nullptr,
+                       vault::PushImage{tmp_.Sub("image-copy")});
+  }
+
+  Result<vault::Manifest> ManifestOf(vault::Target& target, int64_t generation) {
+    HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest("central", generation));
+    return vault::ParseManifest(bytes);
   }
 
   Result<vault::RestoreReport> RestoreInto(vault::Target& target, std::span<const uint8_t> key,
@@ -341,6 +355,193 @@ TEST_F(VaultTest, ANodeWhoseHistoryWasRewrittenCannotAddToItsBackups) {
   EXPECT_EQ(pushed.error().type, "inconsistent-manifest") << pushed.error().detail;
   EXPECT_NE(pushed.error().detail.find("history was rewritten"), std::string::npos) << pushed.error().detail;
   EXPECT_EQ(*vault.LatestGeneration("central"), 2);
+}
+
+// A restore starts from the latest image and stores and folds only the events after it, among them an
+// office's that sort before events the image holds; it comes to the node's state, and `--refold` to the same.
+TEST_F(VaultTest, ARestoreFromAnImageFoldsOnlyTheEventsAfterItToTheNodesState) {
+  vault::VaultDir vault(tmp_.Sub("vault"));
+  AddParties(city_.node(1), 20, "Office Person");
+  ASSERT_TRUE(city_.Sync(1, 0).ok());
+  AddParties(city_.node(0), 200, "Central Person");
+  ASSERT_TRUE(Push(0, vault).ok());
+  // A session on the node: a restored node must not take it.
+  city_.Close(0);
+  {
+    auto db = store::Db::Open(store::DataPaths(city_.dir(0)).db(), store::OpenMode::kReadWrite);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(auth::CreateSession(**db, "u-central-1", kStart).ok());
+  }
+  city_.Open(0);
+
+  // An image with nothing new in the log: a generation of its own, with no packs.
+  auto imaged = PushImage(0, vault);
+  ASSERT_TRUE(imaged.ok()) << imaged.status().ToString();
+  EXPECT_EQ(imaged->generation, 2);
+  EXPECT_EQ(imaged->packs, 0);
+  EXPECT_EQ(imaged->image_size, imaged->size);
+  EXPECT_GT(imaged->image_chunks_sent, 0);
+  // The same database again: every chunk is the last image's, and none is sent.
+  auto again = PushImage(0, vault);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->generation, 3);
+  EXPECT_EQ(again->image_chunks, imaged->image_chunks);
+  EXPECT_EQ(again->image_chunks_sent, 0);
+  const int64_t image_size = again->image_size;
+
+  // After the image: the office's work of earlier, and central's own.
+  AddParties(city_.node(1), 15, "Late Office Person");
+  AddParties(city_.node(0), 40, "After The Image");
+  ASSERT_TRUE(city_.Sync(1, 0).ok());
+  AddParties(city_.node(0), 5, "Last");
+  auto after = Push(0, vault);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->generation, 4);
+  auto manifest = ManifestOf(vault, 4);
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->image_at, 3);
+  EXPECT_FALSE(manifest->image.has_value());
+  std::string live_digest = city_.Digest(0);
+
+  std::vector<std::string> progress;
+  vault::RestoreOptions options;
+  options.progress = [&](std::string_view line) { progress.emplace_back(line); };
+  std::string restored = tmp_.Sub("restored");
+  auto report = vault::Restore(vault, Key(0), restored, domain::NodeRegistry(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->image_size, image_size);
+  EXPECT_EQ(report->image_generation, 3);
+  EXPECT_EQ(report->events, after->size);
+  EXPECT_EQ(report->feeds, 2);
+  EXPECT_EQ(report->digest, live_digest) << "the state after the image is checked against the node's digest";
+  EXPECT_EQ(DigestOf(restored), live_digest);
+  EXPECT_NE(
+      std::find_if(progress.begin(), progress.end(),
+                   [](const std::string& l) { return l.find("image chunk 1 of 1") != std::string::npos; }),
+      progress.end());
+  auto verified = store::VerifyNode(restored, domain::NodeRegistry());
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->intact()) << verified->problems.front().where << ": "
+                                  << verified->problems.front().what;
+  {
+    auto db = store::Db::Open(store::DataPaths(restored).db(), store::OpenMode::kReadOnly);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM local_sessions"), 0);
+  }
+
+  // Ignoring the images, every event is folded, to the same state.
+  options.refold = true;
+  auto refolded = vault::Restore(vault, Key(0), tmp_.Sub("refolded"), domain::NodeRegistry(), options);
+  ASSERT_TRUE(refolded.ok()) << refolded.status().ToString();
+  EXPECT_EQ(refolded->image_size, 0);
+  EXPECT_EQ(DigestOf(tmp_.Sub("refolded")), live_digest);
+
+  // The node restored from the image writes on, and backs up after the generations before.
+  city_.Close(0);
+  auto node = store::Node::Open(restored, domain::NodeRegistry());
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  AddParties(**node, 3, "After Restore");
+  auto db = (*node)->Read();
+  auto source = vault::LoadBackupSource(restored, **db);
+  ASSERT_TRUE(source.ok());
+  auto next = vault::Push(**db, domain::NodeRegistry(), *source, vault);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->generation, 5);
+}
+
+TEST_F(VaultTest, ADamagedImageIsNamedAndAManifestNamingAMissingChunkIsRefused) {
+  std::string root = tmp_.Sub("vault");
+  vault::VaultDir vault(root);
+  AddParties(city_.node(0), 30, "Imaged Person");
+  ASSERT_TRUE(PushImage(0, vault).ok());
+  auto manifest = ManifestOf(vault, 1);
+  ASSERT_TRUE(manifest.ok());
+  ASSERT_TRUE(manifest->image.has_value());
+  ASSERT_EQ(manifest->image->chunks.size(), 1u);
+  std::string chunk = manifest->image->chunks[0].object;
+  std::string chunk_file = root + "/objects/" + chunk.substr(0, 2) + "/" + chunk;
+  std::string pack = manifest->packs[0].object;
+  std::string pack_file = root + "/objects/" + pack.substr(0, 2) + "/" + pack;
+  std::string original = *ReadFile(chunk_file);
+  auto restore_fails_naming = [&](const std::string& dir, const std::vector<std::string>& what) {
+    auto r = RestoreInto(vault, Key(0), tmp_.Sub(dir));
+    ASSERT_FALSE(r.ok()) << dir;
+    for (const std::string& w : what)
+      EXPECT_NE(r.error().detail.find(w), std::string::npos) << r.error().detail;
+    EXPECT_FALSE(FileExists(store::DataPaths(tmp_.Sub(dir)).db()))
+        << "a failed restore left a node in " << dir;
+  };
+
+  // One byte of the chunk changed on the vault's disk, then a pack put in its place.
+  fs::permissions(chunk_file, fs::perms::owner_write, fs::perm_options::add);
+  std::string changed = original;
+  changed[changed.size() / 2] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomic(chunk_file, changed).ok());
+  restore_fails_naming("corrupted", {"image chunk 1 of 1", chunk, "corrupted or swapped"});
+  ASSERT_TRUE(WriteFileAtomic(chunk_file, *ReadFile(pack_file)).ok());
+  restore_fails_naming("swapped", {"image chunk 1 of 1", chunk, "corrupted or swapped"});
+  // The packs are whole: a restore that ignores the image still brings the node back.
+  vault::RestoreOptions refold;
+  refold.refold = true;
+  auto refolded = vault::Restore(vault, Key(0), tmp_.Sub("refolded"), domain::NodeRegistry(), refold);
+  ASSERT_TRUE(refolded.ok()) << refolded.status().ToString();
+  EXPECT_EQ(DigestOf(tmp_.Sub("refolded")), city_.Digest(0));
+  ASSERT_TRUE(WriteFileAtomic(chunk_file, original).ok());
+  ASSERT_TRUE(RestoreInto(vault, Key(0), tmp_.Sub("fine")).ok());
+
+  // An event changed in the node's own tables before the image was made: its seal and chain give it away.
+  AddParties(city_.node(0), 5, "Later Person");
+  city_.Close(0);
+  {
+    auto db = store::Db::Open(store::DataPaths(city_.dir(0)).db(), store::OpenMode::kReadWrite);
+    ASSERT_TRUE(db.ok());
+    auto s = (*db)->Prepare(
+        "SELECT stored, body FROM events WHERE CAST(body AS TEXT) LIKE '%Imaged Person 3%' LIMIT 1");
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(*(*s)->Step());
+    int64_t stored = (*s)->Int(0);
+    std::string body((*s)->TextView(1));
+    (*s)->Reset();
+    body.replace(body.find("Imaged Person 3"), 15, "Imaged Persen 3");
+    auto u = (*db)->Prepare("UPDATE events SET body = ?, hash = ? WHERE stored = ?");
+    ASSERT_TRUE(u.ok());
+    Hash h = Sha256(body);
+    (*u)->BindBlob(1, AsBytes(body)).BindBlob(2, h).Bind(3, stored);
+    ASSERT_TRUE((*u)->Run().ok());
+  }
+  city_.Open(0);
+  vault::VaultDir second(tmp_.Sub("second"));
+  ASSERT_TRUE(PushImage(0, second).ok());
+  auto tampered = RestoreInto(second, Key(0), tmp_.Sub("tampered"));
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_NE(tampered.error().detail.find("the journal in the image of generation 1 fails verification"),
+            std::string::npos)
+      << tampered.error().detail;
+  EXPECT_NE(tampered.error().detail.find("prev link"), std::string::npos) << tampered.error().detail;
+
+  // A manifest naming an image chunk the vault does not hold is refused.
+  auto db = city_.node(0).Read();
+  auto source = vault::LoadBackupSource(city_.dir(0), **db);
+  ASSERT_TRUE(source.ok());
+  vault::Manifest next = *manifest;
+  next.generation = 2;
+  next.prev = manifest->hash;
+  next.packs.clear();
+  next.image->chunks[0].object = std::string(64, 'e');
+  next.image_at = 2;
+  auto refused = vault.PutManifest("central", 2, vault::SignManifest(next, source->node_secret_key));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().type, "missing-object") << refused.error().detail;
+  // And one that names the image of another generation without adding one.
+  next = *manifest;
+  next.generation = 2;
+  next.prev = manifest->hash;
+  next.packs.clear();
+  next.image.reset();
+  next.image_at = 0;
+  auto forgotten = vault.PutManifest("central", 2, vault::SignManifest(next, source->node_secret_key));
+  ASSERT_FALSE(forgotten.ok());
+  EXPECT_EQ(forgotten.error().type, "inconsistent-manifest") << forgotten.error().detail;
 }
 
 // An HTTP vault in this process, with one credential for the test city and one for another city.

@@ -17,7 +17,7 @@
 namespace holdfast::cli {
 namespace {
 
-int Backup(const std::string& dir, const std::string& spec, const std::string& token_file) {
+int Backup(const std::string& dir, const std::string& spec, const std::string& token_file, bool image) {
   auto token = ReadVaultToken(token_file);
   if (!token.ok()) return ReportError(token.error());
   auto target = http::OpenVaultTarget(spec, *token);
@@ -30,10 +30,23 @@ int Backup(const std::string& dir, const std::string& spec, const std::string& t
   auto source = vault::LoadBackupSource(dir, **db);
   if (!source.ok()) return ReportError(source.error());
   auto started = std::chrono::steady_clock::now();
-  auto report = vault::Push(**db, domain::NodeRegistry(), *source, **target, [](const vault::PushReport& r) {
-    fmt::print(stderr, "backup: {} packs, {} events, {:.1f} MiB sent\n", r.packs, r.events,
-               r.bytes / 1048576.0);
-  });
+  vault::PushImage with_image;
+  if (image) {
+    with_image.scratch = paths.dir + "/backup-image.tmp";
+    fmt::print(stderr, "backup: copying the database for an image (it is read as it is now)\n");
+  }
+  auto report = vault::Push(
+      **db, domain::NodeRegistry(), *source, **target,
+      [](const vault::PushReport& r) {
+        if (r.image_chunks > 0) {
+          fmt::print(stderr, "backup: image chunk {} ({} new), {:.1f} MiB sent\n", r.image_chunks,
+                     r.image_chunks_sent, r.bytes / 1048576.0);
+        } else {
+          fmt::print(stderr, "backup: {} packs, {} events, {:.1f} MiB sent\n", r.packs, r.events,
+                     r.bytes / 1048576.0);
+        }
+      },
+      std::nullopt, nullptr, with_image);
   if (!report.ok()) return ReportError(report.error());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (report->nothing_new) {
@@ -46,11 +59,15 @@ int Backup(const std::string& dir, const std::string& spec, const std::string& t
         report->events, source->node, (*target)->Describe(), report->generation, report->size, report->packs,
         report->bytes / 1048576.0, seconds);
   }
+  if (report->image_size > 0) {
+    fmt::print("  image: the database at {} events, {} chunks, {} of them new\n", report->image_size,
+               report->image_chunks, report->image_chunks_sent);
+  }
   return kExitOk;
 }
 
 int RestoreNode(const std::string& spec, const std::string& token_file, const std::string& key_file,
-                const std::string& dir, const std::string& node) {
+                const std::string& dir, const std::string& node, bool refold) {
   auto token = ReadVaultToken(token_file);
   if (!token.ok()) return ReportError(token.error());
   auto key_text = ReadFile(key_file);
@@ -61,6 +78,7 @@ int RestoreNode(const std::string& spec, const std::string& token_file, const st
   if (!target.ok()) return ReportError(target.error());
   vault::RestoreOptions options;
   options.node = node;
+  options.refold = refold;
   options.progress = [](std::string_view line) { fmt::print(stderr, "restore: {}\n", line); };
   auto report = vault::Restore(**target, *key, dir, domain::NodeRegistry(), options);
   if (!report.ok()) {
@@ -73,18 +91,34 @@ int RestoreNode(const std::string& spec, const std::string& token_file, const st
              report->seals);
   fmt::print("  backup:     generation {}, {} packs, {:.1f} MiB fetched\n", report->generation, report->packs,
              report->bytes / 1048576.0);
+  if (report->image_size > 0) {
+    fmt::print("  image:      the database at {} events (generation {}); the {} events after it folded\n",
+               report->image_size, report->image_generation, report->events - report->image_size);
+  } else {
+    fmt::print("  state:      refolded from all {} events\n", report->events);
+  }
   auto checkpoint = journal::ParseCheckpoint(report->checkpoint);
   if (checkpoint.ok()) {
     fmt::print("  checkpoint: {} events, root {} (signed by the node, matched by the restored log)\n",
                checkpoint->size, Base64(checkpoint->root));
   }
-  if (report->digest_size == report->events) {
+  if (report->digest.empty()) {
+    fmt::print(
+        "  digest:     not computed: the node's last recorded digest is of the image's moment or earlier,\n"
+        "              and the image is checked chunk by chunk against its manifest\n");
+  } else if (report->digest_size == report->events) {
     fmt::print("  digest:     {} (the digest the node recorded)\n", report->digest);
   } else {
     fmt::print("  digest:     {} at {} events (the digest the node recorded when its log held that many)\n",
                report->digest, report->digest_size);
   }
   fmt::print("\nNext: holdfast serve --data {}\n", dir);
+  if (report->image_size > 0) {
+    fmt::print(
+        "(`holdfast verify --data {}` refolds every event and checks the state against it; it takes "
+        "longer than the restore)\n",
+        dir);
+  }
   return kExitOk;
 }
 
@@ -132,6 +166,7 @@ Result<std::string> ReadVaultToken(const std::string& token_file) {
 void AddVaultVerbs(CLI::App& app, Run* run) {
   struct Args {
     std::string data, vault, token_file, key, node, dir, city, listen = "127.0.0.1:8090";
+    bool image = false, refold = false;
   };
   auto args = std::make_shared<Args>();
   constexpr const char* kTokenHelp =
@@ -144,8 +179,13 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
   backup->add_option("--data", args->data, "The node's data directory")->required();
   backup->add_option("--vault", args->vault, "The vault: a directory, or http://host:port")->required();
   backup->add_option("--vault-token", args->token_file, kTokenHelp);
-  backup->callback(
-      [args, run] { *run = [args] { return Backup(args->data, args->vault, args->token_file); }; });
+  backup->add_flag("--image", args->image,
+                   "Also store an image of the whole database, so that a restore starts from it and folds "
+                   "only the events after it (needs free space for one copy of the database; chunks the "
+                   "vault has from the last image are not sent again)");
+  backup->callback([args, run] {
+    *run = [args] { return Backup(args->data, args->vault, args->token_file, args->image); };
+  });
 
   CLI::App* restore = app.add_subcommand(
       "restore",
@@ -158,8 +198,14 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
   restore->add_option("--data", args->data, "The new data directory (must not hold a node)")->required();
   restore->add_option("--node", args->node, "Which node to restore, when the vault holds several");
   restore->add_option("--vault-token", args->token_file, kTokenHelp);
+  restore->add_flag(
+      "--refold", args->refold,
+      "Ignore the vault's images: store and fold every event from the first (slower; for a node "
+      "whose images are not trusted)");
   restore->callback([args, run] {
-    *run = [args] { return RestoreNode(args->vault, args->token_file, args->key, args->data, args->node); };
+    *run = [args] {
+      return RestoreNode(args->vault, args->token_file, args->key, args->data, args->node, args->refold);
+    };
   });
 
   CLI::App* vault =

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace holdfast::journal {
 namespace {
 
@@ -117,6 +119,44 @@ Result<StoredEvent> DecodeStored(std::string_view bytes) {
   auto parsed = ParseJson(bytes, 64);
   if (!parsed.ok()) return Corrupt("stored event bytes are not JSON: " + parsed.error().detail);
   return DecodeParsed(bytes, *parsed);
+}
+
+std::optional<EnvelopeTail> ReadEnvelopeTail(std::string_view bytes) {
+  // After "data" nothing can hold a quote or a comma but the members' own syntax, so the last `,"feed":"`
+  // begins the tail.
+  constexpr std::string_view kFeed = ",\"feed\":\"";
+  size_t at = bytes.rfind(kFeed);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = bytes.substr(at + kFeed.size());
+  auto text = [&](std::string_view* out, std::string_view next) {
+    size_t end = rest.find('"');
+    if (end == std::string_view::npos || !rest.substr(end + 1).starts_with(next)) return false;
+    *out = rest.substr(0, end);
+    rest.remove_prefix(end + 1 + next.size());
+    return true;
+  };
+  auto number = [&](int64_t* out, std::string_view next) {
+    const char* end = rest.data() + rest.size();
+    auto [ptr, ec] = std::from_chars(rest.data(), end, *out);
+    if (ec != std::errc() || ptr == rest.data() || (*rest.data() == '0' && ptr - rest.data() > 1) ||
+        *out < 0 || *out > kMaxSafeInteger || !std::string_view(ptr, end - ptr).starts_with(next)) {
+      return false;
+    }
+    rest.remove_prefix(static_cast<size_t>(ptr - rest.data()) + next.size());
+    return true;
+  };
+  static_assert(kEventVersion == 1, "the tail's last member is \"v\":1");
+  EnvelopeTail t;
+  if (!text(&t.feed, ",\"prev\":\"") || !text(&t.prev, ",\"seq\":") || !number(&t.seq, ",\"tick\":") ||
+      !number(&t.tick, ",\"time\":") || !number(&t.time, ",\"type\":\"") || !text(&t.type, ",\"v\":1}") ||
+      !rest.empty()) {
+    return std::nullopt;
+  }
+  if (!IsValidNodeId(t.feed) || !IsValidEventType(t.type) || t.seq < 1 ||
+      (t.seq == 1 ? !t.prev.empty() : !IsHexSha256(t.prev))) {
+    return std::nullopt;
+  }
+  return t;
 }
 
 }  // namespace holdfast::journal

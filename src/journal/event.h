@@ -22,6 +22,7 @@
 #define HOLDFAST_JOURNAL_EVENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -82,6 +83,16 @@ Result<StoredEvent> Decode(std::string_view bytes);
 // Decodes bytes read back from this node's own journal, which Decode checked before they were stored: the
 // same, without checking their canonical form again. For folds of stored events, never for received bytes.
 Result<StoredEvent> DecodeStored(std::string_view bytes);
+
+// The envelope members that follow "data" in an event's canonical bytes, read without parsing the data.
+struct EnvelopeTail {
+  std::string_view feed, prev, type;
+  int64_t seq = 0, tick = 0, time = 0;
+};
+// Reads them from bytes that Encode wrote (the stored bytes of an event whose hash and chain are checked
+// apart): nullopt when the bytes do not end as Encode ends an event, with valid values. It checks nothing of
+// what comes before, so it is no substitute for Decode where the bytes are not authenticated otherwise.
+std::optional<EnvelopeTail> ReadEnvelopeTail(std::string_view bytes);
 
 }  // namespace holdfast::journal
 

@@ -33,6 +33,47 @@ TEST(Event, EncodesCanonicallyWithSortedEnvelope) {
   EXPECT_EQ(back->hash, se->hash);
 }
 
+// A restore reads the chain link of an image's events without parsing their data: the data may hold anything
+// that looks like the envelope, and the tail is still the envelope's.
+TEST(Event, TheEnvelopeTailIsReadWithoutTheDataAndOnlyAsEncodeWroteIt) {
+  Event e = Sample();
+  e.seq = 7;
+  e.prev = std::string(64, 'a');
+  e.stamp = {1767225600123, 4};
+  e.data = json::object{{"feed", "evil"}, {"note", ",\"feed\":\"x\",\"prev\":\"\",\"seq\":1,\"v\":1}"}};
+  std::string bytes = Encode(e)->bytes;
+  auto tail = ReadEnvelopeTail(bytes);
+  ASSERT_TRUE(tail.has_value());
+  EXPECT_EQ(tail->feed, "central");
+  EXPECT_EQ(tail->prev, e.prev);
+  EXPECT_EQ(tail->seq, 7);
+  EXPECT_EQ(tail->tick, 4);
+  EXPECT_EQ(tail->time, 1767225600123);
+  EXPECT_EQ(tail->type, "party.created");
+  auto first = ReadEnvelopeTail(Encode(Sample())->bytes);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->seq, 1);
+  EXPECT_TRUE(first->prev.empty());
+
+  auto changed = [&](std::string_view from, std::string_view to) {
+    std::string b = bytes;
+    size_t at = b.rfind(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return b.replace(at, from.size(), to);
+  };
+  EXPECT_FALSE(ReadEnvelopeTail(bytes + " ").has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"v\":1}", "\"v\":2}")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":07")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":-7")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":1")).has_value());  // seq 1 has no prev
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"feed\":\"central\"", "\"feed\":\"Central\"")).has_value());
+  EXPECT_FALSE(
+      ReadEnvelopeTail(changed("\"type\":\"party.created\"", "\"type\":\"party created\"")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed(std::string(64, 'a'), std::string(63, 'a'))).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed(",\"tick\":4", "")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail("").has_value());
+}
+
 TEST(Event, DecodeRejectsAnythingNotExactlyAValidEvent) {
   std::string good = Encode(Sample())->bytes;
   EXPECT_FALSE(Decode(good + " ").ok());   // not canonical

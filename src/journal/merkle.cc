@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <future>
 
 namespace holdfast::journal {
 namespace {
@@ -205,6 +206,31 @@ FullSubtreeHash MemoryMerkleTree::Full() const {
     }
     return levels_[level][index];
   };
+}
+
+namespace {
+
+// Level by level, pairing neighbours and carrying an odd last node up unchanged: the same tree as MTH's split
+// at the largest power of two.
+Hash ReduceInPlace(std::span<Hash> h) {
+  size_t n = h.size();
+  while (n > 1) {
+    for (size_t i = 0; i + 1 < n; i += 2) h[i / 2] = MerkleNodeHash(h[i], h[i + 1]);
+    if (n % 2) h[n / 2] = h[n - 1];
+    n = (n + 1) / 2;
+  }
+  return h[0];
+}
+
+}  // namespace
+
+Hash MerkleRootInPlace(std::span<Hash> hashes) {
+  if (hashes.empty()) return MerkleEmptyRoot();
+  if (hashes.size() <= (size_t{1} << 16)) return ReduceInPlace(hashes);
+  size_t k = std::bit_floor(hashes.size() - 1);
+  auto left = std::async(std::launch::async, [&] { return ReduceInPlace(hashes.first(k)); });
+  Hash right = ReduceInPlace(hashes.subspan(k));
+  return MerkleNodeHash(left.get(), right);
 }
 
 }  // namespace holdfast::journal

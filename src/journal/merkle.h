@@ -26,6 +26,10 @@ Hash MerkleLeafHash(std::span<const uint8_t> leaf);
 Hash MerkleNodeHash(const Hash& left, const Hash& right);
 Hash MerkleEmptyRoot();
 
+// MTH of the leaves whose leaf hashes are `hashes`, computed in place (their values are lost). A tree of
+// more than 65,536 leaves has its two halves computed on two threads.
+Hash MerkleRootInPlace(std::span<Hash> hashes);
+
 // The hash of the full subtree at (level, index).
 using FullSubtreeHash = std::function<Result<Hash>(int level, uint64_t index)>;
 

@@ -93,10 +93,16 @@ TEST(MerkleTest, BuildsTheRootsAndProofsOfTheGeneratedVectors) {
     roots.push_back(*root);
   }
   auto b64 = [](const Hash& h) { return Base64(h); };
+  std::vector<Hash> leaf_hashes;
+  for (const auto& leaf : o.at("leaves").as_array())
+    leaf_hashes.push_back(MerkleLeafHash(*FromBase64(std::string_view(leaf.as_string()))));
   for (const auto& r : o.at("roots").as_array()) {
     uint64_t size = static_cast<uint64_t>(r.at("treeSize").as_int64());
     ASSERT_LT(size, roots.size());
     EXPECT_EQ(b64(roots[size]), std::string(r.at("root").as_string())) << "size " << size;
+    // The same root from the leaf hashes alone, as a restore computes it.
+    std::vector<Hash> prefix(leaf_hashes.begin(), leaf_hashes.begin() + static_cast<ptrdiff_t>(size));
+    EXPECT_EQ(b64(MerkleRootInPlace(prefix)), std::string(r.at("root").as_string())) << "size " << size;
   }
   auto full = tree.Full();
   auto expect_proof = [&](const Result<std::vector<Hash>>& built, const json::value& want,
@@ -138,6 +144,27 @@ TEST(MerkleTest, BuildsTheRootsAndProofsOfTheGeneratedVectors) {
   }
   EXPECT_EQ(inclusion, o.at("inclusion").as_array().size());
   EXPECT_GT(consistency, 500u);
+}
+
+// Trees large enough that the two halves are computed on two threads, around powers of two.
+TEST(MerkleTest, TheRootInPlaceIsTheTreesRootAtEverySize) {
+  MemoryMerkleTree tree;
+  std::vector<Hash> leaves;
+  const std::vector<uint64_t> sizes{65'535, 65'536, 65'537, 131'072, 131'073, 200'001};
+  for (uint64_t size : sizes) {
+    while (tree.size() < size) {
+      uint64_t i = tree.size();
+      Hash leaf = MerkleLeafHash(AsBytes(fmt::format("event {}", i)));
+      tree.Append(leaf);
+      leaves.push_back(leaf);
+    }
+    std::vector<Hash> copy = leaves;
+    auto root = tree.Root();
+    ASSERT_TRUE(root.ok());
+    EXPECT_EQ(MerkleRootInPlace(copy), *root) << "size " << size;
+  }
+  std::vector<Hash> none;
+  EXPECT_EQ(MerkleRootInPlace(none), MerkleEmptyRoot());
 }
 
 }  // namespace

@@ -78,6 +78,9 @@ Status FoldEvent(Db& db, const Registry& registry, const journal::StoredEvent& e
 // kCheck), so the state is the one a fold in canonical order gives. The events must be indexed already.
 class LogOrderFold {
  public:
+  // For events added to a database that holds events already: none of them sorts after `stamp`, the latest
+  // clock stamp the node had issued or observed (journal/hlc.h), so an event stamped later sorts after all.
+  void StartAfter(journal::Stamp stamp) { last_ = std::make_tuple(stamp, std::string(1, '\x7f'), INT64_MAX); }
   Status Fold(Db& db, const Registry& registry, const journal::StoredEvent& event);
 
  private:

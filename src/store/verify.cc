@@ -217,17 +217,7 @@ class Verifier {
   }
 
   Status CheckSeals(Db& live) {
-    HF_ASSIGN_OR_RETURN(StmtRef s,
-                        live.Prepare("SELECT s.feed, s.seq, s.hash, s.signature, e.hash FROM seals s "
-                                     "LEFT JOIN events e ON e.feed = s.feed AND e.seq = s.seq "
-                                     "ORDER BY s.feed, s.seq"));
-    for (;;) {
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      journal::Seal seal{s->Text(0), s->Int(1), Hex(s->Blob(2)), Bytes(s->Blob(3).begin(), s->Blob(3).end())};
-      chain_->AddSeal(std::move(seal),
-                      s->IsNull(4) ? std::nullopt : std::optional<std::string>(Hex(s->Blob(4))));
-    }
+    HF_RETURN_IF_ERROR(AddStoredSeals(live, *chain_));
     chain_->Finish();
     report_.seals = chain_->seals();
     for (Problem& p : chain_->problems()) report_.problems.push_back(std::move(p));
@@ -297,22 +287,40 @@ Result<VerifyReport> VerifyNode(const std::string& dir, const Registry& registry
   return v.Run(progress);
 }
 
+Status AddStoredSeals(Db& db, ChainChecker& chain) {
+  HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("SELECT s.feed, s.seq, s.hash, s.signature, e.hash FROM seals s "
+                                            "LEFT JOIN events e ON e.feed = s.feed AND e.seq = s.seq "
+                                            "ORDER BY s.feed, s.seq"));
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    journal::Seal seal{s->Text(0), s->Int(1), Hex(s->Blob(2)), Bytes(s->Blob(3).begin(), s->Blob(3).end())};
+    chain.AddSeal(std::move(seal), s->IsNull(4) ? std::nullopt : std::optional<std::string>(Hex(s->Blob(4))));
+  }
+  return Status::Ok();
+}
+
 ChainChecker::ChainChecker(Bytes city_key, std::string city, std::string city_key_file)
     : city_key_(std::move(city_key)), city_(std::move(city)), city_key_file_(std::move(city_key_file)) {}
 
 void ChainChecker::AddEvent(std::string_view feed, int64_t seq, std::string hash_hex,
                             const journal::Event* event) {
+  if (event && event->type == journal::kNodeEnrolledType) enrollments_.push_back(*event);
+  AddLink(feed, seq, std::move(hash_hex), event ? &event->prev : nullptr);
+}
+
+void ChainChecker::AddLink(std::string_view feed, int64_t seq, std::string hash_hex,
+                           const std::string* prev_hex) {
   auto it = feeds_.find(feed);
   if (it == feeds_.end()) it = feeds_.emplace(std::string(feed), FeedState{}).first;
   FeedState& f = it->second;
-  if (event) {
-    if (event->type == journal::kNodeEnrolledType) enrollments_.push_back(*event);
+  if (prev_hex) {
     if (seq != f.last_seq + 1) {
       Add(fmt::format("event {}/{}", feed, seq),
           f.last_seq + 1 == seq - 1
               ? fmt::format("event {}/{} is missing (deleted)", feed, f.last_seq + 1)
               : fmt::format("events {}/{}..{} are missing (deleted)", feed, f.last_seq + 1, seq - 1));
-    } else if (event->prev != f.last_hash) {
+    } else if (*prev_hex != f.last_hash) {
       Add(fmt::format("event {}/{}", feed, seq),
           fmt::format("its prev link does not match the hash of event {}/{} (the chain is broken)", feed,
                       seq - 1));

@@ -60,6 +60,10 @@ class ChainChecker {
   // The next event of the log: its place (feed, seq), the hex SHA-256 of its stored bytes, and the event
   // they hold, or nullptr when they are not a valid event (reported by the caller; the chain goes on).
   void AddEvent(std::string_view feed, int64_t seq, std::string hash_hex, const journal::Event* event);
+  // The same for an event read only as far as its chain link (`prev_hex`, nullptr when it is not a valid
+  // event); an enrollment must also be given whole to AddEnrollment.
+  void AddLink(std::string_view feed, int64_t seq, std::string hash_hex, const std::string* prev_hex);
+  void AddEnrollment(journal::Event enrollment) { enrollments_.push_back(std::move(enrollment)); }
   // A seal, with the hex hash of the event stored at its feed and seq (nullopt: none is stored).
   void AddSeal(journal::Seal seal, std::optional<std::string> sealed_event_hash);
   // Checks the seals against the certified keys of the enrollments seen, and that every feed's head is
@@ -85,6 +89,9 @@ class ChainChecker {
   std::vector<std::pair<journal::Seal, std::optional<std::string>>> seals_;
   std::vector<Problem> problems_;
 };
+
+// Gives `chain` every seal stored in `db`, each with the hash of the event stored at its place.
+Status AddStoredSeals(Db& db, ChainChecker& chain);
 
 }  // namespace holdfast::store
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "base/files.h"
 #include "journal/checkpoint.h"
@@ -10,6 +11,7 @@
 #include "store/journal.h"
 #include "store/node_log.h"
 #include "store/wal_vfs.h"
+#include "vault/image.h"
 #include "vault/object.h"
 #include "vault/pack.h"
 
@@ -74,7 +76,8 @@ Result<StateMark> MarkState(store::Db& db, const store::Registry& registry, cons
 
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress,
-                        const std::optional<StateMark>& known, const std::atomic<bool>* stop) {
+                        const std::optional<StateMark>& known, const std::atomic<bool>* stop,
+                        const PushImage& image) {
   PushReport report;
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
   std::optional<Manifest> prev;
@@ -99,7 +102,7 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size_u, store::LogSize(db));
   int64_t size = static_cast<int64_t>(size_u);
-  if (size == from || size == 0) {
+  if (size == 0 || (size == from && image.scratch.empty())) {
     report.nothing_new = true;
     return report;
   }
@@ -162,6 +165,32 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     report.packs += 1;
     report.bytes += static_cast<int64_t>(sealed.size());
     if (progress) progress(report);
+  }
+  m.image_at = prev ? prev->image_at : 0;
+  if (!image.scratch.empty()) {
+    // The previous image's chunks are named again where the database did not change.
+    std::optional<ImageRef> previous;
+    if (prev && prev->image_at > 0) {
+      HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(source.node, prev->image_at));
+      HF_ASSIGN_OR_RETURN(Manifest holder, ParseManifest(bytes));
+      previous = std::move(holder.image);
+    }
+    HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch));
+    const int64_t sent_before = report.bytes;
+    auto stored = StoreImage(
+        image.scratch, size, source.vault_key, target, previous ? &*previous : nullptr,
+        [&](const ImageProgress& p) {
+          report.image_chunks = p.chunks;
+          report.image_chunks_sent = p.stored;
+          report.bytes = sent_before + p.bytes;
+          if (progress) progress(report);
+        },
+        stop);
+    std::filesystem::remove(image.scratch);
+    if (!stored.ok()) return stored.error();
+    report.image_size = size;
+    m.image = std::move(*stored);
+    m.image_at = m.generation;
   }
   if (prev) {
     m.keys = prev->keys;

@@ -60,7 +60,10 @@ struct PushReport {
   int64_t packs = 0;
   int64_t bytes = 0;  // sealed bytes sent
   bool nothing_new = false;
-  double digest_seconds = -1;  // the time the state digest took in this push (-1: it used one given)
+  int64_t image_size = 0;         // the log size of the image this push added (0: none)
+  int64_t image_chunks = 0;       // its chunks so far,
+  int64_t image_chunks_sent = 0;  // of them stored (not in the previous image)
+  double digest_seconds = -1;     // the time the state digest took in this push (-1: it used one given)
 };
 
 // The state digest of a node when its log held `size` events.
@@ -72,15 +75,24 @@ struct StateMark {
 Result<StateMark> MarkState(store::Db& db, const store::Registry& registry,
                             const std::atomic<bool>* stop = nullptr);
 
+// An image to add with a push (vault/image.h).
+struct PushImage {
+  // Copy the database to this scratch file in the push's snapshot and store it (`holdfast backup --image`);
+  // "" for none.
+  std::string scratch;
+};
+
 // One push of the node's log to `target`. `db` is a read connection to the node's database. The manifest
 // records `known` (a digest computed beside the pushes, of an earlier size) when it is given and no older
 // than the last manifest's; otherwise the digest is computed in the push's snapshot, before anything is sent.
 // When `stop` becomes true the push gives up (kUnavailable "stopping") within a few thousand rows of the
 // digest or before its next pack: packs it sent are then named by no manifest (the next push sends others).
+// With `image`, the manifest also adds an image of the database in the push's snapshot, even when the log
+// has nothing new.
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress = nullptr,
                         const std::optional<StateMark>& known = std::nullopt,
-                        const std::atomic<bool>* stop = nullptr);
+                        const std::atomic<bool>* stop = nullptr, const PushImage& image = {});
 
 // The last push to each vault, for the API, /metrics and the logs.
 struct VaultStatus {

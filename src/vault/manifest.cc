@@ -29,6 +29,28 @@ Result<Bytes> HexField(const json::object& o, std::string_view key, size_t size)
   return *b;
 }
 
+Result<ImageRef> ParseImage(const json::value& v, int64_t manifest_size) {
+  if (!v.is_object()) return Bad("\"image\" is not an object");
+  const json::object& o = v.as_object();
+  ImageRef image{IntOr(o, "size"), IntOr(o, "bytes"), IntOr(o, "chunk_bytes"), {}};
+  if (image.size < 1 || image.size > manifest_size) return Bad("the image's log size is not 1 .. size");
+  if (image.chunk_bytes < kMinImageChunk || image.chunk_bytes > kMaxImageChunk)
+    return Bad("the image's chunk size is out of range");
+  if (image.bytes < 1 || image.bytes > (int64_t{1} << 46)) return Bad("the image's length is out of range");
+  for (const auto& c : ArrayOr(o, "chunks")) {
+    if (!c.is_object()) return Bad("an image chunk is not an object");
+    ImageChunk chunk{std::string(StringOr(c.as_object(), "object")),
+                     std::string(StringOr(c.as_object(), "mac"))};
+    if (!IsObjectName(chunk.object) || !IsHexSha256(chunk.mac)) return Bad("an image chunk is malformed");
+    image.chunks.push_back(std::move(chunk));
+  }
+  int64_t chunks = (image.bytes + image.chunk_bytes - 1) / image.chunk_bytes;
+  if (static_cast<int64_t>(image.chunks.size()) != chunks)
+    return Bad(fmt::format("the image of {} bytes in chunks of {} needs {} chunks, not {}", image.bytes,
+                           image.chunk_bytes, chunks, image.chunks.size()));
+  return image;
+}
+
 }  // namespace
 
 std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret_key) {
@@ -53,6 +75,17 @@ std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret
                  {"consistency", std::move(consistency)},
                  {"digest", m.digest},
                  {"digest_size", m.digest_size}};
+  // Older versions wrote neither member; a manifest without images is written as they wrote it.
+  if (m.image_at > 0) o["image_at"] = m.image_at;
+  if (m.image) {
+    json::array chunks;
+    for (const auto& c : m.image->chunks)
+      chunks.push_back(json::object{{"object", c.object}, {"mac", c.mac}});
+    o["image"] = json::object{{"size", m.image->size},
+                              {"bytes", m.image->bytes},
+                              {"chunk_bytes", m.image->chunk_bytes},
+                              {"chunks", std::move(chunks)}};
+  }
   std::string line = Canonical(o).value();
   Bytes sig = Sign(node_secret_key, AsBytes(SignedMessage(line)));
   return line + "\n" + Hex(sig) + "\n";
@@ -100,6 +133,15 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
     if (!IsObjectName(p.object) || p.count < 1 || p.first < 0) return Bad("a pack entry is malformed");
     m.packs.push_back(std::move(p));
   }
+  m.image_at = IntOr(o, "image_at");
+  if (m.image_at < 0 || m.image_at > m.generation)
+    return Bad("\"image_at\" is not a generation up to this one");
+  if (const json::value* image = o.if_contains("image")) {
+    HF_ASSIGN_OR_RETURN(m.image, ParseImage(*image, m.size));
+    if (m.image_at != m.generation) return Bad("it adds an image but does not name itself in \"image_at\"");
+  } else if (m.image_at == m.generation) {
+    return Bad("it names itself in \"image_at\" but adds no image");
+  }
   for (const auto& v : ArrayOr(o, "consistency")) {
     auto b = v.is_string() ? FromBase64(v.as_string()) : std::nullopt;
     if (!b || b->size() != 32) return Bad("a consistency hash is not 32 bytes of base64");
@@ -138,6 +180,7 @@ Status CheckFollows(const Manifest* prev, const Manifest& next) {
       return Inconsistent(fmt::format("generation {} has no generation before it", next.generation));
     if (!next.packs.empty() && next.packs.front().first != 0)
       return Inconsistent("generation 1 does not start the log at 0");
+    if (next.image_at != 0 && !next.image) return Inconsistent("generation 1 names an image before it");
     return Status::Ok();
   }
   auto fail = [&](std::string why) {
@@ -152,6 +195,8 @@ Status CheckFollows(const Manifest* prev, const Manifest& next) {
   if (next.digest_size < prev->digest_size) return fail("its state digest is of an earlier log size");
   if (!next.packs.empty() && next.packs.front().first != prev->size)
     return fail("its packs do not start where the last ended");
+  if (next.image_at != prev->image_at && !next.image)
+    return fail("it names another generation as holding the latest image");
   if (prev->size == 0) return Status::Ok();
   std::vector<Bytes> proof;
   for (const auto& h : next.consistency) proof.emplace_back(h.begin(), h.end());

@@ -13,9 +13,18 @@
 //   {"certificate": hex, "checkpoint": signed note (journal/checkpoint.h), "city": name, "city_key": hex,
 //    "consistency": [base64 hash, ...], "digest": hex state digest (store/journal.h) of the node's state
 //    when its log held "digest_size" events, "digest_size": 1 .. size, "generation": g,
+//    "image": {...} (below, only in a generation that adds an image), "image_at": the generation holding
+//    the node's latest image (0: none yet; absent in older versions),
 //    "keys": object name, "node": id, "node_key": hex, "packs": [{"count": n, "first": p, "object": name},
 //    ...], "prev": hex SHA-256 of generation g-1's bytes ("" for g = 1), "size": log size, "time": Unix ms,
 //    "v": 1}
+//
+// An image (vault/image.h) is a copy of the node's whole database file as it was when its log held
+// "size" events (at most the manifest's size), cut into chunks of "chunk_bytes" that are sealed as objects
+// of kind "image": {"bytes": file length, "chunk_bytes": n, "chunks": [{"mac": hex, "object": name}, ...],
+// "size": log size}. Each chunk's "mac" is a keyed BLAKE2b of its plaintext under a key derived from the
+// backup key, so a later image reuses the objects of chunks that did not change and a vault learns nothing
+// from it. A restore starts from the latest image and stores and folds only the packs after it.
 //
 // The digest is of the state at this size when the node could afford to compute it in the push; a node whose
 // digest takes longer computes it beside its pushes and records the latest one it has, of an earlier size
@@ -29,6 +38,7 @@
 #define HOLDFAST_VAULT_MANIFEST_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +53,22 @@ struct PackRef {
   std::string object;
   int64_t first = 0;
   int64_t count = 0;
+};
+
+// An image's chunks hold 1 to 64 MiB of the file (the last one the rest).
+inline constexpr int64_t kMinImageChunk = int64_t{1} << 20;
+inline constexpr int64_t kMaxImageChunk = int64_t{64} << 20;
+
+struct ImageChunk {
+  std::string object;
+  std::string mac;  // hex
+};
+
+struct ImageRef {
+  int64_t size = 0;  // the log size the image holds
+  int64_t bytes = 0;
+  int64_t chunk_bytes = 0;
+  std::vector<ImageChunk> chunks;
 };
 
 struct Manifest {
@@ -60,7 +86,9 @@ struct Manifest {
   std::string checkpoint;  // the signed note
   std::vector<Hash> consistency;
   std::string digest;
-  int64_t digest_size = 0;  // the log size `digest` is of
+  int64_t digest_size = 0;        // the log size `digest` is of
+  std::optional<ImageRef> image;  // in the generation that adds it
+  int64_t image_at = 0;           // the generation holding the latest image, 0 for none
 
   // Filled in by ParseManifest.
   journal::Checkpoint opened;  // the checkpoint, its signature checked against node_key
@@ -71,11 +99,13 @@ std::string SignManifest(const Manifest& m, std::span<const uint8_t> node_secret
 
 // Parses a manifest and checks what it can check alone: the format, the node key's signature, the city key's
 // certificate of the node key, the checkpoint's signature and origin, that the checkpoint's size is the
-// manifest's, and that its packs run without gaps to that size. Errors are kInvalid, type "bad-manifest".
+// manifest's, that its packs run without gaps to that size, and that an image it adds is whole. Errors are
+// kInvalid, type "bad-manifest".
 Result<Manifest> ParseManifest(std::string_view bytes);
 
 // Checks that `next` follows `prev` (null for generation 1): generation, prev hash, the same city, keys and
-// node, packs starting where `prev` ended, and the consistency proof between their checkpoints. Errors are
+// node, packs starting where `prev` ended, the latest image carried forward or a new one, and
+// the consistency proof between their checkpoints. Errors are
 // kConflict, type "inconsistent-manifest", saying which.
 Status CheckFollows(const Manifest* prev, const Manifest& next);
 

@@ -28,7 +28,8 @@
 namespace holdfast::vault {
 
 struct RestoreOptions {
-  std::string node;  // which node's backups; "" when the vault holds one node's
+  std::string node;     // which node's backups; "" when the vault holds one node's
+  bool refold = false;  // ignore the images: store and fold every event from the first
   std::function<void(std::string_view)> progress;
 };
 
@@ -42,8 +43,10 @@ struct RestoreReport {
   int64_t packs = 0;
   int64_t bytes = 0;  // sealed bytes fetched
   std::string checkpoint;
-  std::string digest;       // the state digest checked, hex
+  std::string digest;       // the state digest checked, hex ("" when it was not: see Restore)
   int64_t digest_size = 0;  // the log size it is of (the last manifest's digest_size)
+  int64_t image_size = 0;   // the log size of the image it started from (0: none, every event folded)
+  int64_t image_generation = 0;
   double seconds = 0;
 };
 

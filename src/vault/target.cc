@@ -106,6 +106,8 @@ Status VaultDir::PutManifest(const std::string& node, int64_t generation, std::s
   HF_RETURN_IF_ERROR(CheckFollows(prev ? &*prev : nullptr, m));
   std::vector<std::string> names{m.keys};
   for (const auto& p : m.packs) names.push_back(p.object);
+  if (m.image)
+    for (const auto& c : m.image->chunks) names.push_back(c.object);
   for (const auto& name : names) {
     if (!FileExists(ObjectPath(name))) {
       return Refused(fmt::format("generation {} of node {} names object {}, which this vault does not hold",

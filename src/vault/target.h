@@ -7,8 +7,8 @@
 //   - nothing is overwritten or deleted: an object that exists is kept as it is, a manifest generation that
 //     exists is refused;
 //   - a manifest is accepted only when its signature, certificate and checkpoint verify, every object it
-//     names is already there, and it follows the node's last manifest (vault/manifest.h: CheckFollows), so
-//     a node whose history was rewritten cannot add to its backups;
+//     names (packs, keys, image chunks) is already there, and it follows the node's last manifest
+//     (vault/manifest.h: CheckFollows), so a node whose history was rewritten cannot add to its backups;
 //   - a vault holds one city: the first manifest pins the city's name and key, and every later one must
 //   match.
 //
