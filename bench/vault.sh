@@ -12,11 +12,14 @@
 #    still running after --verify-deadline seconds (default 3600) is stopped and reported as unfinished, with
 #    the stages it had reached, and the run goes on.
 # 3. `holdfast backup --data DIR --vault VDIR` (a local directory vault), timed; the vault's size on disk (du).
+#    Then `holdfast backup --image` to the same vault, timed: an image of the whole database (vault/image.h),
+#    and what it added to the vault on disk.
 # 4. `holdfast restore --vault VDIR --key KEY --data NEWDIR`, timed, with the time of each of its stages (from
-#    its progress lines: manifests; fetching, checking, storing and folding the packs; the seals and the log
-#    against the checkpoint; the state digest; committing and moving the database into place); then
-#    `holdfast serve --data NEWDIR` until GET /readyz answers 200. The goal figure is the time from the start
-#    of the restore to that answer.
+#    its progress lines: manifests; fetching the image; checking the image's journal (hashes, chains, the node
+#    log); storing and folding the packs after it; the seals and the log against the checkpoint; the state
+#    digest; committing and moving the database into place); then `holdfast serve --data NEWDIR` until GET
+#    /readyz answers 200. The goal figure is the time from the start of the restore to that answer. Then
+#    `holdfast restore --refold` of the same vault, timed: every event stored and folded, ignoring the image.
 # 5. restic (Debian's), in the same run: the same events exported as JSON Lines (one event's stored bytes per
 #    line, in log order) in files of 100,000 events each, the shape of a nightly export a city would back up
 #    with a general tool; `restic init` (repository format 2: compressed), `restic backup` timed, the
@@ -286,6 +289,17 @@ vault_bytes=$(du_bytes "$vault")
 backup_packs=$(sed -n 's/.*, \([0-9]*\) packs, .*/\1/p' "$work/backup.out" | head -1)
 printf 'backup: %s s; %s packs; vault %s MiB on disk (%s of the event bytes)\n' "$backup_s" "$backup_packs" \
   "$(mib "$vault_bytes")" "$(calc "$vault_bytes / $body_bytes" 2)" >&2
+log "holdfast backup --image"
+t=$(now)
+timeout --kill-after=10 "$long_deadline" "$holdfast" backup --data "$node" --vault "$vault" --image \
+  >"$work/image.out" 2>"$work/image.err" ||
+  die "holdfast backup --image failed: $(cat "$work/image.out" "$work/image.err")"
+image_backup_s=$(since "$t")
+sync
+image_bytes=$(($(du_bytes "$vault") - vault_bytes))
+image_chunks=$(sed -n 's/.*image: the database at [0-9]* events, \([0-9]*\) chunks.*/\1/p' "$work/image.out" | head -1)
+printf 'backup --image: %s s; %s chunks; %s MiB more on disk\n' "$image_backup_s" "${image_chunks:-?}" \
+  "$(mib "$image_bytes")" >&2
 
 # --- 4. restore and serve ----------------------------------------------------------------------------------------
 
@@ -304,13 +318,19 @@ wait_ready "$serve_port"
 serving_s=$(since "$t")
 serve_s=$(calc "$serving_s - $restore_s" 3)
 stop_pid "$serve_pid"
-r_packs=$(stamp_of "$work/restore.err" 'generations, .* packs')
+r_packs=$(stamp_of "$work/restore.err" 'storing and folding [0-9]* packs')
+r_fetch=$(stamp_of "$work/restore.err" 'fetching the image')
+r_image_check=$(stamp_of "$work/restore.err" "checking the image's")
 r_check=$(stamp_of "$work/restore.err" 'checking the seals and the restored log')
 r_digest=$(stamp_of "$work/restore.err" 'computing the state digest')
 r_commit=$(stamp_of "$work/restore.err" 'committing the restored database')
-restore_stages=$(printf '{"manifests_s":%s,"packs_s":%s,"seals_and_log_check_s":%s,"digest_s":%s,"commit_s":%s}' \
-  "$(span "$r_start" "$r_packs")" "$(span "$r_packs" "$r_check")" "$(span "$r_check" "$r_digest")" \
-  "$(span "$r_digest" "$r_commit")" "$(span "$r_commit" "$r_end")")
+[[ -n "$r_fetch" ]] || r_fetch=$r_packs
+[[ -n "$r_image_check" ]] || r_image_check=$r_packs
+[[ -n "$r_digest" ]] || r_digest=$r_commit
+restore_stages=$(printf '{"manifests_s":%s,"image_fetch_s":%s,"image_check_s":%s,"packs_s":%s,"seals_and_log_check_s":%s,"digest_s":%s,"commit_s":%s}' \
+  "$(span "$r_start" "$r_fetch")" "$(span "$r_fetch" "$r_image_check")" "$(span "$r_image_check" "$r_packs")" \
+  "$(span "$r_packs" "$r_check")" "$(span "$r_check" "$r_digest")" "$(span "$r_digest" "$r_commit")" \
+  "$(span "$r_commit" "$r_end")")
 restored_bytes=$(du_bytes "$restored")
 node_digest=$("$holdfast" digest --data "$node") || die "holdfast digest failed on the node"
 restored_digest=$("$holdfast" digest --data "$restored") || die "holdfast digest failed on the restored node"
@@ -318,6 +338,17 @@ restored_digest=$("$holdfast" digest --data "$restored") || die "holdfast digest
 goal_met=$(awk -v s="$serving_s" 'BEGIN { print (s <= 60) ? "true" : "false" }')
 printf 'restore: %s s, serving %s s after the restore began (serve start %s s); stages %s\n' "$restore_s" \
   "$serving_s" "$serve_s" "$restore_stages" >&2
+rm -rf "$restored"
+log "holdfast restore --refold (every event stored and folded)"
+sync
+t=$(now)
+timeout --kill-after=10 "$long_deadline" "$holdfast" restore --refold --vault "$vault" --key "$work/vault.key" \
+  --data "$restored" >"$work/refold.out" 2>"$work/refold.err" ||
+  die "holdfast restore --refold failed: $(cat "$work/refold.out" "$work/refold.err")"
+refold_s=$(since "$t")
+refolded_digest=$("$holdfast" digest --data "$restored") || die "holdfast digest failed on the refolded node"
+[[ "$node_digest" == "$refolded_digest" ]] || die "the refolded node's digest $refolded_digest is not $node_digest"
+printf 'restore --refold: %s s\n' "$refold_s" >&2
 rm -rf "$restored"
 
 # --- 5. restic ---------------------------------------------------------------------------------------------------
@@ -470,10 +501,11 @@ rpo_goal_met=null
 verify_goal_met=$(awk -v g="$verify_gbps" -v f="$verify_finished" 'BEGIN { print (f == "true" && g >= 1) ? "true" : "false" }')
 rpo_json=$(IFS=,; printf '[%s]' "${rpo_rows[*]:-}")
 mkdir -p "$OUT_DIR"
-printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","mem_gib":%s,"tmp_fs":"%s","load_begin":%s,"load_end":%s,"events":%d,"generate":%s,"body_bytes":%d,"node_bytes":%d,"verify_finished":%s,"verify_s":%s,"verify_gb_per_s":%s,"verify_stages":%s,"backup_s":%s,"backup_packs":%s,"vault_bytes":%d,"restore_s":%s,"restore_stages":%s,"serve_s":%s,"serving_s":%s,"restored_bytes":%d,"goal_serving_met":%s,"goal_verify_met":%s,"restic":%s,"rpo_runs":%s,"rpo_max_ms":%s,"goal_rpo_met":%s}\n' \
+printf '{"date":"%s","commit":"%s","nproc":%d,"cpu":"%s","mem_gib":%s,"tmp_fs":"%s","load_begin":%s,"load_end":%s,"events":%d,"generate":%s,"body_bytes":%d,"node_bytes":%d,"verify_finished":%s,"verify_s":%s,"verify_gb_per_s":%s,"verify_stages":%s,"backup_s":%s,"backup_packs":%s,"vault_bytes":%d,"image_backup_s":%s,"image_chunks":%s,"image_bytes":%d,"restore_s":%s,"refold_restore_s":%s,"restore_stages":%s,"serve_s":%s,"serving_s":%s,"restored_bytes":%d,"goal_serving_met":%s,"goal_verify_met":%s,"restic":%s,"rpo_runs":%s,"rpo_max_ms":%s,"goal_rpo_met":%s}\n' \
   "$date_utc" "$commit" "$cpus" "$(json_escape "$cpu_model")" "$mem_gib" "$fs_type" "$load_begin" "$load_end" \
   "$events" "$gen" "$body_bytes" "$node_bytes" "$verify_finished" "$verify_s" "$verify_gbps" "$verify_stages" "$backup_s" \
-  "${backup_packs:-null}" "$vault_bytes" "$restore_s" "$restore_stages" "$serve_s" "$serving_s" "$restored_bytes" \
+  "${backup_packs:-null}" "$vault_bytes" "$image_backup_s" "${image_chunks:-null}" "$image_bytes" "$restore_s" \
+  "$refold_s" "$restore_stages" "$serve_s" "$serving_s" "$restored_bytes" \
   "$goal_met" "$verify_goal_met" "$restic_json" "$rpo_json" "${rpo_max:-null}" "$rpo_goal_met" >"$OUT_DIR/latest-vault.json"
 log "wrote $OUT_DIR/latest-vault.json"
 
@@ -504,13 +536,17 @@ rf() { json_field "$restic_json" "$1"; }
     echo "| Input | node data directory, $(mib "$node_bytes") MiB | not run (\`--no-restic\`) |"
     echo "| Backup | $backup_s s | |"
     echo "| Backup on disk | $(mib "$vault_bytes") MiB ($backup_packs packs) | |"
-    echo "| Restore | $restore_s s (verified, state folded) | |"
+    echo "| Image (\`backup --image\`) | $image_backup_s s, $(mib "$image_bytes") MiB more on disk ($image_chunks chunks) | |"
+    echo "| Restore | $restore_s s (from the image; journal verified) | |"
+    echo "| Restore with \`--refold\` | $refold_s s (every event stored and folded) | |"
   else
     echo "| Input | node data directory, $(mib "$node_bytes") MiB | JSON Lines export, $(rf files) files," \
       "$(mib "$(rf export_bytes)") MiB (exported in $(rf export_s) s) |"
     echo "| Backup | $backup_s s | $(rf backup_s) s |"
     echo "| Backup on disk | $(mib "$vault_bytes") MiB ($backup_packs packs) | $(mib "$(rf repo_bytes)") MiB |"
-    echo "| Restore | $restore_s s (verified, state folded) | $(rf restore_s) s (files only) |"
+    echo "| Image (\`backup --image\`) | $image_backup_s s, $(mib "$image_bytes") MiB more on disk ($image_chunks chunks) | — |"
+    echo "| Restore | $restore_s s (from the image; journal verified) | $(rf restore_s) s (files only) |"
+    echo "| Restore with \`--refold\` | $refold_s s (every event stored and folded) | — |"
   fi
   echo "| Restore start to serving (\`/readyz\` 200) | **$serving_s s** | — |"
   echo
@@ -524,7 +560,9 @@ rf() { json_field "$restic_json" "$1"; }
     "(worst of ${#rpo_rows[@]} drills: ${rpo_max:-—} ms)."
   echo
   echo "Stages of \`holdfast restore\` (s, from its progress lines): manifests $(json_field "$restore_stages" manifests_s)," \
-    "fetching, opening, checking (hashes, chains), storing and folding the packs" \
+    "fetching and opening the image $(json_field "$restore_stages" image_fetch_s), checking its journal (hashes," \
+    "chains, the node log's root) $(json_field "$restore_stages" image_check_s)," \
+    "fetching, opening, checking, storing and folding the packs after it" \
     "$(json_field "$restore_stages" packs_s), the seals and the log against the checkpoint" \
     "$(json_field "$restore_stages" seals_and_log_check_s), the state digest $(json_field "$restore_stages" digest_s)," \
     "committing, key files and moving the database into place $(json_field "$restore_stages" commit_s); then" \

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "auth/sessions.h"
 #include "base/files.h"
@@ -542,6 +543,61 @@ TEST_F(VaultTest, ADamagedImageIsNamedAndAManifestNamingAMissingChunkIsRefused) 
   auto forgotten = vault.PutManifest("central", 2, vault::SignManifest(next, source->node_secret_key));
   ASSERT_FALSE(forgotten.ok());
   EXPECT_EQ(forgotten.error().type, "inconsistent-manifest") << forgotten.error().detail;
+}
+
+// `serve --vault` makes images beside its pushes: the first at once in a vault without one, the next only
+// once the latest is older than the interval; the pushes of new events go on meanwhile.
+TEST_F(VaultTest, TheNodeMakesAnImageBesideItsPushesWhenTheLatestIsDue) {
+  std::string root = tmp_.Sub("vault");
+  AddParties(city_.node(0), 50, "Before Serving");
+  auto run_pusher = [&](std::chrono::milliseconds image_every, const std::function<bool()>& until) {
+    std::vector<std::unique_ptr<vault::Target>> targets;
+    targets.push_back(std::make_unique<vault::VaultDir>(root));
+    auto source = [&] {
+      auto db = city_.node(0).Read();
+      return vault::LoadBackupSource(city_.dir(0), **db);
+    }();
+    vault::Pusher pusher(city_.node(0), *source, std::move(targets), std::chrono::milliseconds(20),
+                         vault::ImageSchedule{image_every, tmp_.Sub("image-copy")});
+    pusher.Start();
+    for (int i = 0; i < 1000 && !until(); ++i) {
+      AddParties(city_.node(0), 1, fmt::format("While Serving {}", i));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto status = pusher.Snapshot();
+    pusher.Stop();
+    return status;
+  };
+  vault::VaultDir vault(root);
+  auto image_at = [&]() -> int64_t {
+    auto latest = vault.LatestGeneration("central");
+    if (!latest.ok() || *latest == 0) return 0;
+    auto m = ManifestOf(vault, *latest);
+    return m.ok() ? m->image_at : 0;
+  };
+  auto status = run_pusher(std::chrono::hours(1), [&] { return image_at() > 0; });
+  ASSERT_GT(image_at(), 0) << "no image within 10 s";
+  ASSERT_EQ(status.size(), 1u);
+  const int64_t first_image = image_at();
+
+  // An hour has not passed: the pushes go on and name the same image.
+  int64_t generation_then = *vault.LatestGeneration("central");
+  run_pusher(std::chrono::hours(1),
+             [&] { return *vault.LatestGeneration("central") >= generation_then + 5; });
+  EXPECT_GE(*vault.LatestGeneration("central"), generation_then + 5);
+  EXPECT_EQ(image_at(), first_image);
+
+  // With images due every moment, the next comes, reusing what did not change.
+  run_pusher(std::chrono::milliseconds(1), [&] { return image_at() > first_image; });
+  ASSERT_GT(image_at(), first_image);
+  auto restored = RestoreInto(vault, Key(0), tmp_.Sub("restored"));
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_GT(restored->image_size, 0);
+  EXPECT_EQ(restored->events, ManifestOf(vault, *vault.LatestGeneration("central"))->size);
+  auto verified = store::VerifyNode(tmp_.Sub("restored"), domain::NodeRegistry());
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->intact());
+  EXPECT_FALSE(FileExists(tmp_.Sub("image-copy"))) << "the copy is removed once stored";
 }
 
 // An HTTP vault in this process, with one credential for the test city and one for another city.

@@ -36,11 +36,14 @@ sigset_t BlockStopSignals() {
 
 Result<std::unique_ptr<vault::Pusher>> MakeBackupPusher(store::Node& node, const std::string& data,
                                                         std::vector<std::unique_ptr<vault::Target>> targets,
-                                                        std::chrono::milliseconds every) {
+                                                        std::chrono::milliseconds every,
+                                                        std::chrono::milliseconds image_every) {
   if (targets.empty()) return std::unique_ptr<vault::Pusher>();
   HF_ASSIGN_OR_RETURN(auto db, node.Read());
   HF_ASSIGN_OR_RETURN(auto source, vault::LoadBackupSource(data, *db));
-  return std::make_unique<vault::Pusher>(node, std::move(source), std::move(targets), every);
+  vault::ImageSchedule images{image_every, store::DataPaths(data).dir + "/vault-image.tmp"};
+  return std::make_unique<vault::Pusher>(node, std::move(source), std::move(targets), every,
+                                         std::move(images));
 }
 
 int ServeNode(store::Node& node, const std::string& listen, int threads,
@@ -103,6 +106,7 @@ void AddServeVerb(CLI::App& app, Run* run) {
     std::vector<std::string> vaults;
     std::string vault_token;
     double backup_every = 2;
+    double image_every = 24;
     std::string gateway, gateway_token;
     double gateway_timeout = 10;
     std::string web = DefaultWebDir();
@@ -127,6 +131,12 @@ void AddServeVerb(CLI::App& app, Run* run) {
   cmd->add_option("--backup-every", args->backup_every, "Seconds between pushes to each vault")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--image-every", args->image_every,
+                  "Hours between images of the whole database in each vault, from which a restore starts "
+                  "(0: none; the first is made at once when a vault has none; needs free space for one copy "
+                  "of the database)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 8760.0));
   cmd->add_option("--gateway", args->gateway,
                   "Take online card payments through the payment gateway at this address, e.g. "
                   "http://10.0.0.9:8443 (docs/payments-gateway.md); without it online payments answer 503");
@@ -172,7 +182,8 @@ void AddServeVerb(CLI::App& app, Run* run) {
       if (!node.ok()) return ReportError(node.error());
       auto pusher =
           MakeBackupPusher(**node, args->data, std::move(targets),
-                           std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)));
+                           std::chrono::milliseconds(static_cast<int64_t>(args->backup_every * 1000)),
+                           std::chrono::milliseconds(static_cast<int64_t>(args->image_every * 3'600'000)));
       if (!pusher.ok()) return ReportError(pusher.error());
       return ServeNode(**node, args->listen, args->threads, nullptr, *peers,
                        std::chrono::milliseconds(static_cast<int64_t>(args->sync_every * 1000)),

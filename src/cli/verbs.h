@@ -95,10 +95,11 @@ Result<InitResult> InitNode(const std::string& dir, const std::string& city, con
 // sigwait on the returned set) and ignores SIGPIPE.
 sigset_t BlockStopSignals();
 
-// Backs the node in `data` up to `targets` every `every` once ServeNode runs it; null without targets.
-Result<std::unique_ptr<vault::Pusher>> MakeBackupPusher(store::Node& node, const std::string& data,
-                                                        std::vector<std::unique_ptr<vault::Target>> targets,
-                                                        std::chrono::milliseconds every);
+// Backs the node in `data` up to `targets` every `every`, with an image every `image_every` (0: none), once
+// ServeNode runs it; null without targets.
+Result<std::unique_ptr<vault::Pusher>> MakeBackupPusher(
+    store::Node& node, const std::string& data, std::vector<std::unique_ptr<vault::Target>> targets,
+    std::chrono::milliseconds every, std::chrono::milliseconds image_every = std::chrono::hours(24));
 
 // Serves the node until SIGINT or SIGTERM, syncing with `peers` in the background every `sync_every`,
 // backing up with `pusher` and taking online card payments through `gateway` (each when given).

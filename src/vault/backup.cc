@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "base/files.h"
 #include "journal/checkpoint.h"
@@ -20,7 +21,57 @@ namespace {
 
 constexpr std::string_view kKeysSeparator = "\n--- city.pub ---\n";
 
+// A vault whose calls from several threads take turns (a remote vault is one connection).
+class TakingTurns final : public Target {
+ public:
+  explicit TakingTurns(std::unique_ptr<Target> target) : target_(std::move(target)) {}
+  std::string Describe() const override { return target_->Describe(); }
+  Result<bool> PutObject(const std::string& name, std::string_view bytes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->PutObject(name, bytes);
+  }
+  Result<std::string> GetObject(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->GetObject(name);
+  }
+  Status PutManifest(const std::string& node, int64_t generation, std::string_view bytes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->PutManifest(node, generation, bytes);
+  }
+  Result<std::string> GetManifest(const std::string& node, int64_t generation) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->GetManifest(node, generation);
+  }
+  Result<int64_t> LatestGeneration(const std::string& node) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->LatestGeneration(node);
+  }
+  Result<std::vector<std::string>> Nodes() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return target_->Nodes();
+  }
+
+ private:
+  std::unique_ptr<Target> target_;
+  std::mutex mu_;
+};
+
 }  // namespace
+
+Result<std::optional<Manifest>> LatestImage(Target& target, const std::string& node) {
+  HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(node));
+  if (latest == 0) return std::optional<Manifest>();
+  int64_t at = latest;
+  for (int hop = 0; hop < 2; ++hop) {
+    HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(node, at));
+    HF_ASSIGN_OR_RETURN(Manifest m, ParseManifest(bytes));
+    if (m.image_at == 0) return std::optional<Manifest>();
+    if (m.image_at == m.generation) return std::optional<Manifest>(std::move(m));
+    at = m.image_at;
+  }
+  return Corrupt(fmt::format("{}: generation {} of node {} does not hold the image its successors name",
+                             target.Describe(), at, node));
+}
 
 std::string KeysPayload(std::string_view node_key_file, std::string_view city_pub_file) {
   return fmt::format("{}{}{}", node_key_file, kKeysSeparator, city_pub_file);
@@ -102,7 +153,7 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(db));
   HF_ASSIGN_OR_RETURN(uint64_t size_u, store::LogSize(db));
   int64_t size = static_cast<int64_t>(size_u);
-  if (size == 0 || (size == from && image.scratch.empty())) {
+  if (size == 0 || (size == from && image.scratch.empty() && !image.stored)) {
     report.nothing_new = true;
     return report;
   }
@@ -171,11 +222,10 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     // The previous image's chunks are named again where the database did not change.
     std::optional<ImageRef> previous;
     if (prev && prev->image_at > 0) {
-      HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(source.node, prev->image_at));
-      HF_ASSIGN_OR_RETURN(Manifest holder, ParseManifest(bytes));
-      previous = std::move(holder.image);
+      HF_ASSIGN_OR_RETURN(std::optional<Manifest> holder, LatestImage(target, source.node));
+      if (holder) previous = std::move(holder->image);
     }
-    HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch));
+    HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch, stop));
     const int64_t sent_before = report.bytes;
     auto stored = StoreImage(
         image.scratch, size, source.vault_key, target, previous ? &*previous : nullptr,
@@ -190,6 +240,11 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
     if (!stored.ok()) return stored.error();
     report.image_size = size;
     m.image = std::move(*stored);
+    m.image_at = m.generation;
+  } else if (image.stored && image.stored->size <= size) {
+    report.image_size = image.stored->size;
+    report.image_chunks = static_cast<int64_t>(image.stored->chunks.size());
+    m.image = image.stored;
     m.image_at = m.generation;
   }
   if (prev) {
@@ -218,13 +273,19 @@ json::object VaultStatus::ToJson() const {
                       {"events", size},
                       {"pushes", pushes},
                       {"failures", failures},
-                      {"last_error", last_error}};
+                      {"last_error", last_error},
+                      {"image_events", image_size},
+                      {"last_image_ms", last_image_ms}};
 }
 
 Pusher::Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
-               std::chrono::milliseconds every)
-    : node_(node), source_(std::move(source)), targets_(std::move(targets)), every_(every) {
-  for (const auto& t : targets_) status_.push_back(VaultStatus{.target = t->Describe()});
+               std::chrono::milliseconds every, ImageSchedule images)
+    : node_(node), source_(std::move(source)), every_(every), images_(std::move(images)) {
+  for (auto& t : targets) {
+    status_.push_back(VaultStatus{.target = t->Describe()});
+    targets_.push_back(std::make_unique<TakingTurns>(std::move(t)));
+  }
+  stored_images_.resize(targets_.size());
 }
 
 Pusher::~Pusher() { Stop(); }
@@ -232,6 +293,7 @@ Pusher::~Pusher() { Stop(); }
 void Pusher::Start() {
   if (targets_.empty() || thread_.joinable()) return;
   thread_ = std::thread([this] { Run(); });
+  if (images_.every.count() > 0) image_thread_ = std::thread([this] { RunImages(); });
 }
 
 void Pusher::Stop() {
@@ -242,6 +304,78 @@ void Pusher::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (digest_thread_.joinable()) digest_thread_.join();
+  if (image_thread_.joinable()) image_thread_.join();
+}
+
+void Pusher::RunImages() {
+  pthread_setname_np(pthread_self(), "hf-image");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    std::chrono::milliseconds rest = MakeDueImages();
+    lock.lock();
+    cv_.wait_for(lock, rest, [this] { return stopping_.load(); });
+  }
+}
+
+std::chrono::milliseconds Pusher::MakeDueImages() {
+  using std::chrono::milliseconds;
+  const int64_t every = images_.every.count();
+  // A vault that cannot be read, or a copy that failed, is tried again in a minute (or sooner, with images
+  // more often than that).
+  const int64_t retry = std::min<int64_t>(every, 60'000);
+  const int64_t now = SystemClock::Get().NowMs();
+  int64_t next = now + every;
+  std::vector<size_t> due;
+  std::vector<std::optional<ImageRef>> previous(targets_.size());
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stored_images_[i]) continue;  // one waits for the next push already
+    }
+    auto latest = LatestImage(*targets_[i], source_.node);
+    if (!latest.ok()) {
+      next = std::min(next, now + retry);
+      continue;
+    }
+    if (*latest && (*latest)->time + every > now) {
+      next = std::min(next, (*latest)->time + every);
+      continue;
+    }
+    if (*latest) previous[i] = std::move((*latest)->image);
+    due.push_back(i);
+  }
+  if (due.empty()) return milliseconds(std::max<int64_t>(next - now, 1000));
+
+  Result<int64_t> copied = [&]() -> Result<int64_t> {
+    HF_ASSIGN_OR_RETURN(auto db, node_.Read());
+    HF_ASSIGN_OR_RETURN(store::ReadTransaction snapshot, store::ReadTransaction::Begin(*db));
+    HF_ASSIGN_OR_RETURN(uint64_t size, store::LogSize(*db));
+    if (size == 0) return 0;
+    // As for a push: a vault never holds events the node could still lose.
+    HF_RETURN_IF_ERROR(store::SyncWal(*db));
+    HF_RETURN_IF_ERROR(CopyDatabase(*db, images_.scratch, &stopping_));
+    return static_cast<int64_t>(size);
+  }();
+  if (!copied.ok() || *copied == 0) {
+    if (!copied.ok() && !stopping_)
+      fmt::print(stderr, "holdfast: the database could not be copied for an image: {}\n",
+                 copied.error().detail);
+    std::filesystem::remove(images_.scratch);
+    return milliseconds(retry);
+  }
+  for (size_t i : due) {
+    auto image = StoreImage(images_.scratch, *copied, source_.vault_key, *targets_[i],
+                            previous[i] ? &*previous[i] : nullptr, nullptr, &stopping_);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (image.ok()) {
+      stored_images_[i] = std::move(*image);
+    } else if (!stopping_) {
+      fmt::print(stderr, "holdfast: the image for {} failed: {}\n", status_[i].target, image.error().detail);
+    }
+  }
+  std::filesystem::remove(images_.scratch);
+  return milliseconds(retry);
 }
 
 void Pusher::RunDigests() {
@@ -283,13 +417,15 @@ void Pusher::Run() {
     for (size_t i = 0; i < targets_.size(); ++i) {
       int64_t now = node_.clock().NowMs();
       std::optional<StateMark> known;
+      PushImage image;
       {
         std::lock_guard<std::mutex> guard(mu_);
         known = mark_;
+        image.stored = stored_images_[i];
       }
       Result<PushReport> pushed = [&]() -> Result<PushReport> {
         HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stopping_);
+        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stopping_, image);
       }();
       std::lock_guard<std::mutex> guard(mu_);
       if (stopping_ && !pushed.ok()) break;  // abandoned: not a failure of the vault
@@ -308,6 +444,11 @@ void Pusher::Run() {
         st.size = pushed->size;
         st.last_error.clear();
         if (!pushed->nothing_new) ++st.pushes;
+        if (image.stored && pushed->image_size > 0) {
+          stored_images_[i].reset();
+          st.image_size = pushed->image_size;
+          st.last_image_ms = now;
+        }
       } else {
         if (st.ok || st.failures == 0 || st.last_error != pushed.error().detail)
           fmt::print(stderr, "holdfast: backup to {} failed: {}\n", st.target, pushed.error().detail);

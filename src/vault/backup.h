@@ -80,7 +80,13 @@ struct PushImage {
   // Copy the database to this scratch file in the push's snapshot and store it (`holdfast backup --image`);
   // "" for none.
   std::string scratch;
+  // Or an image stored in the vault already (by the Pusher's image thread), of a log size up to the push's.
+  std::optional<ImageRef> stored;
 };
+
+// The generation holding the latest image of `node` in `target`, found through its last manifest; nullopt
+// when it has none.
+Result<std::optional<Manifest>> LatestImage(Target& target, const std::string& node);
 
 // One push of the node's log to `target`. `db` is a read connection to the node's database. The manifest
 // records `known` (a digest computed beside the pushes, of an earlier size) when it is given and no older
@@ -105,11 +111,24 @@ struct VaultStatus {
   int64_t pushes = 0;
   int64_t failures = 0;
   std::string last_error;
+  int64_t image_size = 0;     // log size of the latest image this node stored there since it started
+  int64_t last_image_ms = 0;  // when
   json::object ToJson() const;
+};
+
+// When images are made: every `every` (0: never), the database copied to `scratch`.
+struct ImageSchedule {
+  std::chrono::milliseconds every{0};
+  std::string scratch;
 };
 
 // Pushes to each target every `every` (a push starts every `every`, or at once when the last one took
 // longer), on a thread of its own. Thread-safe.
+//
+// With `images`, a third thread makes an image when a vault's latest one is older than `images.every`: it
+// copies the database and stores the chunks beside the pushes (their calls to a vault take turns), and the
+// next push names the image in its manifest. So a large node's image, which takes minutes, never holds up
+// the pushes of its new events.
 //
 // While the state digest takes less than a quarter of `every`, each push computes it. Once it takes longer
 // (a large node), a second thread computes it beside the pushes, resting four times as long as it took
@@ -118,7 +137,7 @@ struct VaultStatus {
 class Pusher {
  public:
   Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
-         std::chrono::milliseconds every);
+         std::chrono::milliseconds every, ImageSchedule images = {});
   ~Pusher();
   void Start();
   // Stops at once: a push in progress gives up before its next pack and a state digest being computed is
@@ -129,17 +148,23 @@ class Pusher {
  private:
   void Run();
   void RunDigests();
+  void RunImages();
+  // One round of the image thread: images for the vaults whose latest is due. Returns when to look again.
+  std::chrono::milliseconds MakeDueImages();
   store::Node& node_;
   BackupSource source_;
-  std::vector<std::unique_ptr<Target>> targets_;
+  std::vector<std::unique_ptr<Target>> targets_;  // each wrapped so that two threads' calls take turns
   std::chrono::milliseconds every_;
+  ImageSchedule images_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stopping_{false};  // set under mu_; read without it by the digest and push in progress
   std::vector<VaultStatus> status_;
-  std::optional<StateMark> mark_;  // the digest thread's latest
+  std::optional<StateMark> mark_;                       // the digest thread's latest
+  std::vector<std::optional<ImageRef>> stored_images_;  // per target: stored, for its next manifest
   std::thread thread_;
   std::thread digest_thread_;
+  std::thread image_thread_;
 };
 
 }  // namespace holdfast::vault

@@ -73,16 +73,31 @@ Status WriteAt(int fd, std::string_view buf, int64_t offset) {
 
 }  // namespace
 
-Status CopyDatabase(store::Db& db, const std::string& path) {
+Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bool>* stop) {
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> copy, store::Db::Open(path, store::OpenMode::kReadWrite));
   // The copy is read back at once and thrown away: no journal, no syncs.
   HF_RETURN_IF_ERROR(copy->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF"));
   sqlite3_backup* backup = sqlite3_backup_init(copy->raw(), "main", db.raw(), "main");
   if (!backup) return IoError(fmt::format("cannot copy the database: {}", sqlite3_errmsg(copy->raw())));
-  // One step, in the source's open read transaction: every page as that transaction sees it.
-  int rc = sqlite3_backup_step(backup, -1);
+  // In steps of 4 MiB, all in the source's open read transaction: every page as that transaction sees it
+  // (a backup starts over only when its source connection begins another read of a changed database).
+  constexpr int kPagesPerStep = 1024;
+  int rc = SQLITE_OK;
+  int64_t steps = 0;
+  while (rc == SQLITE_OK) {
+    if (stop && stop->load(std::memory_order_relaxed)) break;
+    rc = sqlite3_backup_step(backup, kPagesPerStep);
+    int64_t pages = sqlite3_backup_pagecount(backup);
+    if (++steps > 2 * (pages / kPagesPerStep + 2)) break;  // started over: the snapshot moved
+  }
   int finished = sqlite3_backup_finish(backup);
+  if (rc == SQLITE_OK) {
+    std::filesystem::remove(path);
+    if (stop && stop->load(std::memory_order_relaxed))
+      return MakeError(Code::kUnavailable, "the copy of the database was stopped", "stopping");
+    return Internal("the copy of the database kept starting over: its read transaction did not hold");
+  }
   if (rc != SQLITE_DONE || finished != SQLITE_OK) {
     return IoError(fmt::format("cannot copy the database to {}: {}", path,
                                sqlite3_errstr(rc != SQLITE_DONE ? rc : finished)));

@@ -28,8 +28,9 @@ namespace holdfast::vault {
 inline constexpr int64_t kImageChunkBytes = int64_t{16} << 20;
 
 // Copies `db`'s main database, as the read transaction open on it sees it, to a new file at `path` (removed
-// first if it is there). `db` must have a read transaction open.
-Status CopyDatabase(store::Db& db, const std::string& path);
+// first if it is there). `db` must have a read transaction open. When `stop` becomes true it gives up
+// (kUnavailable "stopping") within a few MiB.
+Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bool>* stop = nullptr);
 
 struct ImageProgress {
   int64_t chunks = 0, of = 0;  // chunks done, of all

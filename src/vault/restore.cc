@@ -428,6 +428,7 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
             report.digest, last.digest_size, last.digest));
       }
     };
+    say(fmt::format("storing and folding {} packs", packs.size()));
     for (size_t i = 0; i < packs.size(); ++i) {
       Result<Fetched> fetched = next.get();
       if (i + 1 < packs.size()) next = fetch(i + 1, std::move(folded));
