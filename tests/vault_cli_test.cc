@@ -58,6 +58,17 @@ TEST(VaultCli, BackupToAVaultServiceAndRestoreFromIt) {
   // Built without the state tables' indexes, then indexed: the same tables and indexes as the node.
   EXPECT_EQ(SchemaOf(tmp.Sub("restored")), SchemaOf(tmp.Sub("node")));
   EXPECT_GT(SchemaOf(tmp.Sub("restored")).size(), 40u);
+  // An image over HTTP, and a restore that starts from it: the same node.
+  RunResult image = RunHoldfast(
+      {"backup", "--data", tmp.Sub("node"), "--vault", url, "--vault-token", tmp.Sub("token"), "--image"});
+  ASSERT_EQ(image.exit_code, 0) << image.Describe();
+  EXPECT_NE(image.out.find("image: the database at"), std::string::npos) << image.out;
+  RunResult from_image = RunHoldfast({"restore", "--vault", url, "--vault-token", tmp.Sub("token"), "--key",
+                                      tmp.Sub("node") + "/vault.key", "--data", tmp.Sub("from-image")});
+  ASSERT_EQ(from_image.exit_code, 0) << from_image.Describe();
+  EXPECT_NE(from_image.out.find("image:      the database at"), std::string::npos) << from_image.out;
+  EXPECT_EQ(RunHoldfast({"digest", "--data", tmp.Sub("from-image")}).out, a.out);
+  EXPECT_EQ(SchemaOf(tmp.Sub("from-image")), SchemaOf(tmp.Sub("node")));
   // A wrong key is a damaged-backup answer (exit 1) that says what to check.
   ASSERT_EQ(RunHoldfast({"init", "--data", tmp.Sub("other"), "--city", "Springfield"}).exit_code, 0);
   RunResult keep = RunHoldfast({"vault", "keygen", "--data", tmp.Sub("other")});

@@ -145,11 +145,15 @@ void RegisterUsers(store::Registry& registry) {
        "disabled INTEGER NOT NULL, party_id TEXT NOT NULL, created_at INTEGER NOT NULL, "
        "created_by TEXT NOT NULL, last_signin_at INTEGER) WITHOUT ROWID;"
        "CREATE INDEX IF NOT EXISTS users_username ON users(username);",
-       {"id"}});
-  registry.AddAggregate({"user", [](Db& db, std::string_view id) -> Status {
+       {"id"},
+       {},
+       /*identity=*/true});
+  registry.AddAggregate({"user",
+                         [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM users WHERE id=?"));
                            return s->Bind(1, id).Run();
-                         }});
+                         },
+                         /*commutative=*/false, /*identity=*/true});
   auto by_id = [](const char* key) {
     return [key](const journal::Event& e) -> std::vector<std::string> {
       std::string_view id = StringOr(e.data, key);

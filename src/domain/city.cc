@@ -16,21 +16,29 @@ void RegisterCity(store::Registry& registry) {
                      "CREATE TABLE IF NOT EXISTS city(name TEXT PRIMARY KEY, city_key TEXT NOT NULL, "
                      "founded_at INTEGER NOT NULL, time_zone TEXT NOT NULL, zone_name TEXT NOT NULL) "
                      "WITHOUT ROWID",
-                     {"name"}});
+                     {"name"},
+                     {},
+                     /*identity=*/true});
   registry.AddTable(
       {"nodes",
        "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, public_key TEXT NOT NULL, "
        "certificate TEXT NOT NULL, role TEXT NOT NULL, enrolled_at INTEGER NOT NULL, "
        "revoked_up_to INTEGER, revoked_at INTEGER, revoked_reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID",
-       {"id"}});
-  registry.AddAggregate({"city", [](Db& db, std::string_view id) -> Status {
+       {"id"},
+       {},
+       /*identity=*/true});
+  registry.AddAggregate({"city",
+                         [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM city WHERE name=?"));
                            return s->Bind(1, id).Run();
-                         }});
-  registry.AddAggregate({"node", [](Db& db, std::string_view id) -> Status {
+                         },
+                         /*commutative=*/false, /*identity=*/true});
+  registry.AddAggregate({"node",
+                         [](Db& db, std::string_view id) -> Status {
                            HF_ASSIGN_OR_RETURN(StmtRef s, db.Prepare("DELETE FROM nodes WHERE id=?"));
                            return s->Bind(1, id).Run();
-                         }});
+                         },
+                         /*commutative=*/false, /*identity=*/true});
   registry.AddRule(
       {"city.founded", store::OneAggregate("city", "name"),
        [](Db& db, const journal::StoredEvent& se, std::string_view) -> Status {

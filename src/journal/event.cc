@@ -137,6 +137,7 @@ std::optional<EnvelopeTail> ReadEnvelopeTail(std::string_view bytes) {
   };
   auto number = [&](int64_t* out, std::string_view next) {
     const char* end = rest.data() + rest.size();
+    if (rest.empty() || rest[0] < '0' || rest[0] > '9') return false;
     auto [ptr, ec] = std::from_chars(rest.data(), end, *out);
     if (ec != std::errc() || ptr == rest.data() || (*rest.data() == '0' && ptr - rest.data() > 1) ||
         *out < 0 || *out > kMaxSafeInteger || !std::string_view(ptr, end - ptr).starts_with(next)) {

@@ -65,6 +65,7 @@ TEST(Event, TheEnvelopeTailIsReadWithoutTheDataAndOnlyAsEncodeWroteIt) {
   EXPECT_FALSE(ReadEnvelopeTail(changed("\"v\":1}", "\"v\":2}")).has_value());
   EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":07")).has_value());
   EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":-7")).has_value());
+  EXPECT_FALSE(ReadEnvelopeTail(changed("\"tick\":4", "\"tick\":-0")).has_value());
   EXPECT_FALSE(ReadEnvelopeTail(changed("\"seq\":7", "\"seq\":1")).has_value());  // seq 1 has no prev
   EXPECT_FALSE(ReadEnvelopeTail(changed("\"feed\":\"central\"", "\"feed\":\"Central\"")).has_value());
   EXPECT_FALSE(

@@ -211,26 +211,47 @@ FullSubtreeHash MemoryMerkleTree::Full() const {
 namespace {
 
 // Level by level, pairing neighbours and carrying an odd last node up unchanged: the same tree as MTH's split
-// at the largest power of two.
-Hash ReduceInPlace(std::span<Hash> h) {
+// at the largest power of two. After L rounds the first size >> L hashes are the full subtrees at level L.
+Hash ReduceInPlace(std::span<Hash> h, int stride, std::vector<std::vector<Hash>>* kept) {
   size_t n = h.size();
-  while (n > 1) {
+  const size_t size = n;
+  for (int level = 1; n > 1; ++level) {
     for (size_t i = 0; i + 1 < n; i += 2) h[i / 2] = MerkleNodeHash(h[i], h[i + 1]);
     if (n % 2) h[n / 2] = h[n - 1];
     n = (n + 1) / 2;
+    if (kept && level % stride == 0) {
+      if (kept->size() <= static_cast<size_t>(level)) kept->resize(level + 1);
+      (*kept)[level].assign(h.begin(), h.begin() + static_cast<ptrdiff_t>(size >> level));
+    }
   }
   return h[0];
 }
 
 }  // namespace
 
-Hash MerkleRootInPlace(std::span<Hash> hashes) {
+Hash MerkleRootInPlace(std::span<Hash> hashes, int stride, std::vector<std::vector<Hash>>* kept) {
+  if (kept) kept->clear();
+  if (stride <= 0) kept = nullptr;
   if (hashes.empty()) return MerkleEmptyRoot();
-  if (hashes.size() <= (size_t{1} << 16)) return ReduceInPlace(hashes);
+  if (hashes.size() <= (size_t{1} << 16)) return ReduceInPlace(hashes, stride, kept);
+  // The left subtree is full (a power of two); each half's full subtrees at a level follow one another.
   size_t k = std::bit_floor(hashes.size() - 1);
-  auto left = std::async(std::launch::async, [&] { return ReduceInPlace(hashes.first(k)); });
-  Hash right = ReduceInPlace(hashes.subspan(k));
-  return MerkleNodeHash(left.get(), right);
+  std::vector<std::vector<Hash>> left_kept, right_kept;
+  auto left = std::async(std::launch::async,
+                         [&] { return ReduceInPlace(hashes.first(k), stride, kept ? &left_kept : nullptr); });
+  Hash right = ReduceInPlace(hashes.subspan(k), stride, kept ? &right_kept : nullptr);
+  Hash root = MerkleNodeHash(left.get(), right);
+  if (kept) {
+    *kept = std::move(left_kept);
+    for (size_t level = 0; level < right_kept.size(); ++level)
+      (*kept)[level].insert((*kept)[level].end(), right_kept[level].begin(), right_kept[level].end());
+    const size_t top = static_cast<size_t>(std::countr_zero(hashes.size()));
+    if (std::has_single_bit(hashes.size()) && top % static_cast<size_t>(stride) == 0) {
+      if (kept->size() <= top) kept->resize(top + 1);
+      (*kept)[top] = {root};
+    }
+  }
+  return root;
 }
 
 }  // namespace holdfast::journal

@@ -27,8 +27,10 @@ Hash MerkleNodeHash(const Hash& left, const Hash& right);
 Hash MerkleEmptyRoot();
 
 // MTH of the leaves whose leaf hashes are `hashes`, computed in place (their values are lost). A tree of
-// more than 65,536 leaves has its two halves computed on two threads.
-Hash MerkleRootInPlace(std::span<Hash> hashes);
+// more than 65,536 leaves has its two halves computed on two threads. With `kept`, (*kept)[L] gets the hash
+// of every full subtree at each level L that is a positive multiple of `stride`, in index order.
+Hash MerkleRootInPlace(std::span<Hash> hashes, int stride = 0,
+                       std::vector<std::vector<Hash>>* kept = nullptr);
 
 // The hash of the full subtree at (level, index).
 using FullSubtreeHash = std::function<Result<Hash>(int level, uint64_t index)>;

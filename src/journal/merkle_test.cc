@@ -162,6 +162,19 @@ TEST(MerkleTest, TheRootInPlaceIsTheTreesRootAtEverySize) {
     auto root = tree.Root();
     ASSERT_TRUE(root.ok());
     EXPECT_EQ(MerkleRootInPlace(copy), *root) << "size " << size;
+    // And every full subtree at levels 4, 8, 12 …, as a node log keeps them.
+    copy = leaves;
+    std::vector<std::vector<Hash>> kept;
+    EXPECT_EQ(MerkleRootInPlace(copy, 4, &kept), *root) << "size " << size;
+    auto full = tree.Full();
+    size_t levels = 0;
+    for (int level = 4; (uint64_t{1} << level) <= size; level += 4, ++levels) {
+      ASSERT_LT(static_cast<size_t>(level), kept.size()) << "size " << size;
+      ASSERT_EQ(kept[level].size(), size >> level) << "size " << size << " level " << level;
+      for (uint64_t i = 0; i < kept[level].size(); ++i)
+        ASSERT_EQ(kept[level][i], *full(level, i)) << "size " << size << " level " << level << " index " << i;
+    }
+    EXPECT_EQ(levels, size < 65'536 ? 3u : 4u) << "levels 4, 8, 12 (and 16)";
   }
   std::vector<Hash> none;
   EXPECT_EQ(MerkleRootInPlace(none), MerkleEmptyRoot());

@@ -6,6 +6,25 @@ void Registry::AddTable(StateTable table) { tables_.push_back(std::move(table));
 
 void Registry::AddLocalTable(std::string ddl) { local_ddl_.push_back(std::move(ddl)); }
 
+std::vector<std::string> Registry::IdentityKinds() const {
+  std::vector<std::string> out;
+  for (const auto& [prefix, kind] : aggregates_)
+    if (kind.identity) out.push_back(prefix);
+  return out;
+}
+
+std::vector<std::string> Registry::LocalTables() const {
+  constexpr std::string_view kCreate = "CREATE TABLE IF NOT EXISTS ";
+  std::vector<std::string> out;
+  for (const std::string& ddl : local_ddl_) {
+    size_t at = ddl.find(kCreate);
+    if (at == std::string::npos) continue;
+    at += kCreate.size();
+    out.push_back(ddl.substr(at, ddl.find('(', at) - at));
+  }
+  return out;
+}
+
 void Registry::AddAggregate(AggregateKind kind) {
   std::string prefix = kind.prefix;
   aggregates_.emplace(std::move(prefix), std::move(kind));

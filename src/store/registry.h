@@ -26,6 +26,9 @@ struct StateTable {
   std::vector<std::string> key_columns;  // how `verify` names a row
   // The secondary indexes a fold reads through, kept while a whole journal is folded (DeferredIndexes).
   std::vector<std::string> fold_indexes = {};
+  // Says who may act in the city (node keys, staff accounts): a restore that starts from an image does not
+  // take such a table from it but checks it against the journal (vault/restore.h).
+  bool identity = false;
 };
 
 struct AggregateKind {
@@ -34,6 +37,8 @@ struct AggregateKind {
   // True when the fold's result does not depend on the order of the events (a maximum, a sum): such
   // aggregates are never refolded, so their events are not indexed in event_aggregates.
   bool commutative = false;
+  // Its state is in identity tables (StateTable::identity).
+  bool identity = false;
 };
 
 struct FoldRule {
@@ -64,6 +69,10 @@ class Registry {
   void AddLocalTable(std::string ddl);
 
   const std::vector<StateTable>& tables() const { return tables_; }
+  // The prefixes of the aggregate kinds marked `identity`.
+  std::vector<std::string> IdentityKinds() const;
+  // The names of the local tables.
+  std::vector<std::string> LocalTables() const;
   const AggregateKind* FindAggregate(std::string_view aggregate) const;  // by the part before ':'
   const FoldRule* FindRule(std::string_view type) const;
 

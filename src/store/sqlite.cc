@@ -75,6 +75,18 @@ bool ConfigureSqlite() {
   return initialised;
 }
 
+std::string ReadOnlyUri(const std::string& path) {
+  std::string out = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      out += fmt::format("%{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "?mode=ro";
+}
+
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, OpenMode mode, const char* vfs) {
   if (!ConfigureSqlite()) return IoError("SQLite could not be initialised");
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;

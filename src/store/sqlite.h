@@ -93,6 +93,9 @@ class StmtRef {
 
 enum class OpenMode { kReadWrite, kReadOnly, kMemory };
 
+// A URI that opens (or ATTACHes) the database file at `path` read-only.
+std::string ReadOnlyUri(const std::string& path);
+
 class Db {
  public:
   // `vfs`: the name of a registered SQLite VFS, or nullptr for the default one.

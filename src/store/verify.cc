@@ -16,18 +16,6 @@
 namespace holdfast::store {
 namespace {
 
-std::string UriPath(const std::string& path) {
-  std::string out = "file:";
-  for (char c : path) {
-    if (c == '%' || c == '?' || c == '#') {
-      out += fmt::format("%{:02x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "?mode=ro";
-}
-
 class Verifier {
  public:
   Verifier(const std::string& dir, const Registry& registry)
@@ -50,7 +38,7 @@ class Verifier {
         "PRAGMA temp_store=MEMORY"));
     HF_RETURN_IF_ERROR(CreateSchema(*scratch_, registry_));
     HF_ASSIGN_OR_RETURN(StmtRef attach, scratch_->Prepare("ATTACH ? AS live"));
-    HF_RETURN_IF_ERROR(attach->Bind(1, UriPath(db_path_)).Run());
+    HF_RETURN_IF_ERROR(attach->Bind(1, ReadOnlyUri(db_path_)).Run());
     // The fold reads the live events in place, through a view that shadows the scratch's own (empty) events
     // table and leaves out the events listed in `unreadable` (Refold).
     HF_RETURN_IF_ERROR(scratch_->Exec(

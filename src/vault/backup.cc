@@ -128,7 +128,7 @@ Result<StateMark> MarkState(store::Db& db, const store::Registry& registry, cons
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress,
                         const std::optional<StateMark>& known, const std::atomic<bool>* stop,
-                        const PushImage& image) {
+                        const PushImage& image, bool previous_digest_will_do) {
   PushReport report;
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(source.node));
   std::optional<Manifest> prev;
@@ -185,7 +185,7 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   }
   // The newest digest known: the one given, or the vault's own if that is newer (never going back).
   std::optional<StateMark> recorded = known;
-  if (recorded && prev && prev->digest_size > recorded->size)
+  if (prev && (recorded ? prev->digest_size > recorded->size : previous_digest_will_do))
     recorded = StateMark{prev->digest_size, prev->digest};
   if (recorded && recorded->size <= size) {
     m.digest = recorded->digest;
@@ -225,7 +225,7 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
       HF_ASSIGN_OR_RETURN(std::optional<Manifest> holder, LatestImage(target, source.node));
       if (holder) previous = std::move(holder->image);
     }
-    HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch, stop));
+    HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch, stop));  // removes what it wrote when it fails
     const int64_t sent_before = report.bytes;
     auto stored = StoreImage(
         image.scratch, size, source.vault_key, target, previous ? &*previous : nullptr,
@@ -286,12 +286,17 @@ Pusher::Pusher(store::Node& node, BackupSource source, std::vector<std::unique_p
     targets_.push_back(std::make_unique<TakingTurns>(std::move(t)));
   }
   stored_images_.resize(targets_.size());
+  image_retry_ms_.resize(targets_.size(), 0);
 }
 
 Pusher::~Pusher() { Stop(); }
 
 void Pusher::Start() {
   if (targets_.empty() || thread_.joinable()) return;
+  // How long the state digest takes is not known yet: the first one is computed beside the pushes, which
+  // record the vault's last digest meanwhile (a large node's first push would otherwise wait for it).
+  digests_beside_ = true;
+  digest_thread_ = std::thread([this] { RunDigests(); });
   thread_ = std::thread([this] { Run(); });
   if (images_.every.count() > 0) image_thread_ = std::thread([this] { RunImages(); });
 }
@@ -323,7 +328,7 @@ std::chrono::milliseconds Pusher::MakeDueImages() {
   const int64_t every = images_.every.count();
   // A vault that cannot be read, or a copy that failed, is tried again in a minute (or sooner, with images
   // more often than that).
-  const int64_t retry = std::min<int64_t>(every, 60'000);
+  const int64_t retry = std::min<int64_t>(every, kImageRetryMs);
   const int64_t now = SystemClock::Get().NowMs();
   int64_t next = now + every;
   std::vector<size_t> due;
@@ -332,6 +337,10 @@ std::chrono::milliseconds Pusher::MakeDueImages() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stored_images_[i]) continue;  // one waits for the next push already
+      if (image_retry_ms_[i] > now) {   // the last one for this vault failed
+        next = std::min(next, image_retry_ms_[i]);
+        continue;
+      }
     }
     auto latest = LatestImage(*targets_[i], source_.node);
     if (!latest.ok()) {
@@ -372,6 +381,7 @@ std::chrono::milliseconds Pusher::MakeDueImages() {
       stored_images_[i] = std::move(*image);
     } else if (!stopping_) {
       fmt::print(stderr, "holdfast: the image for {} failed: {}\n", status_[i].target, image.error().detail);
+      image_retry_ms_[i] = SystemClock::Get().NowMs() + retry;
     }
   }
   std::filesystem::remove(images_.scratch);
@@ -392,12 +402,18 @@ void Pusher::RunDigests() {
     lock.lock();
     if (mark.ok()) {
       mark_ = std::move(*mark);
+      // Cheap enough for every push: the pushes compute it from now on.
+      if (4 * took <= every_) {
+        digests_in_push_ = true;
+        break;
+      }
     } else if (!stopping_) {
       fmt::print(stderr, "holdfast: the state digest for backups failed: {}\n", mark.error().detail);
     }
     auto rest = std::max<std::chrono::steady_clock::duration>(every_, 4 * took);
     cv_.wait_for(lock, rest, [this] { return stopping_.load(); });
   }
+  digests_beside_ = false;
 }
 
 std::vector<VaultStatus> Pusher::Snapshot() const {
@@ -417,21 +433,27 @@ void Pusher::Run() {
     for (size_t i = 0; i < targets_.size(); ++i) {
       int64_t now = node_.clock().NowMs();
       std::optional<StateMark> known;
+      bool in_push = false;
       PushImage image;
       {
         std::lock_guard<std::mutex> guard(mu_);
-        known = mark_;
+        in_push = digests_in_push_;
+        if (!in_push) known = mark_;
         image.stored = stored_images_[i];
       }
       Result<PushReport> pushed = [&]() -> Result<PushReport> {
         HF_ASSIGN_OR_RETURN(auto db, node_.Read());
-        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stopping_, image);
+        return Push(*db, node_.registry(), source_, *targets_[i], nullptr, known, &stopping_, image,
+                    /*previous_digest_will_do=*/!in_push);
       }();
       std::lock_guard<std::mutex> guard(mu_);
       if (stopping_ && !pushed.ok()) break;  // abandoned: not a failure of the vault
-      // A digest too slow to compute in every push is computed beside them from now on.
-      if (pushed.ok() && !digest_thread_.joinable() && !stopping_ &&
+      // A digest too slow to compute in every push (the node grew) is computed beside them from now on.
+      if (pushed.ok() && in_push && !digests_beside_ && !stopping_ &&
           pushed->digest_seconds * 4 > std::chrono::duration<double>(every_).count()) {
+        digests_in_push_ = false;
+        digests_beside_ = true;
+        if (digest_thread_.joinable()) digest_thread_.join();  // it ended: digests_beside_ was false
         digest_thread_ = std::thread([this] { RunDigests(); });
       }
       VaultStatus& st = status_[i];
@@ -450,6 +472,12 @@ void Pusher::Run() {
           st.last_image_ms = now;
         }
       } else {
+        if (image.stored && pushed.error().code != Code::kUnavailable) {
+          // A vault that refuses the manifest naming the image (it lost a chunk, say) must not stop the
+          // pushes of new events: they go on without it, and the image thread makes another later.
+          stored_images_[i].reset();
+          image_retry_ms_[i] = SystemClock::Get().NowMs() + kImageRetryMs;
+        }
         if (st.ok || st.failures == 0 || st.last_error != pushed.error().detail)
           fmt::print(stderr, "holdfast: backup to {} failed: {}\n", st.target, pushed.error().detail);
         st.ok = false;

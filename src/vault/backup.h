@@ -94,11 +94,13 @@ Result<std::optional<Manifest>> LatestImage(Target& target, const std::string& n
 // When `stop` becomes true the push gives up (kUnavailable "stopping") within a few thousand rows of the
 // digest or before its next pack: packs it sent are then named by no manifest (the next push sends others).
 // With `image`, the manifest also adds an image of the database in the push's snapshot, even when the log
-// has nothing new.
+// has nothing new. With `previous_digest_will_do` and nothing `known`, the manifest records the vault's last
+// digest again instead of computing one (unless the vault has none).
 Result<PushReport> Push(store::Db& db, const store::Registry& registry, const BackupSource& source,
                         Target& target, const std::function<void(const PushReport&)>& progress = nullptr,
                         const std::optional<StateMark>& known = std::nullopt,
-                        const std::atomic<bool>* stop = nullptr, const PushImage& image = {});
+                        const std::atomic<bool>* stop = nullptr, const PushImage& image = {},
+                        bool previous_digest_will_do = false);
 
 // The last push to each vault, for the API, /metrics and the logs.
 struct VaultStatus {
@@ -130,10 +132,11 @@ struct ImageSchedule {
 // next push names the image in its manifest. So a large node's image, which takes minutes, never holds up
 // the pushes of its new events.
 //
-// While the state digest takes less than a quarter of `every`, each push computes it. Once it takes longer
-// (a large node), a second thread computes it beside the pushes, resting four times as long as it took
-// between two (at most a fifth of a core), and each push records the latest one: so the time between two
-// pushes, and the work a lost machine loses, does not grow with the node's state.
+// A second thread computes the state digest beside the pushes, resting four times as long as it took between
+// two (at most a fifth of a core), and each push records the latest one (the vault's last until there is
+// one): so the time between two pushes, and the work a lost machine loses, does not grow with the node's
+// state. Once a digest takes less than a quarter of `every` (a small node), the thread ends and each push
+// computes its own; a push whose digest then takes longer starts the thread again.
 class Pusher {
  public:
   Pusher(store::Node& node, BackupSource source, std::vector<std::unique_ptr<Target>> targets,
@@ -161,7 +164,12 @@ class Pusher {
   std::atomic<bool> stopping_{false};  // set under mu_; read without it by the digest and push in progress
   std::vector<VaultStatus> status_;
   std::optional<StateMark> mark_;                       // the digest thread's latest
+  bool digests_in_push_ = false;                        // each push computes its own digest
+  bool digests_beside_ = false;                         // the digest thread runs
   std::vector<std::optional<ImageRef>> stored_images_;  // per target: stored, for its next manifest
+  std::vector<int64_t> image_retry_ms_;                 // per target: no image before (after a failure)
+  // After an image failed for a vault (or the copy failed), the next is tried this much later at the soonest.
+  static constexpr int64_t kImageRetryMs = 10 * 60'000;
   std::thread thread_;
   std::thread digest_thread_;
   std::thread image_thread_;

@@ -73,13 +73,13 @@ Status WriteAt(int fd, std::string_view buf, int64_t offset) {
 
 }  // namespace
 
-Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bool>* stop) {
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> copy, store::Db::Open(path, store::OpenMode::kReadWrite));
+namespace {
+
+Status CopyInSteps(store::Db& db, store::Db& copy, const std::string& path, const std::atomic<bool>* stop) {
   // The copy is read back at once and thrown away: no journal, no syncs.
-  HF_RETURN_IF_ERROR(copy->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF"));
-  sqlite3_backup* backup = sqlite3_backup_init(copy->raw(), "main", db.raw(), "main");
-  if (!backup) return IoError(fmt::format("cannot copy the database: {}", sqlite3_errmsg(copy->raw())));
+  HF_RETURN_IF_ERROR(copy.Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF"));
+  sqlite3_backup* backup = sqlite3_backup_init(copy.raw(), "main", db.raw(), "main");
+  if (!backup) return IoError(fmt::format("cannot copy the database: {}", sqlite3_errmsg(copy.raw())));
   // In steps of 4 MiB, all in the source's open read transaction: every page as that transaction sees it
   // (a backup starts over only when its source connection begins another read of a changed database).
   constexpr int kPagesPerStep = 1024;
@@ -93,7 +93,6 @@ Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bo
   }
   int finished = sqlite3_backup_finish(backup);
   if (rc == SQLITE_OK) {
-    std::filesystem::remove(path);
     if (stop && stop->load(std::memory_order_relaxed))
       return MakeError(Code::kUnavailable, "the copy of the database was stopped", "stopping");
     return Internal("the copy of the database kept starting over: its read transaction did not hold");
@@ -103,6 +102,21 @@ Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bo
                                sqlite3_errstr(rc != SQLITE_DONE ? rc : finished)));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status CopyDatabase(store::Db& db, const std::string& path, const std::atomic<bool>* stop) {
+  auto remove = [&] {
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  };
+  remove();
+  Status copied = [&]() -> Status {
+    HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> copy, store::Db::Open(path, store::OpenMode::kReadWrite));
+    return CopyInSteps(db, *copy, path, stop);
+  }();
+  if (!copied.ok()) remove();  // a part of a copy holds records in the clear
+  return copied;
 }
 
 Result<ImageRef> StoreImage(const std::string& path, int64_t size, std::span<const uint8_t> key,

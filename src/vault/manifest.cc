@@ -195,7 +195,8 @@ Status CheckFollows(const Manifest* prev, const Manifest& next) {
   if (next.digest_size < prev->digest_size) return fail("its state digest is of an earlier log size");
   if (!next.packs.empty() && next.packs.front().first != prev->size)
     return fail("its packs do not start where the last ended");
-  if (next.image_at != prev->image_at && !next.image)
+  // 0 forgets the images (an older version, which does not know them): a restore then folds every event.
+  if (next.image_at != prev->image_at && next.image_at != 0 && !next.image)
     return fail("it names another generation as holding the latest image");
   if (prev->size == 0) return Status::Ok();
   std::vector<Bytes> proof;

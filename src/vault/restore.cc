@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -98,8 +99,10 @@ class ImageJournalCheck {
  public:
   ImageJournalCheck(std::string path, int64_t size) : path_(std::move(path)), size_(size), leaves_(size) {}
 
-  // Returns the image's node log root computed from its events.
-  Result<Hash> Run(store::ChainChecker& chain, std::vector<store::Problem>* problems) {
+  // Returns the image's node log root computed from its events; `kept` gets the full subtrees a node log
+  // keeps (store/node_log.h) and `latest` the latest clock stamp of its events.
+  Result<Hash> Run(store::ChainChecker& chain, std::vector<store::Problem>* problems,
+                   std::vector<std::vector<Hash>>* kept, journal::Stamp* latest) {
     int64_t half = size_ / 2;
     Part first{0, half}, second{half, size_};
     auto other = std::async(std::launch::async, [&] { return Scan(second); });
@@ -110,6 +113,7 @@ class ImageJournalCheck {
     for (Part* part : {&first, &second}) {
       for (store::Problem& p : part->problems) problems->push_back(std::move(p));
       for (journal::Event& e : part->enrollments) chain.AddEnrollment(std::move(e));
+      *latest = std::max(*latest, part->latest);
       std::string prev;
       for (const Link& l : part->links) {
         if (l.valid) prev = l.seq == 1 ? std::string() : Hex(l.prev);
@@ -117,7 +121,7 @@ class ImageJournalCheck {
       }
       part->links = {};
     }
-    return journal::MerkleRootInPlace(leaves_);
+    return journal::MerkleRootInPlace(leaves_, store::kLogStride, kept);
   }
 
  private:
@@ -133,6 +137,7 @@ class ImageJournalCheck {
     std::vector<Link> links;
     std::vector<journal::Event> enrollments;
     std::vector<store::Problem> problems;
+    journal::Stamp latest;
   };
 
   Status Scan(Part& part) {
@@ -180,6 +185,7 @@ class ImageJournalCheck {
         }
         if (tail->time != s->Int(5) || tail->tick != s->Int(6) || tail->type != s->TextView(7))
           problem(where(), "its time, tick or type columns differ from its bytes");
+        part.latest = std::max(part.latest, journal::Stamp{tail->time, tail->tick});
         if (seq > 1) {
           auto prev = FromHex(tail->prev);
           std::copy(prev->begin(), prev->end(), link.prev.begin());
@@ -218,41 +224,146 @@ class ImageJournalCheck {
   std::vector<Hash> leaves_;
 };
 
-// Checks that the image fetched to `path` (open as `db`) is a database of `node` holding the log up to the
-// image's size, and its journal (ImageJournalCheck); gives `chain` its events and seals, and sets `stamp` to
-// the node's clock in the image.
+// The tables, indexes and anything else in a database's schema, one line each.
+Result<std::string> SchemaText(store::Db& db) {
+  HF_ASSIGN_OR_RETURN(store::StmtRef s, db.Prepare("SELECT type, name, tbl_name, COALESCE(sql, '') FROM "
+                                                   "sqlite_schema ORDER BY type, name"));
+  std::string out;
+  for (;;) {
+    HF_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out += fmt::format("{} {} {} {}\n", s->TextView(0), s->TextView(1), s->TextView(2), s->TextView(3));
+  }
+  return out;
+}
+
+constexpr std::string_view kImageUnusable = "image-unusable";
+
+// The identity tables (store::StateTable::identity) of the image at `path`, against the same tables folded
+// from the image's own journal in a scratch database.
+Status CheckIdentityTables(const std::string& path, const store::Registry& registry,
+                           const std::string& what) {
+  HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> scratch, store::Db::Open("", store::OpenMode::kReadWrite));
+  HF_RETURN_IF_ERROR(scratch->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF"));
+  HF_RETURN_IF_ERROR(store::CreateSchema(*scratch, registry));
+  HF_ASSIGN_OR_RETURN(store::StmtRef attach, scratch->Prepare("ATTACH ? AS image"));
+  HF_RETURN_IF_ERROR(attach->Bind(1, store::ReadOnlyUri(path)).Run());
+  // The folds read the image's events through views that shadow the scratch's own (empty) tables.
+  HF_RETURN_IF_ERROR(
+      scratch->Exec("CREATE TEMP VIEW events AS SELECT * FROM image.events; "
+                    "CREATE TEMP VIEW event_aggregates AS SELECT * FROM image.event_aggregates"));
+  for (const std::string& kind : registry.IdentityKinds()) {
+    std::vector<std::string> aggregates;
+    {
+      HF_ASSIGN_OR_RETURN(store::StmtRef q,
+                          scratch->Prepare("SELECT DISTINCT aggregate FROM image.event_aggregates "
+                                           "WHERE aggregate >= ? AND aggregate < ?"));
+      q->BindAll(kind + ":", kind + ";");
+      for (;;) {
+        HF_ASSIGN_OR_RETURN(bool row, q->Step());
+        if (!row) break;
+        aggregates.push_back(q->Text(0));
+      }
+    }
+    for (const std::string& aggregate : aggregates)
+      HF_RETURN_IF_ERROR(store::RefoldAggregate(*scratch, registry, aggregate));
+  }
+  for (const store::StateTable& t : registry.tables()) {
+    if (!t.identity) continue;
+    HF_ASSIGN_OR_RETURN(int64_t differ,
+                        scratch->QueryInt(fmt::format(
+                            "SELECT (SELECT COUNT(*) FROM (SELECT * FROM main.{0} EXCEPT SELECT * FROM "
+                            "image.{0})) + (SELECT COUNT(*) FROM (SELECT * FROM image.{0} EXCEPT "
+                            "SELECT * FROM main.{0}))",
+                            t.name)));
+    if (differ > 0) {
+      return Damaged(fmt::format(
+          "the {} table in {} is not what its journal gives ({} rows differ): it was changed directly before "
+          "the image was made; `holdfast restore --refold` builds the state from the journal alone",
+          t.name, what, differ));
+    }
+  }
+  return Status::Ok();
+}
+
+// Checks that the image fetched to `path` (open as `db`) is a database of `node` of this version's schema
+// holding the log up to the image's size, its journal (ImageJournalCheck) and its node log, and its identity
+// tables against its journal; gives `chain` its events and seals. Sets `latest_event` to the latest stamp of
+// its events (the events after the image sort after it by their own stamps, store::LogOrderFold::StartAfter)
+// and `clock_out` to the clock the restored node goes on from: the image's, never behind its events. An image
+// of another schema (another version, or changed) is refused with type kImageUnusable.
 Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder, const std::string& node,
-                  store::ChainChecker& chain, journal::Stamp* stamp,
-                  const std::function<void(std::string_view)>& say) {
+                  const store::Registry& registry, store::ChainChecker& chain, journal::Stamp* latest_event,
+                  journal::Stamp* clock_out, const std::function<void(std::string_view)>& say) {
   const int64_t size = holder.image->size;
   std::string what = fmt::format("the image of generation {}", holder.generation);
+  {
+    HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> fresh, store::Db::Open("", store::OpenMode::kReadWrite));
+    HF_RETURN_IF_ERROR(store::CreateSchema(*fresh, registry));
+    HF_ASSIGN_OR_RETURN(std::string expected, SchemaText(*fresh));
+    HF_ASSIGN_OR_RETURN(std::string actual, SchemaText(db));
+    if (actual != expected) {
+      return Conflict(
+          fmt::format("{} does not have this version's tables (it was made by another version, or its "
+                      "schema was changed)",
+                      what),
+          std::string(kImageUnusable));
+    }
+  }
   auto id = store::GetMeta(db, "node_id");
   auto city = store::GetMeta(db, "city");
   auto hlc = store::GetMeta(db, "hlc");
-  if (!id.ok() || !city.ok() || !hlc.ok() || !*id || !*city || !*hlc)
+  journal::Stamp clock;
+  if (!id.ok() || !city.ok() || !hlc.ok() || !*id || !*city || !*hlc ||
+      std::sscanf((*hlc)->c_str(), "%ld %ld", &clock.time, &clock.tick) != 2)
     return Damaged(fmt::format("{} is not a node's database (it has no node id, city or clock)", what));
   if (**id != node || **city != holder.city)
     return Damaged(fmt::format("{} is the database of node {} of {}, not of node {} of {}", what, **id,
                                **city, node, holder.city));
-  if (std::sscanf((*hlc)->c_str(), "%ld %ld", &stamp->time, &stamp->tick) != 2)
-    return Damaged(fmt::format("{} has a malformed clock", what));
-  HF_ASSIGN_OR_RETURN(int64_t events, db.QueryInt("SELECT COALESCE(MAX(stored), -1) + 1 FROM events"));
-  if (events != size)
-    return Damaged(fmt::format("{} holds {} events, not the {} its manifest says", what, events, size));
+  HF_ASSIGN_OR_RETURN(int64_t count, db.QueryInt("SELECT COUNT(*) FROM events"));
+  HF_ASSIGN_OR_RETURN(int64_t low, db.QueryInt("SELECT COALESCE(MIN(stored), 0) FROM events"));
+  HF_ASSIGN_OR_RETURN(int64_t high, db.QueryInt("SELECT COALESCE(MAX(stored), -1) FROM events"));
+  if (count != size || low != 0 || high != size - 1) {
+    return Damaged(
+        fmt::format("{} holds {} events at log positions {}..{}, not the {} at 0..{} its manifest says", what,
+                    count, low, high, size, size - 1));
+  }
 
   say(fmt::format("checking the image's {} events: hashes, chains and the node log", size));
   ImageJournalCheck check(path, size);
   std::vector<store::Problem> problems;
-  HF_ASSIGN_OR_RETURN(Hash root, check.Run(chain, &problems));
+  std::vector<std::vector<Hash>> kept;
+  journal::Stamp latest;
+  HF_ASSIGN_OR_RETURN(Hash root, check.Run(chain, &problems, &kept, &latest));
   for (const store::Problem& p : chain.problems()) problems.push_back(p);
   if (!problems.empty()) {
     return Damaged(fmt::format("the journal in {} fails verification: {}: {} ({} problems)", what,
                                problems.front().where, problems.front().what, problems.size()));
   }
   HF_RETURN_IF_ERROR(store::AddStoredSeals(db, chain));
-  HF_ASSIGN_OR_RETURN(Hash kept, store::LogRoot(db, static_cast<uint64_t>(size)));
-  if (kept != root) {
-    return Damaged(fmt::format("the node log in {} does not have the root of the events it holds", what));
+  // Every hash the node log keeps is the one its events give, and none is missing or extra.
+  {
+    HF_ASSIGN_OR_RETURN(store::StmtRef s,
+                        db.Prepare("SELECT level, idx, hash FROM log_nodes ORDER BY level, idx"));
+    size_t rows = 0;
+    for (;;) {
+      HF_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      ++rows;
+      int64_t level = s->Int(0), idx = s->Int(1);
+      std::span<const uint8_t> h = s->Blob(2);
+      bool known = level > 0 && static_cast<size_t>(level) < kept.size() && idx >= 0 &&
+                   static_cast<size_t>(idx) < kept[static_cast<size_t>(level)].size();
+      if (!known || !std::equal(h.begin(), h.end(), kept[level][idx].begin(), kept[level][idx].end())) {
+        return Damaged(
+            fmt::format("the node log in {} keeps a wrong hash at level {} index {}", what, level, idx));
+      }
+    }
+    size_t expected = 0;
+    for (const auto& level : kept) expected += level.size();
+    if (rows != expected)
+      return Damaged(fmt::format("the node log in {} keeps {} hashes, not the {} its events give", what, rows,
+                                 expected));
   }
   if (holder.size == size && root != holder.opened.root) {
     return Damaged(
@@ -260,6 +371,10 @@ Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder
                     "events",
                     what, node, size));
   }
+  say(fmt::format("checking the image's identity tables against its journal"));
+  HF_RETURN_IF_ERROR(CheckIdentityTables(path, registry, what));
+  *latest_event = latest;
+  *clock_out = std::max(clock, latest);
   return Status::Ok();
 }
 
@@ -314,11 +429,15 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   const Manifest& last = chain.back();
   // The latest image, unless told to fold every event; then the packs of the events after it.
   const Manifest* imaged = !options.refold && last.image_at > 0 ? &chain[last.image_at - 1] : nullptr;
-  const int64_t start = imaged ? imaged->image->size : 0;
+  int64_t start = imaged ? imaged->image->size : 0;
   std::vector<PackRef> packs;
-  for (const auto& m : chain)
-    for (const auto& p : m.packs)
-      if (p.first + p.count > start) packs.push_back(p);
+  auto packs_from = [&](int64_t from) {
+    packs.clear();
+    for (const auto& m : chain)
+      for (const auto& p : m.packs)
+        if (p.first + p.count > from) packs.push_back(p);
+  };
+  packs_from(start);
   report.city = last.city;
   report.node = node;
   report.generation = last.generation;
@@ -357,7 +476,14 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
   std::string building = paths.db() + ".restoring";
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(building + suffix);
   std::unique_ptr<store::Db> db;
-  Status built = [&]() -> Status {
+  // Errors of the image's own, for which the packs alone may do.
+  auto or_refold = [](Status s) -> Status {
+    if (s.ok()) return s;
+    Error e = s.error();
+    e.detail += "; `holdfast restore --refold` restores from the packs alone, without the image";
+    return e;
+  };
+  auto build = [&]() -> Status {
     store::ChainChecker chain(city_pub, last.city, "the backup's keys object");
     journal::Stamp latest_stamp;
     store::LogOrderFold fold;
@@ -365,29 +491,39 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       say(fmt::format("fetching the image: {} chunks, {:.1f} MiB of database", imaged->image->chunks.size(),
                       imaged->image->bytes / 1048576.0));
       int64_t said = 0;
-      HF_RETURN_IF_ERROR(FetchImage(target, key, *imaged->image, building, [&](int64_t n, int64_t of) {
-        if (n * 10 / of > said || n == of) {
-          said = n * 10 / of;
-          say(fmt::format("image chunk {} of {}", n, of));
-        }
-      }));
+      HF_RETURN_IF_ERROR(
+          or_refold(FetchImage(target, key, *imaged->image, building, [&](int64_t n, int64_t of) {
+            if (n * 10 / of > said || n == of) {
+              said = n * 10 / of;
+              say(fmt::format("image chunk {} of {}", n, of));
+            }
+          })));
     }
     HF_ASSIGN_OR_RETURN(db, store::Db::Open(building, store::OpenMode::kReadWrite));
+    // An image is the old node's file: nothing in it may change how this connection works.
+    sqlite3_db_config(db->raw(), SQLITE_DBCONFIG_DEFENSIVE, 1, static_cast<int*>(nullptr));
+    HF_RETURN_IF_ERROR(db->Exec("PRAGMA trusted_schema=OFF"));
     // Nothing of this file counts until it is complete and verified, so it is written without a journal.
     HF_RETURN_IF_ERROR(
         db->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1048576; "
                  "PRAGMA temp_store=MEMORY"));
     std::optional<store::DeferredIndexes> indexes;
     if (imaged) {
-      HF_RETURN_IF_ERROR(CheckImage(*db, building, *imaged, node, chain, &latest_stamp, say));
-      fold.StartAfter(latest_stamp);
+      journal::Stamp latest_event;
+      Status checked =
+          CheckImage(*db, building, *imaged, node, registry, chain, &latest_event, &latest_stamp, say);
+      if (!checked.ok() && checked.error().type == kImageUnusable) return checked;
+      HF_RETURN_IF_ERROR(or_refold(checked));
+      fold.StartAfter(latest_event);
     }
     HF_ASSIGN_OR_RETURN(store::Transaction txn, store::Transaction::Begin(*db));
     // An image made by an older version has its state tables refolded as this one declares them.
     HF_RETURN_IF_ERROR(store::CreateSchema(*db, registry));
     if (imaged) {
-      // Sessions are the old node's; on the restored one everyone signs in again.
-      HF_RETURN_IF_ERROR(db->Exec("DELETE FROM local_sessions"));
+      // The node-local tables start empty, as on a node restored from its packs: sessions (everyone signs in
+      // again), answers kept for retried requests, what peers showed it.
+      for (const std::string& table : registry.LocalTables())
+        HF_RETURN_IF_ERROR(db->Exec(fmt::format("DELETE FROM {}", table)));
     } else {
       HF_RETURN_IF_ERROR(store::SetMeta(*db, "node_id", node));
       HF_RETURN_IF_ERROR(store::SetMeta(*db, "city", last.city));
@@ -488,11 +624,27 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     if (digest_problem) return *digest_problem;
     say("committing the restored database and moving it into place");
     return txn.Commit();
-  }();
-  if (!built.ok()) {
-    // A database that fails is moved aside, so that no node is left to serve it.
-    Error e = built.error();
+  };
+  Status built = build();
+  if (!built.ok() && built.error().type == kImageUnusable) {
+    say(fmt::format("{}: storing and folding every event instead", built.error().detail));
     db.reset();
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(building + suffix);
+    imaged = nullptr;
+    start = 0;
+    packs_from(0);
+    built = build();
+  }
+  if (!built.ok()) {
+    // A database that fails is moved aside, so that no node is left to serve it; a file never opened (an
+    // image not fully fetched) is removed.
+    Error e = built.error();
+    bool opened = db != nullptr;
+    db.reset();
+    if (!opened) {
+      for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(building + suffix);
+      return e;
+    }
     if (!FileExists(building)) return e;
     std::string aside = paths.db() + ".rejected";
     if (::rename(building.c_str(), aside.c_str()) == 0)
