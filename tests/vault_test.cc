@@ -8,6 +8,7 @@
 
 #include "auth/sessions.h"
 #include "base/files.h"
+#include "domain/city.h"
 #include "domain/parties.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -552,6 +553,12 @@ TEST_F(VaultTest, ADamagedImageIsNamedAndAManifestNamingAMissingChunkIsRefused) 
 // account in the users table, a kept hash of the node log, a trigger. None of it reaches a restored node.
 TEST_F(VaultTest, WhatWasChangedInTheNodesTablesBeforeTheImageDoesNotReachTheRestoredNode) {
   AddParties(city_.node(0), 40, "Imaged Person");
+  auto revoked_office = city_.Run(0, [](store::CommandContext& ctx) -> Result<json::value> {
+    HF_ASSIGN_OR_RETURN(json::object d,
+                        domain::RevokeNode(ctx, "office-1", "the laptop was stolen", "u-admin"));
+    return json::value(std::move(d));
+  });
+  ASSERT_TRUE(revoked_office.ok()) << revoked_office.status().ToString();
   const std::string live_digest = city_.Digest(0);
   auto with_change = [&](const std::string& name, const std::string& sql) {
     city_.Close(0);
@@ -560,8 +567,7 @@ TEST_F(VaultTest, WhatWasChangedInTheNodesTablesBeforeTheImageDoesNotReachTheRes
     fs::remove(tmp_.Sub(name + "-node") + "/lock");
     {
       auto db = store::Db::Open(store::DataPaths(tmp_.Sub(name + "-node")).db(), store::OpenMode::kReadWrite);
-      EXPECT_TRUE(db.ok());
-      EXPECT_TRUE((*db)->Exec(sql).ok()) << sql;
+      EXPECT_TRUE(db.ok() && (*db)->Exec(sql).ok()) << sql;
     }
     auto node = store::Node::Open(tmp_.Sub(name + "-node"), domain::NodeRegistry());
     EXPECT_TRUE(node.ok()) << node.status().ToString();

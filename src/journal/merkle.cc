@@ -243,6 +243,8 @@ Hash MerkleRootInPlace(std::span<Hash> hashes, int stride, std::vector<std::vect
   Hash root = MerkleNodeHash(left.get(), right);
   if (kept) {
     *kept = std::move(left_kept);
+    if (kept->size() < right_kept.size())
+      kept->resize(right_kept.size());  // never: the right half is smaller
     for (size_t level = 0; level < right_kept.size(); ++level)
       (*kept)[level].insert((*kept)[level].end(), right_kept[level].begin(), right_kept[level].end());
     const size_t top = static_cast<size_t>(std::countr_zero(hashes.size()));

@@ -13,6 +13,19 @@ std::vector<std::string> Registry::IdentityKinds() const {
   return out;
 }
 
+std::set<std::string, std::less<>> Registry::IdentityTypes() const {
+  std::set<std::string, std::less<>> out;
+  for (const auto& [type, rule] : rules_) {
+    journal::Event probe;
+    probe.type = type;
+    for (const std::string& aggregate : rule.aggregates(probe)) {
+      const AggregateKind* kind = FindAggregate(aggregate);
+      if (kind && kind->identity) out.insert(type);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> Registry::LocalTables() const {
   constexpr std::string_view kCreate = "CREATE TABLE IF NOT EXISTS ";
   std::vector<std::string> out;

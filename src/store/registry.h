@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,9 @@ class Registry {
   const std::vector<StateTable>& tables() const { return tables_; }
   // The prefixes of the aggregate kinds marked `identity`.
   std::vector<std::string> IdentityKinds() const;
+  // The event types whose rules fold into an identity kind (asked of each rule with an event of that type and
+  // no data: a rule names its aggregates' kinds whatever the data).
+  std::set<std::string, std::less<>> IdentityTypes() const;
   // The names of the local tables.
   std::vector<std::string> LocalTables() const;
   const AggregateKind* FindAggregate(std::string_view aggregate) const;  // by the part before ':'

@@ -326,8 +326,8 @@ void Pusher::RunImages() {
 std::chrono::milliseconds Pusher::MakeDueImages() {
   using std::chrono::milliseconds;
   const int64_t every = images_.every.count();
-  // A vault that cannot be read, or a copy that failed, is tried again in a minute (or sooner, with images
-  // more often than that).
+  // A vault that cannot be read, or a copy that failed, is tried again in kImageRetryMs (or sooner, with
+  // images more often than that).
   const int64_t retry = std::min<int64_t>(every, kImageRetryMs);
   const int64_t now = SystemClock::Get().NowMs();
   int64_t next = now + every;
@@ -403,7 +403,7 @@ void Pusher::RunDigests() {
     if (mark.ok()) {
       mark_ = std::move(*mark);
       // Cheap enough for every push: the pushes compute it from now on.
-      if (4 * took <= every_) {
+      if (8 * took <= every_) {  // well under the pushes' limit (a quarter), so it does not flap
         digests_in_push_ = true;
         break;
       }
@@ -472,7 +472,9 @@ void Pusher::Run() {
           st.last_image_ms = now;
         }
       } else {
-        if (image.stored && pushed.error().code != Code::kUnavailable) {
+        const std::string& type = pushed.error().type;
+        if (image.stored && (type == "missing-object" || type == "inconsistent-manifest" ||
+                             type == "bad-manifest" || type == "vault-refused")) {
           // A vault that refuses the manifest naming the image (it lost a chunk, say) must not stop the
           // pushes of new events: they go on without it, and the image thread makes another later.
           stored_images_[i].reset();

@@ -178,8 +178,8 @@ Result<ImageRef> StoreImage(const std::string& path, int64_t size, std::span<con
   return image;
 }
 
-Status FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& image,
-                  const std::string& path, const std::function<void(int64_t, int64_t)>& progress) {
+Result<int64_t> FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& image,
+                           const std::string& path, const std::function<void(int64_t, int64_t)>& progress) {
   Fd file{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
   if (file.fd < 0) return ErrnoError(fmt::format("cannot create {}", path));
   if (::ftruncate(file.fd, image.bytes) != 0) return ErrnoError(fmt::format("cannot size {}", path));
@@ -187,7 +187,7 @@ Status FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& 
   const int64_t total = static_cast<int64_t>(image.chunks.size());
   std::mutex mu;  // the target (a remote vault is one connection), the progress, the first error
   std::atomic<int64_t> next{0};
-  int64_t fetched = 0;
+  int64_t fetched = 0, fetched_bytes = 0;
   std::optional<Error> failed;
   auto work = [&] {
     for (;;) {
@@ -211,7 +211,10 @@ Status FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& 
         if (!plain.ok()) return Damaged(fmt::format("{}: {}", where, plain.error().detail));
         if (static_cast<int64_t>(plain->size()) != length || Mac(mac_key, *plain) != c.mac)
           return Damaged(fmt::format("{} is another chunk than the one its manifest names", where));
-        return WriteAt(file.fd, *plain, offset);
+        HF_RETURN_IF_ERROR(WriteAt(file.fd, *plain, offset));
+        std::lock_guard<std::mutex> lock(mu);
+        fetched_bytes += static_cast<int64_t>(sealed->size());
+        return Status::Ok();
       }();
       std::lock_guard<std::mutex> lock(mu);
       if (!s.ok()) {
@@ -227,7 +230,7 @@ Status FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& 
   work();
   helper.join();
   if (failed) return *failed;
-  return Status::Ok();
+  return fetched_bytes;
 }
 
 }  // namespace holdfast::vault

@@ -48,8 +48,9 @@ Result<ImageRef> StoreImage(const std::string& path, int64_t size, std::span<con
 
 // Fetches `image`'s chunks from `target`, checks each (its name is the hash of its bytes, it opens under
 // `key` as an image chunk of the length and MAC its manifest gives) and writes the file to `path`, which must
-// not exist. Errors are kCorrupt "damaged-backup", naming the chunk and its object.
-Status FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& image,
+// not exist. Returns the sealed bytes fetched. Errors are kCorrupt "damaged-backup", naming the chunk and its
+// object.
+Result<int64_t> FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& image,
                   const std::string& path,
                   const std::function<void(int64_t chunks, int64_t of)>& progress = nullptr);
 

@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "base/files.h"
 #include "journal/certificate.h"
@@ -97,12 +98,15 @@ Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const Pa
 // Two threads read half the log each, on connections of their own.
 class ImageJournalCheck {
  public:
-  ImageJournalCheck(std::string path, int64_t size) : path_(std::move(path)), size_(size), leaves_(size) {}
+  // `identity_types`: the event types gathered whole for CheckIdentityTables.
+  ImageJournalCheck(std::string path, int64_t size, std::set<std::string, std::less<>> identity_types)
+      : path_(std::move(path)), size_(size), leaves_(size), identity_types_(std::move(identity_types)) {}
 
   // Returns the image's node log root computed from its events; `kept` gets the full subtrees a node log
   // keeps (store/node_log.h) and `latest` the latest clock stamp of its events.
   Result<Hash> Run(store::ChainChecker& chain, std::vector<store::Problem>* problems,
-                   std::vector<std::vector<Hash>>* kept, journal::Stamp* latest) {
+                   std::vector<std::vector<Hash>>* kept, journal::Stamp* latest,
+                   std::vector<journal::StoredEvent>* identity) {
     int64_t half = size_ / 2;
     Part first{0, half}, second{half, size_};
     auto other = std::async(std::launch::async, [&] { return Scan(second); });
@@ -114,6 +118,7 @@ class ImageJournalCheck {
       for (store::Problem& p : part->problems) problems->push_back(std::move(p));
       for (journal::Event& e : part->enrollments) chain.AddEnrollment(std::move(e));
       *latest = std::max(*latest, part->latest);
+      for (journal::StoredEvent& e : part->identity) identity->push_back(std::move(e));
       std::string prev;
       for (const Link& l : part->links) {
         if (l.valid) prev = l.seq == 1 ? std::string() : Hex(l.prev);
@@ -138,6 +143,7 @@ class ImageJournalCheck {
     std::vector<journal::Event> enrollments;
     std::vector<store::Problem> problems;
     journal::Stamp latest;
+    std::vector<journal::StoredEvent> identity;
   };
 
   Status Scan(Part& part) {
@@ -190,13 +196,15 @@ class ImageJournalCheck {
           auto prev = FromHex(tail->prev);
           std::copy(prev->begin(), prev->end(), link.prev.begin());
         }
-        if (tail->type == journal::kNodeEnrolledType) {
+        bool identity = identity_types_.contains(tail->type);
+        if (identity || tail->type == journal::kNodeEnrolledType) {
           auto decoded = journal::Decode(body);
-          if (decoded.ok()) {
-            part.enrollments.push_back(std::move(decoded->event));
-          } else {
+          if (!decoded.ok()) {
             problem(where(), "its bytes are not a valid event: " + decoded.error().detail);
             link.valid = false;
+          } else {
+            if (tail->type == journal::kNodeEnrolledType) part.enrollments.push_back(decoded->event);
+            if (identity) part.identity.push_back(std::move(*decoded));
           }
         }
       }
@@ -222,6 +230,7 @@ class ImageJournalCheck {
   std::string path_;
   int64_t size_;
   std::vector<Hash> leaves_;
+  std::set<std::string, std::less<>> identity_types_;
 };
 
 // The tables, indexes and anything else in a database's schema, one line each.
@@ -239,48 +248,50 @@ Result<std::string> SchemaText(store::Db& db) {
 
 constexpr std::string_view kImageUnusable = "image-unusable";
 
-// The identity tables (store::StateTable::identity) of the image at `path`, against the same tables folded
-// from the image's own journal in a scratch database.
-Status CheckIdentityTables(const std::string& path, const store::Registry& registry,
-                           const std::string& what) {
+// The identity tables (store::StateTable::identity) of the image at `path`, and its index of the identity
+// aggregates' events (event_aggregates), against the same folded in a scratch database from `events`: the
+// image's events of identity kinds, read from its checked journal (ImageJournalCheck), not through its
+// indexes.
+Status CheckIdentityTables(const std::string& path, const store::Registry& registry, const std::string& what,
+                           std::vector<journal::StoredEvent> events) {
   HF_ASSIGN_OR_RETURN(std::unique_ptr<store::Db> scratch, store::Db::Open("", store::OpenMode::kReadWrite));
   HF_RETURN_IF_ERROR(scratch->Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF"));
   HF_RETURN_IF_ERROR(store::CreateSchema(*scratch, registry));
+  std::sort(events.begin(), events.end(), [](const journal::StoredEvent& a, const journal::StoredEvent& b) {
+    return std::tie(a.event.stamp, a.event.feed, a.event.seq) <
+           std::tie(b.event.stamp, b.event.feed, b.event.seq);
+  });
+  for (size_t i = 0; i < events.size(); ++i) {
+    HF_RETURN_IF_ERROR(store::InsertEvent(*scratch, registry, events[i], static_cast<int64_t>(i)));
+    HF_RETURN_IF_ERROR(store::FoldEvent(*scratch, registry, events[i], store::FoldOrder::kLatest));
+  }
   HF_ASSIGN_OR_RETURN(store::StmtRef attach, scratch->Prepare("ATTACH ? AS image"));
   HF_RETURN_IF_ERROR(attach->Bind(1, store::ReadOnlyUri(path)).Run());
-  // The folds read the image's events through views that shadow the scratch's own (empty) tables.
-  HF_RETURN_IF_ERROR(
-      scratch->Exec("CREATE TEMP VIEW events AS SELECT * FROM image.events; "
-                    "CREATE TEMP VIEW event_aggregates AS SELECT * FROM image.event_aggregates"));
-  for (const std::string& kind : registry.IdentityKinds()) {
-    std::vector<std::string> aggregates;
-    {
-      HF_ASSIGN_OR_RETURN(store::StmtRef q,
-                          scratch->Prepare("SELECT DISTINCT aggregate FROM image.event_aggregates "
-                                           "WHERE aggregate >= ? AND aggregate < ?"));
-      q->BindAll(kind + ":", kind + ";");
-      for (;;) {
-        HF_ASSIGN_OR_RETURN(bool row, q->Step());
-        if (!row) break;
-        aggregates.push_back(q->Text(0));
-      }
-    }
-    for (const std::string& aggregate : aggregates)
-      HF_RETURN_IF_ERROR(store::RefoldAggregate(*scratch, registry, aggregate));
-  }
+  auto differ = [&](std::string_view table, std::string_view where) -> Result<int64_t> {
+    return scratch->QueryInt(fmt::format(
+        "SELECT (SELECT COUNT(*) FROM (SELECT * FROM main.{0} {1} EXCEPT SELECT * FROM image.{0} {1})) + "
+        "(SELECT COUNT(*) FROM (SELECT * FROM image.{0} {1} EXCEPT SELECT * FROM main.{0} {1}))",
+        table, where));
+  };
   for (const store::StateTable& t : registry.tables()) {
     if (!t.identity) continue;
-    HF_ASSIGN_OR_RETURN(int64_t differ,
-                        scratch->QueryInt(fmt::format(
-                            "SELECT (SELECT COUNT(*) FROM (SELECT * FROM main.{0} EXCEPT SELECT * FROM "
-                            "image.{0})) + (SELECT COUNT(*) FROM (SELECT * FROM image.{0} EXCEPT "
-                            "SELECT * FROM main.{0}))",
-                            t.name)));
-    if (differ > 0) {
+    HF_ASSIGN_OR_RETURN(int64_t rows, differ(t.name, ""));
+    if (rows > 0) {
       return Damaged(fmt::format(
           "the {} table in {} is not what its journal gives ({} rows differ): it was changed directly before "
-          "the image was made; `holdfast restore --refold` builds the state from the journal alone",
-          t.name, what, differ));
+          "the image was made",
+          t.name, what, rows));
+    }
+  }
+  for (const std::string& kind : registry.IdentityKinds()) {
+    HF_ASSIGN_OR_RETURN(
+        int64_t rows,
+        differ("event_aggregates", fmt::format("WHERE aggregate >= '{0}:' AND aggregate < '{0};'", kind)));
+    if (rows > 0) {
+      return Damaged(
+          fmt::format("the index of the {} aggregates' events in {} is not what its journal gives ({} "
+                      "rows differ): it was changed directly before the image was made",
+                      kind, what, rows));
     }
   }
   return Status::Ok();
@@ -330,11 +341,12 @@ Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder
   }
 
   say(fmt::format("checking the image's {} events: hashes, chains and the node log", size));
-  ImageJournalCheck check(path, size);
+  ImageJournalCheck check(path, size, registry.IdentityTypes());
   std::vector<store::Problem> problems;
   std::vector<std::vector<Hash>> kept;
   journal::Stamp latest;
-  HF_ASSIGN_OR_RETURN(Hash root, check.Run(chain, &problems, &kept, &latest));
+  std::vector<journal::StoredEvent> identity;
+  HF_ASSIGN_OR_RETURN(Hash root, check.Run(chain, &problems, &kept, &latest, &identity));
   for (const store::Problem& p : chain.problems()) problems.push_back(p);
   if (!problems.empty()) {
     return Damaged(fmt::format("the journal in {} fails verification: {}: {} ({} problems)", what,
@@ -372,7 +384,7 @@ Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder
                     what, node, size));
   }
   say(fmt::format("checking the image's identity tables against its journal"));
-  HF_RETURN_IF_ERROR(CheckIdentityTables(path, registry, what));
+  HF_RETURN_IF_ERROR(CheckIdentityTables(path, registry, what, std::move(identity)));
   *latest_event = latest;
   *clock_out = std::max(clock, latest);
   return Status::Ok();
@@ -491,13 +503,14 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
       say(fmt::format("fetching the image: {} chunks, {:.1f} MiB of database", imaged->image->chunks.size(),
                       imaged->image->bytes / 1048576.0));
       int64_t said = 0;
-      HF_RETURN_IF_ERROR(
-          or_refold(FetchImage(target, key, *imaged->image, building, [&](int64_t n, int64_t of) {
-            if (n * 10 / of > said || n == of) {
-              said = n * 10 / of;
-              say(fmt::format("image chunk {} of {}", n, of));
-            }
-          })));
+      Result<int64_t> fetched = FetchImage(target, key, *imaged->image, building, [&](int64_t n, int64_t of) {
+        if (n * 10 / of > said || n == of) {
+          said = n * 10 / of;
+          say(fmt::format("image chunk {} of {}", n, of));
+        }
+      });
+      HF_RETURN_IF_ERROR(or_refold(fetched.status()));
+      report.bytes = *fetched;
     }
     HF_ASSIGN_OR_RETURN(db, store::Db::Open(building, store::OpenMode::kReadWrite));
     // An image is the old node's file: nothing in it may change how this connection works.
@@ -633,6 +646,8 @@ Result<RestoreReport> Restore(Target& target, std::span<const uint8_t> key, cons
     imaged = nullptr;
     start = 0;
     packs_from(0);
+    report.bytes = 0;
+    report.packs = 0;
     built = build();
   }
   if (!built.ok()) {
