@@ -60,6 +60,21 @@ class VaultTest : public ::testing::Test {
     return vault::Restore(target, key, dir, domain::NodeRegistry());
   }
 
+  // Opens the node restored in `dir` (central's own is closed first), writes to it and pushes to `target`:
+  // the push must be generation `generation`.
+  void ExpectTheRestoredNodeGoesOn(const std::string& dir, vault::Target& target, int64_t generation) {
+    city_.Close(0);
+    auto node = store::Node::Open(dir, domain::NodeRegistry());
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+    AddParties(**node, 3, "After Restore");
+    auto db = (*node)->Read();
+    auto source = vault::LoadBackupSource(dir, **db);
+    ASSERT_TRUE(source.ok());
+    auto next = vault::Push(**db, domain::NodeRegistry(), *source, target);
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    EXPECT_EQ(next->generation, generation);
+  }
+
   std::string DigestOf(const std::string& dir) {
     auto db = store::Db::Open(store::DataPaths(dir).db(), store::OpenMode::kReadOnly);
     EXPECT_TRUE(db.ok());
@@ -129,18 +144,7 @@ TEST_F(VaultTest, RestoreBringsBackEveryFeedAndTheNodeGoesOnFromThere) {
   EXPECT_EQ(*vault::ReadKeyFile(store::DataPaths(restored).vault_key()), Key(0));
 
   // The restored node writes on in its own feed, and its next backup follows the ones before.
-  city_.Close(0);
-  auto node = store::Node::Open(restored, domain::NodeRegistry());
-  ASSERT_TRUE(node.ok()) << node.status().ToString();
-  AddParties(**node, 3, "After Restore");
-  {
-    auto db = (*node)->Read();
-    auto source = vault::LoadBackupSource(restored, **db);
-    ASSERT_TRUE(source.ok());
-    auto third = vault::Push(**db, domain::NodeRegistry(), *source, vault);
-    ASSERT_TRUE(third.ok()) << third.status().ToString();
-    EXPECT_EQ(third->generation, 3);
-  }
+  ExpectTheRestoredNodeGoesOn(restored, vault, 3);
   // A restore does not write over a node.
   auto over = RestoreInto(vault, Key(0), restored);
   ASSERT_FALSE(over.ok());
@@ -439,16 +443,7 @@ TEST_F(VaultTest, ARestoreFromAnImageFoldsOnlyTheEventsAfterItToTheNodesState) {
   EXPECT_EQ(DigestOf(tmp_.Sub("refolded")), live_digest);
 
   // The node restored from the image writes on, and backs up after the generations before.
-  city_.Close(0);
-  auto node = store::Node::Open(restored, domain::NodeRegistry());
-  ASSERT_TRUE(node.ok()) << node.status().ToString();
-  AddParties(**node, 3, "After Restore");
-  auto db = (*node)->Read();
-  auto source = vault::LoadBackupSource(restored, **db);
-  ASSERT_TRUE(source.ok());
-  auto next = vault::Push(**db, domain::NodeRegistry(), *source, vault);
-  ASSERT_TRUE(next.ok()) << next.status().ToString();
-  EXPECT_EQ(next->generation, 5);
+  ExpectTheRestoredNodeGoesOn(restored, vault, 5);
 }
 
 TEST_F(VaultTest, ADamagedImageIsNamedAndAManifestNamingAMissingChunkIsRefused) {
