@@ -189,7 +189,8 @@ void AddVaultVerbs(CLI::App& app, Run* run) {
 
   CLI::App* restore = app.add_subcommand(
       "restore",
-      "Rebuild a node from a vault and its backup key alone, verifying every chain, seal and checkpoint");
+      "Rebuild a node from a vault and its backup key alone, verifying every chain, seal and checkpoint "
+      "(from the latest image of its database when the vault has one, then the events after it)");
   restore->add_option("--vault", args->vault, "The vault: a directory, or http://host:port")->required();
   restore
       ->add_option("--key", args->key,
