@@ -347,6 +347,11 @@ std::chrono::milliseconds Pusher::MakeDueImages() {
       next = std::min(next, now + retry);
       continue;
     }
+    if (*latest) {  // for the status: the vault's latest image, whoever made it
+      std::lock_guard<std::mutex> lock(mu_);
+      status_[i].image_size = (*latest)->image->size;
+      status_[i].last_image_ms = (*latest)->time;
+    }
     if (*latest && (*latest)->time + every > now) {
       next = std::min(next, (*latest)->time + every);
       continue;
@@ -469,7 +474,7 @@ void Pusher::Run() {
         if (image.stored && pushed->image_size > 0) {
           stored_images_[i].reset();
           st.image_size = pushed->image_size;
-          st.last_image_ms = now;
+          st.last_image_ms = SystemClock::Get().NowMs();  // as the manifest's time
         }
       } else {
         const std::string& type = pushed.error().type;

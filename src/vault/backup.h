@@ -113,8 +113,8 @@ struct VaultStatus {
   int64_t pushes = 0;
   int64_t failures = 0;
   std::string last_error;
-  int64_t image_size = 0;     // log size of the latest image this node stored there since it started
-  int64_t last_image_ms = 0;  // when
+  int64_t image_size = 0;     // log size of the vault's latest image (0: none known)
+  int64_t last_image_ms = 0;  // when its manifest was made
   json::object ToJson() const;
 };
 

@@ -400,6 +400,7 @@ runE2E('the staff console pages (incidents, conflicts, utilities, administration
   // The demo backs up to a vault directory beside its data.
   await admin.getByTestId('vaults').waitFor();
   check((await admin.getByTestId('vaults').innerText()).includes('demo-vault'), 'the demo\'s vault is not listed');
+  check((await admin.getByTestId('vaults').innerText()).includes('Latest image'), 'the vaults table does not say what image a restore would start from');
   check(await admin.getByTestId('no-vaults').count() === 0, 'a node with a vault is said not to be backed up');
   await t.visitAtEveryWidth(admin, 'admin');
 

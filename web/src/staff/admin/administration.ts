@@ -50,6 +50,8 @@ interface Vault extends VaultState {
   generation?: number;
   pushes?: number;
   failures?: number;
+  image_events?: number;  // the vault's latest image of the database: the events it holds, and when
+  last_image_ms?: number;
 }
 
 interface Invitation {
@@ -362,9 +364,10 @@ function backupsSection(): HTMLElement {
       return [h('div', { 'data-testid': 'no-vaults' }, alert('warning', 'This node is not backed up',
         'No vault is set up for it. Start holdfast serve with --vault (a directory or a vault service) so every change is pushed within seconds; see docs/backup.md.'))];
     }
-    return [table('Vaults this node pushes to', ['Vault', 'State', 'Last backup', 'Last attempt', 'Events held', 'Generation', 'Pushes / failures', 'Last error'],
+    return [table('Vaults this node pushes to', ['Vault', 'State', 'Last backup', 'Last attempt', 'Events held', 'Latest image', 'Generation', 'Pushes / failures', 'Last error'],
       b.vaults.map((v) => [v.target, v.ok ? 'Working' : v.last_attempt_ms ? 'Failing' : 'Not tried yet', moment(v.last_success_ms), moment(v.last_attempt_ms),
-        String(v.events), String(v.generation ?? ''), `${v.pushes ?? 0} / ${v.failures ?? 0}`, v.last_error || 'none']), { 'data-testid': 'vaults' })];
+        String(v.events), v.image_events ? `${v.image_events} events, ${moment(v.last_image_ms ?? 0)}` : 'None yet',
+        String(v.generation ?? ''), `${v.pushes ?? 0} / ${v.failures ?? 0}`, v.last_error || 'none']), { 'data-testid': 'vaults' })];
   });
   return section('backups', 'Backups', body);
 }
