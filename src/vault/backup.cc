@@ -58,19 +58,29 @@ class TakingTurns final : public Target {
 
 }  // namespace
 
+namespace {
+
+// The generation holding the image `latest` (the node's last manifest) names, if any.
+Result<std::optional<Manifest>> ImageHolder(Target& target, Manifest latest) {
+  if (latest.image_at == 0) return std::optional<Manifest>();
+  if (latest.image_at == latest.generation) return std::optional<Manifest>(std::move(latest));
+  HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(latest.node, latest.image_at));
+  HF_ASSIGN_OR_RETURN(Manifest holder, ParseManifest(bytes));
+  if (!holder.image) {
+    return Corrupt(fmt::format("{}: generation {} of node {} does not hold the image its successors name",
+                               target.Describe(), latest.image_at, latest.node));
+  }
+  return std::optional<Manifest>(std::move(holder));
+}
+
+}  // namespace
+
 Result<std::optional<Manifest>> LatestImage(Target& target, const std::string& node) {
   HF_ASSIGN_OR_RETURN(int64_t latest, target.LatestGeneration(node));
   if (latest == 0) return std::optional<Manifest>();
-  int64_t at = latest;
-  for (int hop = 0; hop < 2; ++hop) {
-    HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(node, at));
-    HF_ASSIGN_OR_RETURN(Manifest m, ParseManifest(bytes));
-    if (m.image_at == 0) return std::optional<Manifest>();
-    if (m.image_at == m.generation) return std::optional<Manifest>(std::move(m));
-    at = m.image_at;
-  }
-  return Corrupt(fmt::format("{}: generation {} of node {} does not hold the image its successors name",
-                             target.Describe(), at, node));
+  HF_ASSIGN_OR_RETURN(std::string bytes, target.GetManifest(node, latest));
+  HF_ASSIGN_OR_RETURN(Manifest m, ParseManifest(bytes));
+  return ImageHolder(target, std::move(m));
 }
 
 std::string KeysPayload(std::string_view node_key_file, std::string_view city_pub_file) {
@@ -221,8 +231,8 @@ Result<PushReport> Push(store::Db& db, const store::Registry& registry, const Ba
   if (!image.scratch.empty()) {
     // The previous image's chunks are named again where the database did not change.
     std::optional<ImageRef> previous;
-    if (prev && prev->image_at > 0) {
-      HF_ASSIGN_OR_RETURN(std::optional<Manifest> holder, LatestImage(target, source.node));
+    if (prev) {
+      HF_ASSIGN_OR_RETURN(std::optional<Manifest> holder, ImageHolder(target, *prev));
       if (holder) previous = std::move(holder->image);
     }
     HF_RETURN_IF_ERROR(CopyDatabase(db, image.scratch, stop));  // removes what it wrote when it fails
@@ -295,7 +305,6 @@ void Pusher::Start() {
   if (targets_.empty() || thread_.joinable()) return;
   // How long the state digest takes is not known yet: the first one is computed beside the pushes, which
   // record the vault's last digest meanwhile (a large node's first push would otherwise wait for it).
-  digests_beside_ = true;
   digest_thread_ = std::thread([this] { RunDigests(); });
   thread_ = std::thread([this] { Run(); });
   if (images_.every.count() > 0) image_thread_ = std::thread([this] { RunImages(); });
@@ -418,7 +427,6 @@ void Pusher::RunDigests() {
     auto rest = std::max<std::chrono::steady_clock::duration>(every_, 4 * took);
     cv_.wait_for(lock, rest, [this] { return stopping_.load(); });
   }
-  digests_beside_ = false;
 }
 
 std::vector<VaultStatus> Pusher::Snapshot() const {
@@ -454,11 +462,10 @@ void Pusher::Run() {
       std::lock_guard<std::mutex> guard(mu_);
       if (stopping_ && !pushed.ok()) break;  // abandoned: not a failure of the vault
       // A digest too slow to compute in every push (the node grew) is computed beside them from now on.
-      if (pushed.ok() && in_push && !digests_beside_ && !stopping_ &&
+      if (pushed.ok() && in_push && !stopping_ &&
           pushed->digest_seconds * 4 > std::chrono::duration<double>(every_).count()) {
         digests_in_push_ = false;
-        digests_beside_ = true;
-        if (digest_thread_.joinable()) digest_thread_.join();  // it ended: digests_beside_ was false
+        if (digest_thread_.joinable()) digest_thread_.join();  // it ended when it set digests_in_push_
         digest_thread_ = std::thread([this] { RunDigests(); });
       }
       VaultStatus& st = status_[i];

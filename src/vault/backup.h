@@ -163,9 +163,8 @@ class Pusher {
   std::condition_variable cv_;
   std::atomic<bool> stopping_{false};  // set under mu_; read without it by the digest and push in progress
   std::vector<VaultStatus> status_;
-  std::optional<StateMark> mark_;                       // the digest thread's latest
-  bool digests_in_push_ = false;                        // each push computes its own digest
-  bool digests_beside_ = false;                         // the digest thread runs
+  std::optional<StateMark> mark_;  // the digest thread's latest
+  bool digests_in_push_ = false;   // each push computes its own digest; the digest thread has ended
   std::vector<std::optional<ImageRef>> stored_images_;  // per target: stored, for its next manifest
   std::vector<int64_t> image_retry_ms_;                 // per target: no image before (after a failure)
   // After an image failed for a vault (or the copy failed), the next is tried this much later at the soonest.

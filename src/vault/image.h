@@ -51,8 +51,8 @@ Result<ImageRef> StoreImage(const std::string& path, int64_t size, std::span<con
 // not exist. Returns the sealed bytes fetched. Errors are kCorrupt "damaged-backup", naming the chunk and its
 // object.
 Result<int64_t> FetchImage(Target& target, std::span<const uint8_t> key, const ImageRef& image,
-                  const std::string& path,
-                  const std::function<void(int64_t chunks, int64_t of)>& progress = nullptr);
+                           const std::string& path,
+                           const std::function<void(int64_t chunks, int64_t of)>& progress = nullptr);
 
 }  // namespace holdfast::vault
 

@@ -16,7 +16,6 @@
 #include "base/files.h"
 #include "journal/certificate.h"
 #include "journal/event.h"
-#include "journal/merkle.h"
 #include "store/journal.h"
 #include "store/node.h"
 #include "store/node_log.h"
@@ -93,20 +92,19 @@ Result<Fetched> FetchPack(Target& target, std::span<const uint8_t> key, const Pa
 // The journal in an image (the events at log positions [0, size)), checked as a restore checks the packs'
 // events: each event's bytes hash to its stored hash, its columns are what its bytes say, its chain link is
 // the hash of the event before it in its feed (given to `chain`, with the enrollments and the stored seals,
-// which it checks at the end), and the node log's root is the root of those hashes. The bytes are read only
+// which it checks at the end), and the events' hashes are gathered for the node log's check
+// (store::LogLeaves). The bytes are read only
 // as far as the chain link: the hashes, links and seals are what authenticates them (journal/event.h).
 // Two threads read half the log each, on connections of their own.
 class ImageJournalCheck {
  public:
   // `identity_types`: the event types gathered whole for CheckIdentityTables.
   ImageJournalCheck(std::string path, int64_t size, std::set<std::string, std::less<>> identity_types)
-      : path_(std::move(path)), size_(size), leaves_(size), identity_types_(std::move(identity_types)) {}
+      : path_(std::move(path)), size_(size), hashes_(size), identity_types_(std::move(identity_types)) {}
 
-  // Returns the image's node log root computed from its events; `kept` gets the full subtrees a node log
-  // keeps (store/node_log.h) and `latest` the latest clock stamp of its events.
-  Result<Hash> Run(store::ChainChecker& chain, std::vector<store::Problem>* problems,
-                   std::vector<std::vector<Hash>>* kept, journal::Stamp* latest,
-                   std::vector<journal::StoredEvent>* identity) {
+  // `log` gets the events' places and hashes, `latest` the latest clock stamp of its events.
+  Status Run(store::ChainChecker& chain, std::vector<store::Problem>* problems, store::LogLeaves* log,
+             journal::Stamp* latest, std::vector<journal::StoredEvent>* identity) {
     int64_t half = size_ / 2;
     Part first{0, half}, second{half, size_};
     auto other = std::async(std::launch::async, [&] { return Scan(second); });
@@ -126,7 +124,9 @@ class ImageJournalCheck {
       }
       part->links = {};
     }
-    return journal::MerkleRootInPlace(leaves_, store::kLogStride, kept);
+    for (size_t i = 0; i < hashes_.size(); ++i) log->Add(static_cast<int64_t>(i), hashes_[i]);
+    hashes_ = {};
+    return Status::Ok();
   }
 
  private:
@@ -214,9 +214,9 @@ class ImageJournalCheck {
         part.feeds.emplace_back(feed);
       }
       link.feed = it->second;
-      if (stored >= part.from && stored < part.to)
-        leaves_[static_cast<size_t>(stored)] =
-            journal::MerkleLeafHash(hash.size() == actual.size() ? hash : std::span<const uint8_t>(actual));
+      // (A hash column of another length is a problem above already.)
+      if (stored >= part.from && stored < part.to && hash.size() == actual.size())
+        std::copy(hash.begin(), hash.end(), hashes_[static_cast<size_t>(stored)].begin());
       part.links.push_back(link);
       if (part.problems.size() > 1000) break;  // enough to say what is wrong
     }
@@ -229,7 +229,7 @@ class ImageJournalCheck {
 
   std::string path_;
   int64_t size_;
-  std::vector<Hash> leaves_;
+  std::vector<Hash> hashes_;  // the stored hash column, by log position (zero when it is not 32 bytes)
   std::set<std::string, std::less<>> identity_types_;
 };
 
@@ -343,10 +343,10 @@ Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder
   say(fmt::format("checking the image's {} events: hashes, chains and the node log", size));
   ImageJournalCheck check(path, size, registry.IdentityTypes());
   std::vector<store::Problem> problems;
-  std::vector<std::vector<Hash>> kept;
+  store::LogLeaves log;
   journal::Stamp latest;
   std::vector<journal::StoredEvent> identity;
-  HF_ASSIGN_OR_RETURN(Hash root, check.Run(chain, &problems, &kept, &latest, &identity));
+  HF_RETURN_IF_ERROR(check.Run(chain, &problems, &log, &latest, &identity));
   for (const store::Problem& p : chain.problems()) problems.push_back(p);
   if (!problems.empty()) {
     return Damaged(fmt::format("the journal in {} fails verification: {}: {} ({} problems)", what,
@@ -354,29 +354,12 @@ Status CheckImage(store::Db& db, const std::string& path, const Manifest& holder
   }
   HF_RETURN_IF_ERROR(store::AddStoredSeals(db, chain));
   // Every hash the node log keeps is the one its events give, and none is missing or extra.
-  {
-    HF_ASSIGN_OR_RETURN(store::StmtRef s,
-                        db.Prepare("SELECT level, idx, hash FROM log_nodes ORDER BY level, idx"));
-    size_t rows = 0;
-    for (;;) {
-      HF_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      ++rows;
-      int64_t level = s->Int(0), idx = s->Int(1);
-      std::span<const uint8_t> h = s->Blob(2);
-      bool known = level > 0 && static_cast<size_t>(level) < kept.size() && idx >= 0 &&
-                   static_cast<size_t>(idx) < kept[static_cast<size_t>(level)].size();
-      if (!known || !std::equal(h.begin(), h.end(), kept[level][idx].begin(), kept[level][idx].end())) {
-        return Damaged(
-            fmt::format("the node log in {} keeps a wrong hash at level {} index {}", what, level, idx));
-      }
-    }
-    size_t expected = 0;
-    for (const auto& level : kept) expected += level.size();
-    if (rows != expected)
-      return Damaged(fmt::format("the node log in {} keeps {} hashes, not the {} its events give", what, rows,
-                                 expected));
+  HF_ASSIGN_OR_RETURN(std::vector<std::string> log_problems, log.Check(db));
+  if (!log_problems.empty()) {
+    return Damaged(fmt::format("the node log in {} does not match its events: {} ({} problems)", what,
+                               log_problems.front(), log_problems.size()));
   }
+  HF_ASSIGN_OR_RETURN(Hash root, store::LogRoot(db, static_cast<uint64_t>(size)));
   if (holder.size == size && root != holder.opened.root) {
     return Damaged(
         fmt::format("the log in {} does not have the root of the checkpoint node {} signed for {} "

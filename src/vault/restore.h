@@ -8,15 +8,15 @@
 //     fetched and checked: its chunks against the manifest, its schema against this version's (another is set
 //     aside and every event folded instead), its journal (hashes, columns, chain links, positions), every
 //     kept hash of its node log, and its identity tables against a fold of its identity events.
-//  4. Every pack after the image (every pack, without one) in log order, fetched, opened, decoded and checked on a thread of its own while the one
-//     before is stored: its name must be the hash of its bytes, it must decrypt under the backup key, hold
-//     the log positions its manifest says and valid events, whose hashes and chain links are checked as
-//     `holdfast verify` checks them (store::ChainChecker).
+//  4. Every pack after the image (every pack, without one) in log order, fetched, opened, decoded and
+//     checked on a thread of its own while the one before is stored: its name must be the hash of its bytes,
+//     it must decrypt under the backup key, hold the log positions its manifest says and valid events, whose
+//     hashes and chain links are checked as `holdfast verify` checks them (store::ChainChecker).
 //  5. Each event is stored and folded into the state as it comes (store::FoldEvent), in one transaction.
 //  6. Every seal must verify under its feed's certified key, every feed's head must be sealed, the rebuilt
 //     node log's root must be the root of the last checkpoint, and the state when the log held the last
-//     manifest's digest_size events must have its digest (vault/manifest.h), unless that size is the image's or
-//     earlier.
+//     manifest's digest_size events must have its digest (vault/manifest.h), unless that size is the image's
+//     or earlier.
 // The new database is built beside its final name and moved there only when all of this passed, so a failed
 // restore leaves no node behind.
 #ifndef HOLDFAST_VAULT_RESTORE_H_
